@@ -1,0 +1,15 @@
+/**
+ * The API layer: resource types and schemas, no behaviour beyond declarative checks.
+ * Every other layer may import it; it imports only `lib/`.
+ * @module
+ */
+export * from './core.ts';
+export * from './discovery.ts';
+export * from './fields.ts';
+export * from './gateway.ts';
+export * from './httproute.ts';
+export * from './kinds.ts';
+export * from './lintas.ts';
+export * from './meta.ts';
+export * from './multicluster.ts';
+export type * from './snapshot.ts';

@@ -1,0 +1,32 @@
+/** Public surface of the pure helper library; explicit names keep accidental exports out. */
+export type { IPFamily, ParsedIP, ParsedCIDR } from './net.ts';
+export {
+  parseIP,
+  parseCIDR,
+  cidrsOverlap,
+  cidrContains,
+  cidrSize,
+  formatIP,
+  formatCIDR,
+  nthAddress,
+} from './net.ts';
+export {
+  dns1123Label,
+  dns1123Subdomain,
+  dns1035Label,
+  qualifiedName,
+  labelValue,
+  ianaServiceName,
+  gatewayHostname,
+  httpHeaderName,
+  domainPrefixedPath,
+} from './names.ts';
+export { parseGatewayDuration, formatDuration } from './duration.ts';
+export type { Requirement, Selector } from './label-selector.ts';
+export {
+  SelectorParseError,
+  parseSelector,
+  selectorFromLabelSelector,
+  matchesSelector,
+  formatSelector,
+} from './label-selector.ts';

@@ -1,0 +1,168 @@
+/**
+ * Walks a fleet directory and reads its manifest files, turning every I/O
+ * problem (huge or binary files, symlink loops, unreadable entries) into a
+ * located issue instead of an exception, so one bad file never hides the rest.
+ * @module
+ */
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Issue } from '../../api/index.ts';
+import { SourceError } from '../errors.ts';
+
+/** Extensions Lintas reads as manifests. */
+export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
+/** Default per-file size limit: manifests larger than this are refused, not parsed. */
+export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+/** A manifest file's text and where it sits in the fleet. */
+export interface ManifestFile {
+  /** Path relative to the fleet root, with `/` separators. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Options of {@link readTree}. */
+export interface ReadTreeOptions {
+  readonly maxFileBytes?: number;
+}
+
+/** What {@link readTree} found: the readable manifests and one issue per unreadable one. */
+export interface TreeContents {
+  readonly files: readonly ManifestFile[];
+  /** Every directory under `clusters/` that names a cluster (even one with no readable files). */
+  readonly clusterFolders: readonly string[];
+  readonly issues: readonly Issue[];
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+/** Throws a SourceError unless `root` is an existing directory. */
+export async function assertFleetRoot(root: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (error) {
+    throw new SourceError('LINTAS_ERR_NOT_FOUND', root, `fleet directory ${root} does not exist`, { cause: error });
+  }
+  if (!info.isDirectory()) throw new SourceError('LINTAS_ERR_NOT_A_DIRECTORY', root, `${root} is not a directory`);
+}
+
+/** Reads every manifest under `root`, sorted by path. */
+export async function readTree(root: string, options: ReadTreeOptions = {}): Promise<TreeContents> {
+  await assertFleetRoot(root);
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const files: ManifestFile[] = [];
+  const issues: Issue[] = [];
+  const clusterFolders = new Set<string>();
+  // Real paths of the directories on the current walk: a symlink back to one of them is a loop.
+  const ancestors = new Set<string>();
+
+  const problem = (path: string, message: string): void => {
+    issues.push({ severity: 'error', file: path, line: 0, message });
+  };
+
+  async function walk(dir: string): Promise<void> {
+    const rel = toPosix(relative(root, dir));
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch (error) {
+      problem(rel || '.', describeIoError(error));
+      return;
+    }
+    if (ancestors.has(real)) {
+      problem(rel, `symlink loop: ${rel} points back to one of its parent directories; skipped`);
+      return;
+    }
+    const parts = rel.split('/');
+    if (parts.length === 2 && parts[0] === 'clusters') clusterFolders.add(parts[1] ?? '');
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      problem(rel || '.', describeIoError(error));
+      return;
+    }
+    ancestors.add(real);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      // Hidden entries (.git, .lintas) and node_modules are never fleet content.
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = join(dir, entry.name);
+      const relPath = toPosix(relative(root, full));
+      let info;
+      try {
+        info = await stat(full); // follows symlinks on purpose: GitOps trees use them
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP') problem(relPath, 'symlink loop: the link resolves to itself; skipped');
+        else if (code === 'ENOENT') problem(relPath, 'dangling symlink; skipped');
+        else problem(relPath, describeIoError(error));
+        continue;
+      }
+      if (info.isDirectory()) {
+        await walk(full);
+        continue;
+      }
+      if (!MANIFEST_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))) continue;
+      if (!info.isFile()) {
+        problem(relPath, 'not a regular file (a device, FIFO or socket); skipped');
+        continue;
+      }
+      if (info.size > maxBytes) {
+        problem(relPath, `file is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit for one manifest file; skipped`);
+        continue;
+      }
+      const text = await readText(full, relPath, maxBytes).catch((error: unknown) => {
+        problem(relPath, error instanceof SourceError ? error.message : describeIoError(error));
+        return undefined;
+      });
+      if (text !== undefined) files.push({ path: relPath, text });
+    }
+    ancestors.delete(real);
+  }
+
+  await walk(root);
+  return { files, clusterFolders: [...clusterFolders].sort(), issues };
+}
+
+async function readText(full: string, relPath: string, maxBytes: number): Promise<string> {
+  const handle = await open(full, 'r');
+  try {
+    // Read at most maxBytes+1 so a file that grew after stat() is still refused, not slurped.
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, (await handle.stat()).size + 1));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxBytes) throw new SourceError('LINTAS_ERR_TOO_LARGE', relPath, `file is over the ${formatBytes(maxBytes)} limit; skipped`);
+    const bytes = buffer.subarray(0, bytesRead);
+    if (bytes.includes(0)) throw new SourceError('LINTAS_ERR_BINARY', relPath, 'binary file (contains NUL bytes), not a manifest; skipped');
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    } catch {
+      throw new SourceError('LINTAS_ERR_BINARY', relPath, 'not valid UTF-8 text, not a manifest; skipped');
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeIoError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; skipped';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ELOOP':
+      return 'symlink loop; skipped';
+    default:
+      return `cannot read (${e.code ?? e.message}); skipped`;
+  }
+}
+
+/** Human-readable byte count (`12.0 MiB`). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
