@@ -77,7 +77,7 @@ function parseIPv6(s: string): bigint | undefined {
     if (tail === undefined) return undefined;
     body = s.slice(0, lastColon + 1);
     // Keep a trailing "::" (e.g. "::1.2.3.4") but drop the lone separator colon.
-    body = body.slice(0, -1);
+    if (!body.endsWith('::')) body = body.slice(0, -1);
   }
   const tailGroups = tail === undefined ? 0 : 2;
 
