@@ -50,7 +50,7 @@ export default defineConfig([
   {
     name: 'lintas/all',
     rules: {
-      eqeqeq: 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-restricted-syntax': ['error', ...FOCUSED_TESTS],
     },
   },

@@ -47,17 +47,18 @@ export class WatchableMap<K, V> {
    */
   apply(writes: { readonly set?: Iterable<readonly [K, V]>; readonly delete?: Iterable<K> }): K[] {
     const changed: K[] = [];
+    // Copy-on-write: writes go to a fresh map, so readers holding an earlier state never see it mutate.
+    const next = new Map(this.#state);
     for (const [key, value] of writes.set ?? []) {
-      if (this.#state.has(key) && isDeepStrictEqual(this.#state.get(key), value)) continue;
-      this.#state.set(key, value);
+      if (next.has(key) && isDeepStrictEqual(next.get(key), value)) continue;
+      next.set(key, value);
       changed.push(key);
     }
     for (const key of writes.delete ?? []) {
-      if (this.#state.delete(key)) changed.push(key);
+      if (next.delete(key)) changed.push(key);
     }
     if (changed.length === 0) return changed;
-    // Copy-on-write: readers holding an earlier state never see it mutate.
-    this.#state = new Map(this.#state);
+    this.#state = next;
     this.#version++;
     for (const sub of this.#subscribers) {
       sub.pending ??= new Set();

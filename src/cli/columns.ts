@@ -1,0 +1,82 @@
+/**
+ * Table columns per kind, as `kubectl get` prints them (`-o wide` adds more).
+ * @module
+ */
+import type { FleetObject, Sourced } from '../api/index.ts';
+
+/** One column: header and how to render a cell. */
+export interface Column {
+  readonly header: string;
+  readonly wide?: boolean;
+  readonly cell: (s: Sourced) => string;
+}
+
+const none = '<none>';
+const list = (values: readonly (string | number)[] | undefined, max = 4): string => {
+  if (!values || values.length === 0) return none;
+  return values.length > max ? `${values.slice(0, max).join(',')} + ${values.length - max} more...` : values.join(',');
+};
+const labels = (m: Readonly<Record<string, string>> | undefined): string =>
+  m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',') : none;
+
+type Of<K extends FleetObject['kind']> = Extract<FleetObject, { kind: K }>;
+const col = <K extends FleetObject['kind']>(_kind: K, header: string, cell: (o: Of<K>) => string, wide = false): Column => ({
+  header,
+  wide,
+  cell: (s) => cell(s.object as Of<K>),
+});
+
+/** Kind-specific columns after NAME (CLUSTER and NAMESPACE are added by the printer). */
+export const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
+  Cluster: [
+    col('Cluster', 'REGION', (o) => o.spec.region),
+    col('Cluster', 'ENVIRONMENT', (o) => o.spec.environment ?? none),
+    col('Cluster', 'NETWORK', (o) => o.spec.network ?? none),
+    col('Cluster', 'POD-CIDRS', (o) => list(o.spec.podCIDRs)),
+    col('Cluster', 'SERVICE-CIDRS', (o) => list(o.spec.serviceCIDRs)),
+    col('Cluster', 'ZONES', (o) => list(o.spec.zones), true),
+    col('Cluster', 'NODE-CIDRS', (o) => list(o.spec.nodeCIDRs), true),
+    col('Cluster', 'TRUST-DOMAIN', (o) => o.spec.trustDomain ?? none, true),
+    col('Cluster', 'OWNER', (o) => o.spec.owner ?? none, true),
+    col('Cluster', 'CAPACITY', (o) => (o.spec.capacity === undefined ? none : String(o.spec.capacity)), true),
+  ],
+  ClusterSet: [
+    col('ClusterSet', 'CLUSTERS', (o) => list(o.spec.clusters, 8)),
+    col('ClusterSet', 'DNS-ZONE', (o) => o.spec.dnsZone),
+    col('ClusterSet', 'CLUSTERSET-IP-RANGE', (o) => o.spec.clusterSetIPRange ?? none),
+    col('ClusterSet', 'DNS-TTL', (o) => `${o.spec.dnsTTLSeconds}s`, true),
+  ],
+  ClusterProperty: [col('ClusterProperty', 'VALUE', (o) => o.spec.value)],
+  Namespace: [col('Namespace', 'LABELS', (o) => labels(o.metadata.labels), true)],
+  Service: [
+    col('Service', 'TYPE', (o) => o.spec.type),
+    col('Service', 'CLUSTER-IP', (o) => o.spec.clusterIP || none),
+    col('Service', 'PORT(S)', (o) =>
+      list((o.spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`), 8),
+    ),
+    col('Service', 'SELECTOR', (o) => labels(o.spec.selector), true),
+  ],
+  EndpointSlice: [
+    col('EndpointSlice', 'ADDRESSTYPE', (o) => o.addressType),
+    col('EndpointSlice', 'PORTS', (o) => list((o.ports ?? []).map((p) => (p.port == null ? 'all' : p.port)))),
+    col('EndpointSlice', 'ENDPOINTS', (o) => list(o.endpoints.flatMap((e) => e.addresses), 3)),
+    col('EndpointSlice', 'SERVICE', (o) => o.metadata.labels?.['kubernetes.io/service-name'] ?? none, true),
+    col('EndpointSlice', 'READY', (o) => `${o.endpoints.filter((e) => e.conditions?.ready !== false).length}/${o.endpoints.length}`, true),
+  ],
+  ServiceExport: [col('ServiceExport', 'API-VERSION', (o) => o.apiVersion, true)],
+  GatewayClass: [col('GatewayClass', 'CONTROLLER', (o) => o.spec.controllerName)],
+  Gateway: [
+    col('Gateway', 'CLASS', (o) => o.spec.gatewayClassName),
+    col('Gateway', 'ADDRESS', (o) => list((o.spec.addresses ?? []).map((a) => a.value))),
+    col('Gateway', 'LISTENERS', (o) => list(o.spec.listeners.map((l) => `${l.name}:${l.protocol}/${l.port}`))),
+  ],
+  HTTPRoute: [
+    col('HTTPRoute', 'HOSTNAMES', (o) => list(o.spec.hostnames)),
+    col('HTTPRoute', 'PARENTS', (o) => list((o.spec.parentRefs ?? []).map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name)))),
+    col('HTTPRoute', 'RULES', (o) => String(o.spec.rules.length), true),
+  ],
+  ReferenceGrant: [
+    col('ReferenceGrant', 'FROM', (o) => list(o.spec.from.map((f) => `${f.kind}/${f.namespace}`))),
+    col('ReferenceGrant', 'TO', (o) => list(o.spec.to.map((t) => (t.name ? `${t.kind}/${t.name}` : t.kind)))),
+  ],
+};

@@ -1,0 +1,37 @@
+/**
+ * The CLI's view of the outside world, injected so commands run in-process in tests.
+ * @module
+ */
+
+/** Where a command writes and what it reads from its environment. */
+export interface CliIO {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** Exit codes: 0 ok/valid, 1 invalid or not found, 2 usage error. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** An error that ends the command with a given exit code and message (no stack trace). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  /** Creates an error that exits with `exitCode`. */
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
+    super(message);
+  }
+}
+
+/** The IO of the running process. */
+export function processIO(): CliIO {
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

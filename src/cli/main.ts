@@ -1,0 +1,132 @@
+/**
+ * The `lintas` command line: kubectl-like verbs over a fleet directory.
+ * `run()` is the whole program, in-process and testable; the entry point at the
+ * bottom only wires it to the real process.
+ * @module
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { describeCommand } from './commands/describe.ts';
+import { getCommand } from './commands/get.ts';
+import { validateCommand } from './commands/validate.ts';
+import { watchCommand } from './commands/watch.ts';
+import { CliError, EXIT, processIO, type CliIO } from './io.ts';
+import { OUTPUT_FORMATS } from './printers.ts';
+
+const KIND_HELP = `
+Resource types (kubectl names and short names):
+  clusters (cl), clustersets (cs), clusterproperties (cp), namespaces (ns), services (svc),
+  endpointslices (eps), serviceexports (svcex), serviceimports (svcim), gatewayclasses (gc),
+  gateways (gtw), httproutes, referencegrants (refgrant)`;
+
+/** Builds the commander program; `exit` receives each command's exit code. */
+function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSignal): Command {
+  const program = new Command('lintas')
+    .description('Lintas: multi-cluster traffic manager for Kubernetes fleets')
+    .version(pkg.version, '--version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  const configOption = (): Option => new Option('--config <dir>', 'fleet directory (default: $LINTAS_CONFIG or ./fleet)');
+
+  program
+    .command('validate')
+    .description('check a fleet directory and report every problem as file:line (exit 0 valid, 1 invalid, 2 usage)')
+    .argument('[dir]', 'fleet directory (default: $LINTAS_CONFIG or ./fleet)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .option('-q, --quiet', 'print only the issues, no summary')
+    .addHelpText('after', '\nExamples:\n  lintas validate examples/capstone\n  lintas validate ./fleet -o json | jq .issues')
+    .action(async (dir: string | undefined, opts: { output: string; quiet?: boolean }) => {
+      const { resolveConfigDir } = await import('./fleet-config.ts');
+      exit(await validateCommand(resolveConfigDir(dir, io), opts, io));
+    });
+
+  program
+    .command('get')
+    .description('list objects of the fleet, like kubectl get (offline, from the config directory)')
+    .argument('<kind>', 'resource type(s), comma-separated: svc, eps, svcex, clusters, ...')
+    .argument('[name]', 'object name')
+    .option('-n, --namespace <ns>', 'namespace (default: default)')
+    .option('-A, --all-namespaces', 'all namespaces')
+    .option('--cluster <name>', 'only this cluster (default: every cluster)')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('table'))
+    .addOption(configOption())
+    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas get clusters --config examples/capstone -o wide\n  lintas get svc -A --cluster jkt-prod-1\n  lintas get svcex -n cases -o yaml`)
+    .action(async (kind: string, name: string | undefined, opts: Parameters<typeof getCommand>[2]) => {
+      exit(await getCommand(kind, name, opts, io));
+    });
+
+  program
+    .command('describe')
+    .description('show one object in detail: spec, origin file:line, related objects and issues')
+    .argument('<kind>', 'resource type')
+    .argument('<name>', 'NAME or NAMESPACE/NAME')
+    .option('-n, --namespace <ns>', 'namespace when NAME has none (default: default)')
+    .option('--cluster <name>', 'cluster (default: every cluster that has the object)')
+    .addOption(configOption())
+    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas describe svc cases/public-case-api --cluster jkt-prod-1 --config examples/capstone\n  lintas describe cluster sgp-prod-1 --config examples/capstone`)
+    .action(async (kind: string, name: string, opts: Parameters<typeof describeCommand>[2]) => {
+      exit(await describeCommand(kind, name, opts, io));
+    });
+
+  program
+    .command('watch')
+    .description('watch a fleet directory: reload on change, keep the last good config on errors')
+    .argument('[dir]', 'fleet directory (default: $LINTAS_CONFIG or ./fleet)')
+    .option('--debounce <ms>', 'quiet period before reloading', '200')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (dir: string | undefined, opts: { debounce: string; logFormat: string; logLevel: string }) => {
+      const { resolveConfigDir } = await import('./fleet-config.ts');
+      exit(await watchCommand(resolveConfigDir(dir, io), { ...opts, signal }, io));
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((opts: { output: string }) => {
+      const info = { name: 'lintas', version: pkg.version, node: process.version };
+      io.out(opts.output === 'json' ? JSON.stringify(info, null, 2) : `lintas ${info.version} (node ${info.node})`);
+      exit(EXIT.ok);
+    });
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function run(argv: readonly string[], io: CliIO = processIO(), signal?: AbortSignal): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c), signal);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "exit" with 0; every parse error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(error.message);
+      return error.exitCode;
+    }
+    io.err(`internal error: ${(error as Error).stack ?? String(error)}`);
+    return 70; // EX_SOFTWARE: a bug in Lintas, not in the input
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint() || process.env['LINTAS_CLI_ENTRY'] === '1') {
+  process.exitCode = await run(process.argv.slice(2));
+}
