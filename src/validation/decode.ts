@@ -72,6 +72,8 @@ export function decodeDocument(doc: DocumentInput): DecodeResult {
     return { issues };
   }
   const info: KindInfo = lookup.info;
+  // Name the object as the API server would store it: namespaced kinds default to "default".
+  subject.namespace = info.namespaced ? (subject.namespace ?? 'default') : undefined;
   if (lookup.status === 'badVersion') {
     const served = info.versions.map((v) => (info.group ? `${info.group}/${v}` : v)).join(', ');
     report(['apiVersion'], `${kind} is not served as ${apiVersion}; use ${served}`);
@@ -87,7 +89,7 @@ export function decodeDocument(doc: DocumentInput): DecodeResult {
   if (info.scope === 'Cluster' && cluster === undefined) {
     report([], `${kind} lives in a cluster: put it under clusters/<cluster-name>/`);
   }
-  if (!info.namespaced && subject.namespace !== undefined) {
+  if (!info.namespaced && metadata['namespace'] !== undefined) {
     report(['metadata', 'namespace'], `${kind} is not namespaced; the namespace is ignored`, 'warning');
   }
 

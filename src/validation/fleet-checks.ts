@@ -133,7 +133,8 @@ function checkCidrs(clusters: readonly Sourced<Cluster>[], sets: readonly Source
       const sameSet = setOf.get(aName) !== undefined && setOf.get(aName) === setOf.get(bName);
       // Overlap inside a ClusterSet breaks routing and endpoint identity; across sets it only
       // matters once they are connected, so it is a warning there.
-      at(b.owner, b.path, `${b.text} overlaps ${a.text} of cluster "${aName}" (${formatFieldPath(a.path)})${sameSet ? '' : ' in another ClusterSet'}`, sameSet ? 'error' : 'warning');
+      const where = sameSet ? '' : setOf.has(aName) && setOf.has(bName) ? ' in another ClusterSet' : ' (the clusters share no ClusterSet)';
+      at(b.owner, b.path, `${b.text} overlaps ${a.text} of cluster "${aName}" (${formatFieldPath(a.path)})${where}`, sameSet ? 'error' : 'warning');
     }
   }
   for (const set of sets) {

@@ -37,11 +37,8 @@ export function describeObject(s: Sourced, snapshot: FleetSnapshot, issues: read
   field('Annotations', pairs(o.metadata.annotations));
   field('Source', `${s.origin.file}:${s.origin.line}`);
   const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o as Record<string, unknown>;
-  if (Object.keys(rest).length) {
-    lines.push('Spec:');
-    const body = stringify(rest, { lineWidth: 0 }).trimEnd();
-    lines.push(...body.split('\n').map((l) => `  ${l}`));
-  }
+  // Everything but the envelope (spec, or addressType/endpoints/ports for EndpointSlices), as YAML.
+  if (Object.keys(rest).length) lines.push(...stringify(rest, { lineWidth: 0 }).trimEnd().split('\n'));
   lines.push(...related(s, snapshot));
   const own = issues.filter(
     (i) => i.file === s.origin.file && i.kind === o.kind && i.name === o.metadata.name && (i.namespace ?? o.metadata.namespace) === o.metadata.namespace,

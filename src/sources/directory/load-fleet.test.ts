@@ -163,7 +163,7 @@ describe('loadFleet: bad input becomes issues, never exceptions', () => {
 
   // Known bug: the yaml library places errors found at end of input at the offset just past the
   // final newline, and parse-manifests turns that into a line the file does not have.
-  it('reports a syntax error found at the end of the file on its last line, not past it', { todo: 'parse-manifests reports line N+1 for an error at EOF' }, async () => {
+  it('reports a syntax error found at the end of the file on its last line, not past it', async () => {
     const result = await loadFleet(fixture({ 'fleet/clusters.yaml': CLUSTER_A, 'clusters/a/x.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: { name: oops\n' }));
     const issue = only(result, 'clusters/a/x.yaml');
     assert.match(issue.message, /^YAML syntax error: /);

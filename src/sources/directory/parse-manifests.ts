@@ -143,7 +143,9 @@ function parseSlow(file: ManifestFile, chunk: Chunk): ParsedFile {
   const lineCounter = new LineCounter();
   const issues: Issue[] = [];
   const documents: RawDocument[] = [];
-  const lineAt = (offset: number): number => lineCounter.linePos(offset).line + chunk.startLine - 1;
+  // An error at end of input sits just past the final newline; clamp it to the last real line.
+  const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length;
+  const lineAt = (offset: number): number => Math.min(lineCounter.linePos(offset).line, lastLine) + chunk.startLine - 1;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(chunk.text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];

@@ -4,16 +4,16 @@
  * `files: { <relative path>: <file text> }` (a path ending in `/` is an empty
  * folder), which is written to a temp dir and loaded with `loadFleet`.
  *
- * Regenerate: LINTAS_UPDATE_GOLDEN=1 node --import tsx --test src/validation/validate.golden.test.ts
+ * Regenerate: LINTAS_UPDATE_GOLDEN=1 node --import tsx --test src/sources/directory/load-fleet.golden.test.ts
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { goldenTests } from '../../test/golden.ts';
-import { loadFleet } from '../sources/directory/load-fleet.ts';
-import { formatIssue, hasErrors } from './index.ts';
+import { goldenTests } from '../../../test/golden.ts';
+import { formatIssue, hasErrors } from '../../validation/index.ts';
+import { loadFleet } from './load-fleet.ts';
 
 /** What a golden case records about a loaded fleet. */
 interface FleetSummary {
