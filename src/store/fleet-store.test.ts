@@ -29,7 +29,7 @@ const service = (clusterId: string, name: string, port = 80): Sourced => ({
 });
 
 /** A fleet with the given clusters (name → its objects) and fleet objects. */
-function fleet(clusters: Record<string, Sourced[]>, fleetObjects?: Sourced[]): FleetSnapshot {
+function fleet(clusters: Record<string, Sourced[]>, fleetObjects?: readonly Sourced[]): FleetSnapshot {
   const names = Object.keys(clusters).sort();
   const map = new Map<ClusterName, ClusterSnapshot>(names.map((n) => [clusterName(n), { cluster: clusterName(n), objects: clusters[n] ?? [] }]));
   return { fleetObjects: fleetObjects ?? [...names.map((n) => cluster(n)), clusterSet(names)], clusters: map };

@@ -37,7 +37,8 @@ export function resolveSelector(arg: string | undefined): Selector {
   try {
     return arg ? parseSelector(arg) : [];
   } catch (error) {
-    if (error instanceof SelectorParseError) throw new CliError(`error: invalid label selector "${arg}": ${error.message}`);
+    // parseSelector's messages already say `invalid label selector "<arg>": ...`.
+    if (error instanceof SelectorParseError) throw new CliError(`error: ${error.message}`);
     throw error;
   }
 }

@@ -4,10 +4,10 @@
  * @module
  */
 import { createLogger, type LogLevel } from '../../observability/index.ts';
-import { watchFleet } from '../../sources/index.ts';
+import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
-import type { CliIO } from '../io.ts';
+import { CliError, EXIT, type CliIO } from '../io.ts';
 
 /** Options of `watch`. */
 export interface WatchCommandOptions {
@@ -20,6 +20,9 @@ export interface WatchCommandOptions {
 
 /** Runs `watch` until the signal aborts; returns 0. */
 export async function watchCommand(dir: string, options: WatchCommandOptions, io: CliIO): Promise<number> {
+  await assertFleetRoot(dir).catch((error: unknown) => {
+    throw new CliError(`error: ${(error as Error).message}`, EXIT.usage);
+  });
   const store = new FleetStore();
   const log = createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err });
   const watcher = await watchFleet(dir, {
@@ -32,7 +35,8 @@ export async function watchCommand(dir: string, options: WatchCommandOptions, io
   });
   const stop = options.signal ?? abortOnSignals();
   io.err(`watching ${dir} (store version ${store.version}); Ctrl-C to stop`);
-  await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+  // An abort during the initial load has already fired: do not wait for another one.
+  if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   watcher.close();
   return 0;
 }

@@ -102,7 +102,7 @@ describe('loadFleet: bad input becomes issues, never exceptions', () => {
       '',
     ].join('\n');
     const result = await loadFleet(fixture({ 'fleet/clusters.yaml': CLUSTER_A, 'clusters/a/list.yaml': list }));
-    assert.deepEqual(lines(result), ['clusters/a/list.yaml:17: Service two: .spec.ports[0].port: must be at least 1, got 0']);
+    assert.deepEqual(lines(result), ['clusters/a/list.yaml:17: Service default/two: .spec.ports[0].port: must be at least 1, got 0']);
     const objects = objectsOf(result, 'a').map((s) => [s.object.metadata.name, s.origin.file, s.origin.line]);
     assert.deepEqual(objects, [
       ['one', 'clusters/a/list.yaml', 4],
@@ -207,9 +207,9 @@ describe('loadFleet: bad input becomes issues, never exceptions', () => {
     assert.deepEqual([...result.issues].sort(compareIssues), result.issues, 'already sorted');
     assert.deepEqual(lines(result), [
       'aaa.yaml:2: YAML syntax error: Map keys must be unique',
-      'clusters/a/a.yaml:7: Service zero: .spec.ports[0].port: must be at least 1, got 0',
-      'clusters/a/b.yaml:7: Service bad: .spec.ports[0].port: must be at least 1, got 0',
-      "clusters/a/b.yaml:12: Service Bad_Name: .metadata.name: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123')",
+      'clusters/a/a.yaml:7: Service default/zero: .spec.ports[0].port: must be at least 1, got 0',
+      'clusters/a/b.yaml:7: Service default/bad: .spec.ports[0].port: must be at least 1, got 0',
+      "clusters/a/b.yaml:12: Service default/Bad_Name: .metadata.name: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123')",
       'clusters/a/big.yaml: file is 4.0 KiB, over the 1.0 KiB limit for one manifest file; skipped',
       'clusters/a/bin.yaml: binary file (contains NUL bytes), not a manifest; skipped',
       'clusters/a/loop.yaml: symlink loop: the link resolves to itself; skipped',

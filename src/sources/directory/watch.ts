@@ -64,6 +64,35 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   let again = false;
   let closed = false;
 
+  const pollMs = options.pollMs ?? 2000;
+  let watcher: FSWatcher | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  const startPolling = (): void => {
+    if (!closed) poller ??= setInterval(schedule, pollMs);
+  };
+  // Node 20's recursive fs.watch on Linux keeps watching the inodes it found at start:
+  // an editor that saves by rename, or a re-created root, escapes it. So the watcher
+  // is re-armed after every load, and polling stands in while it cannot be armed.
+  const arm = (): void => {
+    watcher?.close();
+    watcher = undefined;
+    if (closed) return;
+    try {
+      watcher = watch(root, { recursive: true }, schedule);
+      watcher.on('error', (error) => {
+        log.warn('file watcher failed; polling until it can be re-armed', { error: error.message });
+        watcher?.close();
+        watcher = undefined;
+        startPolling();
+      });
+      clearInterval(poller);
+      poller = undefined;
+    } catch (error) {
+      log.warn('file watcher unavailable; polling instead', { error: (error as Error).message });
+      startPolling();
+    }
+  };
+
   const load = async (): Promise<LoadEvent | undefined> => {
     try {
       const result = await loadFleet(root, options);
@@ -79,11 +108,18 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
         log.info(changed.length ? 'fleet published' : 'fleet unchanged', { version: store.version, clusters: result.snapshot.clusters.size, objects: result.stats.objects, changed });
       }
       const event = { result, published: !invalid, version: store.version };
+      arm();
       options.onLoad?.(event);
       return event;
     } catch (error) {
-      // The root vanished or became unreadable: keep serving, say why, try again on the next change.
-      log.error('cannot load fleet; keeping the last good config', { error: (error as Error).message });
+      // The root vanished or became unreadable: keep serving, say why, and poll until it is back.
+      loads++;
+      const message = (error as Error).message;
+      lastIssues = [{ severity: 'error', file: root, line: 0, message }];
+      log.error('cannot load fleet; keeping the last good config', { error: message });
+      watcher?.close();
+      watcher = undefined;
+      startPolling();
       return undefined;
     }
   };
@@ -111,20 +147,6 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   };
 
   await reload();
-  let watcher: FSWatcher | undefined;
-  let poller: NodeJS.Timeout | undefined;
-  try {
-    watcher = watch(root, { recursive: true }, schedule);
-    watcher.on('error', (error) => {
-      log.warn('file watcher failed; falling back to polling', { error: error.message });
-      watcher?.close();
-      poller ??= setInterval(schedule, options.pollMs ?? 2000);
-    });
-  } catch (error) {
-    log.warn('file watcher unavailable; polling instead', { error: (error as Error).message });
-    poller = setInterval(schedule, options.pollMs ?? 2000);
-  }
-
   const close = (): void => {
     closed = true;
     clearTimeout(timer);
