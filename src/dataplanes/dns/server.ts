@@ -1,0 +1,141 @@
+/**
+ * The authoritative ClusterSet DNS server: UDP and TCP listeners on one
+ * address and port, answering from whatever index `getIndex()` returns at
+ * the moment each query arrives, so a new zone version takes effect on the
+ * next query without a restart.
+ * @module
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../../observability/index.ts';
+import { bindSamePort } from './bind.ts';
+import { DnsCounters, type DnsServerStats } from './stats.ts';
+import { serveTcpConnection } from './tcp.ts';
+import { answerMessage, type DnsQueryEvent, type DnsTransport } from './wire.ts';
+import type { DnsIndex } from './zone-index.ts';
+
+/** Options of {@link startDnsServer}. */
+export interface DnsServerOptions {
+  /** IP literal to bind, e.g. `127.0.0.1` or `::`. */
+  readonly address: string;
+  /** Port for both UDP and TCP; 0 picks an ephemeral one. */
+  readonly port: number;
+  /** The current zone index; called on every query, so it must be cheap and must not throw. */
+  readonly getIndex: () => DnsIndex;
+  readonly log: Logger;
+  /** Called after every answered query (metrics hook); exceptions are logged and ignored. */
+  readonly onQuery?: (event: DnsQueryEvent) => void;
+  /** Idle TCP connections are closed after this long (default 10 s). */
+  readonly tcpIdleTimeoutMs?: number;
+  /** Concurrent TCP connections accepted (default 1024). */
+  readonly maxTcpConnections?: number;
+}
+
+/** A running DNS server. */
+export interface DnsServer {
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  /** Stops both listeners and drops open TCP connections. Idempotent. */
+  close(): Promise<void>;
+  /** A copy of the query counters. */
+  stats(): DnsServerStats;
+}
+
+const DEFAULT_TCP_IDLE_MS = 10_000;
+const DEFAULT_MAX_TCP_CONNECTIONS = 1024;
+// How many fresh ephemeral UDP ports we try before accepting a TCP port that differs.
+const SAME_PORT_ATTEMPTS = 5;
+
+/** Starts the DNS server; resolves once both UDP and TCP are bound. */
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const log = options.log.child({ component: 'dns' });
+  const counters = new DnsCounters();
+
+  // Whatever happens in here, a query must never take the process down:
+  // the worst case is one unanswered query and an error line.
+  const handle = (msg: Buffer, transport: DnsTransport): Buffer | undefined => {
+    try {
+      const result = answerMessage(msg, transport, options.getIndex());
+      if (result.kind === 'malformed') {
+        counters.malformed();
+        return undefined;
+      }
+      if (result.error !== undefined) {
+        log.error('dns answer could not be encoded', { err: String(result.error) });
+      }
+      counters.record(result.event);
+      if (options.onQuery !== undefined) {
+        try {
+          options.onQuery(result.event);
+        } catch (err) {
+          log.warn('dns onQuery hook failed', { err: String(err) });
+        }
+      }
+      return result.reply;
+    } catch (err) {
+      log.error('dns query handling failed', { err: String(err) });
+      return undefined;
+    }
+  };
+
+  const sockets = new Set<net.Socket>();
+  let closing: Promise<void> | undefined;
+  const tcp = net.createServer((socket) => {
+    // A connection accepted while closing would hold server.close() open.
+    if (closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveTcpConnection(socket, {
+      idleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
+      handle: (msg) => handle(msg, 'tcp'),
+      log,
+    });
+  });
+  tcp.maxConnections = options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS;
+
+  // The message handler is attached at creation so no datagram that arrives
+  // while TCP is still binding finds the socket without a listener.
+  const createUdp = (): dgram.Socket => {
+    const udp = dgram.createSocket({ type: net.isIPv6(options.address) ? 'udp6' : 'udp4' });
+    udp.on('message', (msg, rinfo) => {
+      const reply = handle(msg, 'udp');
+      if (reply === undefined) return;
+      udp.send(reply, rinfo.port, rinfo.address, (err) => {
+        if (err) log.debug('dns udp send failed', { err: err.message, to: rinfo.address });
+      });
+    });
+    return udp;
+  };
+
+  const { udp, udpPort, tcpPort } = await bindSamePort(
+    createUdp,
+    tcp,
+    options.address,
+    options.port,
+    SAME_PORT_ATTEMPTS,
+    (u, t) => log.warn('dns udp and tcp ports differ', { udpPort: u, tcpPort: t }),
+  );
+  // Errors after binding (e.g. ICMP-induced send failures) are logged; an
+  // 'error' event without a listener would crash the process.
+  udp.on('error', (err) => log.warn('dns udp socket error', { err: err.message }));
+  tcp.on('error', (err) => log.warn('dns tcp listener error', { err: err.message }));
+  log.info('dns server listening', { address: options.address, udpPort, tcpPort });
+
+  const close = (): Promise<void> => {
+    closing ??= Promise.all([
+      new Promise<void>((resolve) => udp.close(() => resolve())),
+      new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        // server.close() waits for open connections; idle keep-alive clients
+        // would hold shutdown hostage, so drop them.
+        for (const socket of sockets) socket.destroy();
+      }),
+    ]).then(() => undefined);
+    return closing;
+  };
+
+  return { udpPort, tcpPort, close, stats: () => counters.snapshot() };
+}

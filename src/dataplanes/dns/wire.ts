@@ -1,0 +1,194 @@
+/**
+ * One DNS message in, one reply out: decoding, header flags, EDNS(0) and
+ * truncation, shared by the UDP and TCP listeners. No sockets here, so every
+ * wire rule is unit-testable with plain buffers.
+ * @module
+ */
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
+import { answerFromIndex } from './answer.ts';
+import type { DnsRecord } from './records.ts';
+import type { DnsIndex } from './zone-index.ts';
+
+/** The transport a message arrived on (it decides the size limit). */
+export type DnsTransport = 'udp' | 'tcp';
+
+/** What one answered query looked like, for counters and metrics. */
+export interface DnsQueryEvent {
+  readonly transport: DnsTransport;
+  /** Question type mnemonic (`A`, `SRV`…), `OTHER` for unnamed types, `NONE` without a question. */
+  readonly type: string;
+  /** Response code mnemonic, extended codes included (`BADVERS`). */
+  readonly rcode: string;
+  readonly truncated: boolean;
+}
+
+/** The outcome of {@link answerMessage}: a reply to send, or a message to drop. */
+export type WireResult =
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'reply'; readonly reply: Buffer; readonly event: DnsQueryEvent; readonly error?: unknown };
+
+/** The UDP payload size we advertise and honour with EDNS (DNS flag day 2020: avoids IP fragmentation). */
+export const EDNS_UDP_PAYLOAD = 1232;
+/** The UDP size limit of a client that sent no OPT record (RFC 1035 §4.2.1). */
+export const CLASSIC_UDP_LIMIT = 512;
+// A TCP message length is a 16-bit prefix (RFC 1035 §4.2.2).
+const TCP_LIMIT = 65535;
+const HEADER_BYTES = 12;
+
+const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
+type RcodeName = keyof typeof RCODES;
+
+/**
+ * Where the single question of a query ends, or undefined when it is not a
+ * plain uncompressed name. We copy the question bytes into the reply verbatim
+ * (exact case, class and type echo), which is only safe without compression
+ * pointers; no real client compresses the first name of a message.
+ */
+function questionEnd(msg: Buffer): number | undefined {
+  let i = HEADER_BYTES;
+  for (;;) {
+    const len = msg[i];
+    if (len === undefined || len > 63) return undefined;
+    i += 1 + len;
+    if (len === 0) break;
+  }
+  return i + 4 <= msg.length ? i + 4 : undefined;
+}
+
+function toWire(r: DnsRecord): Answer {
+  switch (r.type) {
+    case 'A':
+    case 'AAAA':
+      return { type: r.type, name: r.name, ttl: r.ttl, class: 'IN', data: r.data };
+    case 'SRV':
+      return { type: 'SRV', name: r.name, ttl: r.ttl, class: 'IN', data: { ...r.data } };
+    case 'TXT':
+      // The codec replaces strings with Buffers inside the array it is given,
+      // and the index's arrays are shared by every query: hand it a copy.
+      return { type: 'TXT', name: r.name, ttl: r.ttl, class: 'IN', data: [...r.data] };
+  }
+}
+
+// Keeps metric label cardinality bounded: 65k possible type codes collapse to one label.
+function typeLabel(type: string | undefined): string {
+  if (type === undefined) return 'NONE';
+  return type.startsWith('UNKNOWN_') ? 'OTHER' : type;
+}
+
+interface Decided {
+  rcode: RcodeName;
+  answers: readonly DnsRecord[];
+  authoritative: boolean;
+}
+
+/** Decodes `msg`, answers it from `index` and encodes the reply within the transport's size limit. */
+export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIndex): WireResult {
+  let query: DecodedPacket;
+  try {
+    query = dnsPacket.decode(msg);
+  } catch {
+    return { kind: 'malformed' };
+  }
+  // Never answer a response: two servers would otherwise bounce packets forever.
+  if (query.flag_qr) return { kind: 'malformed' };
+  const questions = query.questions ?? [];
+  const question = questions.length === 1 ? questions[0] : undefined;
+  const qEnd = question === undefined ? HEADER_BYTES : questionEnd(msg);
+  if (qEnd === undefined) return { kind: 'malformed' };
+
+  const opts = (query.additionals ?? []).filter((a): a is OptAnswer => a.type === 'OPT');
+  const edns = opts[0];
+  const opcode = (msg.readUInt16BE(2) >> 11) & 0xf;
+
+  let decided: Decided;
+  if (opts.length > 1 || (edns !== undefined && edns.name !== '.')) {
+    decided = { rcode: 'FORMERR', answers: [], authoritative: false }; // RFC 6891 §6.1.1
+  } else if (edns !== undefined && edns.ednsVersion > 0) {
+    decided = { rcode: 'BADVERS', answers: [], authoritative: false }; // RFC 6891 §6.1.3
+  } else if (opcode !== 0) {
+    decided = { rcode: 'NOTIMP', answers: [], authoritative: false }; // NOTIFY, UPDATE…: not ours
+  } else if (question === undefined) {
+    decided = { rcode: 'FORMERR', answers: [], authoritative: false };
+  } else {
+    const a = answerFromIndex(index, question);
+    // AA only where we are the authority; REFUSED means the name is not in our zone.
+    decided = { rcode: a.rcode, answers: a.answers, authoritative: a.authoritative && a.rcode !== 'REFUSED' };
+  }
+
+  const limit =
+    transport === 'tcp'
+      ? TCP_LIMIT
+      : edns === undefined
+        ? CLASSIC_UDP_LIMIT
+        : Math.max(CLASSIC_UDP_LIMIT, Math.min(edns.udpPayloadSize, EDNS_UDP_PAYLOAD));
+  const rawQuestion = msg.subarray(HEADER_BYTES, qEnd);
+  const event = (rcode: RcodeName, truncated: boolean): DnsQueryEvent => ({
+    transport,
+    type: typeLabel(question?.type),
+    rcode,
+    truncated,
+  });
+
+  try {
+    const { reply, truncated } = encodeReply(query, opcode, decided, edns, rawQuestion, limit);
+    return { kind: 'reply', reply, event: event(decided.rcode, truncated) };
+  } catch (error) {
+    // Only bad data in the index can get here (an address the codec rejects):
+    // tell the client we failed rather than leave it waiting for a timeout.
+    const failed: Decided = { rcode: 'SERVFAIL', answers: [], authoritative: false };
+    const { reply } = encodeReply(query, opcode, failed, edns, rawQuestion, limit);
+    return { kind: 'reply', reply, event: event('SERVFAIL', false), error };
+  }
+}
+
+function encodeReply(
+  query: DecodedPacket,
+  opcode: number,
+  decided: Decided,
+  edns: OptAnswer | undefined,
+  rawQuestion: Buffer,
+  limit: number,
+): { reply: Buffer; truncated: boolean } {
+  const rcode = RCODES[decided.rcode];
+  const additionals: Answer[] = [];
+  if (edns !== undefined) {
+    // Echo EDNS with our payload size; DO is copied back (RFC 3225) though we do not sign.
+    additionals.push({
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: EDNS_UDP_PAYLOAD,
+      extendedRcode: rcode >> 4,
+      ednsVersion: 0,
+      flags: edns.flag_do ? dnsPacket.DNSSEC_OK : 0,
+      flag_do: edns.flag_do,
+      options: [],
+    });
+  }
+  const baseFlags =
+    (opcode << 11) |
+    (decided.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) |
+    (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) |
+    (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) |
+    (rcode & 0xf);
+  const packet: Packet = {
+    type: 'response',
+    id: query.id ?? 0,
+    flags: baseFlags,
+    // The question is spliced in as raw bytes below, so the codec never re-encodes it.
+    questions: [],
+    answers: decided.answers.map(toWire),
+    additionals,
+  };
+  let truncated = false;
+  if (dnsPacket.encodingLength(packet) + rawQuestion.length > limit) {
+    // Whole RRsets or nothing (RFC 2181 §9): drop every answer and set TC so
+    // the client retries over TCP.
+    truncated = true;
+    packet.answers = [];
+    packet.flags = baseFlags | dnsPacket.TRUNCATED_RESPONSE;
+  }
+  const body = dnsPacket.encode(packet);
+  const reply = Buffer.concat([body.subarray(0, HEADER_BYTES), rawQuestion, body.subarray(HEADER_BYTES)]);
+  reply.writeUInt16BE(rawQuestion.length > 0 ? 1 : 0, 4);
+  return { reply, truncated };
+}

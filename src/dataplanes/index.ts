@@ -1,0 +1,35 @@
+/**
+ * Data planes: renderers and servers that turn the IR into traffic behaviour.
+ * Explicit names keep accidental exports out.
+ * @module
+ */
+export {
+  CLASSIC_UDP_LIMIT,
+  DNS_SCHEMA_VERSION,
+  DnsServerError,
+  EDNS_UDP_PAYLOAD,
+  answerFromIndex,
+  answerMessage,
+  answerQuery,
+  indexZone,
+  normalizeName,
+  startDnsServer,
+  type DnsAddressRecord,
+  type DnsAnswer,
+  type DnsIndex,
+  type DnsQueryEvent,
+  type DnsQuestion,
+  type DnsRRsets,
+  type DnsRcode,
+  type DnsRecord,
+  type DnsRecordType,
+  type DnsServer,
+  type DnsServerErrorCode,
+  type DnsServerOptions,
+  type DnsServerStats,
+  type DnsSrvData,
+  type DnsSrvRecord,
+  type DnsTransport,
+  type DnsTxtRecord,
+  type WireResult,
+} from './dns/index.ts';
