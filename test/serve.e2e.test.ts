@@ -1,0 +1,80 @@
+/**
+ * End to end: `lintas serve` on a temp copy of the capstone fleet, queried with
+ * Node's real DNS resolver and over HTTP, then changed on disk: the answers
+ * follow the files without a restart. Every wait is bounded; nothing asserts
+ * on wall-clock time.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/cli/main.ts';
+
+const CAPSTONE = fileURLToPath(new URL('../examples/capstone', import.meta.url));
+const WAIT_MS = 10_000;
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = performance.now() + WAIT_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+describe('lintas serve (end to end)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lintas-serve-'));
+  const fleet = join(root, 'fleet');
+  cpSync(CAPSTONE, fleet, { recursive: true });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('serves MCS DNS for the capstone, follows file edits, and reports readiness and metrics', async () => {
+    const err: string[] = [];
+    const controller = new AbortController();
+    const io = { out: () => undefined, err: (t: string) => void err.push(t), env: {}, cwd: root };
+    const exited = run(['serve', '--config', fleet, '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', join(root, '.lintas'), '--log-level', 'warn'], io, controller.signal);
+    try {
+      const banner = await waitFor('the serve banner', () => err.find((l) => l.startsWith('lintas serve:')));
+      const dnsPort = Number(/udp\+tcp 127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
+      const admin = /admin (http:\/\/\S+)/.exec(banner)?.[1] ?? '';
+      await waitFor('/readyz 200', async () => ((await fetch(`${admin}/readyz`)).status === 200 ? true : undefined));
+
+      const resolver = new Resolver({ timeout: 2000, tries: 2 });
+      resolver.setServers([`127.0.0.1:${dnsPort}`]);
+      const ips = await resolver.resolve4('public-case-api.cases.svc.clusterset.local');
+      assert.equal(ips.length, 1);
+      assert.match(ips[0] ?? '', /^127\.250\./, 'a ClusterSetIP from clusterSetIPRange 127.250.0.0/16');
+      const srv = await resolver.resolveSrv('_http._tcp.case-search-api.search.svc.clusterset.local');
+      assert.deepEqual(srv.map((r) => r.port), [8080]);
+      assert.deepEqual(await resolver.resolveTxt('dns-version.clusterset.local'), [['1.0.0']]);
+
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
+      assert.match(metrics, /^lintas_mcs_serviceexport_ready\{cluster="jkt-prod-1"\} 3$/m);
+      assert.match(metrics, /^lintas_dns_queries_total\{type="A",rcode="NOERROR",transport="udp"\} [1-9]/m);
+
+      // Unexport public-case-api everywhere: the import, and its DNS name, go away without a restart.
+      for (const cluster of ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1']) {
+        const file = join(fleet, 'clusters', cluster, 'serviceexports.yaml');
+        const docs = readFileSync(file, 'utf8').split(/^---$/m).filter((d) => !/name: public-case-api/.test(d));
+        writeFileSync(file, docs.join('---'));
+      }
+      await waitFor('NXDOMAIN after unexport', async () => {
+        try {
+          await resolver.resolve4('public-case-api.cases.svc.clusterset.local');
+          return undefined;
+        } catch (error) {
+          return (error as NodeJS.ErrnoException).code === 'ENOTFOUND' ? true : undefined;
+        }
+      });
+      assert.equal((await resolver.resolve4('case-search-api.search.svc.clusterset.local')).length, 1, 'other imports stay');
+    } finally {
+      controller.abort();
+    }
+    assert.equal(await exited, 0);
+  });
+});
