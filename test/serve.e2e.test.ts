@@ -57,6 +57,12 @@ describe('lintas serve (end to end)', () => {
       assert.match(metrics, /^lintas_mcs_serviceexport_ready\{cluster="jkt-prod-1"\} 3$/m);
       assert.match(metrics, /^lintas_dns_queries_total\{type="A",rcode="NOERROR",transport="udp"\} [1-9]/m);
 
+      // The CLI reads computed objects from the running server.
+      const out: string[] = [];
+      const code = await run(['get', 'svcim', '-n', 'cases', '--cluster', 'tyo-prod-1', '--server', admin, '--config', fleet], { ...io, out: (t) => void out.push(t) });
+      assert.equal(code, 0);
+      assert.match(out.join('\n'), new RegExp(`public-case-api\\s+ClusterSetIP\\s+${(ips[0] ?? '').replaceAll('.', '\\.')}\\s`));
+
       // Unexport public-case-api everywhere: the import, and its DNS name, go away without a restart.
       for (const cluster of ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1']) {
         const file = join(fleet, 'clusters', cluster, 'serviceexports.yaml');

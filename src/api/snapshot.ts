@@ -3,7 +3,7 @@
  * grouped per cluster, plus the located issues found while reading them.
  * @module
  */
-import type { FleetObject } from './kinds.ts';
+import type { AnyObject, FleetObject } from './kinds.ts';
 import type { ClusterName } from './meta.ts';
 
 /** Where an object came from: a file relative to the fleet root, and the line its document starts on. */
@@ -13,7 +13,7 @@ export interface Origin {
 }
 
 /** A decoded object with its origin and, for cluster-scoped kinds, its cluster. */
-export interface Sourced<T extends FleetObject = FleetObject> {
+export interface Sourced<T extends AnyObject = FleetObject> {
   readonly object: T;
   readonly origin: Origin;
   readonly cluster?: ClusterName;

@@ -2,13 +2,13 @@
  * Table columns per kind, as `kubectl get` prints them (`-o wide` adds more).
  * @module
  */
-import type { FleetObject, Sourced } from '../api/index.ts';
+import type { AnyObject, Sourced } from '../api/index.ts';
 
 /** One column: header and how to render a cell. */
 export interface Column {
   readonly header: string;
   readonly wide?: boolean;
-  readonly cell: (s: Sourced) => string;
+  readonly cell: (s: Sourced<AnyObject>) => string;
 }
 
 const none = '<none>';
@@ -19,8 +19,16 @@ const list = (values: readonly (string | number)[] | undefined, max = 4): string
 const labels = (m: Readonly<Record<string, string>> | undefined): string =>
   m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',') : none;
 
-type Of<K extends FleetObject['kind']> = Extract<FleetObject, { kind: K }>;
-const col = <K extends FleetObject['kind']>(_kind: K, header: string, cell: (o: Of<K>) => string, wide = false): Column => ({
+/** `True`/`False`/`Unknown` (and the reason when not True) of a condition in `status.conditions`, or `-` before any status. */
+function condition(o: object, type: string): string {
+  const conditions = ((o as { status?: unknown }).status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions;
+  const c = conditions?.find((x) => x.type === type);
+  if (!c) return '-';
+  return c.status === 'True' && type !== 'Conflict' ? 'True' : c.status === 'False' && type === 'Conflict' ? 'False' : `${c.status} (${c.reason ?? ''})`;
+}
+
+type Of<K extends AnyObject['kind']> = Extract<AnyObject, { kind: K }>;
+const col = <K extends AnyObject['kind']>(_kind: K, header: string, cell: (o: Of<K>) => string, wide = false): Column => ({
   header,
   wide,
   cell: (s) => cell(s.object as Of<K>),
@@ -60,10 +68,23 @@ export const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     col('EndpointSlice', 'ADDRESSTYPE', (o) => o.addressType),
     col('EndpointSlice', 'PORTS', (o) => list((o.ports ?? []).map((p) => (p.port == null ? 'all' : p.port)))),
     col('EndpointSlice', 'ENDPOINTS', (o) => list(o.endpoints.flatMap((e) => e.addresses), 3)),
-    col('EndpointSlice', 'SERVICE', (o) => o.metadata.labels?.['kubernetes.io/service-name'] ?? none, true),
+    col('EndpointSlice', 'SERVICE', (o) => o.metadata.labels?.['kubernetes.io/service-name'] ?? o.metadata.labels?.['multicluster.kubernetes.io/service-name'] ?? none, true),
+    col('EndpointSlice', 'SOURCE-CLUSTER', (o) => o.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] ?? '(local)', true),
     col('EndpointSlice', 'READY', (o) => `${o.endpoints.filter((e) => e.conditions?.ready !== false).length}/${o.endpoints.length}`, true),
   ],
-  ServiceExport: [col('ServiceExport', 'API-VERSION', (o) => o.apiVersion, true)],
+  ServiceExport: [
+    col('ServiceExport', 'VALID', (o) => condition(o, 'Valid')),
+    col('ServiceExport', 'READY', (o) => condition(o, 'Ready')),
+    col('ServiceExport', 'CONFLICT', (o) => condition(o, 'Conflict')),
+    col('ServiceExport', 'API-VERSION', (o) => o.apiVersion, true),
+  ],
+  ServiceImport: [
+    col('ServiceImport', 'TYPE', (o) => o.spec.type),
+    col('ServiceImport', 'IP', (o) => list(o.spec.ips)),
+    col('ServiceImport', 'CLUSTERS', (o) => list((o.status?.clusters ?? []).map((c) => c.cluster), 8)),
+    col('ServiceImport', 'READY', (o) => condition(o, 'Ready')),
+    col('ServiceImport', 'PORTS', (o) => list(o.spec.ports.map((p) => `${p.name ? `${p.name}:` : ''}${p.port}/${p.protocol}`), 8), true),
+  ],
   GatewayClass: [col('GatewayClass', 'CONTROLLER', (o) => o.spec.controllerName)],
   Gateway: [
     col('Gateway', 'CLASS', (o) => o.spec.gatewayClassName),

@@ -353,14 +353,15 @@ describe('lintas get', () => {
     assert.equal(exports.stdout, 'serviceexport.multicluster.x-k8s.io/public-case-api\n');
   });
 
-  it('shows both ServiceExport API versions with -o wide', async () => {
+  it('shows both ServiceExport API versions and the computed export status with -o wide', async () => {
     const r = await lintas(['get', 'svcex', '-A', '-o', 'wide', ...CONFIG]);
     assert.equal(r.code, 0, show(r));
     const [header, ...rows] = lines(r.stdout);
-    assert.deepEqual(header?.split(/\s{3,}/), ['CLUSTER', 'NAMESPACE', 'NAME', 'API-VERSION']);
+    assert.deepEqual(header?.split(/\s{3,}/), ['CLUSTER', 'NAMESPACE', 'NAME', 'VALID', 'READY', 'CONFLICT', 'API-VERSION']);
     const versions = rows.map((row) => {
       const cells = row.split(/\s+/);
-      return `${cells[0]} ${cells[3]}`;
+      assert.deepEqual(cells.slice(3, 6), ['True', 'True', 'False'], `status of ${row}`);
+      return `${cells[0]} ${cells[6]}`;
     });
     assert.equal(versions.length, 9);
     for (const v of versions) {
@@ -369,6 +370,41 @@ describe('lintas get', () => {
     }
     const plain = await lintas(['get', 'svcex', '-A', ...CONFIG]);
     assert.ok(!plain.stdout.includes('API-VERSION'), 'the API-VERSION column is wide-only');
+  });
+
+  it('shows ServiceImports computed offline by the MCS controller, the same ClusterSetIP in every cluster', async () => {
+    const r = await lintas(['get', 'svcim', '-A', ...CONFIG, '--state-dir', '/nonexistent-lintas-state']);
+    assert.equal(r.code, 0, show(r));
+    const [header, ...rows] = lines(r.stdout);
+    assert.deepEqual(header?.split(/\s{3,}/), ['CLUSTER', 'NAMESPACE', 'NAME', 'TYPE', 'IP', 'CLUSTERS', 'READY']);
+    assert.equal(rows.length, 9);
+    const ipOf = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const [, ns, name, type, ip, clusters, ready] = row.split(/\s+/);
+      assert.equal(type, 'ClusterSetIP');
+      assert.match(ip ?? '', /^127\.250\.0\.\d+$/);
+      assert.equal(clusters, 'jkt-prod-1,sgp-prod-1,tyo-prod-1');
+      assert.equal(ready, 'True');
+      ipOf.set(`${ns}/${name}`, (ipOf.get(`${ns}/${name}`) ?? new Set()).add(ip ?? ''));
+    }
+    assert.equal(ipOf.size, 3);
+    for (const ips of ipOf.values()) assert.equal(ips.size, 1, 'one ClusterSetIP per ServiceImport in every cluster');
+  });
+
+  it('selects imported EndpointSlices by the MCS service-name label, one per source cluster', async () => {
+    const r = await lintas(['get', 'eps', '-A', '--cluster', 'jkt-prod-1', '-l', 'multicluster.kubernetes.io/service-name=public-case-api', '-o', 'json', ...CONFIG]);
+    assert.equal(r.code, 0, show(r));
+    const list = JSON.parse(r.stdout) as { items: { metadata: { labels: Record<string, string> } }[] };
+    assert.deepEqual(list.items.map((i) => i.metadata.labels['multicluster.kubernetes.io/source-cluster']).sort(), ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1']);
+    assert.ok(list.items.every((i) => i.metadata.labels['endpointslice.kubernetes.io/managed-by'] === 'lintas.dev'));
+  });
+
+  it('describes a ServiceImport with its endpoints per source cluster and its conflicts in plain words', async () => {
+    const r = await lintas(['describe', 'svcim', 'cases/public-case-api', '--cluster', 'sgp-prod-1', ...CONFIG]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /^Endpoints by source cluster:$/m);
+    assert.match(r.stdout, /^  jkt-prod-1 \(ap-southeast-3\): 2\/2 ready, ports http:8080\/TCP$/m);
+    assert.match(r.stdout, /^Conflicts: +none: every exporting cluster agrees$/m);
   });
 
   it('prints one table per kind for a kind list', async () => {

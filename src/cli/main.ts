@@ -53,9 +53,11 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('-A, --all-namespaces', 'all namespaces')
     .option('--cluster <name>', 'only this cluster (default: every cluster)')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('--server <url>', 'read computed objects (ServiceImports, imported slices, export status) from a running lintas serve admin URL')
+    .option('--state-dir <dir>', 'state of lintas serve to reuse offline (ClusterSetIP allocations)', '.lintas')
     .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('table'))
     .addOption(configOption())
-    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas get clusters --config examples/capstone -o wide\n  lintas get svc -A --cluster jkt-prod-1\n  lintas get svcex -n cases -o yaml`)
+    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas get clusters --config examples/capstone -o wide\n  lintas get svc -A --cluster jkt-prod-1\n  lintas get svcex -n cases -o yaml\n  lintas get svcim -A --config examples/capstone             # computed offline by the MCS controller\n  lintas get eps -A -l multicluster.kubernetes.io/service-name=public-case-api\n  lintas get svcim -A --server http://127.0.0.1:7070          # from a running lintas serve`)
     .action(async (kind: string, name: string | undefined, opts: Parameters<typeof getCommand>[2]) => {
       exit(await getCommand(kind, name, opts, io));
     });
@@ -67,6 +69,8 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .argument('<name>', 'NAME or NAMESPACE/NAME')
     .option('-n, --namespace <ns>', 'namespace when NAME has none (default: default)')
     .option('--cluster <name>', 'cluster (default: every cluster that has the object)')
+    .option('--server <url>', 'read computed objects from a running lintas serve admin URL')
+    .option('--state-dir <dir>', 'state of lintas serve to reuse offline', '.lintas')
     .addOption(configOption())
     .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas describe svc cases/public-case-api --cluster jkt-prod-1 --config examples/capstone\n  lintas describe cluster sgp-prod-1 --config examples/capstone`)
     .action(async (kind: string, name: string, opts: Parameters<typeof describeCommand>[2]) => {

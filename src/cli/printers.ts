@@ -3,7 +3,7 @@
  * @module
  */
 import { stringify } from 'yaml';
-import { lookupKind, splitApiVersion, type Sourced } from '../api/index.ts';
+import { lookupKind, splitApiVersion, type AnyObject, type Sourced } from '../api/index.ts';
 import { KIND_COLUMNS } from './columns.ts';
 
 /** The `-o` formats. */
@@ -17,7 +17,7 @@ export const CLUSTER_ANNOTATION = 'lintas.dev/cluster';
 export const SOURCE_ANNOTATION = 'lintas.dev/source';
 
 /** A printable copy of an object, annotated with its cluster and origin (the stored object is never mutated). */
-export function annotated(s: Sourced): Record<string, unknown> {
+export function annotated(s: Sourced<AnyObject>): Record<string, unknown> {
   const copy = structuredClone(s.object) as { metadata: { annotations?: Record<string, string> } } & Record<string, unknown>;
   copy.metadata.annotations = {
     ...copy.metadata.annotations,
@@ -28,12 +28,12 @@ export function annotated(s: Sourced): Record<string, unknown> {
 }
 
 /** `{"apiVersion":"v1","kind":"List","items":[...]}` as kubectl prints for several objects. */
-export function toList(objects: readonly Sourced[]): Record<string, unknown> {
+export function toList(objects: readonly Sourced<AnyObject>[]): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: objects.map(annotated) };
 }
 
 /** kubectl's `-o name` form: `service/foo`, `serviceexport.multicluster.x-k8s.io/foo`. */
-export function resourceName(s: Sourced): string {
+export function resourceName(s: Sourced<AnyObject>): string {
   const { group } = splitApiVersion(s.object.apiVersion);
   const kind = s.object.kind.toLowerCase();
   return `${group ? `${kind}.${group}` : kind}/${s.object.metadata.name}`;
@@ -56,7 +56,7 @@ export interface PrintOptions {
 }
 
 /** Prints objects in the requested format. Tables print one block per kind, as kubectl does. */
-export function printObjects(objects: readonly Sourced[], options: PrintOptions): string {
+export function printObjects(objects: readonly Sourced<AnyObject>[], options: PrintOptions): string {
   switch (options.format) {
     case 'json':
       return JSON.stringify(toList(objects), null, 2);

@@ -3,7 +3,8 @@
  * by kind, name, namespace (or all), cluster and label selector.
  * @module
  */
-import type { FleetSnapshot, KindInfo, Sourced } from '../api/index.ts';
+import type { AnyObject, KindInfo, Sourced } from '../api/index.ts';
+import type { FleetView } from './view.ts';
 import { matchesSelector, type Selector } from '../lib/index.ts';
 
 /** What to select. */
@@ -17,10 +18,10 @@ export interface Query {
 }
 
 /** Every object matching `query`, in kind, cluster, namespace, name order. */
-export function selectObjects(snapshot: FleetSnapshot, query: Query): Sourced[] {
-  const out: Sourced[] = [];
+export function selectObjects(snapshot: FleetView, query: Query): Sourced<AnyObject>[] {
+  const out: Sourced<AnyObject>[] = [];
   for (const info of query.kinds) {
-    const pool: readonly Sourced[] =
+    const pool: readonly Sourced<AnyObject>[] =
       info.scope === 'Fleet'
         ? snapshot.fleetObjects
         : [...snapshot.clusters.values()].filter((c) => query.cluster === undefined || c.cluster === query.cluster).flatMap((c) => c.objects);

@@ -4,24 +4,29 @@
  * @module
  */
 import { stringify } from 'yaml';
-import type { FleetSnapshot, Issue, Sourced } from '../../api/index.ts';
+import type { AnyObject, Issue, Sourced } from '../../api/index.ts';
+import type { FleetView } from '../view.ts';
 import { formatIssue } from '../../validation/index.ts';
 import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { resolveKinds } from './get.ts';
 import { selectObjects } from '../query.ts';
+import { buildView, fetchMcs, needsMcs } from '../view.ts';
+import { resolve } from 'node:path';
 
 /** Options of `describe`. */
 export interface DescribeOptions {
   readonly namespace?: string;
   readonly cluster?: string;
   readonly config?: string;
+  readonly server?: string;
+  readonly stateDir?: string;
 }
 
 const pairs = (m: Readonly<Record<string, string>> | undefined): string[] => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`) : ['<none>']);
 
 /** Renders kubectl-describe style text for one object. */
-export function describeObject(s: Sourced, snapshot: FleetSnapshot, issues: readonly Issue[]): string {
+export function describeObject(s: Sourced<AnyObject>, snapshot: FleetView, issues: readonly Issue[]): string {
   const o = s.object;
   const lines: string[] = [];
   const field = (label: string, value: string | string[]): void => {
@@ -48,7 +53,7 @@ export function describeObject(s: Sourced, snapshot: FleetSnapshot, issues: read
 }
 
 /** Cross-references worth seeing next to an object. */
-function related(s: Sourced, snapshot: FleetSnapshot): string[] {
+function related(s: Sourced<AnyObject>, snapshot: FleetView): string[] {
   const o = s.object;
   const inCluster = s.cluster ? (snapshot.clusters.get(s.cluster)?.objects ?? []) : [];
   if (o.kind === 'Service') {
@@ -60,12 +65,39 @@ function related(s: Sourced, snapshot: FleetSnapshot): string[] {
       `${'Exported:'.padEnd(14)}${exported ? `yes (${exported.object.apiVersion} ServiceExport, ${exported.origin.file}:${exported.origin.line})` : 'no'}`,
     ];
   }
+  if (o.kind === 'ServiceImport') return explainImport(o, inCluster, snapshot);
   if (o.kind === 'Cluster') {
     const set = snapshot.fleetObjects.find((x) => x.object.kind === 'ClusterSet' && x.object.spec.clusters.includes(o.metadata.name));
     const objects = snapshot.clusters.get(o.metadata.name as never)?.objects.length ?? 0;
     return [`${'ClusterSet:'.padEnd(14)}${set ? set.object.metadata.name : '<none>'}`, `${'Objects:'.padEnd(14)}${objects}`];
   }
   return [];
+}
+
+/** Per-source-cluster endpoints and the conflicts behind a ServiceImport, in plain words. */
+function explainImport(o: Extract<AnyObject, { kind: 'ServiceImport' }>, inCluster: readonly Sourced<AnyObject>[], view: FleetView): string[] {
+  const lines = ['Endpoints by source cluster:'];
+  const slices = inCluster.filter(
+    (x) => x.object.kind === 'EndpointSlice' && x.object.metadata.namespace === o.metadata.namespace && x.object.metadata.labels?.['multicluster.kubernetes.io/service-name'] === o.metadata.name,
+  );
+  for (const source of (o.status?.clusters ?? []).map((c) => c.cluster)) {
+    const mine = slices.flatMap((x) => (x.object.kind === 'EndpointSlice' && x.object.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] === source ? [x.object] : []));
+    const endpoints = mine.flatMap((e) => e.endpoints);
+    const ready = endpoints.filter((e) => e.conditions?.ready !== false).length;
+    const ports = [...new Set(mine.flatMap((e) => (e.ports ?? []).map((p) => `${p.name ? `${p.name}:` : ''}${p.port}/${p.protocol}`)))];
+    const region = mine[0]?.metadata.annotations?.['lintas.dev/source-region'];
+    lines.push(`  ${source}${region ? ` (${region})` : ''}: ${ready}/${endpoints.length} ready, ports ${ports.join(', ') || '<none>'}`);
+  }
+  const conflicts = new Set<string>();
+  for (const cluster of view.clusters.values()) {
+    for (const x of cluster.objects) {
+      if (x.object.kind !== 'ServiceExport' || x.object.metadata.name !== o.metadata.name || x.object.metadata.namespace !== o.metadata.namespace) continue;
+      const status = (x.object as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }).status;
+      for (const c of status?.conditions ?? []) if (c.type === 'Conflict' && c.status === 'True') conflicts.add(`${c.reason}: ${c.message}`);
+    }
+  }
+  lines.push(`${'Conflicts:'.padEnd(14)}${conflicts.size ? [...conflicts].join('\n              ') : 'none: every exporting cluster agrees'}`);
+  return lines;
 }
 
 /** Runs `describe` and returns the exit code. */
@@ -77,11 +109,14 @@ export async function describeCommand(kindArg: string, target: string, options: 
   const namespace = slash < 0 ? (options.namespace ?? (info.namespaced ? 'default' : undefined)) : target.slice(0, slash);
   if (slash >= 0 && !info.namespaced) throw new CliError(`error: ${info.plural} are not namespaced; use just NAME`);
   const result = await loadConfig(resolveConfigDir(options.config, io));
-  const found = selectObjects(result.snapshot, { kinds: [info], name, namespace, cluster: options.cluster, selector: [] });
+  const view = needsMcs([info])
+    ? buildView(result.snapshot, { mcs: options.server ? await fetchMcs(options.server) : undefined, translate: !options.server, stateDir: options.stateDir ? resolve(io.cwd, options.stateDir) : undefined })
+    : result.snapshot;
+  const found = selectObjects(view, { kinds: [info], name, namespace, cluster: options.cluster, selector: [] });
   if (found.length === 0) {
     io.err(`Error from fleet (NotFound): ${info.plural} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}${options.cluster ? ` in cluster ${options.cluster}` : ''}`);
     return EXIT.invalid;
   }
-  io.out(found.map((s) => describeObject(s, result.snapshot, result.issues)).join('\n\n\n'));
+  io.out(found.map((s) => describeObject(s, view, result.issues)).join('\n\n\n'));
   return EXIT.ok;
 }

@@ -9,6 +9,8 @@ import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { OUTPUT_FORMATS, printObjects, type OutputFormat } from '../printers.ts';
 import { selectObjects } from '../query.ts';
+import { buildView, fetchMcs, needsMcs } from '../view.ts';
+import { resolve } from 'node:path';
 
 /** Options of `get` (and the shared flags of `describe`). */
 export interface GetOptions {
@@ -18,6 +20,10 @@ export interface GetOptions {
   readonly selector?: string;
   readonly output: string;
   readonly config?: string;
+  /** Admin URL of a running `lintas serve` to read computed objects from. */
+  readonly server?: string;
+  /** Where `lintas serve` keeps its state (ClusterSetIP allocations) for offline translation. */
+  readonly stateDir?: string;
 }
 
 /** Resolves `svc,eps` style kind lists; unknown names are usage errors. */
@@ -61,7 +67,10 @@ export async function getCommand(kindArg: string, name: string | undefined, opti
   }
   // kubectl semantics: the default namespace unless -n or -A.
   const namespace = options.allNamespaces ? undefined : (options.namespace ?? 'default');
-  const objects = selectObjects(result.snapshot, { kinds, name, namespace, cluster: options.cluster, selector });
+  const view = needsMcs(kinds)
+    ? buildView(result.snapshot, { mcs: options.server ? await fetchMcs(options.server) : undefined, translate: !options.server, stateDir: options.stateDir ? resolve(io.cwd, options.stateDir) : undefined })
+    : result.snapshot;
+  const objects = selectObjects(view, { kinds, name, namespace, cluster: options.cluster, selector });
   if (objects.length === 0) {
     if (name !== undefined) {
       io.err(`Error from fleet (NotFound): ${kinds[0]?.plural} "${name}" not found${namespace && kinds[0]?.namespaced ? ` in namespace "${namespace}"` : ''}`);
