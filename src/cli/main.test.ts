@@ -403,7 +403,7 @@ describe('lintas get', () => {
     const r = await lintas(['describe', 'svcim', 'cases/public-case-api', '--cluster', 'sgp-prod-1', ...CONFIG]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^Endpoints by source cluster:$/m);
-    assert.match(r.stdout, /^  jkt-prod-1 \(ap-southeast-3\): 2\/2 ready, ports http:8080\/TCP$/m);
+    assert.match(r.stdout, /^ {2}jkt-prod-1 \(ap-southeast-3\): 2\/2 ready, ports http:8080\/TCP$/m);
     assert.match(r.stdout, /^Conflicts: +none: every exporting cluster agrees$/m);
   });
 
