@@ -96,10 +96,11 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--dns <host:port>', 'DNS listen address (UDP and TCP)', '127.0.0.1:5353')
     .option('--admin <host:port>', 'admin API listen address (/readyz, /metrics, /api/v1/mcs)', '127.0.0.1:7070')
     .option('--state-dir <dir>', 'where stable state (first-seen times, ClusterSetIP allocations) is kept', '.lintas')
+    .option('--debounce <ms>', 'quiet period after a file change before reloading', '200')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; logFormat: string; logLevel: string }) => {
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
       exit(await serveCommand(resolveConfigDir(opts.config, io), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), signal }, io));

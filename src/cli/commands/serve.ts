@@ -21,6 +21,8 @@ export interface ServeOptions {
   readonly dns: string;
   readonly admin: string;
   readonly stateDir: string;
+  /** Quiet period after a file change before reloading (ms). */
+  readonly debounce?: string;
   readonly logFormat: string;
   readonly logLevel: string;
   readonly signal?: AbortSignal;
@@ -57,7 +59,9 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
   let dnsBound = false;
 
-  const watcher = await watchFleet(dir, { store, log: log.child({ component: 'source' }) });
+  const debounceMs = Number(options.debounce ?? 200);
+  if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
+  const watcher = await watchFleet(dir, { store, log: log.child({ component: 'source' }), debounceMs });
   void runMcs({
     store,
     log: log.child({ component: 'mcs' }),
