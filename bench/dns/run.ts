@@ -1,0 +1,623 @@
+/**
+ * DNS benchmark: Lintas' authoritative `clusterset.local` server against a
+ * reference peer, dnsmasq, serving the very same records, both loaded in
+ * turn by dnsperf with the same query file and parameters, on loopback.
+ *
+ *   1. checks for dnsperf and dnsmasq (exit 2 with the install line if missing);
+ *   2. generates a fleet (bench/config-load/generate.ts) and starts
+ *      `lintas serve` on it (127.0.0.1, ephemeral ports), waits for /readyz;
+ *   3. reads the zone from /api/v1/mcs and writes it as a dnsmasq config
+ *      (host-record / srv-host, `local=/clusterset.local/`), starts dnsmasq;
+ *   4. checks that a sample of names answers identically from both servers
+ *      and from the MCS API (A, SRV, NXDOMAIN);
+ *   5. runs dnsperf (80% A, 10% SRV, 10% NXDOMAIN) against each server, and
+ *      prints a table and the ratio lintas / dnsmasq.
+ *
+ * Every load is bounded in time (-l, plus a kill timer) and in count (-n);
+ * the whole run has a watchdog. Everything started is stopped, and the temp
+ * directory removed, on success, on failure and on SIGINT/SIGTERM.
+ *
+ * Usage: npm run bench:dns -- [--clusters 5] [--services 200] [--seconds 5]
+ *          [--clients 4] [--warmup 1] [--max-qps N] [--max-queries 2000000]
+ *          [--lintas auto|dist|src] [--keep]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { DnsZoneIR } from '../../src/ir/index.ts';
+import { generateFleet } from '../config-load/generate.ts';
+import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const INSTALL_HINT = 'apt-get install -y dnsperf dnsmasq-base';
+/** The issue's target: Lintas answers at least 0.4x the queries per second of dnsmasq. */
+const TARGET_RATIO = 0.4;
+/** Lines in the dnsperf query file (ten-query blocks: 8 A, 1 SRV, 1 NXDOMAIN). */
+const QUERY_FILE_LINES = 10_000;
+/** dnsperf -q: queries in flight per run (dnsperf's default). */
+const OUTSTANDING = 100;
+/** dnsperf -t: a query unanswered this long counts as lost. */
+const QUERY_TIMEOUT_S = 1;
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 3_000;
+
+const USAGE = `usage: npm run bench:dns -- [--clusters 5] [--services 200] [--seconds 5] [--clients 4]
+                          [--warmup 1] [--max-qps N] [--max-queries 2000000]
+                          [--lintas auto|dist|src] [--keep]`;
+
+// ---------------------------------------------------------------------------
+// Options
+
+interface Options {
+  readonly clusters: number;
+  readonly services: number;
+  readonly seconds: number;
+  readonly clients: number;
+  readonly warmup: number;
+  readonly maxQps: number | undefined;
+  readonly maxQueries: number;
+  readonly lintas: 'auto' | 'dist' | 'src';
+  readonly keep: boolean;
+}
+
+function usageError(message: string): never {
+  console.error(`bench:dns: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function intOption(raw: string | undefined, flag: string, min: number, max: number): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) usageError(`--${flag} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return v;
+}
+
+function parseOptions(): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        clusters: { type: 'string', default: '5' },
+        services: { type: 'string', default: '200' },
+        seconds: { type: 'string', default: '5' },
+        clients: { type: 'string', default: '4' },
+        warmup: { type: 'string', default: '1' },
+        'max-qps': { type: 'string' },
+        'max-queries': { type: 'string', default: '2000000' },
+        lintas: { type: 'string', default: 'auto' },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const lintas = values.lintas;
+  if (lintas !== 'auto' && lintas !== 'dist' && lintas !== 'src') usageError(`--lintas must be auto, dist or src, got "${lintas}"`);
+  return {
+    clusters: intOption(values.clusters, 'clusters', 1, 256),
+    services: intOption(values.services, 'services', 1, 10_000),
+    seconds: intOption(values.seconds, 'seconds', 1, 60),
+    clients: intOption(values.clients, 'clients', 1, 256),
+    warmup: intOption(values.warmup, 'warmup', 0, 10),
+    maxQps: values['max-qps'] === undefined ? undefined : intOption(values['max-qps'], 'max-qps', 1, 10_000_000),
+    maxQueries: intOption(values['max-queries'], 'max-queries', QUERY_FILE_LINES, 100_000_000),
+    lintas,
+    keep: values.keep,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Processes: every child is tracked, and stopped by cleanup().
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Resolves once the process has exited (or failed to spawn). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** stdout and stderr interleaved, the last 64 KiB. */
+  output(): string;
+  hasExited(): boolean;
+}
+
+const OUTPUT_TAIL = 64 * 1024;
+const procs = new Set<Proc>();
+let stopping = false;
+
+function launch(name: string, command: string, args: readonly string[], cwd?: string): Proc {
+  if (stopping) throw new Error(`not starting ${name}: the benchmark is stopping`);
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let done = false;
+  const append = (chunk: Buffer): void => {
+    out += chunk.toString('utf8');
+    if (out.length > OUTPUT_TAIL * 2) out = out.slice(-OUTPUT_TAIL);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', (error) => {
+      append(Buffer.from(`\n${name}: ${error.message}\n`));
+      done = true;
+      resolve({ code: null, signal: null });
+    });
+    // 'close' (not 'exit'): the output pipes are drained by then.
+    child.once('close', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+  });
+  const proc: Proc = { name, child, exited, output: () => out.slice(-OUTPUT_TAIL), hasExited: () => done };
+  procs.add(proc);
+  void exited.then(() => procs.delete(proc));
+  return proc;
+}
+
+async function exitsWithin(proc: Proc, ms: number): Promise<boolean> {
+  const timer = delay(ms, false, { ref: false });
+  return Promise.race([proc.exited.then(() => true), timer]);
+}
+
+/** SIGTERM, then SIGKILL after a grace period; only ever the pid we spawned. */
+async function stop(proc: Proc): Promise<void> {
+  if (proc.hasExited()) return;
+  proc.child.kill('SIGTERM');
+  if (await exitsWithin(proc, STOP_GRACE_MS)) return;
+  console.error(`bench:dns: ${proc.name} (pid ${proc.child.pid}) ignored SIGTERM; sending SIGKILL`);
+  proc.child.kill('SIGKILL');
+  await exitsWithin(proc, STOP_GRACE_MS);
+}
+
+let tempDir: string | undefined;
+let keepTemp = false;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  stopping = true;
+  cleaning ??= (async () => {
+    await Promise.all([...procs].map(stop));
+    if (tempDir !== undefined) {
+      if (keepTemp) console.log(`kept ${tempDir}`);
+      else rmSync(tempDir, { recursive: true, force: true });
+    }
+  })();
+  return cleaning;
+}
+
+function tail(text: string, lines = 15): string {
+  return text.trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+}
+
+async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, proc?: Proc): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (proc?.hasExited()) throw new Error(`${proc.name} exited while waiting for ${what}:\n${tail(proc.output())}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${proc ? `; ${proc.name} said:\n${tail(proc.output())}` : ''}`);
+    await delay(50);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tools
+
+function findExecutable(name: string, extraDirs: readonly string[] = []): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extraDirs]) {
+    if (dir === '') continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function versionOf(command: string, args: readonly string[], re: RegExp): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 5_000 });
+  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? 'unknown';
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (f.endsWith('.ts')) newest = Math.max(newest, statSync(join(dir, f)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Which Lintas to run: the bundle bin/lintas.js loads, or the sources (when the bundle is missing or older than src/). */
+function lintasEntry(mode: Options['lintas']): { mode: 'dist' | 'src'; why: string } {
+  const dist = join(ROOT, 'dist', 'lintas.js');
+  if (mode === 'dist') {
+    if (!existsSync(dist)) usageError('--lintas dist: dist/lintas.js is missing (npm run build)');
+    return { mode, why: 'as asked' };
+  }
+  if (mode === 'src') return { mode, why: 'as asked' };
+  if (!existsSync(dist)) return { mode: 'src', why: 'dist/lintas.js is missing' };
+  return statSync(dist).mtimeMs >= newestMtime(join(ROOT, 'src'))
+    ? { mode: 'dist', why: 'dist/lintas.js is up to date' }
+    : { mode: 'src', why: 'dist/lintas.js is older than src/; `npm run build` to bench the bundle' };
+}
+
+// ---------------------------------------------------------------------------
+// Servers
+
+interface Server {
+  readonly name: string;
+  readonly port: number;
+  /** The process that answers (for its CPU time). */
+  readonly pid: number | undefined;
+}
+
+async function startLintas(entry: 'dist' | 'src', fleet: string, stateDir: string): Promise<Server & { admin: string }> {
+  const serveArgs = ['serve', '--config', fleet, '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', stateDir, '--log-level', 'warn'];
+  const mainUrl = pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href;
+  // The sources, exactly as bin/lintas.js runs them when there is no bundle.
+  const fromSources = `const { run } = await import(${JSON.stringify(mainUrl)}); process.exitCode = await run(process.argv.slice(1));`;
+  const args = entry === 'dist' ? [join(ROOT, 'bin', 'lintas.js'), ...serveArgs] : ['--import', 'tsx', '--input-type=module', '-e', fromSources, ...serveArgs];
+  const proc = launch('lintas serve', process.execPath, args, ROOT);
+  const banner = await waitFor('the `lintas serve` banner', START_TIMEOUT_MS, () => /lintas serve: DNS udp\+tcp 127\.0\.0\.1:(\d+), admin (http:\/\/\S+)/.exec(proc.output()) ?? undefined, proc);
+  const port = Number(banner[1]);
+  const admin = banner[2] as string;
+  await waitFor('/readyz 200', START_TIMEOUT_MS, async () => {
+    try {
+      const res = await fetch(`${admin}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      return res.status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, proc);
+  return { name: 'lintas', port, admin, pid: proc.child.pid };
+}
+
+async function fetchZone(admin: string): Promise<DnsZoneIR> {
+  const res = await fetch(`${admin}/api/v1/mcs`, { signal: AbortSignal.timeout(10_000) });
+  if (res.status !== 200) throw new Error(`GET /api/v1/mcs: HTTP ${res.status}`);
+  const body = (await res.json()) as { dns?: DnsZoneIR };
+  if (typeof body.dns?.zone !== 'string' || !Array.isArray(body.dns.services)) throw new Error('GET /api/v1/mcs: no dns.zone / dns.services in the answer');
+  return body.dns;
+}
+
+/** A port free on 127.0.0.1 for both TCP and UDP right now (dnsmasq binds both). */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const tcp = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', resolve);
+    });
+    const port = (tcp.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (ok) return port;
+  }
+  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
+}
+
+function resolverFor(port: number): Resolver {
+  const r = new Resolver({ timeout: 1_000, tries: 2 });
+  r.setServers([`127.0.0.1:${port}`]);
+  return r;
+}
+
+async function startDnsmasq(bin: string, conf: string, pidFile: string, probeName: string): Promise<Server> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = launch('dnsmasq', bin, ['--no-daemon', `--conf-file=${conf}`, `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', `--pid-file=${pidFile}`]);
+    const resolver = resolverFor(port);
+    try {
+      await waitFor('dnsmasq to answer', 10_000, async () => ((await resolver.resolve4(probeName).catch(() => [])).length > 0 ? true : undefined), proc);
+      return { name: 'dnsmasq', port, pid: proc.child.pid };
+    } catch (error) {
+      await stop(proc);
+      // Another process took the port between freePort() and dnsmasq's bind: try another.
+      if (attempt < 3 && /in use/i.test(proc.output())) continue;
+      throw error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Verification: same answers from both servers and from the MCS API.
+
+function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)] as T);
+}
+
+async function answerSet(resolver: Resolver, name: string, type: 'A' | 'SRV'): Promise<string> {
+  try {
+    if (type === 'A') return (await resolver.resolve4(name, { ttl: true })).map((r) => `A ${r.address} ttl=${r.ttl}`).sort().join(', ');
+    return (await resolver.resolveSrv(name)).map((r) => `SRV ${r.priority} ${r.weight} ${r.port} ${r.name}`).sort().join(', ');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
+async function verify(zone: BenchZone, servers: readonly Server[]): Promise<number> {
+  const expected = new Map<string, { type: 'A' | 'SRV'; answer: string }>();
+  for (const name of spread(ownerNames(zone.a), 16)) {
+    const ips = zone.a.filter((r) => r.name === name).map((r) => `A ${r.ip} ttl=${zone.ttlSeconds}`);
+    expected.set(name, { type: 'A', answer: ips.sort().join(', ') });
+  }
+  for (const name of spread(ownerNames(zone.srv), 8)) {
+    const srv = zone.srv.filter((r) => r.name === name).map((r) => `SRV ${r.priority} ${r.weight} ${r.port} ${r.target}`);
+    expected.set(name, { type: 'SRV', answer: srv.sort().join(', ') });
+  }
+  const namespaces = zoneNamespaces(zone);
+  for (let k = 0; k < 4; k++) expected.set(nxdomainName(zone, k, namespaces), { type: 'A', answer: 'ENOTFOUND' });
+
+  const mismatches: string[] = [];
+  for (const server of servers) {
+    const resolver = resolverFor(server.port);
+    for (const [name, want] of expected) {
+      const got = await answerSet(resolver, name, want.type);
+      if (got !== want.answer) mismatches.push(`${server.name} ${want.type} ${name}: got [${got}], want [${want.answer}]`);
+    }
+  }
+  if (mismatches.length > 0) {
+    throw new Error(`the servers do not answer the same records (${mismatches.length} mismatches):\n${mismatches.slice(0, 8).map((m) => `    ${m}`).join('\n')}`);
+  }
+  return expected.size;
+}
+
+// ---------------------------------------------------------------------------
+// Load
+
+interface LoadParams {
+  readonly bin: string;
+  readonly file: string;
+  readonly seconds: number;
+  readonly clients: number;
+  readonly runs: number;
+  readonly maxQps: number | undefined;
+}
+
+function dnsperfArgs(port: number, p: LoadParams, seconds: number): string[] {
+  const args = ['-s', '127.0.0.1', '-p', String(port), '-d', p.file, '-l', String(seconds), '-n', String(p.runs), '-c', String(p.clients), '-q', String(OUTSTANDING), '-t', String(QUERY_TIMEOUT_S)];
+  if (p.maxQps !== undefined) args.push('-Q', String(p.maxQps));
+  return args;
+}
+
+async function dnsperf(server: Server, p: LoadParams, seconds: number): Promise<DnsperfResult> {
+  const proc = launch(`dnsperf (${server.name})`, p.bin, dnsperfArgs(server.port, p, seconds));
+  // -l bounds the run; this bounds dnsperf itself, whatever happens.
+  const killer = setTimeout(() => proc.child.kill('SIGKILL'), (seconds + QUERY_TIMEOUT_S + 15) * 1000);
+  const { code, signal } = await proc.exited;
+  clearTimeout(killer);
+  if (code !== 0) throw new Error(`dnsperf against ${server.name} exited with ${code ?? signal ?? 'a spawn error'}:\n${tail(proc.output())}`);
+  return parseDnsperf(proc.output());
+}
+
+/** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every common Linux). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).stdout?.trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** lintas_dns_queries_total summed over labels, for one transport. */
+async function lintasQueryCount(admin: string): Promise<number | undefined> {
+  const text = await fetch(`${admin}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => r.text())
+    .catch(() => undefined);
+  if (text === undefined) return undefined;
+  let n = 0;
+  for (const m of text.matchAll(/^lintas_dns_queries_total\{[^}]*transport="udp"[^}]*\} (\d+)$/gm)) n += Number(m[1]);
+  return n;
+}
+
+/** One measured run: dnsperf's numbers plus the server's CPU time during it. */
+interface Measured {
+  readonly server: string;
+  readonly r: DnsperfResult;
+  /** Server CPU seconds used during the run (undefined without /proc). */
+  readonly cpu: number | undefined;
+}
+
+async function measure(server: Server, p: LoadParams): Promise<Measured> {
+  const before = cpuSeconds(server.pid);
+  const r = await dnsperf(server, p, p.seconds);
+  const after = cpuSeconds(server.pid);
+  return { server: server.name, r, cpu: before === undefined || after === undefined ? undefined : after - before };
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Server CPU microseconds per answered query. */
+function cpuPerQuery(m: Measured): number | undefined {
+  return m.cpu === undefined ? undefined : (m.cpu / Math.max(m.r.completed, 1)) * 1e6;
+}
+
+function printTable(rows: readonly Measured[]): void {
+  const header = ['server', 'queries/s', 'sent', 'lost', 'avg ms', 'min ms', 'max ms', 'stddev ms', 'NOERROR', 'NXDOMAIN', 'other rcodes', 'server CPU', 'CPU us/query'];
+  const body = rows.map((m) => {
+    const { server, r } = m;
+    const perQuery = cpuPerQuery(m);
+    const other = Object.entries(r.rcodes).filter(([c]) => c !== 'NOERROR' && c !== 'NXDOMAIN');
+    const pct = (n: number | undefined): string => `${fmt(((n ?? 0) / Math.max(r.completed, 1)) * 100, 1)}%`;
+    return [
+      server,
+      fmt(r.qps),
+      fmt(r.sent),
+      `${fmt(r.lost)}`,
+      fmt(r.avgLatencyMs, 3),
+      fmt(r.minLatencyMs, 3),
+      fmt(r.maxLatencyMs, 3),
+      fmt(r.stddevLatencyMs, 3),
+      pct(r.rcodes.NOERROR),
+      pct(r.rcodes.NXDOMAIN),
+      other.length === 0 ? '-' : other.map(([c, n]) => `${c} ${n}`).join(' '),
+      m.cpu === undefined ? '-' : `${fmt((m.cpu / r.runSeconds) * 100, 0)}%`,
+      perQuery === undefined ? '-' : fmt(perQuery, 2),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  console.log(line(header));
+  for (const row of body) console.log(line(row));
+}
+
+/** Both servers answered the mix as expected: ~10% NXDOMAIN, nothing but NOERROR and NXDOMAIN, nothing lost. */
+function sanity(server: string, r: DnsperfResult): string[] {
+  const notes: string[] = [];
+  const nx = (r.rcodes.NXDOMAIN ?? 0) / Math.max(r.completed, 1);
+  const want = MIX.nxdomain / (MIX.a + MIX.srv + MIX.nxdomain);
+  if (Math.abs(nx - want) > 0.01) notes.push(`${server}: ${fmt(nx * 100, 1)}% NXDOMAIN, expected ${fmt(want * 100, 0)}%`);
+  for (const [code, n] of Object.entries(r.rcodes)) if (code !== 'NOERROR' && code !== 'NXDOMAIN') notes.push(`${server}: ${n} ${code} answers`);
+  if (r.lost > 0) notes.push(`${server}: ${r.lost} queries lost (unanswered within ${QUERY_TIMEOUT_S} s)`);
+  return notes;
+}
+
+// ---------------------------------------------------------------------------
+// Main
+
+async function main(opts: Options): Promise<number> {
+  const dnsperfBin = findExecutable('dnsperf');
+  const dnsmasqBin = findExecutable('dnsmasq', ['/usr/sbin', '/sbin', '/usr/local/sbin']);
+  if (dnsperfBin === undefined || dnsmasqBin === undefined) {
+    const missing = [dnsperfBin === undefined ? 'dnsperf' : undefined, dnsmasqBin === undefined ? 'dnsmasq' : undefined].filter(Boolean).join(' and ');
+    console.error(`bench:dns: ${missing} not found. This benchmark needs dnsperf (load generator) and dnsmasq (reference peer).`);
+    console.error(`Install them (Debian/Ubuntu, as root):\n    ${INSTALL_HINT}`);
+    return 2;
+  }
+  const versions = {
+    dnsperf: versionOf(dnsperfBin, ['-h'], /Version (\S+)/),
+    dnsmasq: versionOf(dnsmasqBin, ['--version'], /Dnsmasq version (\S+)/),
+  };
+  const entry = lintasEntry(opts.lintas);
+
+  tempDir = mkdtempSync(join(tmpdir(), 'lintas-dns-bench-'));
+  keepTemp = opts.keep;
+  const fleet = join(tempDir, 'fleet');
+  const started = performance.now();
+  const g = generateFleet(fleet, { clusters: opts.clusters, servicesPerCluster: opts.services });
+  console.log(`lintas DNS benchmark: loopback UDP, dnsperf ${versions.dnsperf}, reference peer dnsmasq ${versions.dnsmasq}, node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(2)}`);
+  console.log(`fleet: ${opts.clusters} clusters x ${opts.services} Services (${fmt(g.objects)} objects) in ${tempDir}`);
+
+  const lintas = await startLintas(entry.mode, fleet, join(tempDir, 'state'));
+  console.log(`lintas serve (${entry.mode === 'dist' ? 'bin/lintas.js, bundle' : 'sources via tsx'}: ${entry.why}): ready in ${fmt((performance.now() - started) / 1000, 1)} s, DNS 127.0.0.1:${lintas.port}, admin ${lintas.admin}`);
+
+  const zone = benchZone(await fetchZone(lintas.admin));
+  if (zone.a.length === 0) throw new Error('the MCS result has no ClusterSetIP service with an IPv4 address: nothing to query');
+  console.log(
+    `zone ${zone.zone} (TTL ${zone.ttlSeconds} s) from /api/v1/mcs: ${zone.services} ClusterSetIP services, ${zone.a.length} A records, ` +
+      `${zone.srv.length} SRV records at ${ownerNames(zone.srv).length} names${zone.skippedHeadless > 0 ? `, ${zone.skippedHeadless} headless services not queried` : ''}`,
+  );
+
+  const conf = join(tempDir, 'dnsmasq.conf');
+  writeFileSync(conf, dnsmasqConfig(zone));
+  const dnsmasq = await startDnsmasq(dnsmasqBin, conf, join(tempDir, 'dnsmasq.pid'), zone.a[0]?.name as string);
+  console.log(`dnsmasq: DNS 127.0.0.1:${dnsmasq.port} (${zone.a.length} host-record, ${zone.srv.length} srv-host, local=/${zone.zone}/, cache off)`);
+
+  const checked = await verify(zone, [lintas, dnsmasq]);
+  console.log(`verified: ${checked} names (A, SRV, NXDOMAIN) answer identically from lintas, dnsmasq and /api/v1/mcs`);
+
+  const file = join(tempDir, 'queries.txt');
+  writeFileSync(file, queryFile(zone, QUERY_FILE_LINES));
+  const load: LoadParams = { bin: dnsperfBin, file, seconds: opts.seconds, clients: opts.clients, runs: Math.floor(opts.maxQueries / QUERY_FILE_LINES), maxQps: opts.maxQps };
+  const shown = ['-l', String(opts.seconds), '-n', String(load.runs), '-c', String(opts.clients), '-q', String(OUTSTANDING), '-t', String(QUERY_TIMEOUT_S), ...(opts.maxQps === undefined ? [] : ['-Q', String(opts.maxQps)])];
+  console.log(
+    `load: ${fmt(QUERY_FILE_LINES)}-query file (${MIX.a * 10}% A, ${MIX.srv * 10}% SRV, ${MIX.nxdomain * 10}% NXDOMAIN), ` +
+      `dnsperf -s 127.0.0.1 -p PORT -d queries.txt ${shown.join(' ')} (at most ${fmt(load.runs * QUERY_FILE_LINES)} queries per run), ` +
+      `servers loaded one after the other${opts.warmup > 0 ? `, each after a ${opts.warmup} s warm-up (not counted)` : ''}`,
+  );
+
+  const rows: Measured[] = [];
+  let lintasCounted: number | undefined;
+  for (const server of [lintas, dnsmasq]) {
+    if (opts.warmup > 0) await dnsperf(server, load, opts.warmup);
+    const counted = server === lintas ? await lintasQueryCount(lintas.admin) : undefined;
+    rows.push(await measure(server, load));
+    const after = server === lintas ? await lintasQueryCount(lintas.admin) : undefined;
+    if (counted !== undefined && after !== undefined) lintasCounted = after - counted;
+  }
+
+  console.log('');
+  printTable(rows);
+  console.log('');
+  const [l, d] = rows as [Measured, Measured];
+  const ratio = l.r.qps / d.r.qps;
+  const lCpu = cpuPerQuery(l);
+  const dCpu = cpuPerQuery(d);
+  console.log(
+    `ratio lintas/dnsmasq: throughput ${ratio.toFixed(2)}x (target >= ${TARGET_RATIO.toFixed(2)}x: ${opts.maxQps !== undefined ? 'n/a, rate capped by --max-qps' : ratio >= TARGET_RATIO ? 'met' : 'NOT met'}), ` +
+      `average latency ${(l.r.avgLatencyMs / d.r.avgLatencyMs).toFixed(2)}x` +
+      (lCpu !== undefined && dCpu !== undefined ? `, server CPU per query ${(lCpu / dCpu).toFixed(2)}x` : ''),
+  );
+  if (lintasCounted !== undefined) console.log(`lintas counted ${fmt(lintasCounted)} UDP queries during its run; dnsperf sent ${fmt(l.r.sent)}`);
+  // A server well short of a full core was waiting for queries: the load generator set its rate.
+  const idle = opts.maxQps === undefined ? rows.filter((m) => m.cpu !== undefined && m.cpu / m.r.runSeconds < 0.85) : [];
+  if (idle.length > 0) {
+    console.log(
+      `note: ${idle.map((m) => `${m.server} used ${fmt(((m.cpu ?? 0) / m.r.runSeconds) * 100, 0)}% of a core`).join(', ')}: ` +
+        `dnsperf (sharing ${availableParallelism()} CPUs with the servers) limited the rate, so queries/s measures dnsperf as much as the server; ` +
+        'CPU per query compares the servers themselves',
+    );
+  }
+  for (const note of [...sanity('lintas', l.r), ...sanity('dnsmasq', d.r)]) console.log(`warning: ${note}`);
+  console.log(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
+  return 0;
+}
+
+const options = parseOptions();
+// Bounded whatever happens: startups, verification, warm-ups and runs all fit well inside this.
+const WATCHDOG_MS = 90_000 + 2 * (options.warmup + options.seconds + QUERY_TIMEOUT_S + 15) * 1000;
+
+let interrupted = false;
+function shutdown(code: number, why: string): void {
+  interrupted = true;
+  console.error(`\nbench:dns: ${why}; stopping everything it started`);
+  void cleanup().finally(() => process.exit(code));
+}
+process.once('SIGINT', () => shutdown(130, 'interrupted (SIGINT)'));
+process.once('SIGTERM', () => shutdown(143, 'terminated (SIGTERM)'));
+const watchdog = setTimeout(() => shutdown(1, `watchdog: still running after ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
+watchdog.unref();
+
+let exitCode: number;
+try {
+  exitCode = await main(options);
+} catch (error) {
+  // Once interrupted, failures are the processes being stopped: not worth a line.
+  if (!interrupted) console.error(`bench:dns: ${(error as Error).message}`);
+  exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+}
+process.exit(exitCode);
