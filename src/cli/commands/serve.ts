@@ -111,20 +111,21 @@ function recordMcsMetrics(result: McsResult, m: { exportReady: Gauge; exportConf
   m.importReady.reset();
   m.importedEndpoints.reset();
   const isTrue = (conditions: readonly { type: string; status: string }[] | undefined, type: string): boolean => conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
-  const bySource = new Map<string, Set<string>>();
+  // Imported slices are shared objects (one per source, imported into every cluster): count each once.
+  const seen = new Set<object>();
+  const bySource = new Map<string, number>();
   for (const c of result.clusters) {
     m.exportReady.set({ cluster: c.cluster }, c.serviceExports.filter((e) => isTrue(e.status.conditions, 'Ready')).length);
     m.exportConflict.set({ cluster: c.cluster }, c.serviceExports.filter((e) => isTrue(e.status.conditions, 'Conflict')).length);
     m.importReady.set({ cluster: c.cluster }, c.serviceImports.filter((i) => isTrue(i.status?.conditions, 'Ready')).length);
     for (const slice of c.endpointSlices) {
+      if (seen.has(slice)) continue;
+      seen.add(slice);
       const source = slice.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] ?? 'unknown';
-      const set = bySource.get(source) ?? new Set<string>();
-      // Each source's endpoints are imported into every cluster; count each once.
-      for (const e of slice.endpoints) for (const a of e.addresses) set.add(`${slice.metadata.namespace}/${slice.metadata.labels?.['multicluster.kubernetes.io/service-name']}/${a}`);
-      bySource.set(source, set);
+      bySource.set(source, (bySource.get(source) ?? 0) + slice.endpoints.length);
     }
   }
-  for (const [source, set] of bySource) m.importedEndpoints.set({ source_cluster: source }, set.size);
+  for (const [source, count] of bySource) m.importedEndpoints.set({ source_cluster: source }, count);
 }
 
 function abortOnSignals(): AbortSignal {
