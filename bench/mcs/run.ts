@@ -248,7 +248,7 @@ async function partFlip(): Promise<void> {
   const stateDir = join(tmp, 'state-serve');
   mkdirSync(stateDir, { recursive: true });
   const serve = printFlip(await measureFlips({ ...base, server: serveSpec(dir, stateDir) }));
-  console.log(`  note: watchFleet's default 200 ms debounce is in this path; lintas serve has no flag to change it (serve.ts calls watchFleet without debounceMs).`);
+  console.log(`  note: lintas serve runs with its default --debounce (the quiet period after a change before reloading); reloads reuse unchanged files' decoded objects.`);
 
   if (values['variant-debounce'] !== 'off') {
     const debounce = num('variant-debounce', values['variant-debounce']);

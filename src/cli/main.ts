@@ -96,7 +96,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--dns <host:port>', 'DNS listen address (UDP and TCP)', '127.0.0.1:5353')
     .option('--admin <host:port>', 'admin API listen address (/readyz, /metrics, /api/v1/mcs)', '127.0.0.1:7070')
     .option('--state-dir <dir>', 'where stable state (first-seen times, ClusterSetIP allocations) is kept', '.lintas')
-    .option('--debounce <ms>', 'quiet period after a file change before reloading', '200')
+    .option('--debounce <ms>', 'quiet period after a file change before reloading', '25')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local')

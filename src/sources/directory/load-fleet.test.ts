@@ -231,3 +231,33 @@ describe('loadFleet: bad input becomes issues, never exceptions', () => {
     assert.match(formatIssue(result.issues[0] as Issue), /^clusters\/Bad_Cluster\/: cluster folder name "Bad_Cluster" is not a valid cluster name/);
   });
 });
+
+describe('createFleetLoader', () => {
+  it('re-decodes only files whose text changed, and forgets deleted files', async () => {
+    const { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const { createFleetLoader } = await import('./load-fleet.ts');
+    const root = mkdtempSync(join(tmpdir(), 'lintas-loader-'));
+    try {
+      cpSync(fileURLToPath(new URL('../../../examples/capstone', import.meta.url)), root, { recursive: true });
+      const loader = createFleetLoader();
+      const first = await loader.load(root);
+      const pick = (r: typeof first, cluster: string, kind: string, name: string) =>
+        r.snapshot.clusters.get(cluster as never)?.objects.find((s) => s.object.kind === kind && s.object.metadata.name === name);
+      const services = join(root, 'clusters/jkt-prod-1/services.yaml');
+      writeFileSync(services, readFileSync(services, 'utf8').replace('port: 8080', 'port: 8081'));
+      rmSync(join(root, 'clusters/tyo-prod-1/serviceexports.yaml'));
+      const second = await loader.load(root);
+      assert.equal(pick(second, 'sgp-prod-1', 'Service', 'public-case-api'), pick(first, 'sgp-prod-1', 'Service', 'public-case-api'), 'unchanged file: the same decoded object');
+      assert.notEqual(pick(second, 'jkt-prod-1', 'Service', 'public-case-api'), pick(first, 'jkt-prod-1', 'Service', 'public-case-api'), 'changed file: decoded again');
+      const svc = pick(second, 'jkt-prod-1', 'Service', 'public-case-api')?.object as { spec: { ports: { port: number }[] } } | undefined;
+      assert.equal(svc?.spec.ports[0]?.port, 8081);
+      assert.equal(pick(second, 'tyo-prod-1', 'ServiceExport', 'public-case-api'), undefined, 'deleted file: its objects are gone');
+      assert.deepEqual(second.issues, []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * @module
  */
 import { clusterName, KINDS, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Issue, type Sourced } from '../../api/index.ts';
-import { checkFleet, decodeDocument, sortIssues } from '../../validation/index.ts';
+import { checkFleet, decodeDocument, sortIssues, type DecodeResult } from '../../validation/index.ts';
 import { parseManifestFile, type RawDocument } from './parse-manifests.ts';
 import { readTree, type ReadTreeOptions } from './read-tree.ts';
 
@@ -38,32 +38,64 @@ export function compareSourced(a: Sourced, b: Sourced): number {
   return a.origin.line - b.origin.line;
 }
 
+/** One file's parse and decode results, reusable while its text is unchanged. */
+interface FileResult {
+  readonly text: string;
+  readonly issues: readonly Issue[];
+  readonly decoded: readonly { readonly doc: RawDocument; readonly result: DecodeResult }[];
+}
+
+/** A loader that remembers each file's decoded objects, so a reload re-parses only the files whose text changed. */
+export interface FleetLoader {
+  load(root: string): Promise<LoadResult>;
+}
+
+/**
+ * Creates a caching loader. Parsing dominates load time, and a watcher reloads the
+ * whole tree on every edit: reusing unchanged files' results keeps an edit's cost
+ * proportional to that file. Fleet-wide checks still run over every object.
+ */
+export function createFleetLoader(options: ReadTreeOptions = {}): FleetLoader {
+  let cache = new Map<string, FileResult>();
+  return {
+    async load(root) {
+      const tree = await readTree(root, options);
+      const next = new Map<string, FileResult>();
+      const issues: Issue[] = [...tree.issues];
+      const objects: Sourced[] = [];
+      const documents = new WeakMap<Sourced, RawDocument>();
+      const invalidClusters = new Set<string>();
+      let documentCount = 0;
+      let bytes = 0;
+      for (const file of tree.files) {
+        bytes += file.text.length;
+        let entry = cache.get(file.path);
+        if (!entry || entry.text !== file.text) {
+          const parsed = parseManifestFile(file);
+          entry = { text: file.text, issues: parsed.issues, decoded: parsed.documents.map((doc) => ({ doc, result: decodeDocument(doc) })) };
+        }
+        next.set(file.path, entry);
+        issues.push(...entry.issues);
+        for (const { doc, result } of entry.decoded) {
+          documentCount++;
+          issues.push(...result.issues);
+          if (!result.object && result.declared?.kind === 'Cluster') invalidClusters.add(result.declared.name);
+          if (result.object) {
+            objects.push(result.object);
+            documents.set(result.object, doc);
+          }
+        }
+      }
+      cache = next; // files that vanished are forgotten
+      issues.push(...checkFleet(objects, tree.clusterFolders, (s, path) => documents.get(s)?.lineOf(path) ?? s.origin.line, invalidClusters));
+      return { root, snapshot: buildSnapshot(objects, tree.clusterFolders), issues: sortIssues(issues), stats: { files: tree.files.length, documents: documentCount, objects: objects.length, bytes } };
+    },
+  };
+}
+
 /** Reads, decodes and checks the fleet at `root`. Throws SourceError only when `root` itself is unusable. */
 export async function loadFleet(root: string, options: ReadTreeOptions = {}): Promise<LoadResult> {
-  const tree = await readTree(root, options);
-  const issues: Issue[] = [...tree.issues];
-  const objects: Sourced[] = [];
-  const documents = new WeakMap<Sourced, RawDocument>();
-  const invalidClusters = new Set<string>();
-  let documentCount = 0;
-  let bytes = 0;
-  for (const file of tree.files) {
-    bytes += file.text.length;
-    const parsed = parseManifestFile(file);
-    issues.push(...parsed.issues);
-    for (const doc of parsed.documents) {
-      documentCount++;
-      const decoded = decodeDocument(doc);
-      issues.push(...decoded.issues);
-      if (!decoded.object && decoded.declared?.kind === 'Cluster') invalidClusters.add(decoded.declared.name);
-      if (decoded.object) {
-        objects.push(decoded.object);
-        documents.set(decoded.object, doc);
-      }
-    }
-  }
-  issues.push(...checkFleet(objects, tree.clusterFolders, (s, path) => documents.get(s)?.lineOf(path) ?? s.origin.line, invalidClusters));
-  return { root, snapshot: buildSnapshot(objects, tree.clusterFolders), issues: sortIssues(issues), stats: { files: tree.files.length, documents: documentCount, objects: objects.length, bytes } };
+  return createFleetLoader(options).load(root);
 }
 
 /** Groups objects into the fleet-scoped list and one sorted snapshot per cluster folder. */

@@ -12,7 +12,7 @@ import type { Issue } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { FleetStore } from '../../store/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
-import { loadFleet, type LoadResult } from './load-fleet.ts';
+import { createFleetLoader, type LoadResult } from './load-fleet.ts';
 import type { ReadTreeOptions } from './read-tree.ts';
 
 /** Options of {@link watchFleet}. */
@@ -65,6 +65,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   let closed = false;
 
   const pollMs = options.pollMs ?? 2000;
+  const loader = createFleetLoader(options);
   let watcher: FSWatcher | undefined;
   let poller: NodeJS.Timeout | undefined;
   const startPolling = (): void => {
@@ -95,7 +96,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
 
   const load = async (): Promise<LoadEvent | undefined> => {
     try {
-      const result = await loadFleet(root, options);
+      const result = await loader.load(root);
       loads++;
       lastIssues = result.issues;
       const invalid = hasErrors(result.issues);
