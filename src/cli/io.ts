@@ -42,3 +42,12 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
   };
 }
+
+/** A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, for long-running commands. */
+export function abortOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}

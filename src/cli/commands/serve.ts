@@ -14,7 +14,7 @@ import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index
 import { createLogger, createRegistry, startAdminServer, type LogLevel } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
-import { CliError, EXIT, type CliIO } from '../io.ts';
+import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -126,12 +126,4 @@ function recordMcsMetrics(result: McsResult, m: { exportReady: Gauge; exportConf
     }
   }
   for (const [source, count] of bySource) m.importedEndpoints.set({ source_cluster: source }, count);
-}
-
-function abortOnSignals(): AbortSignal {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return controller.signal;
 }

@@ -7,7 +7,7 @@ import { createLogger, type LogLevel } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
-import { CliError, EXIT, type CliIO } from '../io.ts';
+import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 
 /** Options of `watch`. */
 export interface WatchCommandOptions {
@@ -39,12 +39,4 @@ export async function watchCommand(dir: string, options: WatchCommandOptions, io
   if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   watcher.close();
   return 0;
-}
-
-function abortOnSignals(): AbortSignal {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return controller.signal;
 }
