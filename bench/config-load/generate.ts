@@ -63,7 +63,8 @@ const REGIONS: readonly { name: string; zones: readonly [string, string, string]
   { name: 'sa-east-1', zones: ['a', 'b', 'c'] },
 ];
 
-function regionOf(i: number): { name: string; zones: readonly string[] } {
+/** The region (and its zones) of cluster i. */
+export function regionOf(i: number): { name: string; zones: readonly string[] } {
   return REGIONS[i % REGIONS.length] as (typeof REGIONS)[number];
 }
 
@@ -79,7 +80,7 @@ export function clusterCIDRs(i: number): { pod: string; service: string; node: s
 }
 
 /** Dotted IPv4 for host offset `n` inside 10.i.0.0/16. */
-function ip(i: number, n: number): string {
+export function ip(i: number, n: number): string {
   return `10.${i}.${n >>> 8}.${n & 255}`;
 }
 
@@ -107,7 +108,8 @@ function hasTwoPorts(j: number): boolean {
   return j % 3 === 0;
 }
 
-function clusterDoc(i: number): string {
+/** The lintas.dev Cluster inventory record of cluster i. */
+export function clusterDoc(i: number): string {
   const name = clusterName(i);
   const region = regionOf(i);
   const c = clusterCIDRs(i);
@@ -132,7 +134,8 @@ spec:
 `;
 }
 
-function clusterSetDoc(clusters: number): string {
+/** The ClusterSet `bench` holding clusters 0..n-1. */
+export function clusterSetDoc(clusters: number): string {
   const names: string[] = [];
   for (let i = 0; i < clusters; i++) names.push(`    - ${clusterName(i)}\n`);
   return `apiVersion: lintas.dev/v1alpha1

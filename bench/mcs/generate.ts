@@ -34,6 +34,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { clusterDoc, clusterName, clusterSetDoc, ip, regionOf } from '../config-load/generate.ts';
+
+export { clusterName };
 
 /** Options of {@link generateMcsFleet}. */
 export interface McsFleetOptions {
@@ -55,12 +58,6 @@ export interface McsFleetSummary {
 
 export const NAMESPACES_PER_CLUSTER = 10;
 const MAX_POD_OFFSET = 32_000;
-const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-3', 'sa-east-1'] as const;
-const ZONES = ['a', 'b', 'c'] as const;
-
-export function clusterName(i: number): string {
-  return `c-${String(i).padStart(3, '0')}`;
-}
 
 export function serviceName(j: number): string {
   return `svc-${String(j).padStart(4, '0')}`;
@@ -74,53 +71,9 @@ export function isHeadless(j: number, headlessEvery: number): boolean {
   return headlessEvery > 0 && j % headlessEvery === 0;
 }
 
-/** Dotted IPv4 for host offset `n` inside 10.i.0.0/16. */
-function ip(i: number, n: number): string {
-  return `10.${i}.${n >>> 8}.${n & 255}`;
-}
-
 /** The pod IP of endpoint k of Service j in cluster i. */
 export function endpointIP(i: number, j: number, k: number, endpointsPerSlice: number): string {
   return ip(i, 10 + j * endpointsPerSlice + k);
-}
-
-function regionOf(i: number): string {
-  return REGIONS[i % REGIONS.length] as string;
-}
-
-function clusterDoc(i: number): string {
-  const name = clusterName(i);
-  const region = regionOf(i);
-  return `apiVersion: lintas.dev/v1alpha1
-kind: Cluster
-metadata:
-  name: ${name}
-  labels:
-    topology.kubernetes.io/region: ${region}
-spec:
-  region: ${region}
-  zones: [${ZONES.map((z) => region + z).join(', ')}]
-  environment: production
-  network: network-${name}
-  podCIDRs: [10.${i}.0.0/17]
-  serviceCIDRs: [10.${i}.128.0/18]
-  nodeCIDRs: [10.${i}.192.0/20]
-`;
-}
-
-function clusterSetDoc(clusters: number): string {
-  let members = '';
-  for (let i = 0; i < clusters; i++) members += `    - ${clusterName(i)}\n`;
-  return `apiVersion: lintas.dev/v1alpha1
-kind: ClusterSet
-metadata:
-  name: bench
-spec:
-  clusters:
-${members}  clusterSetIPRange: 100.64.0.0/12
-  dnsZone: clusterset.local
-  dnsTTLSeconds: 5
-`;
 }
 
 function namespaceDoc(n: number): string {
@@ -161,11 +114,11 @@ function endpointSliceDoc(i: number, j: number, endpointsPerSlice: number): stri
   const region = regionOf(i);
   let endpoints = '';
   for (let k = 0; k < endpointsPerSlice; k++) {
-    const zone = ZONES[k % ZONES.length] as string;
+    const zone = region.zones[k % region.zones.length] as string;
     endpoints += `  - addresses: [${endpointIP(i, j, k, endpointsPerSlice)}]
     conditions: { ready: true, serving: true, terminating: false }
     nodeName: ${cluster}-node-${zone}${j % 16}
-    zone: ${region}${zone}
+    zone: ${region.name}${zone}
     targetRef:
       kind: Pod
       name: ${name}-${k}

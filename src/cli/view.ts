@@ -5,7 +5,7 @@
  * from a running `lintas serve` with `--server`.
  * @module
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clusterName, type AnyObject, type ClusterName, type FleetSnapshot, type KindInfo, type Sourced } from '../api/index.ts';
 import { loadMcsState, translateMcs, type McsResult } from '../controllers/index.ts';
 import { silentLogger } from '../observability/index.ts';
@@ -65,4 +65,11 @@ export function buildView(snapshot: FleetSnapshot, options: { mcs?: McsResult; t
     clusters.set(name, entry);
   }
   return { fleetObjects: snapshot.fleetObjects, clusters, mcs };
+}
+
+/** The view `get`/`describe` need for `kinds`: computed objects only when a kind needs them, from `--server` or offline. */
+export async function viewFor(snapshot: FleetSnapshot, kinds: readonly KindInfo[], options: { server?: string; stateDir?: string; cwd: string }): Promise<FleetView> {
+  if (!needsMcs(kinds)) return snapshot;
+  const mcs = options.server ? await fetchMcs(options.server) : undefined;
+  return buildView(snapshot, { mcs, translate: !mcs, stateDir: options.stateDir ? resolve(options.cwd, options.stateDir) : undefined });
 }

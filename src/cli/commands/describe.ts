@@ -11,8 +11,7 @@ import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { resolveKinds } from './get.ts';
 import { selectObjects } from '../query.ts';
-import { buildView, fetchMcs, needsMcs } from '../view.ts';
-import { resolve } from 'node:path';
+import { viewFor } from '../view.ts';
 
 /** Options of `describe`. */
 export interface DescribeOptions {
@@ -109,9 +108,7 @@ export async function describeCommand(kindArg: string, target: string, options: 
   const namespace = slash < 0 ? (options.namespace ?? (info.namespaced ? 'default' : undefined)) : target.slice(0, slash);
   if (slash >= 0 && !info.namespaced) throw new CliError(`error: ${info.plural} are not namespaced; use just NAME`);
   const result = await loadConfig(resolveConfigDir(options.config, io));
-  const view = needsMcs([info])
-    ? buildView(result.snapshot, { mcs: options.server ? await fetchMcs(options.server) : undefined, translate: !options.server, stateDir: options.stateDir ? resolve(io.cwd, options.stateDir) : undefined })
-    : result.snapshot;
+  const view = await viewFor(result.snapshot, [info], { server: options.server, stateDir: options.stateDir, cwd: io.cwd });
   const found = selectObjects(view, { kinds: [info], name, namespace, cluster: options.cluster, selector: [] });
   if (found.length === 0) {
     io.err(`Error from fleet (NotFound): ${info.plural} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}${options.cluster ? ` in cluster ${options.cluster}` : ''}`);

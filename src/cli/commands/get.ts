@@ -9,8 +9,7 @@ import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { OUTPUT_FORMATS, printObjects, type OutputFormat } from '../printers.ts';
 import { selectObjects } from '../query.ts';
-import { buildView, fetchMcs, needsMcs } from '../view.ts';
-import { resolve } from 'node:path';
+import { viewFor } from '../view.ts';
 
 /** Options of `get` (and the shared flags of `describe`). */
 export interface GetOptions {
@@ -67,9 +66,7 @@ export async function getCommand(kindArg: string, name: string | undefined, opti
   }
   // kubectl semantics: the default namespace unless -n or -A.
   const namespace = options.allNamespaces ? undefined : (options.namespace ?? 'default');
-  const view = needsMcs(kinds)
-    ? buildView(result.snapshot, { mcs: options.server ? await fetchMcs(options.server) : undefined, translate: !options.server, stateDir: options.stateDir ? resolve(io.cwd, options.stateDir) : undefined })
-    : result.snapshot;
+  const view = await viewFor(result.snapshot, kinds, { server: options.server, stateDir: options.stateDir, cwd: io.cwd });
   const objects = selectObjects(view, { kinds, name, namespace, cluster: options.cluster, selector });
   if (objects.length === 0) {
     if (name !== undefined) {
