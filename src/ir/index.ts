@@ -3,3 +3,23 @@
  * @module
  */
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
+export type {
+  BackendIR,
+  FiltersIR,
+  GatewayIR,
+  HeaderModifierIR,
+  HealthCheckIR,
+  HttpListenerIR,
+  MirrorIR,
+  OutlierDetectionIR,
+  RedirectIR,
+  RetryIR,
+  RouteMatchIR,
+  RouteRuleIR,
+  StringMatchIR,
+  TimeoutsIR,
+  UpstreamEndpointIR,
+  UpstreamIR,
+  UrlRewriteIR,
+  VirtualHostIR,
+} from './gateway.ts';

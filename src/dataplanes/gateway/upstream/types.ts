@@ -1,0 +1,90 @@
+/**
+ * The contract between the HTTP gateway proxy and the upstream layer
+ * (endpoint choice by locality priority, active health checks, outlier
+ * detection, retry budget). Runtime state lives behind {@link UpstreamSet};
+ * it survives config swaps so health is not reset by an unrelated edit.
+ * @module
+ */
+import type { UpstreamIR } from '../../../ir/index.ts';
+
+/** One endpoint as the proxy sees it. `key` is `address:port` (unique per upstream). */
+export interface EndpointRef {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: string;
+  readonly region?: string;
+  readonly zone?: string;
+  readonly version?: string;
+}
+
+/** Where the request entered, and what the proxy wants to avoid on a retry. */
+export interface PickContext {
+  readonly entryCluster: string;
+  readonly entryRegion?: string;
+  readonly entryZone?: string;
+  /** Endpoint keys already tried for this request (retries go elsewhere when possible). */
+  readonly exclude?: ReadonlySet<string>;
+  /** Prefer an endpoint outside these clusters (retry after local connect failures). */
+  readonly avoidClusters?: ReadonlySet<string>;
+}
+
+/** How one proxied attempt ended, for passive outlier detection and least-request. */
+export interface AttemptOutcome {
+  /** Upstream response status, when one arrived. */
+  readonly status?: number;
+  /** Transport failure: `connect` (refused/unreachable), `reset` (mid-response), `timeout`. */
+  readonly error?: 'connect' | 'reset' | 'timeout';
+}
+
+/** Health of one endpoint, for metrics, `route explain` and logs. */
+export interface EndpointHealth extends EndpointRef {
+  /** Locality priority relative to the pick context: 0 same zone, 1 same cluster, 2 same region, 3 elsewhere. */
+  readonly priority: number;
+  readonly ready: boolean;
+  /** Active health check verdict (`true` when no check is configured). */
+  readonly healthy: boolean;
+  readonly ejected: boolean;
+  readonly activeRequests: number;
+}
+
+/** Load-balancing view of one upstream for one entry locality. */
+export interface UpstreamExplain {
+  readonly upstream: string;
+  /** Share of traffic each priority gets right now (Envoy spill with overprovisioning 1.4), index = priority. */
+  readonly priorityLoad: readonly number[];
+  readonly panic: boolean;
+  readonly endpoints: readonly EndpointHealth[];
+}
+
+/** A health transition, for logs and metrics. */
+export interface HealthEvent {
+  readonly upstream: string;
+  readonly endpoint: EndpointRef;
+  readonly kind: 'healthy' | 'unhealthy' | 'ejected' | 'unejected';
+  readonly reason: string;
+}
+
+/** Runtime upstream state for every upstream of the current config. */
+export interface UpstreamSet {
+  /** Installs a new set of upstreams; keeps health/ejection state of endpoints still present. */
+  update(upstreams: readonly UpstreamIR[]): void;
+  /** Chooses an endpoint, or `undefined` when the upstream has no usable endpoint (→ 503 `UH`). */
+  pick(upstream: string, ctx: PickContext): EndpointRef | undefined;
+  /** Marks an attempt as started (least-request accounting). */
+  onAttemptStart(upstream: string, endpoint: EndpointRef): void;
+  /** Reports how an attempt ended (outlier detection). */
+  onAttemptEnd(upstream: string, endpoint: EndpointRef, outcome: AttemptOutcome): void;
+  /** Retry budget: true when one more retry may be started now (20 % of active requests, min 3). Call `releaseRetry` when it ends. */
+  tryAcquireRetry(): boolean;
+  /** Returns a retry slot taken with `tryAcquireRetry`. */
+  releaseRetry(): void;
+  /** Jittered back-off before retry number `attempt` (1-based), within [25, 250] ms unless `baseMs` says more. */
+  backoffMs(attempt: number, baseMs?: number): number;
+  /** Current view for `route explain` and `/api/v1/upstreams`. */
+  explain(upstream: string, ctx: PickContext): UpstreamExplain | undefined;
+  /** Subscribes to health transitions; returns an unsubscribe function. */
+  onHealthEvent(listener: (event: HealthEvent) => void): () => void;
+  /** Stops health checkers and timers. */
+  close(): void;
+}

@@ -1,0 +1,191 @@
+/**
+ * Gateway IR: what the gateway translator computes from Gateways, HTTPRoutes,
+ * ReferenceGrants, Services/EndpointSlices and the MCS result, and what the
+ * HTTP gateway data plane serves. Modelled on Envoy Gateway's xds IR: one
+ * server per bound address:port, virtual hosts per (intersected) hostname,
+ * route rules already sorted by Gateway API precedence (first match wins), and
+ * weighted backends that point at upstream clusters (endpoint sets with their
+ * locality). Plain, JSON-serialisable, sorted data: golden-testable.
+ * @module
+ */
+
+/** Gateway API header/query match (header names lower-cased by the translator). */
+export interface StringMatchIR {
+  readonly name: string;
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly value: string;
+}
+
+/** One HTTPRouteMatch, defaults applied (no path → PathPrefix "/"). */
+export interface RouteMatchIR {
+  readonly path: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
+  readonly headers: readonly StringMatchIR[];
+  readonly queryParams: readonly StringMatchIR[];
+  readonly method?: string;
+}
+
+/** RequestHeaderModifier / ResponseHeaderModifier (names lower-cased). */
+export interface HeaderModifierIR {
+  readonly set: readonly { readonly name: string; readonly value: string }[];
+  readonly add: readonly { readonly name: string; readonly value: string }[];
+  readonly remove: readonly string[];
+}
+
+/** RequestRedirect with defaults left to request time (hostname/port from the request/listener). */
+export interface RedirectIR {
+  readonly scheme?: 'http' | 'https';
+  readonly hostname?: string;
+  readonly port?: number;
+  readonly path?: { readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; readonly value: string };
+  /** 301 | 302 | 303 | 307 | 308 (default 302). */
+  readonly statusCode: number;
+}
+
+/** URLRewrite. ReplacePrefixMatch only ever appears on a PathPrefix match. */
+export interface UrlRewriteIR {
+  readonly hostname?: string;
+  readonly path?: { readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; readonly value: string };
+}
+
+/** RequestMirror: a copy of the request to one endpoint of `upstream`, response ignored. */
+export interface MirrorIR {
+  readonly upstream: string;
+  /** 0–100, fractional allowed (fraction → percent). Default 100. */
+  readonly percent: number;
+}
+
+/** Filters of a rule or of a backendRef (backendRef filters apply only when it is chosen). */
+export interface FiltersIR {
+  readonly requestHeaders?: HeaderModifierIR;
+  readonly responseHeaders?: HeaderModifierIR;
+  readonly redirect?: RedirectIR;
+  readonly urlRewrite?: UrlRewriteIR;
+  readonly mirrors?: readonly MirrorIR[];
+}
+
+/** One weighted backendRef of a rule. */
+export interface BackendIR {
+  readonly weight: number;
+  readonly kind: 'Service' | 'ServiceImport';
+  readonly namespace: string;
+  readonly name: string;
+  readonly port: number;
+  /** Key into {@link GatewayIR.upstreams}; absent when `invalid`. */
+  readonly upstream?: string;
+  /** Set when the ref does not resolve: its share of traffic gets a 500 (spec). */
+  readonly invalid?: { readonly reason: string; readonly message: string };
+  readonly filters?: FiltersIR;
+}
+
+/** Gateway API timeouts in milliseconds (0 = disabled). */
+export interface TimeoutsIR {
+  readonly requestMs?: number;
+  readonly backendRequestMs?: number;
+}
+
+/** GEP-1731 retry. */
+export interface RetryIR {
+  readonly codes: readonly number[];
+  /** Maximum number of retries (not counting the first attempt). */
+  readonly attempts: number;
+  readonly backoffMs?: number;
+}
+
+/** One (rule, match) pair of one HTTPRoute, as Envoy Gateway's `HTTPRoute` IR. */
+export interface RouteRuleIR {
+  /** `httproute/<ns>/<name>/rule/<i>/match/<j>`: stable, unique in a virtual host. */
+  readonly name: string;
+  readonly route: { readonly namespace: string; readonly name: string };
+  readonly ruleIndex: number;
+  readonly ruleName?: string;
+  readonly matchIndex: number;
+  readonly match: RouteMatchIR;
+  readonly filters: FiltersIR;
+  /** Empty with no redirect → 500 (spec: no backendRefs). */
+  readonly backends: readonly BackendIR[];
+  readonly timeouts?: TimeoutsIR;
+  readonly retry?: RetryIR;
+  /** A fixed answer instead of proxying (e.g. 500 when every backend is invalid). */
+  readonly directResponse?: { readonly status: number; readonly body?: string };
+}
+
+/** Routes for one hostname under one listener (listener isolation: a request matches one vhost). */
+export interface VirtualHostIR {
+  /** `foo.example.com`, `*.example.com` or `*` (any). */
+  readonly hostname: string;
+  /** `<ns>/<gateway>` and listener name this vhost came from (logs, explain). */
+  readonly gateway: string;
+  readonly listener: string;
+  /** Sorted by Gateway API precedence: the first rule whose match holds wins; none → 404. */
+  readonly routes: readonly RouteRuleIR[];
+}
+
+/** One bound HTTP server (every listener of every Gateway sharing address:port in one cluster). */
+export interface HttpListenerIR {
+  /** `<address>:<port>`. */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  /** The entry cluster (the folder holding the Gateway) and its locality. */
+  readonly cluster: string;
+  readonly region?: string;
+  readonly zone?: string;
+  /** Sorted most specific first: exact names, then wildcards by label count, then `*`. */
+  readonly virtualHosts: readonly VirtualHostIR[];
+}
+
+/** Active health check settings of an upstream. */
+export interface HealthCheckIR {
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly unhealthyThreshold: number;
+  readonly healthyThreshold: number;
+}
+
+/** Passive outlier detection settings of an upstream. */
+export interface OutlierDetectionIR {
+  readonly consecutive5xx: number;
+  readonly consecutiveGatewayErrors: number;
+  readonly intervalMs: number;
+  readonly baseEjectionTimeMs: number;
+  readonly maxEjectionTimeMs: number;
+  readonly maxEjectionPercent: number;
+}
+
+/** One endpoint of an upstream, with the locality it lives in. */
+export interface UpstreamEndpointIR {
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: string;
+  readonly region?: string;
+  readonly zone?: string;
+  /** EndpointSlice conditions: only ready (or serving-and-terminating as a last resort) endpoints get traffic. */
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  /** Endpoint label/annotation `version`, for the access log. */
+  readonly version?: string;
+}
+
+/** An Envoy-style "cluster": the endpoint set one backendRef resolves to. */
+export interface UpstreamIR {
+  /** `Service/<cluster>/<ns>/<name>:<port>` or `ServiceImport/<ns>/<name>:<port>`. */
+  readonly key: string;
+  readonly kind: 'Service' | 'ServiceImport';
+  readonly namespace: string;
+  readonly name: string;
+  readonly port: number;
+  /** `http` (the gateway only speaks HTTP/1.1 to backends for now). */
+  readonly protocol: 'http';
+  /** Sorted by cluster, address, port. */
+  readonly endpoints: readonly UpstreamEndpointIR[];
+  readonly healthCheck?: HealthCheckIR;
+  readonly outlierDetection?: OutlierDetectionIR;
+}
+
+/** Everything the gateway data plane serves. Listeners sorted by key, upstreams by key. */
+export interface GatewayIR {
+  readonly listeners: readonly HttpListenerIR[];
+  readonly upstreams: readonly UpstreamIR[];
+}
