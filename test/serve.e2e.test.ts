@@ -78,6 +78,12 @@ describe('lintas serve (end to end)', () => {
         }
       });
       assert.equal((await resolver.resolve4('case-search-api.search.svc.clusterset.local')).length, 1, 'other imports stay');
+
+      // The edit was timed from file event to DNS, and endpoint ages are reported per source cluster.
+      const after = await (await fetch(`${admin}/metrics`)).text();
+      assert.match(after, /^lintas_mcs_propagation_lag_seconds_count [1-9]/m);
+      assert.match(after, /^lintas_mcs_imported_endpoint_age_seconds\{source_cluster="sgp-prod-1"\} \d/m);
+      assert.match(after, /^lintas_mcs_oldest_imported_endpoint_age_seconds \d/m);
     } finally {
       controller.abort();
     }

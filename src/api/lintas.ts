@@ -44,6 +44,8 @@ export const ClusterSet = z.looseObject({
       clusterSetIPRange: CIDR.optional(),
       dnsZone: DNSSubdomain.default('clusterset.local'),
       dnsTTLSeconds: z.int().min(0).max(86400).default(5),
+      /** KEP "Endpoint TTL": a source cluster not refreshed for this long is withdrawn (default 300). */
+      endpointTTLSeconds: z.int().min(1).max(604800).optional(),
     })
     .superRefine((spec, ctx) => {
       const seen = new Map<string, number>();

@@ -31,6 +31,19 @@ export interface FleetSnapshot {
   readonly clusters: ReadonlyMap<ClusterName, ClusterSnapshot>;
 }
 
+/**
+ * How fresh a cluster's snapshot is, for sources that refresh clusters (an agent
+ * push, a live API watch). Kept beside the snapshot, not in it: a heartbeat must not
+ * look like a config change. Sources that hold the truth themselves (the directory
+ * source) report none, and their clusters never expire.
+ */
+export interface ClusterFreshness {
+  /** RFC 3339: when the source last confirmed this cluster's objects. */
+  readonly observedAt: string;
+  /** False while the source fails to sync: its objects are the last known, not an empty cluster. */
+  readonly synced: boolean;
+}
+
 /** How bad an issue is: errors make a fleet invalid, warnings do not. */
 export type Severity = 'error' | 'warning';
 

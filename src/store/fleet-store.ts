@@ -4,7 +4,7 @@
  * and subscribers learn which clusters changed.
  * @module
  */
-import { clusterName, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../api/index.ts';
+import { clusterName, type ClusterFreshness, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../api/index.ts';
 import { WatchableMap } from './watchable-map.ts';
 
 /** The shard key of fleet-scoped objects (cluster names are DNS labels, so it cannot collide). */
@@ -26,6 +26,8 @@ export interface FleetUpdate {
 /** Versioned store of per-cluster snapshots with subscribe. */
 export class FleetStore {
   readonly #shards = new WatchableMap<string, Shard>();
+  readonly #freshness = new Map<string, ClusterFreshness>();
+  readonly #freshnessListeners = new Set<(cluster: ClusterName, previous: ClusterFreshness | undefined) => void>();
 
   /** The current version (0 until the first publish). */
   get version(): number {
@@ -48,7 +50,30 @@ export class FleetStore {
 
   /** Drops a cluster (it disconnected or its folder went away). */
   deleteCluster(name: ClusterName): boolean {
+    this.#freshness.delete(name);
     return this.#shards.delete(name);
+  }
+
+  /**
+   * Records that a refreshing source confirmed (or failed to sync) a cluster. Kept out
+   * of the versioned shards on purpose: a heartbeat is not a config change and must not
+   * re-run translators; listeners decide whether it matters (a stale cluster coming back).
+   */
+  heartbeat(name: ClusterName, freshness: ClusterFreshness): void {
+    const previous = this.#freshness.get(name);
+    this.#freshness.set(name, freshness);
+    for (const listener of this.#freshnessListeners) listener(name, previous);
+  }
+
+  /** Freshness reports by cluster (only clusters whose source refreshes them). */
+  freshness(): Readonly<Record<string, ClusterFreshness>> {
+    return Object.fromEntries([...this.#freshness].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Calls `listener` on every heartbeat; returns an unsubscribe function. */
+  onHeartbeat(listener: (cluster: ClusterName, previous: ClusterFreshness | undefined) => void): () => void {
+    this.#freshnessListeners.add(listener);
+    return () => this.#freshnessListeners.delete(listener);
   }
 
   /** The current fleet. */

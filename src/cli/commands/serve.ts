@@ -8,13 +8,13 @@
  * @module
  */
 import { join } from 'node:path';
-import { Counter, Gauge } from 'prom-client';
 import { runMcs, type McsResult } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createLogger, createRegistry, startAdminServer, type LogLevel } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
+import { createMcsMetrics } from './mcs-metrics.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -46,22 +46,28 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
   const log = createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err });
   const stop = options.signal ?? abortOnSignals();
   const registry = createRegistry();
-  const metrics = {
-    exportReady: new Gauge({ name: 'lintas_mcs_serviceexport_ready', help: 'ServiceExports with Ready=True, by cluster', labelNames: ['cluster'], registers: [registry] }),
-    exportConflict: new Gauge({ name: 'lintas_mcs_serviceexport_conflict', help: 'ServiceExports with Conflict=True, by cluster', labelNames: ['cluster'], registers: [registry] }),
-    importReady: new Gauge({ name: 'lintas_mcs_serviceimport_ready', help: 'ServiceImports with Ready=True, by cluster', labelNames: ['cluster'], registers: [registry] }),
-    importedEndpoints: new Gauge({ name: 'lintas_mcs_imported_endpoints', help: 'Imported endpoints by source cluster', labelNames: ['source_cluster'], registers: [registry] }),
-    dnsQueries: new Counter({ name: 'lintas_dns_queries_total', help: 'DNS queries by type, rcode and transport', labelNames: ['type', 'rcode', 'transport'], registers: [registry] }),
-  };
 
   const store = new FleetStore();
+  let lastLoadAt = Date.now();
+  // Store version → when the file change behind it was first seen (propagation lag).
+  const changes = new Map<number, number>();
+  const metrics = createMcsMetrics(registry, store, () => lastLoadAt);
   let latest: McsResult | undefined;
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
   let dnsBound = false;
 
   const debounceMs = Number(options.debounce ?? 200);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
-  const watcher = await watchFleet(dir, { store, log: log.child({ component: 'source' }), debounceMs });
+  const watcher = await watchFleet(dir, {
+    store,
+    log: log.child({ component: 'source' }),
+    debounceMs,
+    onLoad: (event) => {
+      if (!event.published) return;
+      lastLoadAt = event.loadedAt;
+      if (event.changedAt !== undefined && !changes.has(event.version)) changes.set(event.version, event.changedAt);
+    },
+  });
   void runMcs({
     store,
     log: log.child({ component: 'mcs' }),
@@ -70,7 +76,11 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     onResult: (result, version) => {
       latest = result;
       index = indexZone(result.dns);
-      recordMcsMetrics(result, metrics);
+      metrics.record(result);
+      // Coalesced versions: the earliest change folded into this result is the one that waited longest.
+      const waited = [...changes].filter(([v]) => v <= version);
+      if (waited.length > 0) metrics.observeLag(Math.min(...waited.map(([, at]) => at)), Date.now());
+      for (const [v] of waited) changes.delete(v);
       log.info('MCS translated', { version, imports: result.dns.services.length });
     },
   });
@@ -103,27 +113,4 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
   watcher.close();
   await Promise.all([dns.close(), admin.close()]);
   return EXIT.ok;
-}
-
-function recordMcsMetrics(result: McsResult, m: { exportReady: Gauge; exportConflict: Gauge; importReady: Gauge; importedEndpoints: Gauge }): void {
-  m.exportReady.reset();
-  m.exportConflict.reset();
-  m.importReady.reset();
-  m.importedEndpoints.reset();
-  const isTrue = (conditions: readonly { type: string; status: string }[] | undefined, type: string): boolean => conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
-  // Imported slices are shared objects (one per source, imported into every cluster): count each once.
-  const seen = new Set<object>();
-  const bySource = new Map<string, number>();
-  for (const c of result.clusters) {
-    m.exportReady.set({ cluster: c.cluster }, c.serviceExports.filter((e) => isTrue(e.status.conditions, 'Ready')).length);
-    m.exportConflict.set({ cluster: c.cluster }, c.serviceExports.filter((e) => isTrue(e.status.conditions, 'Conflict')).length);
-    m.importReady.set({ cluster: c.cluster }, c.serviceImports.filter((i) => isTrue(i.status?.conditions, 'Ready')).length);
-    for (const slice of c.endpointSlices) {
-      if (seen.has(slice)) continue;
-      seen.add(slice);
-      const source = slice.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] ?? 'unknown';
-      bySource.set(source, (bySource.get(source) ?? 0) + slice.endpoints.length);
-    }
-  }
-  for (const [source, count] of bySource) m.importedEndpoints.set({ source_cluster: source }, count);
 }

@@ -4,14 +4,15 @@
  * state that keeps results stable across restarts (first-seen times, ClusterSetIP
  * allocations, condition times) and hands each result to its consumers.
  *
- * Endpoint TTL plugs in here: a source that stops refreshing a cluster removes
- * that cluster's snapshot from the store, and the next translation withdraws it.
+ * Endpoint TTL plugs in here: refreshing sources report per-cluster freshness to
+ * the store (`heartbeat`), the translator withdraws clusters past the TTL, and this
+ * runner re-translates when the next one expires.
  * @module
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../observability/index.ts';
-import type { FleetStore } from '../../store/index.ts';
+import type { FleetStore, FleetUpdate } from '../../store/index.ts';
 import { translateMcs } from './translate.ts';
 import { EMPTY_MCS_STATE, type McsResult, type McsState } from './types.ts';
 
@@ -46,19 +47,58 @@ export function saveMcsState(path: string, state: McsState): void {
   renameSync(tmp, path);
 }
 
-/** Runs until `signal` aborts. A failing translation is logged and skipped; the last result stays in force. */
+/**
+ * Runs until `signal` aborts. A failing translation is logged and skipped; the last
+ * result stays in force. Besides every store update it re-translates when the next
+ * source cluster reaches its endpoint TTL (`nextExpiry`) and when a heartbeat brings a
+ * withdrawn cluster back or changes a cluster's sync state.
+ */
 export async function runMcs(options: McsRunnerOptions): Promise<void> {
   const clock = options.clock ?? (() => new Date());
   let state = loadMcsState(options.statePath, options.log);
-  for await (const update of options.store.subscribe(options.signal)) {
-    if (update.version === 0) continue; // nothing loaded yet: an unsynced source is not an empty fleet
+  let latest: FleetUpdate | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stale = new Set<string>();
+
+  const translate = (reason: string): void => {
+    if (latest === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    const now = clock();
     try {
-      const result = translateMcs({ snapshot: update.snapshot, now: clock().toISOString(), state });
+      const result = translateMcs({ snapshot: latest.snapshot, now: now.toISOString(), state, freshness: options.store.freshness() });
       state = result.state;
       if (options.statePath) saveMcsState(options.statePath, state);
-      options.onResult(result, update.version);
+      const nowStale = new Set(result.sources.filter((s) => s.stale).map((s) => s.cluster));
+      for (const cluster of nowStale) if (!stale.has(cluster)) options.log.warn('source cluster not refreshed within the endpoint TTL; its endpoints are withdrawn', { cluster });
+      stale = nowStale;
+      if (result.nextExpiry !== undefined && !options.signal?.aborted) {
+        // +1 ms: at exactly observedAt + TTL the source is already stale, never a tick early.
+        const wait = Math.max(0, Date.parse(result.nextExpiry) - now.getTime() + 1);
+        timer = setTimeout(() => translate('endpoint TTL'), Math.min(wait, 2 ** 31 - 1));
+        timer.unref();
+      }
+      options.onResult(result, latest.version);
     } catch (error) {
-      options.log.error('MCS translation failed; keeping the previous result', { version: update.version, error: (error as Error).stack ?? String(error) });
+      options.log.error('MCS translation failed; keeping the previous result', { version: latest.version, reason, error: (error as Error).stack ?? String(error) });
     }
+  };
+
+  const unsubscribe = options.store.onHeartbeat((cluster, previous) => {
+    const current = options.store.freshness()[cluster];
+    // A fresh heartbeat only matters when it revives a withdrawn cluster or flips sync state;
+    // otherwise the pending expiry timer is early at worst and re-arms itself.
+    if (stale.has(cluster) || previous === undefined || previous.synced !== current?.synced) translate('heartbeat');
+  });
+  options.signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  try {
+    for await (const update of options.store.subscribe(options.signal)) {
+      if (update.version === 0) continue; // nothing loaded yet: an unsynced source is not an empty fleet
+      latest = update;
+      translate('update');
+    }
+  } finally {
+    unsubscribe();
+    clearTimeout(timer);
   }
 }

@@ -5,13 +5,13 @@
  * annotation `lintas.dev/cluster` (fleet-scoped Cluster/ClusterSet have none); the
  * annotation is removed before decoding with the real zod schemas of `src/api`, so
  * objects look exactly as the directory source would hand them over. An optional
- * first document `kind: McsTestCase` gives `now`, `state` and `absentClusters`
+ * first document `kind: McsTestCase` gives `now`, `state`, `freshness` and `absentClusters`
  * (Cluster objects whose snapshot is missing, as after the runner's endpoint TTL).
  * Every other Cluster gets a snapshot, even an empty one, as a cluster folder would.
  * @module
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { clusterName, lookupKind, type ClusterName, type ClusterSnapshot, type FleetObject, type Sourced } from '../../api/index.ts';
+import { clusterName, lookupKind, type ClusterFreshness, type ClusterName, type ClusterSnapshot, type FleetObject, type Sourced } from '../../api/index.ts';
 import { EMPTY_MCS_STATE, type McsInput, type McsState } from './types.ts';
 
 /** The annotation that places an object in a cluster. */
@@ -23,6 +23,7 @@ interface Header {
   readonly now?: string;
   readonly state?: McsState;
   readonly absentClusters?: readonly string[];
+  readonly freshness?: Readonly<Record<string, ClusterFreshness>>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -101,5 +102,6 @@ export function loadMcsCase(text: string, file: string): McsInput {
     snapshot: { fleetObjects: fleetObjects.sort(compareSourced), clusters },
     now: header.now ?? DEFAULT_NOW,
     state: header.state ?? EMPTY_MCS_STATE,
+    ...(header.freshness !== undefined ? { freshness: header.freshness } : {}),
   };
 }

@@ -17,6 +17,7 @@ goldenTests({
   run: (input, caseName) => {
     const result = translateMcs(loadMcsCase(input, `${caseName}.in.yaml`));
     // Importing clusters share objects by design; spell them out instead of YAML anchors.
-    return stringify({ clusters: result.clusters, dns: result.dns, state: result.state }, { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
+    const sources = result.sources.length > 0 ? { sources: result.sources, nextExpiry: result.nextExpiry } : {};
+    return stringify({ clusters: result.clusters, dns: result.dns, state: result.state, ...sources }, { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
   },
 });

@@ -6,10 +6,11 @@
  *
  * Lifecycle is level-triggered: a ServiceImport exists while at least one valid export
  * of its Service exists, and an unexported cluster's slices are simply not produced.
- * Endpoint TTL (KEP "Endpoint TTL") plugs in at the runner: when a source cluster's
- * snapshot goes stale past the TTL, the runner removes that cluster from the input
- * snapshot, which withdraws its endpoints here. A member with no snapshot is treated
- * as unknown rather than empty, so its persisted first-seen times and conditions are kept.
+ * Endpoint TTL (KEP "Endpoint TTL"): a source cluster whose freshness report is older
+ * than the ClusterSet's TTL is dropped from the members here, which withdraws its
+ * endpoints; the runner re-translates at `nextExpiry`. A member with no snapshot is
+ * treated as unknown rather than empty, so its persisted first-seen times and
+ * conditions are kept.
  * @module
  */
 import { MCS_GROUP, type Condition, type EndpointSlice, type ServiceImport } from '../../api/index.ts';
@@ -19,6 +20,7 @@ import { buildDnsZone, DEFAULT_DNS_TTL_SECONDS, DEFAULT_DNS_ZONE, type ImportedS
 import { importEndpointSlices } from './endpoints.ts';
 import { assessExports, keptForUnreported, sortRecord, type AssessedExport } from './exports.ts';
 import { indexFleet, type FleetIndex, type MemberCluster } from './fleet-index.ts';
+import { assessFreshness, DEFAULT_ENDPOINT_TTL_SECONDS } from './freshness.ts';
 import { mergeExports, type MergedSpec } from './merge.ts';
 import { orderByPrecedence } from './order.ts';
 import type { Constituent, McsClusterResult, McsInput, McsResult, McsState, ServiceExportWithStatus } from './types.ts';
@@ -57,6 +59,7 @@ function emptyResult(): McsResult {
     clusters: [],
     dns: buildDnsZone(DEFAULT_DNS_ZONE, DEFAULT_DNS_TTL_SECONDS, []),
     state: { firstSeen: {}, allocations: {}, conditions: {}, importConditions: {} },
+    sources: [],
   };
 }
 
@@ -125,8 +128,11 @@ function importSlices(plan: PlannedImport, members: ReadonlyMap<string, MemberCl
 /** Translates the ClusterSet's ServiceExports into per-cluster MCS objects, DNS IR and the next state. */
 export function translateMcs(input: McsInput): McsResult {
   const { snapshot, now, state } = input;
-  const index = indexFleet(snapshot);
-  if (index === undefined) return emptyResult();
+  const fullIndex = indexFleet(snapshot);
+  if (fullIndex === undefined) return emptyResult();
+  // Endpoint TTL: a stale source is treated exactly like a member with no snapshot (unknown, not empty).
+  const freshness = assessFreshness(input.freshness, fullIndex.clusterSet.spec.endpointTTLSeconds ?? DEFAULT_ENDPOINT_TTL_SECONDS, now);
+  const index: FleetIndex = freshness.stale.size === 0 ? fullIndex : { ...fullIndex, members: fullIndex.members.filter((m) => !freshness.stale.has(m.name)) };
 
   const { exports, firstSeen } = assessExports(index, state.firstSeen, now);
   const plans = planImports(index, exports);
@@ -186,5 +192,7 @@ export function translateMcs(input: McsInput): McsResult {
       conditions: sortRecord(conditions),
       importConditions: sortRecord(importConditions),
     },
+    sources: freshness.sources,
+    ...(freshness.nextExpiry !== undefined ? { nextExpiry: freshness.nextExpiry } : {}),
   };
 }

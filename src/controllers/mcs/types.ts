@@ -3,8 +3,9 @@
  * "constituent" shape the merge, order and endpoint steps share.
  * @module
  */
-import type { ClusterName, Condition, EndpointSlice, FleetSnapshot, Service, ServiceExport, ServiceImport } from '../../api/index.ts';
+import type { ClusterFreshness, ClusterName, Condition, EndpointSlice, FleetSnapshot, Service, ServiceExport, ServiceImport } from '../../api/index.ts';
 import type { DnsZoneIR } from '../../ir/index.ts';
+import type { SourceFreshness } from './freshness.ts';
 
 /** State the runner persists between runs so that results stay stable across restarts and reloads. */
 export interface McsState {
@@ -29,6 +30,8 @@ export interface McsInput {
   readonly now: string;
   /** Persisted by the runner between runs. */
   readonly state: McsState;
+  /** Per-cluster refresh reports of sources that refresh (see ClusterFreshness); absent clusters never expire. */
+  readonly freshness?: Readonly<Record<string, ClusterFreshness>>;
 }
 
 /** A ServiceExport as Lintas reports it: the input object with `status.conditions` filled in. */
@@ -52,6 +55,10 @@ export interface McsResult {
   readonly dns: DnsZoneIR;
   /** Updated firstSeen/allocations/conditions for the runner to persist. */
   readonly state: McsState;
+  /** Refreshed source clusters and whether the endpoint TTL withdrew them (empty without freshness reports). */
+  readonly sources: readonly SourceFreshness[];
+  /** When the next fresh source would expire: the runner re-translates then. */
+  readonly nextExpiry?: string;
 }
 
 /** A ServiceImport port (name, protocol, appProtocol, port; no targetPort by design of the API). */

@@ -35,6 +35,10 @@ export interface LoadEvent {
   readonly published: boolean;
   /** Store version after the load. */
   readonly version: number;
+  /** Epoch ms of the first file event that led to this load (undefined for the initial load): propagation lag starts here. */
+  readonly changedAt?: number;
+  /** Epoch ms when the load finished: the tree was confirmed then. */
+  readonly loadedAt: number;
 }
 
 /** What the watcher knows right now. */
@@ -63,6 +67,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   let running: Promise<LoadEvent | undefined> | undefined;
   let again = false;
   let closed = false;
+  let firstChangeAt: number | undefined;
 
   const pollMs = options.pollMs ?? 2000;
   const loader = createFleetLoader(options);
@@ -95,6 +100,8 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   };
 
   const load = async (): Promise<LoadEvent | undefined> => {
+    const changedAt = firstChangeAt;
+    firstChangeAt = undefined;
     try {
       const result = await loader.load(root);
       loads++;
@@ -108,7 +115,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
         const changed = store.publish(result.snapshot);
         log.info(changed.length ? 'fleet published' : 'fleet unchanged', { version: store.version, clusters: result.snapshot.clusters.size, objects: result.stats.objects, changed });
       }
-      const event = { result, published: !invalid, version: store.version };
+      const event: LoadEvent = { result, published: !invalid, version: store.version, loadedAt: Date.now(), ...(changedAt !== undefined ? { changedAt } : {}) };
       arm();
       options.onLoad?.(event);
       return event;
@@ -143,6 +150,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
 
   const schedule = (): void => {
     if (closed) return;
+    firstChangeAt ??= Date.now();
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), debounceMs);
   };
