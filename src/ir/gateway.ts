@@ -132,6 +132,32 @@ export interface HttpListenerIR {
   readonly zone?: string;
   /** Sorted most specific first: exact names, then wildcards by label count, then `*`. */
   readonly virtualHosts: readonly VirtualHostIR[];
+  /**
+   * East-west listeners (a ClusterSetIP): the entry cluster is the one whose pod CIDRs
+   * contain the client's address; `cluster`/`region`/`zone` above are the fallback.
+   */
+  readonly entryBySource?: readonly EntrySourceIR[];
+}
+
+/** A source range and the cluster (locality) it identifies. */
+export interface EntrySourceIR {
+  readonly cidr: string;
+  readonly cluster: string;
+  readonly region?: string;
+  readonly zone?: string;
+}
+
+/** A plain TCP proxy listener (a ClusterSetIP port that does not speak HTTP). */
+export interface TcpListenerIR {
+  /** `<address>:<port>`. */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  /** `<ns>/<name>` of the ServiceImport, for logs. */
+  readonly serviceImport: string;
+  /** Key into {@link GatewayIR.upstreams}. */
+  readonly upstream: string;
+  readonly entryBySource: readonly EntrySourceIR[];
 }
 
 /** Active health check settings of an upstream. */
@@ -176,8 +202,8 @@ export interface UpstreamIR {
   readonly namespace: string;
   readonly name: string;
   readonly port: number;
-  /** `http` (the gateway only speaks HTTP/1.1 to backends for now). */
-  readonly protocol: 'http';
+  /** `http` for HTTP/1.1 backends, `tcp` for the plain TCP proxy. */
+  readonly protocol: 'http' | 'tcp';
   /** Sorted by cluster, address, port. */
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;
@@ -188,4 +214,6 @@ export interface UpstreamIR {
 export interface GatewayIR {
   readonly listeners: readonly HttpListenerIR[];
   readonly upstreams: readonly UpstreamIR[];
+  /** East-west TCP listeners (ClusterSetIP ports that are not HTTP), sorted by key. */
+  readonly tcpListeners?: readonly TcpListenerIR[];
 }

@@ -5,6 +5,7 @@
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type {
   BackendIR,
+  EntrySourceIR,
   FiltersIR,
   GatewayIR,
   HeaderModifierIR,
@@ -17,6 +18,7 @@ export type {
   RouteMatchIR,
   RouteRuleIR,
   StringMatchIR,
+  TcpListenerIR,
   TimeoutsIR,
   UpstreamEndpointIR,
   UpstreamIR,
