@@ -33,3 +33,16 @@ export {
   type DnsTxtRecord,
   type WireResult,
 } from './dns/index.ts';
+export {
+  createUpstreamSet,
+  type AttemptOutcome,
+  type EndpointHealth,
+  type EndpointRef,
+  type HealthEvent,
+  type PickContext,
+  type UpstreamExplain,
+  type UpstreamSet,
+  type UpstreamSetOptions,
+} from './gateway/upstream/index.ts';
+export { createTcpProxy, type BoundTcpListener, type TcpConnectionEvent, type TcpProxy, type TcpProxyOptions } from './tcp-proxy/server.ts';
+export { compileEntrySources, type EntryLocality } from './entry-locality.ts';

@@ -1,0 +1,158 @@
+/**
+ * Active HTTP health checks: one loop per endpoint that GETs the configured
+ * path, counts consecutive passes and failures, and reports transitions.
+ *
+ * - A check passes on any 2xx status within the timeout; anything else
+ *   (other status, refused, reset, timeout) fails.
+ * - Each probe uses a fresh connection (`agent: false`, `connection: close`)
+ *   so a check never rides on, or is hidden by, a pooled keep-alive socket.
+ * - The first probe is delayed by a random share of the interval so a fleet
+ *   of endpoints is not checked in lockstep; the next one is scheduled only
+ *   after the previous finished (no overlap). Timers are unref'd.
+ * @module
+ */
+import { request, type ClientRequest } from 'node:http';
+import type { HealthCheckIR } from '../../../ir/index.ts';
+
+/** Health verdict of one endpoint with its consecutive pass/fail counts. */
+export interface CheckState {
+  healthy: boolean;
+  passes: number;
+  fails: number;
+}
+
+/** New endpoints start healthy, so a config push never blackholes traffic while the first checks run. */
+export function newCheckState(): CheckState {
+  return { healthy: true, passes: 0, fails: 0 };
+}
+
+/** Applies one probe result; returns the transition it caused, if any. */
+export function applyCheckResult(state: CheckState, ok: boolean, config: HealthCheckIR): 'healthy' | 'unhealthy' | undefined {
+  if (ok) {
+    state.passes += 1;
+    state.fails = 0;
+    if (!state.healthy && state.passes >= Math.max(1, config.healthyThreshold)) {
+      state.healthy = true;
+      return 'healthy';
+    }
+    return undefined;
+  }
+  state.fails += 1;
+  state.passes = 0;
+  if (state.healthy && state.fails >= Math.max(1, config.unhealthyThreshold)) {
+    state.healthy = false;
+    return 'unhealthy';
+  }
+  return undefined;
+}
+
+/** Outcome of one probe. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  /** `status 200`, `status 503`, `timeout`, or the socket error code. */
+  readonly detail: string;
+}
+
+/** A cancellable probe. */
+export interface Probe {
+  readonly result: Promise<ProbeResult>;
+  cancel(): void;
+}
+
+/** Sends one health check GET to `address:port` + `path`. Never rejects. */
+export function probeHttp(address: string, port: number, path: string, timeoutMs: number): Probe {
+  let req: ClientRequest | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let settle: (r: ProbeResult) => void = () => undefined;
+  const result = new Promise<ProbeResult>((resolve) => {
+    let done = false;
+    settle = (r) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(r);
+    };
+  });
+  try {
+    req = request({
+      hostname: address,
+      port,
+      path: path.startsWith('/') ? path : `/${path}`,
+      method: 'GET',
+      agent: false,
+      headers: { 'user-agent': 'lintas-health-check', connection: 'close', accept: '*/*' },
+    });
+    const sent = req;
+    timer = setTimeout(() => {
+      settle({ ok: false, detail: 'timeout' });
+      sent.destroy();
+    }, Math.max(1, timeoutMs));
+    timer.unref();
+    sent.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      settle({ ok: status >= 200 && status < 300, detail: `status ${status}` });
+      // Drain and drop: the verdict is the status, and the socket closes with `connection: close`.
+      res.resume();
+      res.on('error', () => undefined);
+    });
+    sent.on('error', (err: NodeJS.ErrnoException) => settle({ ok: false, detail: err.code ?? err.message }));
+    sent.end();
+  } catch (err) {
+    settle({ ok: false, detail: err instanceof Error ? err.message : String(err) });
+  }
+  return {
+    result,
+    cancel() {
+      settle({ ok: false, detail: 'cancelled' });
+      req?.destroy();
+    },
+  };
+}
+
+/** Options of {@link startHealthChecker}. */
+export interface HealthCheckerOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly config: HealthCheckIR;
+  /** [0, 1): jitter of the first probe. */
+  readonly random: () => number;
+  /** Called after every probe (not after `stop`). */
+  readonly onResult: (result: ProbeResult) => void;
+}
+
+/** A running check loop. */
+export interface HealthChecker {
+  stop(): void;
+}
+
+/** Starts probing one endpoint until `stop()`. */
+export function startHealthChecker(options: HealthCheckerOptions): HealthChecker {
+  const interval = Math.max(1, options.config.intervalMs);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inflight: Probe | undefined;
+  const schedule = (delay: number): void => {
+    timer = setTimeout(run, delay);
+    timer.unref();
+  };
+  const run = (): void => {
+    timer = undefined;
+    if (stopped) return;
+    const probe = probeHttp(options.address, options.port, options.config.path, options.config.timeoutMs);
+    inflight = probe;
+    void probe.result.then((r) => {
+      inflight = undefined;
+      if (stopped) return;
+      options.onResult(r);
+      if (!stopped) schedule(interval);
+    });
+  };
+  schedule(Math.floor(Math.min(Math.max(options.random(), 0), 0.999) * interval));
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      inflight?.cancel();
+    },
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * The stateful {@link UpstreamSet}: upstream and endpoint records that survive
+ * config swaps, active health checkers, passive outlier detection, the retry
+ * budget, health events, metrics and logs. The arithmetic lives in pure
+ * modules (priority-load, balancer, outlier, retry-budget); this file wires it
+ * to timers, sockets and the clock.
+ *
+ * Ejections end lazily (checked on every pick and explain against `now`) and
+ * on a sweep timer at the smallest outlier interval, so events and metrics
+ * follow even without traffic.
+ * @module
+ */
+import type { Registry } from 'prom-client';
+import type { UpstreamIR } from '../../../ir/index.ts';
+import type { Logger } from '../../../observability/index.ts';
+import { pickFromPlan, type LbPolicy } from './balancer.ts';
+import { applyCheckResult, newCheckState, startHealthChecker, type ProbeResult } from './health-check.ts';
+import { createUpstreamMetrics, noMetrics, type EndpointSample } from './metrics.ts';
+import {
+  DEFAULT_OUTLIER_DETECTION,
+  eject,
+  ejectionAllowed,
+  expireEjection,
+  isEjected,
+  newOutlierState,
+  recordOutcome,
+  uneject,
+} from './outlier.ts';
+import { localityPriority } from './priority-load.ts';
+import { backoffDelayMs, createRetryBudget } from './retry-budget.ts';
+import type { EndpointHealth, HealthEvent, PickContext, UpstreamExplain, UpstreamSet } from './types.ts';
+import {
+  ejectedCount,
+  endpointKey,
+  endpointState,
+  planFor,
+  recomputeNextExpiry,
+  toRef,
+  type EndpointRuntime,
+  type UpstreamRuntime,
+} from './upstream-state.ts';
+
+/** Options of {@link createUpstreamSet}. */
+export interface UpstreamSetOptions {
+  readonly log: Logger;
+  /** [0, 1) source for priority choice, P2C, check jitter and back-off (default Math.random). */
+  readonly random?: () => number;
+  /** Clock in ms for outlier detection (default Date.now). */
+  readonly now?: () => number;
+  /** Active health checks run only when enabled (default true) and an upstream has `healthCheck`. */
+  readonly healthCheck?: { readonly enabled?: boolean };
+  /** Where to register `lintas_upstream_*` metrics (one set per registry). */
+  readonly registry?: Registry;
+  /** Balancing inside a priority level (default least-request with two choices). */
+  readonly lbPolicy?: LbPolicy;
+}
+
+/** Smallest and largest outlier sweep period, whatever the config says. */
+const SWEEP_MIN_MS = 100;
+const SWEEP_MAX_MS = 10_000;
+
+/** Creates the runtime upstream state (see {@link UpstreamSet}). */
+export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
+  const log = options.log;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const checksEnabled = options.healthCheck?.enabled ?? true;
+  const policy = options.lbPolicy ?? 'least-request';
+  const upstreams = new Map<string, UpstreamRuntime>();
+  const listeners = new Set<(event: HealthEvent) => void>();
+  const budget = createRetryBudget();
+  let active = 0;
+  let closed = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweepPeriod = 0;
+  const metrics =
+    options.registry === undefined
+      ? noMetrics
+      : createUpstreamMetrics(options.registry, function* samples(): Iterable<EndpointSample> {
+          const t = now();
+          for (const u of upstreams.values()) {
+            expire(u, t);
+            for (const e of u.list) yield { upstream: u.ir.key, cluster: e.ref.cluster, state: endpointState(e, t) };
+          }
+        });
+
+  const emit = (upstream: string, e: EndpointRuntime, kind: HealthEvent['kind'], reason: string): void => {
+    const event: HealthEvent = { upstream, endpoint: e.ref, kind, reason };
+    const fields = { upstream, endpoint: e.ref.key, cluster: e.ref.cluster, reason };
+    if (kind === 'healthy' || kind === 'unejected') log.info(`upstream endpoint ${kind}`, fields);
+    else log.warn(`upstream endpoint ${kind}`, fields);
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        log.error('health event listener failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
+
+  /** Ends ejections whose time has passed (cheap when none is due). */
+  const expire = (u: UpstreamRuntime, t: number): void => {
+    if (u.nextExpiry === 0 || t < u.nextExpiry) return;
+    for (const e of u.list) if (expireEjection(e.outlier, t)) emit(u.ir.key, e, 'unejected', 'ejection time elapsed');
+    recomputeNextExpiry(u);
+    u.plans.clear();
+  };
+
+  const onProbe = (u: UpstreamRuntime, e: EndpointRuntime, r: ProbeResult): void => {
+    const hc = u.ir.healthCheck;
+    if (closed || hc === undefined || upstreams.get(u.ir.key) !== u || u.endpoints.get(e.ref.key) !== e) return;
+    metrics.healthCheck(u.ir.key, e.ref.cluster, r.ok);
+    const t = now();
+    expire(u, t);
+    let changed = false;
+    // Envoy's successful_active_health_check_uneject_host (default true).
+    if (r.ok && uneject(e.outlier, t)) {
+      emit(u.ir.key, e, 'unejected', 'active health check passed');
+      recomputeNextExpiry(u);
+      changed = true;
+    }
+    const transition = applyCheckResult(e.check, r.ok, hc);
+    if (transition !== undefined) {
+      emit(u.ir.key, e, transition, `health check ${r.detail}`);
+      changed = true;
+    }
+    if (changed) u.plans.clear();
+  };
+
+  const startChecker = (u: UpstreamRuntime, e: EndpointRuntime): void => {
+    const hc = u.ir.healthCheck;
+    if (!checksEnabled || hc === undefined || closed) return;
+    e.checker = startHealthChecker({
+      address: e.ir.address,
+      port: e.ir.port,
+      config: hc,
+      random,
+      onResult: (r) => onProbe(u, e, r),
+    });
+  };
+
+  const stopChecker = (e: EndpointRuntime): void => {
+    e.checker?.stop();
+    delete e.checker;
+  };
+
+  const resetSweep = (): void => {
+    let period = 0;
+    for (const u of upstreams.values()) {
+      const p = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, u.outlier.intervalMs));
+      if (period === 0 || p < period) period = p;
+    }
+    if (period === sweepPeriod) return;
+    if (sweepTimer !== undefined) clearInterval(sweepTimer);
+    sweepTimer = undefined;
+    sweepPeriod = period;
+    if (period === 0 || closed) return;
+    sweepTimer = setInterval(() => {
+      const t = now();
+      for (const u of upstreams.values()) expire(u, t);
+    }, period);
+    sweepTimer.unref();
+  };
+
+  const install = (ir: UpstreamIR): void => {
+    const previous = upstreams.get(ir.key);
+    const healthCheckKey = checksEnabled && ir.healthCheck !== undefined ? JSON.stringify(ir.healthCheck) : '';
+    const u: UpstreamRuntime = previous ?? {
+      ir,
+      endpoints: new Map(),
+      list: [],
+      outlier: DEFAULT_OUTLIER_DETECTION,
+      healthCheckKey: '',
+      plans: new Map(),
+      nextExpiry: 0,
+      balancer: { cursor: 0 },
+    };
+    const checksChanged = u.healthCheckKey !== healthCheckKey;
+    u.ir = ir;
+    u.outlier = ir.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
+    u.healthCheckKey = healthCheckKey;
+    const next = new Map<string, EndpointRuntime>();
+    const list: EndpointRuntime[] = [];
+    for (const epIr of ir.endpoints) {
+      const key = endpointKey(epIr.address, epIr.port);
+      if (next.has(key)) continue; // duplicate address:port: the first (IR order) wins
+      const old = u.endpoints.get(key);
+      const e: EndpointRuntime = old ?? { ref: toRef(epIr), ir: epIr, active: 0, check: newCheckState(), outlier: newOutlierState() };
+      e.ref = toRef(epIr);
+      e.ir = epIr;
+      if (old !== undefined && checksChanged) {
+        stopChecker(e);
+        if (healthCheckKey === '') e.check = newCheckState();
+      }
+      if (e.checker === undefined) startChecker(u, e);
+      next.set(key, e);
+      list.push(e);
+    }
+    for (const [key, e] of u.endpoints) if (!next.has(key)) stopChecker(e);
+    u.endpoints = next;
+    u.list = list;
+    recomputeNextExpiry(u);
+    u.plans.clear();
+    upstreams.set(ir.key, u);
+  };
+
+  return {
+    update(list) {
+      if (closed) return;
+      const keep = new Set(list.map((u) => u.key));
+      for (const [key, u] of upstreams) {
+        if (keep.has(key)) continue;
+        for (const e of u.list) stopChecker(e);
+        upstreams.delete(key);
+      }
+      for (const ir of list) install(ir);
+      resetSweep();
+    },
+
+    pick(upstream, ctx) {
+      const u = upstreams.get(upstream);
+      if (u === undefined) return undefined;
+      const t = now();
+      expire(u, t);
+      const plan = planFor(u, entryOf(ctx), t);
+      return pickFromPlan(plan, ctx, random, policy, u.balancer)?.ref;
+    },
+
+    onAttemptStart(upstream, endpoint) {
+      active += 1;
+      const e = upstreams.get(upstream)?.endpoints.get(endpoint.key);
+      if (e !== undefined) e.active += 1;
+    },
+
+    onAttemptEnd(upstream, endpoint, outcome) {
+      active = Math.max(0, active - 1);
+      const u = upstreams.get(upstream);
+      const e = u?.endpoints.get(endpoint.key);
+      if (u === undefined || e === undefined) return;
+      e.active = Math.max(0, e.active - 1);
+      const t = now();
+      expire(u, t);
+      const reason = recordOutcome(e.outlier, outcome, u.outlier, t);
+      if (reason === undefined) return;
+      if (!ejectionAllowed(ejectedCount(u, t), u.list.length, u.outlier.maxEjectionPercent)) {
+        log.debug('outlier ejection skipped: max ejection percent reached', { upstream, endpoint: endpoint.key, reason });
+        return;
+      }
+      const duration = eject(e.outlier, u.outlier, t);
+      recomputeNextExpiry(u);
+      u.plans.clear();
+      metrics.ejection(upstream, e.ref.cluster, reason);
+      emit(upstream, e, 'ejected', `${reason} (${String(duration)} ms)`);
+    },
+
+    tryAcquireRetry() {
+      const ok = budget.tryAcquire(active);
+      if (!ok) metrics.retryRejected();
+      return ok;
+    },
+
+    releaseRetry() {
+      budget.release();
+    },
+
+    backoffMs(attempt, baseMs) {
+      return backoffDelayMs(attempt, random, baseMs);
+    },
+
+    explain(upstream, ctx) {
+      const u = upstreams.get(upstream);
+      if (u === undefined) return undefined;
+      const t = now();
+      expire(u, t);
+      const entry = entryOf(ctx);
+      const plan = planFor(u, entry, t);
+      const endpoints: EndpointHealth[] = u.list
+        .map((e) => ({
+          ...e.ref,
+          priority: localityPriority(e.ref, entry),
+          ready: e.ir.ready,
+          healthy: e.check.healthy,
+          ejected: isEjected(e.outlier, t),
+          activeRequests: e.active,
+        }))
+        .sort((a, b) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const result: UpstreamExplain = {
+        upstream,
+        priorityLoad: [...plan.load],
+        panic: plan.panic.some((p, i) => p && (plan.load[i] ?? 0) > 0),
+        endpoints,
+      };
+      return result;
+    },
+
+    onHealthEvent(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    close() {
+      closed = true;
+      for (const u of upstreams.values()) for (const e of u.list) stopChecker(e);
+      if (sweepTimer !== undefined) clearInterval(sweepTimer);
+      sweepTimer = undefined;
+      sweepPeriod = 0;
+      listeners.clear();
+    },
+  };
+}
+
+/** The entry locality of a pick context. */
+function entryOf(ctx: PickContext): { cluster: string; region?: string; zone?: string } {
+  return { cluster: ctx.entryCluster, region: ctx.entryRegion, zone: ctx.entryZone };
+}
