@@ -77,7 +77,7 @@ export const Listener = z
     allowedRoutes: z
       .looseObject({
         namespaces: z
-          .looseObject({ from: z.enum(['All', 'Same', 'Selector']).default('Same'), selector: LabelSelector.optional() })
+          .looseObject({ from: z.enum(['All', 'Same', 'Selector', 'None']).default('Same'), selector: LabelSelector.optional() })
           .optional(),
         kinds: z.array(z.looseObject({ group: Group.optional(), kind: Kind })).max(8).optional(),
       })

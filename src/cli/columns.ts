@@ -27,6 +27,18 @@ function condition(o: object, type: string): string {
   return c.status === 'True' && type !== 'Conflict' ? 'True' : c.status === 'False' && type === 'Conflict' ? 'False' : `${c.status} (${c.reason ?? ''})`;
 }
 
+/**
+ * A route condition summed over its parents (`status.parents[*].conditions`): `True` when every parent
+ * says True, else the first other status with its reason; `-` before any status.
+ */
+function parentsCondition(o: object, type: string): string {
+  const parents = ((o as { status?: unknown }).status as { parents?: { conditions?: { type: string; status: string; reason?: string }[] }[] } | undefined)?.parents;
+  const found = (parents ?? []).map((p) => p.conditions?.find((c) => c.type === type)).filter((c) => c !== undefined);
+  if (found.length === 0) return '-';
+  const bad = found.find((c) => c.status !== 'True');
+  return bad ? `${bad.status} (${bad.reason ?? ''})` : 'True';
+}
+
 type Of<K extends AnyObject['kind']> = Extract<AnyObject, { kind: K }>;
 const col = <K extends AnyObject['kind']>(_kind: K, header: string, cell: (o: Of<K>) => string, wide = false): Column => ({
   header,
@@ -85,15 +97,23 @@ export const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     col('ServiceImport', 'READY', (o) => condition(o, 'Ready')),
     col('ServiceImport', 'PORTS', (o) => list(o.spec.ports.map((p) => `${p.name ? `${p.name}:` : ''}${p.port}/${p.protocol}`), 8), true),
   ],
-  GatewayClass: [col('GatewayClass', 'CONTROLLER', (o) => o.spec.controllerName)],
+  GatewayClass: [col('GatewayClass', 'CONTROLLER', (o) => o.spec.controllerName), col('GatewayClass', 'ACCEPTED', (o) => condition(o, 'Accepted'))],
   Gateway: [
     col('Gateway', 'CLASS', (o) => o.spec.gatewayClassName),
     col('Gateway', 'ADDRESS', (o) => list((o.spec.addresses ?? []).map((a) => a.value))),
+    col('Gateway', 'PROGRAMMED', (o) => condition(o, 'Programmed')),
     col('Gateway', 'LISTENERS', (o) => list(o.spec.listeners.map((l) => `${l.name}:${l.protocol}/${l.port}`))),
+    col('Gateway', 'ACCEPTED', (o) => condition(o, 'Accepted'), true),
+    col('Gateway', 'ATTACHED-ROUTES', (o) => {
+      const listeners = (o as { status?: { listeners?: { name: string; attachedRoutes: number }[] } }).status?.listeners;
+      return listeners ? list(listeners.map((l) => `${l.name}=${l.attachedRoutes}`)) : '-';
+    }, true),
   ],
   HTTPRoute: [
     col('HTTPRoute', 'HOSTNAMES', (o) => list(o.spec.hostnames)),
     col('HTTPRoute', 'PARENTS', (o) => list((o.spec.parentRefs ?? []).map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name)))),
+    col('HTTPRoute', 'ACCEPTED', (o) => parentsCondition(o, 'Accepted')),
+    col('HTTPRoute', 'RESOLVED-REFS', (o) => parentsCondition(o, 'ResolvedRefs')),
     col('HTTPRoute', 'RULES', (o) => String(o.spec.rules.length), true),
   ],
   ReferenceGrant: [

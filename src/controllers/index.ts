@@ -31,3 +31,32 @@ export type {
   McsState,
   ServiceExportWithStatus,
 } from './mcs/index.ts';
+export {
+  ConditionType,
+  DEFAULT_CONTROLLER_NAME,
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_OUTLIER_DETECTION,
+  DEFAULT_RETRY_ATTEMPTS,
+  GatewayClassReason,
+  GatewayReason,
+  HealthAnnotation,
+  ListenerReason,
+  RouteAcceptedReason,
+  RouteResolvedRefsReason,
+  VERSION_LABELS,
+  translateGateway,
+} from './gateway/index.ts';
+export type {
+  BackendRefReason,
+  GatewayClassWithStatus,
+  GatewayInput,
+  GatewayResult,
+  GatewayStatus,
+  GatewayWithStatus,
+  HTTPRouteWithStatus,
+  ListenerStatus,
+  McsView,
+  RouteGroupKind,
+  RouteParentStatus,
+  RuleProblemReason,
+} from './gateway/index.ts';

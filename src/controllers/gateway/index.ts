@@ -1,0 +1,24 @@
+/**
+ * The gateway controller (Gateway API): the pure translator from Gateways, HTTPRoutes,
+ * ReferenceGrants, Services and the MCS result to the Gateway IR and status.
+ * @module
+ */
+export { translateGateway } from './translate.ts';
+export { DEFAULT_CONTROLLER_NAME } from './types.ts';
+export type {
+  GatewayClassWithStatus,
+  GatewayInput,
+  GatewayResult,
+  GatewayStatus,
+  GatewayWithStatus,
+  HTTPRouteWithStatus,
+  ListenerStatus,
+  McsView,
+  RouteGroupKind,
+  RouteParentStatus,
+} from './types.ts';
+export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, RouteAcceptedReason, RouteResolvedRefsReason } from './conditions.ts';
+export type { BackendRefReason, RuleProblemReason } from './conditions.ts';
+export { DEFAULT_HEALTH_CHECK, DEFAULT_OUTLIER_DETECTION, HealthAnnotation } from './health.ts';
+export { DEFAULT_RETRY_ATTEMPTS } from './rules.ts';
+export { VERSION_LABELS } from './upstreams.ts';

@@ -1,0 +1,85 @@
+/**
+ * The gateway translator's input and output: Gateways, HTTPRoutes and
+ * GatewayClasses with the status Lintas computes, plus the Gateway IR.
+ * @module
+ */
+import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
+import type { GatewayIR } from '../../ir/index.ts';
+
+/** The controllerName Lintas answers for when the input does not name one. */
+export const DEFAULT_CONTROLLER_NAME = 'lintas.dev/gateway-controller';
+
+/**
+ * What the gateway translator reads from the MCS result: per cluster the computed
+ * ServiceImports and imported EndpointSlices, and the first-seen times of exports.
+ * Structural (an `McsResult` fits) so that the pure translator does not import
+ * another controller.
+ */
+export interface McsView {
+  readonly clusters: readonly {
+    readonly cluster: string;
+    readonly serviceImports: readonly ServiceImport[];
+    readonly endpointSlices: readonly EndpointSlice[];
+  }[];
+  readonly state?: { readonly firstSeen?: Readonly<Record<string, string>> };
+}
+
+/** Everything one translation needs; the translator reads nothing else. */
+export interface GatewayInput {
+  readonly snapshot: FleetSnapshot;
+  readonly mcs: McsView;
+  /** RFC 3339, the lastTransitionTime of conditions that are new or changed. */
+  readonly now: string;
+  /** GatewayClasses with this controllerName are Lintas'. Default {@link DEFAULT_CONTROLLER_NAME}. */
+  readonly controllerName?: string;
+  /** Also program the ClusterSetIP service proxy (east-west listeners on every ClusterSetIP). */
+  readonly eastWest?: boolean;
+  /** The previous result, so that lastTransitionTime only moves when a condition changes. */
+  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'>;
+}
+
+/** Gateway API `RouteGroupKind`. */
+export interface RouteGroupKind {
+  group: string;
+  kind: string;
+}
+
+/** Gateway API `ListenerStatus`. */
+export interface ListenerStatus {
+  name: string;
+  supportedKinds: RouteGroupKind[];
+  attachedRoutes: number;
+  conditions: Condition[];
+}
+
+/** Gateway API `GatewayStatus`. */
+export interface GatewayStatus {
+  addresses?: { type: string; value: string }[];
+  conditions: Condition[];
+  listeners: ListenerStatus[];
+}
+
+/** Gateway API `RouteParentStatus`. */
+export interface RouteParentStatus {
+  parentRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+/** A Gateway with the status Lintas computed. */
+export type GatewayWithStatus = Gateway & { status: GatewayStatus };
+/** An HTTPRoute with the status Lintas computed (one entry per parentRef to a Lintas Gateway). */
+export type HTTPRouteWithStatus = HTTPRoute & { status: { parents: RouteParentStatus[] } };
+/** A GatewayClass with the status Lintas computed. */
+export type GatewayClassWithStatus = GatewayClass & { status: { conditions: Condition[] } };
+
+/** The translation. Lists sorted by cluster, namespace and name. */
+export interface GatewayResult {
+  readonly ir: GatewayIR;
+  /** Gateways of Lintas' GatewayClasses (others belong to another controller and are left alone). */
+  readonly gateways: readonly { readonly cluster: string; readonly gateway: GatewayWithStatus }[];
+  /** HTTPRoutes with at least one parentRef to a Lintas Gateway. */
+  readonly httpRoutes: readonly { readonly cluster: string; readonly route: HTTPRouteWithStatus }[];
+  /** GatewayClasses whose controllerName is Lintas'. */
+  readonly gatewayClasses: readonly { readonly cluster: string; readonly gatewayClass: GatewayClassWithStatus }[];
+}

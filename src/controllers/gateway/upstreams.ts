@@ -1,0 +1,208 @@
+/**
+ * Upstreams: the endpoint set one resolved backendRef points at.
+ *
+ * - A Service upstream holds that Service's endpoints in the entry cluster (local
+ *   EndpointSlices labelled `kubernetes.io/service-name`). The backendRef's port is a
+ *   Service port; each slice's port of the same name gives the endpoint port (a slice
+ *   without ports falls back to a numeric targetPort, or the port itself).
+ * - A ServiceImport upstream holds the imported endpoints of every exporting cluster
+ *   (the MCS controller's slices, labelled with their source cluster and annotated with
+ *   its region); the import port is found in each slice by name.
+ *
+ * Endpoints use their first address (addresses are fungible per the EndpointSlice API),
+ * and their conditions with the API defaults spelled out (ready defaults to true,
+ * serving to ready, terminating to false).
+ *
+ * Version (for the access log): EndpointSlice endpoints carry no labels, so an endpoint's
+ * version is the label `version` (else `app.kubernetes.io/version`) of the local
+ * EndpointSlice that lists it in its own cluster, else of its Service. Imported endpoints
+ * are looked up the same way in their source cluster.
+ *
+ * Health settings come from Service annotations (see `health.ts`). A ServiceImport takes
+ * the annotations of the Service in the oldest exporting cluster (ServiceExport
+ * creationTimestamp, else first seen by the MCS controller, then cluster name: the MCS
+ * precedence), overlaid with the import's own annotations (exportedAnnotations).
+ * @module
+ */
+import {
+  MCS_SOURCE_CLUSTER_LABEL,
+  type EndpointSlice,
+  type Service,
+  type ServiceImport,
+  type ServicePort,
+} from '../../api/index.ts';
+import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
+import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
+import { healthCheckFrom, outlierDetectionFrom } from './health.ts';
+import { compareOptionalTimes, timestampMillis } from './time.ts';
+
+/** Annotation on imported EndpointSlices with the source cluster's region (written by the MCS controller). */
+export const SOURCE_REGION_ANNOTATION = 'lintas.dev/source-region';
+/** Labels that give an endpoint's version, first match wins. */
+export const VERSION_LABELS = ['version', 'app.kubernetes.io/version'] as const;
+
+type ImportPort = ServiceImport['spec']['ports'][number];
+
+function versionLabel(labels: Readonly<Record<string, string>> | undefined): string | undefined {
+  for (const key of VERSION_LABELS) {
+    const v = labels?.[key];
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** Versions of Service ns/name's endpoints in `cluster`: address → version (slice label, else the Service's). */
+function versionsOf(cluster: ClusterIndex | undefined, namespace: string, name: string): (address: string) => string | undefined {
+  if (cluster === undefined) return () => undefined;
+  const key = nsName(namespace, name);
+  const byAddress = new Map<string, string>();
+  for (const slice of cluster.slices.get(key) ?? []) {
+    const v = versionLabel(slice.metadata.labels);
+    if (v === undefined) continue;
+    for (const e of slice.endpoints) {
+      const address = e.addresses[0];
+      if (address !== undefined && !byAddress.has(address)) byAddress.set(address, v);
+    }
+  }
+  const fallback = versionLabel(cluster.services.get(key)?.metadata.labels);
+  return (address) => byAddress.get(address) ?? fallback;
+}
+
+/** The endpoint port of a Service port in one local slice, or undefined when that slice does not serve it. */
+function localSlicePort(slice: EndpointSlice, servicePort: ServicePort): number | undefined {
+  if (slice.ports === null || slice.ports === undefined) {
+    if (servicePort.targetPort === undefined) return servicePort.port;
+    return typeof servicePort.targetPort === 'number' ? servicePort.targetPort : undefined;
+  }
+  const match = slice.ports.find((p) => (p.name ?? '') === (servicePort.name ?? '') && p.protocol === servicePort.protocol);
+  if (match === undefined) return undefined;
+  // A null port means "all ports" upstream; the Service's own target is the best stand-in.
+  return match.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port);
+}
+
+function endpointConditions(conditions: EndpointSlice['endpoints'][number]['conditions']): Pick<UpstreamEndpointIR, 'ready' | 'serving' | 'terminating'> {
+  const ready = conditions?.ready ?? true;
+  return { ready, serving: conditions?.serving ?? ready, terminating: conditions?.terminating ?? false };
+}
+
+function compareEndpoints(a: UpstreamEndpointIR, b: UpstreamEndpointIR): number {
+  const s = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return s(a.cluster, b.cluster) || s(a.address, b.address) || a.port - b.port;
+}
+
+/** Sorts and de-duplicates endpoints by (cluster, address, port): one endpoint may briefly sit in two slices. */
+function finish(endpoints: UpstreamEndpointIR[]): UpstreamEndpointIR[] {
+  const seen = new Set<string>();
+  return endpoints.sort(compareEndpoints).filter((e) => {
+    const id = `${e.cluster}|${e.address}|${e.port}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function endpoint(address: string, port: number, cluster: string, region: string | undefined, zone: string | undefined, rest: Pick<UpstreamEndpointIR, 'ready' | 'serving' | 'terminating'>, version: string | undefined): UpstreamEndpointIR {
+  return {
+    address,
+    port,
+    cluster,
+    ...(region !== undefined ? { region } : {}),
+    ...(zone !== undefined ? { zone } : {}),
+    ...rest,
+    ...(version !== undefined ? { version } : {}),
+  };
+}
+
+/** The upstream key of a Service backend. */
+export function serviceUpstreamKey(cluster: string, namespace: string, name: string, port: number): string {
+  return `Service/${cluster}/${namespace}/${name}:${port}`;
+}
+
+/** The upstream key of a ServiceImport backend. */
+export function importUpstreamKey(namespace: string, name: string, port: number): string {
+  return `ServiceImport/${namespace}/${name}:${port}`;
+}
+
+/** The upstream of Service `service` port `servicePort` in `cluster`. */
+export function serviceUpstream(cluster: ClusterIndex, service: Service, servicePort: ServicePort): UpstreamIR {
+  const namespace = service.metadata.namespace ?? 'default';
+  const name = service.metadata.name;
+  const endpoints: UpstreamEndpointIR[] = [];
+  const version = versionsOf(cluster, namespace, name);
+  for (const slice of cluster.slices.get(nsName(namespace, name)) ?? []) {
+    if (slice.addressType === 'FQDN') continue;
+    const port = localSlicePort(slice, servicePort);
+    if (port === undefined) continue;
+    for (const e of slice.endpoints) {
+      const address = e.addresses[0];
+      if (address === undefined) continue;
+      endpoints.push(endpoint(address, port, cluster.locality.name, cluster.locality.region, e.zone, endpointConditions(e.conditions), version(address)));
+    }
+  }
+  const annotations = service.metadata.annotations ?? {};
+  const healthCheck = healthCheckFrom(annotations);
+  return {
+    key: serviceUpstreamKey(cluster.locality.name, namespace, name, servicePort.port),
+    kind: 'Service',
+    namespace,
+    name,
+    port: servicePort.port,
+    protocol: 'http',
+    endpoints: finish(endpoints),
+    ...(healthCheck !== undefined ? { healthCheck } : {}),
+    outlierDetection: outlierDetectionFrom(annotations),
+  };
+}
+
+/** The annotations health settings of a ServiceImport come from (see the module doc). */
+function importAnnotations(index: FleetIndex, serviceImport: ServiceImport): Readonly<Record<string, string>> {
+  const namespace = serviceImport.metadata.namespace ?? 'default';
+  const name = serviceImport.metadata.name;
+  const exporters = (serviceImport.status?.clusters ?? []).flatMap(({ cluster }) => {
+    const c = index.clusters.get(cluster);
+    const service = c?.services.get(nsName(namespace, name));
+    if (c === undefined || service === undefined) return [];
+    const exported = c.serviceExports.get(nsName(namespace, name));
+    const time = timestampMillis(exported?.metadata.creationTimestamp) ?? timestampMillis(index.firstSeen[`${cluster}/${namespace}/${name}`]);
+    return [{ cluster, time, service }];
+  });
+  exporters.sort((a, b) => compareOptionalTimes(a.time, b.time) || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  return { ...(exporters[0]?.service.metadata.annotations ?? {}), ...(serviceImport.metadata.annotations ?? {}) };
+}
+
+/** The upstream of ServiceImport `serviceImport` port `importPort`, as seen from `cluster`. */
+export function importUpstream(index: FleetIndex, cluster: ClusterIndex, serviceImport: ServiceImport, importPort: ImportPort): UpstreamIR {
+  const namespace = serviceImport.metadata.namespace ?? 'default';
+  const name = serviceImport.metadata.name;
+  const endpoints: UpstreamEndpointIR[] = [];
+  const versions = new Map<string, (address: string) => string | undefined>();
+  for (const slice of cluster.importSlices.get(nsName(namespace, name)) ?? []) {
+    if (slice.addressType === 'FQDN') continue;
+    const source = slice.metadata.labels?.[MCS_SOURCE_CLUSTER_LABEL];
+    if (source === undefined) continue;
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (importPort.name ?? '') && p.protocol === importPort.protocol);
+    if (slicePort?.port === undefined || slicePort.port === null) continue;
+    const sourceIndex = index.clusters.get(source);
+    const region = slice.metadata.annotations?.[SOURCE_REGION_ANNOTATION] ?? sourceIndex?.locality.region;
+    const version = versions.get(source) ?? versionsOf(sourceIndex, namespace, name);
+    versions.set(source, version);
+    for (const e of slice.endpoints) {
+      const address = e.addresses[0];
+      if (address === undefined) continue;
+      endpoints.push(endpoint(address, slicePort.port, source, region, e.zone, endpointConditions(e.conditions), version(address)));
+    }
+  }
+  const annotations = importAnnotations(index, serviceImport);
+  const healthCheck = healthCheckFrom(annotations);
+  return {
+    key: importUpstreamKey(namespace, name, importPort.port),
+    kind: 'ServiceImport',
+    namespace,
+    name,
+    port: importPort.port,
+    protocol: 'http',
+    endpoints: finish(endpoints),
+    ...(healthCheck !== undefined ? { healthCheck } : {}),
+    outlierDetection: outlierDetectionFrom(annotations),
+  };
+}
