@@ -8,6 +8,7 @@ import { Namespace, Service } from './core.ts';
 import { EndpointSlice } from './discovery.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
 import { HTTPRoute } from './httproute.ts';
+import { FailoverPolicy } from './failover.ts';
 import { Cluster, ClusterSet, LINTAS_GROUP } from './lintas.ts';
 import { ClusterProperty, MCS_GROUP, ServiceExport, type ServiceImport } from './multicluster.ts';
 
@@ -54,6 +55,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Gateway', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gateways', shortNames: ['gtw'], scope: 'Cluster', namespaced: true, schema: Gateway },
   { kind: 'HTTPRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'httproutes', shortNames: [], scope: 'Cluster', namespaced: true, schema: HTTPRoute },
   { kind: 'ReferenceGrant', group: GATEWAY_GROUP, versions: ['v1beta1', 'v1', 'v1alpha2'], plural: 'referencegrants', shortNames: ['refgrant'], scope: 'Cluster', namespaced: true, schema: ReferenceGrant },
+  // Fleet-scoped: one ownership domain spans clusters, so its failover policy must exist exactly once, not per cluster folder.
+  { kind: 'FailoverPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'failoverpolicies', shortNames: ['fop'], scope: 'Fleet', namespaced: true, schema: FailoverPolicy },
 ];
 
 /** Splits `group/version` (or core `v1`) into its parts. */
@@ -106,7 +109,8 @@ export type FleetObject =
   | z.infer<typeof GatewayClass>
   | z.infer<typeof Gateway>
   | z.infer<typeof HTTPRoute>
-  | z.infer<typeof ReferenceGrant>;
+  | z.infer<typeof ReferenceGrant>
+  | z.infer<typeof FailoverPolicy>;
 
 /** Any object Lintas can show, including the ones it computes. */
 export type AnyObject = FleetObject | ServiceImport;

@@ -60,3 +60,4 @@ export type {
   RouteParentStatus,
   RuleProblemReason,
 } from './gateway/index.ts';
+export * from './failover/index.ts';

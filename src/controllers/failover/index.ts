@@ -1,0 +1,37 @@
+/**
+ * Governed failover (seed 000 §11.3, §20, §23; seed 001 §14.1): the pure state
+ * machine of one ownership domain, its guardrails with evidence, and the data the
+ * runner persists, audits and acts on. The runner, admin API and audit store wire it.
+ * @module
+ */
+export { initialFailoverState, nextDeadline, step } from './reducer.ts';
+export { blockingChecks, describeVerdict, evaluateGuardrails, sameOutcome } from './guardrails.ts';
+export { DRAIN_TIMEOUT_MS, MAX_OBSERVATION_AGE_MS, failoverSettings } from './settings.ts';
+export type { FailoverSettings, GuardrailSettings } from './settings.ts';
+export { COMMAND_TYPES, EVENT_TYPES, FAILOVER_PHASES, SYSTEM_ACTOR } from './types.ts';
+export type {
+  AbortRecord,
+  AlertName,
+  Approval,
+  AuditAction,
+  AuditRecord,
+  CommandBase,
+  Direction,
+  Drain,
+  FailoverCommon,
+  FailoverEffect,
+  FailoverEvent,
+  FailoverPhase,
+  FailoverPhaseData,
+  FailoverState,
+  GuardrailCheck,
+  GuardrailEvidence,
+  GuardrailVerdict,
+  HealthObservation,
+  HealthStreak,
+  OperatorCommand,
+  Proposal,
+  Rejection,
+  RejectionCode,
+  StepResult,
+} from './types.ts';
