@@ -4,6 +4,7 @@
  * bottom only wires it to the real process.
  * @module
  */
+import type { RouteExplainOptions } from './commands/route-explain.ts';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +78,26 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
       exit(await describeCommand(kind, name, opts, io));
     });
 
+  const route = program.command('route').description('inspect gateway routing');
+  route
+    .command('explain')
+    .description('explain which listener, rule, backends and endpoints a request would get in an entry cluster')
+    .requiredOption('--cluster <name>', 'entry cluster (whose Gateways receive the request)')
+    .requiredOption('--host <host>', 'Host header')
+    .option('--path <path>', 'request path, with ?query if any', '/')
+    .option('-X, --method <method>', 'HTTP method', 'GET')
+    .option('-H, --header <header...>', 'request header "Name: value" (repeatable)')
+    .option('--listener <address:port>', 'only this listener')
+    .option('--server <url>', 'ask a running lintas serve admin URL (live health) instead of translating offline')
+    .option('--state-dir <dir>', 'state of lintas serve to reuse offline', '.lintas')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addOption(configOption())
+    .addHelpText('after', "\nExit status: 0 when a rule matches, 1 when the request would get 404 (or on errors), 2 on usage errors.\n\nExamples:\n  lintas route explain --config examples/capstone --cluster jkt-prod-1 --host cases.example.com --path /cases/42\n  lintas route explain --server http://127.0.0.1:7070 --cluster sgp-prod-1 --host search.example.com -H 'X-Case-Id: 42'")
+    .action(async (opts: RouteExplainOptions) => {
+      const { routeExplainCommand } = await import('./commands/route-explain.ts');
+      exit(await routeExplainCommand(opts, io));
+    });
+
   program
     .command('watch')
     .description('watch a fleet directory: reload on change, keep the last good config on errors')
@@ -97,13 +118,14 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--admin <host:port>', 'admin API listen address (/readyz, /metrics, /api/v1/mcs)', '127.0.0.1:7070')
     .option('--state-dir <dir>', 'where stable state (first-seen times, ClusterSetIP allocations) is kept', '.lintas')
     .option('--debounce <ms>', 'quiet period after a file change before reloading', '25')
+    .option('--access-log <file>', 'gateway access log (JSON lines); stdout when not given')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string }) => {
+    .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
-      exit(await serveCommand(resolveConfigDir(opts.config, io), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), signal }, io));
+      exit(await serveCommand(resolveConfigDir(opts.config, io), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), ...(opts.accessLog !== undefined ? { accessLog: resolve(io.cwd, opts.accessLog) } : {}), signal }, io));
     });
 
   program

@@ -46,3 +46,24 @@ export {
 } from './gateway/upstream/index.ts';
 export { createTcpProxy, type BoundTcpListener, type TcpConnectionEvent, type TcpProxy, type TcpProxyOptions } from './tcp-proxy/server.ts';
 export { compileEntrySources, type EntryLocality } from './entry-locality.ts';
+export {
+  ACCESS_LOG_FIELDS,
+  DEFAULT_BACKEND_TIMEOUT_MS,
+  DEFAULT_HTTP_SERVER_OPTIONS,
+  DEFAULT_POOL_OPTIONS,
+  GatewayError,
+  createGatewayDataPlane,
+  formatAccessLog,
+  type AccessLogRecord,
+  type AccessLogSink,
+  type ApplyReport,
+  type BoundListener,
+  type CompileProblem,
+  type GatewayDataPlane,
+  type GatewayDataPlaneOptions,
+  type GatewayErrorCode,
+  type HttpServerOptions,
+  type ListenerApplyResult,
+  type PoolOptions,
+} from './gateway/index.ts';
+export { explainRoute, type BackendShare, type ExplainRequest, type RouteExplanation, type RuleVerdict } from './gateway/explain.ts';

@@ -3,6 +3,7 @@
  * runners in order, each subscribing to the one before it:
  *   directory source (watchFleet)  → FleetStore
  *   MCS runner (subscribes FleetStore) → latest McsResult + DNS zone index
+ *   gateway runner (each MCS result + its snapshot) → gateway translator → HTTP data plane
  *   DNS server (reads the index on every query)
  *   admin server (/readyz, /metrics, /api/v1/mcs)
  * @module
@@ -15,6 +16,7 @@ import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
+import { startGatewayRunner } from './serve-gateway.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -25,6 +27,8 @@ export interface ServeOptions {
   readonly debounce?: string;
   readonly logFormat: string;
   readonly logLevel: string;
+  /** Access log file (JSON lines); stdout when absent. */
+  readonly accessLog?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -58,6 +62,12 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
 
   const debounceMs = Number(options.debounce ?? 200);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
+  const gateway = startGatewayRunner({
+    log,
+    registry,
+    write: io.out,
+    ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
+  });
   const watcher = await watchFleet(dir, {
     store,
     log: log.child({ component: 'source' }),
@@ -73,8 +83,9 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     log: log.child({ component: 'mcs' }),
     statePath: join(options.stateDir, 'mcs-state.json'),
     signal: stop,
-    onResult: (result, version) => {
+    onResult: (result, version, snapshot) => {
       latest = result;
+      gateway.onMcs(result, snapshot);
       index = indexZone(result.dns);
       metrics.record(result);
       // Coalesced versions: the earliest change folded into this result is the one that waited longest.
@@ -91,8 +102,9 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     getIndex: () => index,
     log: log.child({ component: 'dns' }),
     onQuery: (e) => metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     watcher.close();
+    await gateway.close();
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
   dnsBound = true;
@@ -101,16 +113,32 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     port: adminAddr.port,
     log: log.child({ component: 'admin' }),
     registry,
-    notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : undefined),
-    routes: { '/api/v1/mcs': () => latest ?? { clusters: [] } },
+    notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
+    routes: {
+      '/api/v1/mcs': () => latest ?? { clusters: [] },
+      '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
+      '/api/v1/explain': (url) => {
+        const q = url.searchParams;
+        const method = q.get('method');
+        const listener = q.get('listener');
+        return gateway.explain({
+          cluster: q.get('cluster') ?? '',
+          host: q.get('host') ?? '',
+          path: q.get('path') ?? '/',
+          ...(method !== null ? { method } : {}),
+          ...(listener !== null ? { listener } : {}),
+          headers: Object.fromEntries(q.getAll('header').map((h) => [h.slice(0, Math.max(0, h.indexOf(':'))).trim().toLowerCase(), h.slice(h.indexOf(':') + 1).trim()])),
+        });
+      },
+    },
   }).catch(async (error: unknown) => {
     watcher.close();
-    await dns.close();
+    await Promise.all([dns.close(), gateway.close()]);
     throw new CliError(`error: cannot serve admin on ${options.admin}: ${(error as Error).message}`, EXIT.invalid);
   });
   io.err(`lintas serve: DNS udp+tcp ${dnsAddr.host}:${dns.udpPort}, admin ${admin.url} (/readyz, /metrics); Ctrl-C to stop`);
   if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   watcher.close();
-  await Promise.all([dns.close(), admin.close()]);
+  await Promise.all([dns.close(), admin.close(), gateway.close()]);
   return EXIT.ok;
 }

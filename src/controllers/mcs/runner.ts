@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { FleetSnapshot } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { FleetStore, FleetUpdate } from '../../store/index.ts';
 import { translateMcs } from './translate.ts';
@@ -23,7 +24,8 @@ export interface McsRunnerOptions {
   /** Where the state is persisted (JSON); undefined keeps it in memory only. */
   readonly statePath?: string;
   readonly clock?: () => Date;
-  readonly onResult: (result: McsResult, version: number) => void;
+  /** Called with every result, the store version and the snapshot it was computed from. */
+  readonly onResult: (result: McsResult, version: number, snapshot: FleetSnapshot) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -78,7 +80,7 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
         timer = setTimeout(() => translate('endpoint TTL'), Math.min(wait, 2 ** 31 - 1));
         timer.unref();
       }
-      options.onResult(result, latest.version);
+      options.onResult(result, latest.version, latest.snapshot);
     } catch (error) {
       options.log.error('MCS translation failed; keeping the previous result', { version: latest.version, reason, error: (error as Error).stack ?? String(error) });
     }

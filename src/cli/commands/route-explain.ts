@@ -1,0 +1,124 @@
+/**
+ * `lintas route explain`: which listener, virtual host and rule a request would
+ * hit in an entry cluster, why the other rules lost, the backends with their share,
+ * and the candidate endpoints by locality priority with health. Offline it
+ * translates the config dir (every endpoint counts as healthy: no traffic has been
+ * seen); with `--server` it asks the running `lintas serve`, whose upstream set knows
+ * live health and ejections.
+ * @module
+ */
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { loadMcsState, translateGateway, translateMcs } from '../../controllers/index.ts';
+import { createUpstreamSet, explainRoute, type ExplainRequest, type RouteExplanation } from '../../dataplanes/index.ts';
+import { silentLogger } from '../../observability/index.ts';
+import { hasErrors } from '../../validation/index.ts';
+import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
+import { CliError, EXIT, type CliIO } from '../io.ts';
+
+/** Options of `route explain`. */
+export interface RouteExplainOptions {
+  readonly config?: string;
+  readonly cluster: string;
+  readonly host: string;
+  readonly path: string;
+  readonly method?: string;
+  readonly header?: readonly string[];
+  readonly listener?: string;
+  readonly server?: string;
+  readonly stateDir?: string;
+  readonly output?: string;
+}
+
+/** Parses repeated `-H 'Name: value'`; usage error when malformed. */
+export function parseHeaderFlags(values: readonly string[] | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const colon = value.indexOf(':');
+    if (colon <= 0) throw new CliError(`error: -H must be "Name: value", got "${value}"`);
+    headers[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** Human-readable rendering of the explanation. */
+export function formatExplanation(list: readonly RouteExplanation[], req: ExplainRequest): string {
+  if (list.length === 0) return `no Lintas listener in cluster ${req.cluster}${req.listener ? ` at ${req.listener}` : ''}`;
+  const out: string[] = [];
+  for (const e of list) {
+    out.push(`listener ${e.listener}${e.gateway ? ` (gateway ${e.gateway}, listener ${e.listenerName})` : ''}`);
+    if (e.virtualHost === undefined) {
+      out.push(`  no virtual host matches Host "${req.host}" → 404 (NR)`, '');
+      continue;
+    }
+    out.push(`  virtual host ${e.virtualHost}`);
+    for (const r of e.rules) out.push(`  ${r.outcome === 'winner' ? '✓' : r.outcome === 'no-match' ? '✗' : '·'} ${r.route} rule ${r.ruleIndex} [${r.rule}]: ${r.reason}`);
+    if (e.winner === undefined) out.push('  → 404: no rule matches (NR)');
+    else if (e.status !== undefined) out.push(`  → answered by the gateway itself with ${e.status}`);
+    for (const b of e.backends) {
+      out.push(`  backend ${b.backend} weight ${b.weight} (${b.share}%)${b.invalid ? ` INVALID → 500: ${b.invalid}` : ''}`);
+      if (b.upstream === undefined) continue;
+      const load = b.upstream.priorityLoad.map((p, i) => `P${i} ${p}%`).join(' ');
+      out.push(`    priority load ${load}${b.upstream.panic ? ' (PANIC: health ignored)' : ''}`);
+      const names = ['same zone', 'same cluster', 'same region', 'other regions'];
+      for (const ep of [...b.upstream.endpoints].sort((x, y) => x.priority - y.priority || (x.key < y.key ? -1 : 1))) {
+        const state = !ep.ready ? 'not ready' : ep.ejected ? 'EJECTED' : !ep.healthy ? 'UNHEALTHY' : 'healthy';
+        out.push(`    P${ep.priority} ${names[ep.priority] ?? ''}: ${ep.key} ${ep.cluster}${ep.region ? `/${ep.region}` : ''}${ep.zone ? `/${ep.zone}` : ''} ${state}, ${ep.activeRequests} active`);
+      }
+      if (b.upstream.endpoints.length === 0) out.push('    no endpoints → 503 (UH)');
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+async function explainLive(server: string, req: ExplainRequest): Promise<RouteExplanation[]> {
+  const url = new URL('/api/v1/explain', server);
+  url.searchParams.set('cluster', req.cluster);
+  url.searchParams.set('host', req.host);
+  url.searchParams.set('path', req.path);
+  if (req.method) url.searchParams.set('method', req.method);
+  if (req.listener) url.searchParams.set('listener', req.listener);
+  for (const [k, v] of Object.entries(req.headers ?? {})) url.searchParams.append('header', `${k}: ${v}`);
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch((error: unknown) => {
+    throw new CliError(`error: cannot reach ${server}: ${(error as Error).message}`, EXIT.invalid);
+  });
+  if (!res.ok) throw new CliError(`error: ${url.href} answered ${res.status}`, EXIT.invalid);
+  return (await res.json()) as RouteExplanation[];
+}
+
+/** Runs `route explain`; exit 0 when a rule matched, 1 when the request would get 404. */
+export async function routeExplainCommand(options: RouteExplainOptions, io: CliIO): Promise<number> {
+  const req: ExplainRequest = {
+    cluster: options.cluster,
+    host: options.host,
+    path: options.path.startsWith('/') ? options.path : `/${options.path}`,
+    ...(options.method !== undefined ? { method: options.method.toUpperCase() } : {}),
+    headers: parseHeaderFlags(options.header),
+    ...(options.listener !== undefined ? { listener: options.listener } : {}),
+  };
+  let list: RouteExplanation[];
+  if (options.server) {
+    list = await explainLive(options.server, req);
+  } else {
+    const dir = resolveConfigDir(options.config, io);
+    const loaded = await loadConfig(dir);
+    if (hasErrors(loaded.issues)) throw new CliError(`error: ${dir} has errors; run \`lintas validate ${dir}\``, EXIT.invalid);
+    const now = new Date().toISOString();
+    const state = loadMcsState(options.stateDir ? join(resolve(io.cwd, options.stateDir), 'mcs-state.json') : undefined, silentLogger);
+    const mcs = translateMcs({ snapshot: loaded.snapshot, now, state });
+    const gateway = translateGateway({ snapshot: loaded.snapshot, mcs, now, eastWest: true });
+    const upstreams = createUpstreamSet({ log: silentLogger, healthCheck: { enabled: false } });
+    try {
+      upstreams.update(gateway.ir.upstreams);
+      list = explainRoute(gateway.ir, req, upstreams);
+    } finally {
+      upstreams.close();
+    }
+  }
+  const output = options.output ?? 'text';
+  if (output === 'json') io.out(JSON.stringify(list, null, 2));
+  else if (output === 'yaml') io.out(stringify(list).trimEnd());
+  else io.out(formatExplanation(list, req));
+  return list.some((e) => e.winner !== undefined) ? EXIT.ok : EXIT.invalid;
+}

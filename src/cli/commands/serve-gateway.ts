@@ -1,0 +1,107 @@
+/**
+ * The gateway runner of `lintas serve`: the thin, impure glue between the MCS
+ * result, the pure gateway translator and the HTTP data plane. Every MCS result
+ * (which follows every fleet update) re-translates Gateways and HTTPRoutes with the
+ * same snapshot, and the IR is applied to the data plane; applies are serialised and
+ * coalesced (a burst of edits applies the newest IR once). Status is published for
+ * `/api/v1/gateway` (and so for `get --server`).
+ * @module
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Registry } from 'prom-client';
+import type { FleetSnapshot } from '../../api/index.ts';
+import { translateGateway, type GatewayResult, type McsResult } from '../../controllers/index.ts';
+import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation } from '../../dataplanes/index.ts';
+import type { GatewayIR } from '../../ir/index.ts';
+import type { Logger } from '../../observability/index.ts';
+
+/** Options of {@link startGatewayRunner}. */
+export interface GatewayRunnerOptions {
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** Access log sink: a file path, or undefined for stdout (`write`). */
+  readonly accessLogPath?: string;
+  readonly write: (line: string) => void;
+}
+
+/** The running gateway side of `serve`. */
+export interface GatewayRunner {
+  /** Feeds an MCS result and the snapshot it was computed from. */
+  onMcs(result: McsResult, snapshot: FleetSnapshot): void;
+  /** The latest translation (status for the admin API). */
+  latest(): GatewayResult | undefined;
+  /** Why the gateway is not ready (undefined once the first IR is applied). */
+  notReady(): string | undefined;
+  /** `route explain` against the live config and upstream health. */
+  explain(req: ExplainRequest): RouteExplanation[];
+  /** Listeners bound right now (`address:port`). */
+  bound(): readonly string[];
+  close(): Promise<void>;
+}
+
+/** Starts the data plane (no listeners until the first IR) and returns the runner. */
+export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner {
+  const { log } = options;
+  let stream: WriteStream | undefined;
+  if (options.accessLogPath !== undefined) {
+    stream = createWriteStream(options.accessLogPath, { flags: 'a' });
+    stream.on('error', (error) => log.error('access log write failed', { path: options.accessLogPath, error: error.message }));
+  }
+  const sink = stream !== undefined ? (line: string): void => void stream.write(line) : options.write;
+  const upstreams = createUpstreamSet({ log: log.child({ component: 'upstreams' }), registry: options.registry });
+  const dataPlane: GatewayDataPlane = createGatewayDataPlane({ log: log.child({ component: 'gateway' }), upstreams, accessLog: sink, registry: options.registry });
+  const tcpProxy = createTcpProxy({
+    log: log.child({ component: 'tcp-proxy' }),
+    upstreams,
+    onConnection: (e) =>
+      sink(
+        `${JSON.stringify({ time: new Date().toISOString(), protocol: 'tcp', listener: e.listener, service_import: e.serviceImport, entry_cluster: e.entryCluster ?? null, destination_cluster: e.upstream?.cluster ?? null, upstream: e.upstream?.key ?? null, attempts: e.attempts, bytes_in: e.bytesIn, bytes_out: e.bytesOut, response_flags: e.responseFlags })}\n`,
+      ),
+  });
+
+  let latest: GatewayResult | undefined;
+  let applied = false;
+  let pending: GatewayIR | undefined;
+  let applying: Promise<void> | undefined;
+  let closed = false;
+
+  const drain = async (): Promise<void> => {
+    while (pending !== undefined && !closed) {
+      const ir = pending;
+      pending = undefined;
+      try {
+        const report = await dataPlane.apply(ir);
+        const tcp = await tcpProxy.apply(ir.tcpListeners ?? []);
+        applied = true;
+        log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, tcpFailed: tcp.failed });
+      } catch (error) {
+        log.error('gateway apply failed; the previous config keeps serving', { error: (error as Error).stack ?? String(error) });
+      }
+    }
+    applying = undefined;
+  };
+
+  return {
+    onMcs(result, snapshot) {
+      try {
+        latest = translateGateway({ snapshot, mcs: result, now: new Date().toISOString(), eastWest: true, ...(latest !== undefined ? { previous: latest } : {}) });
+      } catch (error) {
+        log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
+        return;
+      }
+      pending = latest.ir;
+      applying ??= drain();
+    },
+    latest: () => latest,
+    explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
+    notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
+    bound: () => [...dataPlane.listeners().map((l) => `${l.address}:${l.port}`), ...tcpProxy.listeners().map((l) => `${l.address}:${l.port}`)],
+    async close() {
+      closed = true;
+      await applying;
+      await Promise.all([dataPlane.close(), tcpProxy.close()]);
+      upstreams.close();
+      if (stream !== undefined) await new Promise<void>((resolve) => stream.end(resolve));
+    },
+  };
+}

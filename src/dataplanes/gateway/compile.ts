@@ -1,0 +1,141 @@
+/**
+ * Compiles the gateway IR into the runtime tables the request path reads:
+ * hostname tables, matches with precompiled regular expressions, weight
+ * tables, retry code sets and log/metric labels. Done once per apply, so a
+ * request never compiles anything; a route that fails to compile (an invalid
+ * regular expression) never matches and is reported, while the rest serve.
+ * @module
+ */
+import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
+import type { PickContext } from './upstream/index.ts';
+import { compileMatch, type CompiledMatch } from './match.ts';
+import { compileHosts, type HostTable } from './vhost.ts';
+import { compileWeights, type WeightTable } from './weights.ts';
+
+/** Default per-attempt backend timeout when a route sets none (ms). */
+export const DEFAULT_BACKEND_TIMEOUT_MS = 15_000;
+
+/** A backendRef ready to use. */
+export interface CompiledBackend {
+  readonly ir: BackendIR;
+  /** Undefined when the ref is invalid (its share gets a 500). */
+  readonly upstream: string | undefined;
+  /** `ns/name`. */
+  readonly service: string;
+  /** `ns/name` for a ServiceImport backend, else null. */
+  readonly serviceImport: string | null;
+  /** Filters of this backendRef, or undefined when it has none. */
+  readonly filters: FiltersIR | undefined;
+}
+
+/** A route rule ready to use. */
+export interface CompiledRule {
+  readonly ir: RouteRuleIR;
+  /** `ns/name/ruleIndex` (access log, metrics). */
+  readonly label: string;
+  /** Undefined when the match failed to compile: the rule never matches. */
+  readonly match: CompiledMatch | undefined;
+  readonly filters: FiltersIR;
+  readonly hasMirrors: boolean;
+  readonly backends: WeightTable<CompiledBackend>;
+  /** Whole-transaction timeout (0 = none). */
+  readonly requestMs: number;
+  /** Per-attempt timeout (0 = the default bound applies). */
+  readonly backendRequestMs: number;
+  /** Retry stanza: codes to retry, max retries, back-off base. */
+  readonly retryCodes: ReadonlySet<number> | undefined;
+  readonly retryAttempts: number;
+  readonly retryBackoffMs: number | undefined;
+}
+
+/** A virtual host ready to use. */
+export interface CompiledVhost {
+  readonly hostname: string;
+  readonly gateway: string;
+  readonly listener: string;
+  readonly rules: readonly CompiledRule[];
+}
+
+/** One listener's routing table (swapped atomically on apply). */
+export interface CompiledListener {
+  readonly ir: HttpListenerIR;
+  readonly hosts: HostTable<CompiledVhost>;
+  /** The first attempt's pick context (shared, never mutated). */
+  readonly pickContext: PickContext;
+  readonly cluster: string;
+  readonly region: string | null;
+}
+
+/** A compile problem (reported by apply; the affected rule never matches). */
+export interface CompileProblem {
+  readonly listener: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+function compileBackend(b: BackendIR): CompiledBackend {
+  const service = `${b.namespace}/${b.name}`;
+  const hasFilters = b.filters !== undefined && Object.keys(b.filters).length > 0;
+  return {
+    ir: b,
+    upstream: b.invalid === undefined ? b.upstream : undefined,
+    service,
+    serviceImport: b.kind === 'ServiceImport' ? service : null,
+    filters: hasFilters ? b.filters : undefined,
+  };
+}
+
+function compileRule(r: RouteRuleIR, listener: string, problems: CompileProblem[]): CompiledRule {
+  let match: CompiledMatch | undefined;
+  try {
+    match = compileMatch(r.match);
+  } catch (err) {
+    problems.push({ listener, rule: r.name, message: `invalid match: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  const retry = r.retry;
+  return {
+    ir: r,
+    label: `${r.route.namespace}/${r.route.name}/${String(r.ruleIndex)}`,
+    match,
+    filters: r.filters,
+    hasMirrors: (r.filters.mirrors?.length ?? 0) > 0,
+    backends: compileWeights(r.backends.map((b) => ({ weight: b.weight, value: compileBackend(b) }))),
+    requestMs: r.timeouts?.requestMs ?? 0,
+    backendRequestMs: r.timeouts?.backendRequestMs ?? 0,
+    retryCodes: retry !== undefined && retry.attempts > 0 ? new Set(retry.codes) : undefined,
+    retryAttempts: retry?.attempts ?? 0,
+    retryBackoffMs: retry?.backoffMs,
+  };
+}
+
+function compileVhost(v: VirtualHostIR, listenerKey: string, problems: CompileProblem[]): CompiledVhost {
+  return {
+    hostname: v.hostname,
+    gateway: v.gateway,
+    listener: v.listener,
+    rules: v.routes.map((r) => compileRule(r, listenerKey, problems)),
+  };
+}
+
+/** Compiles one listener. */
+export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): CompiledListener {
+  const vhosts = l.virtualHosts.map((v) => compileVhost(v, l.key, problems));
+  const pickContext: PickContext = {
+    entryCluster: l.cluster,
+    ...(l.region !== undefined ? { entryRegion: l.region } : {}),
+    ...(l.zone !== undefined ? { entryZone: l.zone } : {}),
+  };
+  return {
+    ir: l,
+    hosts: compileHosts(vhosts.map((v) => ({ hostname: v.hostname, value: v }))),
+    pickContext,
+    cluster: l.cluster,
+    region: l.region ?? null,
+  };
+}
+
+/** Compiles every listener of the IR. */
+export function compileGateway(ir: GatewayIR): { listeners: CompiledListener[]; problems: CompileProblem[] } {
+  const problems: CompileProblem[] = [];
+  return { listeners: ir.listeners.map((l) => compileListener(l, problems)), problems };
+}

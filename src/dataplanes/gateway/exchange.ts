@@ -1,0 +1,183 @@
+/**
+ * The state of one request through the gateway, its local replies and its
+ * end (timers, the attempt still in flight, metrics and the access log line).
+ * A request keeps the routing table it started with, so a config swap never
+ * changes a request in flight.
+ * @module
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { formatAccessLog } from './access-log.ts';
+import type { CompiledBackend, CompiledListener, CompiledRule, CompiledVhost } from './compile.ts';
+import type { Attempt } from './forward.ts';
+import { scanRequestHeaders, type RequestHead } from './headers.ts';
+import type { MatchInput } from './match.ts';
+import { FLAG_DC, FLAG_UT, flagString, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import type { EndpointRef } from './upstream/index.ts';
+
+/** Status logged when the client went away before any response (nginx's convention). */
+export const STATUS_CLIENT_CLOSED = 499;
+
+/** Per-request state (fields are shared with forward.ts and mirror.ts). */
+export class Exchange implements RequestHead, MatchInput {
+  // RequestHead (filled by scanRequestHeaders)
+  host = '';
+  contentLength = -1;
+  chunked = false;
+  idempotencyKey = false;
+  forwardedFor: string | undefined = undefined;
+  requestId: string | undefined = undefined;
+  traceparent: string | undefined = undefined;
+  // MatchInput
+  path = '/';
+  queryString = '';
+  readonly method: string;
+  query: Map<string, string> | undefined = undefined;
+
+  readonly start: number;
+  readonly table: CompiledListener;
+  traceId = '';
+  outHeaders: string[] = [];
+  outPath = '/';
+  vhost: CompiledVhost | undefined = undefined;
+  rule: CompiledRule | undefined = undefined;
+  backend: CompiledBackend | undefined = undefined;
+  upstream = '';
+  body: Buffer | Readable | null = null;
+
+  attempt: Attempt | null = null;
+  attempts = 0;
+  retries = 0;
+  connectRetries = 0;
+  /** Endpoints already tried, and clusters to avoid, for retries (allocated on the first failure). */
+  tried: Set<string> | undefined = undefined;
+  avoid: Set<string> | undefined = undefined;
+  endpoint: EndpointRef | undefined = undefined;
+  upstreamStart = 0;
+  upstreamEnd = 0;
+  /** What to answer when the last attempt failed and no retry follows. */
+  lastStatus = 502;
+  lastFlag = 0;
+  /** A retry-budget slot taken for the next attempt. */
+  slotPending = false;
+
+  status = 0;
+  flags = 0;
+  finished = false;
+  /** Set when the proxy itself cut the response short (mid-stream upstream failure). */
+  cut = false;
+  requestTimer: NodeJS.Timeout | undefined = undefined;
+  attemptTimer: NodeJS.Timeout | undefined = undefined;
+  backoffTimer: NodeJS.Timeout | undefined = undefined;
+
+  /** Starts a request (headers scanned; nothing routed yet). */
+  constructor(
+    readonly rt: GatewayRuntime,
+    readonly listener: ListenerRuntime,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {
+    this.start = rt.now();
+    this.table = listener.table;
+    this.method = req.method ?? 'GET';
+    this.outHeaders = scanRequestHeaders(req.rawHeaders, this);
+  }
+
+  /** Lazily parsed request headers (only header matches need them). */
+  headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  /** Sends a local reply (or cuts the response when one already started). */
+  reply(status: number, flags: number, body: string, extra?: readonly string[]): void {
+    this.flags |= flags;
+    if (this.finished) return;
+    const res = this.res;
+    const upload = this.body;
+    // A streamed request body still piped to an abandoned attempt: discard the rest so keep-alive can go on.
+    if (upload !== null && !Buffer.isBuffer(upload)) {
+      this.req.unpipe();
+      this.req.resume();
+    }
+    if (res.headersSent) {
+      this.cut = true;
+      res.destroy();
+      return;
+    }
+    this.status = status;
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))];
+    if (extra !== undefined) headers.push(...extra);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  /** The whole-request timeout fired: drop any attempt or back-off and answer 504 `UT`. */
+  timeout(): void {
+    if (this.finished) return;
+    if (this.backoffTimer !== undefined) {
+      clearTimeout(this.backoffTimer);
+      this.backoffTimer = undefined;
+    }
+    const a = this.attempt;
+    if (a !== null && !a.stale) a.cancel({ error: 'timeout' }, 'timeout');
+    this.reply(504, FLAG_UT, 'upstream request timeout\n');
+  }
+
+  /** Ends the request: timers, in-flight attempt, metrics, access log (runs once, on the response's `close`). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
+    if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
+    if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer);
+    if (this.slotPending) {
+      this.slotPending = false;
+      this.rt.upstreams.releaseRetry();
+    }
+    if (!this.res.writableFinished && !this.cut) {
+      this.flags |= FLAG_DC;
+      if (this.status === 0) this.status = STATUS_CLIENT_CLOSED;
+    }
+    const a = this.attempt;
+    if (a !== null && !a.ended) a.cancel();
+    const end = this.rt.now();
+    const rule = this.rule;
+    const ep = this.endpoint;
+    const route = rule?.label ?? '';
+    const table = this.table;
+    this.rt.metrics.request(route, ep?.cluster ?? '', table.cluster, this.status, end - this.start);
+    this.rt.accessLog.push(formatLine(this, route, end, ep));
+    const l = this.listener;
+    l.inFlight -= 1;
+    if (l.closing) setImmediate(() => l.server.closeIdleConnections());
+  }
+}
+
+function formatLine(ex: Exchange, route: string, end: number, ep: EndpointRef | undefined): string {
+  const b = ex.backend;
+  return formatAccessLog({
+    time: ex.start,
+    request_id: ex.requestId ?? '',
+    trace_id: ex.traceId,
+    entry_region: ex.table.region,
+    entry_cluster: ex.table.cluster,
+    destination_region: ep?.region ?? null,
+    destination_cluster: ep?.cluster ?? null,
+    gateway: ex.vhost?.gateway ?? null,
+    listener: ex.vhost?.listener ?? null,
+    route: route === '' ? null : route,
+    service: b?.service ?? null,
+    service_import: b?.serviceImport ?? null,
+    upstream: ep?.key ?? null,
+    backend_version: ep?.version ?? null,
+    failover_mode: null,
+    method: ex.method,
+    authority: ex.host,
+    path: ex.req.url ?? '',
+    status: ex.status,
+    duration_ms: end - ex.start,
+    upstream_duration_ms: ex.upstreamStart === 0 ? null : (ex.upstreamEnd === 0 ? end : ex.upstreamEnd) - ex.upstreamStart,
+    retries: ex.retries,
+    response_flags: flagString(ex.flags),
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * The request path: identify (request id, trace), pick the virtual host and
+ * the first matching rule, then run the rule's filters in spec order —
+ * RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
+ * choice and its backendRef filters (RequestMirror copies go out with the
+ * first attempt, see forward.ts) — and hand over to forwarding.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FiltersIR } from '../../ir/index.ts';
+import { Exchange } from './exchange.ts';
+import { modifyHeaders, setHeader } from './filters.ts';
+import { forward } from './forward.ts';
+import { newRequestId, newTraceparent, randomHex, traceIdOf } from './ids.ts';
+import { matches } from './match.ts';
+import { redirectLocation } from './redirect.ts';
+import { rewritePath } from './rewrite.ts';
+import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import { hostOf, pickHost } from './vhost.ts';
+import { pickWeighted } from './weights.ts';
+
+const kExchange = Symbol('lintas.exchange');
+type Tagged = ServerResponse & { [kExchange]?: Exchange };
+
+/** Longest `x-request-id` taken from a client; longer ones are replaced. */
+const MAX_REQUEST_ID = 200;
+
+// A shared listener (no closure per request): the exchange rides on the response.
+function onResponseClose(this: Tagged): void {
+  this[kExchange]?.finish();
+}
+
+/** Serves one request on `listener`. Never throws. */
+export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): void {
+  const ex = new Exchange(rt, listener, req, res);
+  listener.inFlight += 1;
+  if (listener.closing) res.shouldKeepAlive = false;
+  (res as Tagged)[kExchange] = ex;
+  res.once('close', onResponseClose);
+  try {
+    route(ex);
+  } catch (err) {
+    rt.log.error('gateway request failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    ex.reply(500, 0, 'internal error\n');
+  }
+}
+
+/** Splits the request target into path and query (origin-form; absolute-form keeps its path). */
+function parseTarget(ex: Exchange, url: string): void {
+  let target = url;
+  if (target.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(target)) {
+    const slash = target.indexOf('/', target.indexOf('//') + 2);
+    target = slash < 0 ? '/' : target.slice(slash);
+  }
+  const q = target.indexOf('?');
+  if (q < 0) {
+    ex.path = target;
+    ex.outPath = target;
+  } else {
+    ex.path = target.slice(0, q);
+    ex.queryString = target.slice(q + 1);
+    ex.outPath = target;
+  }
+}
+
+/** Adds X-Forwarded-*, x-request-id and traceparent to the upstream headers. */
+function identify(ex: Exchange): void {
+  const out = ex.outHeaders;
+  const client = ex.req.socket.remoteAddress ?? '';
+  out.push('x-forwarded-for', ex.forwardedFor === undefined ? client : `${ex.forwardedFor}, ${client}`, 'x-forwarded-proto', 'http');
+  if (ex.host !== '') out.push('x-forwarded-host', ex.host);
+  const id = ex.requestId;
+  if (id === undefined || id === '' || id.length > MAX_REQUEST_ID) ex.requestId = newRequestId();
+  out.push('x-request-id', ex.requestId as string);
+  const trace = traceIdOf(ex.traceparent);
+  if (trace === undefined) {
+    ex.traceId = randomHex(16);
+    out.push('traceparent', newTraceparent(ex.traceId));
+  } else {
+    ex.traceId = trace;
+    out.push('traceparent', ex.traceparent as string);
+  }
+}
+
+/** Runs a redirect; true when the request was answered. */
+function redirect(ex: Exchange, filters: FiltersIR): boolean {
+  const r = filters.redirect;
+  const match = ex.rule?.match;
+  if (r === undefined || match === undefined) return false;
+  const location = redirectLocation(r, {
+    host: hostOf(ex.host),
+    path: ex.path,
+    queryString: ex.queryString,
+    listenerPort: ex.listener.port,
+    match,
+  });
+  ex.reply(r.statusCode, 0, '', ['location', location]);
+  return true;
+}
+
+/** Applies URLRewrite (hostname, path) to the upstream request. */
+function urlRewrite(ex: Exchange, filters: FiltersIR): void {
+  const u = filters.urlRewrite;
+  const match = ex.rule?.match;
+  if (u === undefined || match === undefined) return;
+  if (u.hostname !== undefined) setHeader(ex.outHeaders, 'host', u.hostname);
+  if (u.path !== undefined) {
+    const path = rewritePath(ex.path, u.path, match);
+    ex.outPath = ex.queryString === '' ? path : `${path}?${ex.queryString}`;
+  }
+}
+
+function route(ex: Exchange): void {
+  parseTarget(ex, ex.req.url ?? '/');
+  identify(ex);
+  const vhost = pickHost(ex.table.hosts, hostOf(ex.host));
+  if (vhost === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
+  ex.vhost = vhost;
+  let rule;
+  for (const r of vhost.rules) {
+    if (r.match !== undefined && matches(r.match, ex)) {
+      rule = r;
+      break;
+    }
+  }
+  if (rule === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
+  ex.rule = rule;
+  if (rule.requestMs > 0) ex.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, ex);
+  const direct = rule.ir.directResponse;
+  if (direct !== undefined) return ex.reply(direct.status, 0, direct.body ?? '');
+  const filters = rule.filters;
+  if (filters.requestHeaders !== undefined) modifyHeaders(ex.outHeaders, filters.requestHeaders);
+  if (redirect(ex, filters)) return;
+  urlRewrite(ex, filters);
+  const backend = pickWeighted(rule.backends, ex.rt.random);
+  // No backendRefs (or all weight 0), or an invalid ref: 500 for that share of traffic (spec).
+  if (backend === undefined) return ex.reply(500, 0, 'no backend\n');
+  ex.backend = backend;
+  if (backend.upstream === undefined) return ex.reply(500, 0, 'invalid backend\n');
+  ex.upstream = backend.upstream;
+  const bf = backend.filters;
+  if (bf !== undefined) {
+    if (bf.requestHeaders !== undefined) modifyHeaders(ex.outHeaders, bf.requestHeaders);
+    if (redirect(ex, bf)) return;
+    urlRewrite(ex, bf);
+  }
+  forward(ex);
+}
+
+function onRequestTimeout(ex: Exchange): void {
+  ex.requestTimer = undefined;
+  ex.timeout();
+}

@@ -1,0 +1,149 @@
+/**
+ * Header handling of the proxy, per RFC 9110 §7.6.1: hop-by-hop fields
+ * (`Connection`, the fields it names, `Keep-Alive`, `Proxy-Connection`, `TE`,
+ * `Transfer-Encoding`, `Upgrade`, `Trailer`) are not forwarded in either
+ * direction; `Expect` is answered by node:http, so it is not forwarded either.
+ * The request side also collects what the proxy needs (Host, body framing,
+ * `Idempotency-Key`, `X-Forwarded-For`, `x-request-id`, `traceparent`) in the
+ * same single pass over the raw headers, and adds X-Forwarded-For (appended),
+ * X-Forwarded-Proto and X-Forwarded-Host (set), `x-request-id` and a W3C
+ * `traceparent` (created when absent or invalid).
+ * @module
+ */
+
+/** What one pass over the request headers found (written into by {@link scanRequestHeaders}). */
+export interface RequestHead {
+  host: string;
+  contentLength: number;
+  chunked: boolean;
+  idempotencyKey: boolean;
+  forwardedFor: string | undefined;
+  requestId: string | undefined;
+  traceparent: string | undefined;
+}
+
+/** Names listed in a `Connection` value, other than the usual `keep-alive` / `close`. */
+function connectionTokens(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const token = part.trim().toLowerCase();
+    if (token !== '' && token !== 'keep-alive' && token !== 'close') out.push(token);
+  }
+  return out;
+}
+
+function dropNames(headers: string[], names: readonly string[]): void {
+  let w = 0;
+  for (let r = 0; r < headers.length; r += 2) {
+    if (names.includes((headers[r] as string).toLowerCase())) continue;
+    headers[w] = headers[r] as string;
+    headers[w + 1] = headers[r + 1] as string;
+    w += 2;
+  }
+  headers.length = w;
+}
+
+/**
+ * Copies the forwardable request headers (names lower-cased) into a new flat
+ * list and fills `head`. Headers the proxy re-adds (X-Forwarded-*,
+ * x-request-id, traceparent) are left out here.
+ */
+export function scanRequestHeaders(raw: readonly string[], head: RequestHead): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    switch (name) {
+      case 'host':
+        head.host = value;
+        out.push(name, value);
+        break;
+      case 'content-length':
+        head.contentLength = Number(value);
+        out.push(name, value);
+        break;
+      case 'transfer-encoding':
+        head.chunked = true;
+        break;
+      case 'connection':
+        connection = connection === undefined ? value : `${connection},${value}`;
+        break;
+      case 'keep-alive':
+      case 'proxy-connection':
+      case 'te':
+      case 'upgrade':
+      case 'trailer':
+      case 'expect':
+      case 'http2-settings':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+        break;
+      case 'x-forwarded-for':
+        head.forwardedFor = head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
+        break;
+      case 'x-request-id':
+        head.requestId ??= value;
+        break;
+      case 'traceparent':
+        head.traceparent ??= value;
+        break;
+      case 'idempotency-key':
+        head.idempotencyKey = true;
+        out.push(name, value);
+        break;
+      default:
+        out.push(name, value);
+    }
+  }
+  if (connection !== undefined) {
+    const tokens = connectionTokens(connection);
+    if (tokens.length > 0) dropNames(out, tokens);
+  }
+  return out;
+}
+
+/** Whether a response header name is hop-by-hop (any case). */
+function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2:
+      return name.toLowerCase() === 'te';
+    case 7: {
+      const l = name.toLowerCase();
+      return l === 'upgrade' || l === 'trailer';
+    }
+    case 10: {
+      const l = name.toLowerCase();
+      return l === 'connection' || l === 'keep-alive';
+    }
+    case 16:
+      return name.toLowerCase() === 'proxy-connection';
+    case 17:
+      return name.toLowerCase() === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
+
+/**
+ * The response headers to send downstream, as a flat string list for
+ * `writeHead` (names keep their case; duplicates such as Set-Cookie survive).
+ */
+export function responseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    if (isHopByHop(name)) {
+      if (name.length === 10 && name.toLowerCase() === 'connection') connection = value;
+      continue;
+    }
+    out.push(name, value);
+  }
+  if (connection !== undefined) {
+    const tokens = connectionTokens(connection);
+    if (tokens.length > 0) dropNames(out, tokens);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+/**
+ * Prometheus metrics of the HTTP gateway. Per-request counters are kept in
+ * plain maps and copied into prom-client at scrape time (`collect`), because
+ * prom-client's labelled `inc` hashes the label object on every call; the
+ * latency histogram observes with label objects cached per route.
+ * @module
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What an upstream attempt ended as (metric label). */
+export type AttemptResult = 'response' | 'connect_error' | 'reset' | 'timeout' | 'cancelled' | 'retried_5xx';
+
+/** The gateway's metric hooks (no-ops when no registry is given). */
+export interface GatewayMetrics {
+  /** One finished request. `destinationCluster` is '' when nothing was proxied. */
+  request(route: string, destinationCluster: string, entryCluster: string, status: number, durationMs: number): void;
+  /** One finished upstream attempt (`mirror` for shadow traffic). */
+  attempt(result: AttemptResult, mirror: boolean): void;
+  /** The applied config generation. */
+  generation(n: number): void;
+}
+
+const codeClass = (status: number): string => (status >= 100 && status < 600 ? `${String(Math.floor(status / 100))}xx` : 'other');
+
+/** Registers the gateway metrics on `registry` (once per registry) and returns the hooks. */
+export function createGatewayMetrics(registry: Registry, droppedLogLines: () => number): GatewayMetrics {
+  const requests = new Map<string, { labels: Record<string, string>; n: number }>();
+  const attempts = new Map<string, { labels: Record<string, string>; n: number }>();
+  const locality = { local: 0, remote: 0 };
+  const durationLabels = new Map<string, Record<string, string>>();
+  const bump = (map: typeof requests, key: string, labels: () => Record<string, string>): void => {
+    const e = map.get(key);
+    if (e === undefined) map.set(key, { labels: labels(), n: 1 });
+    else e.n += 1;
+  };
+
+  new Counter({
+    name: 'lintas_gateway_requests_total',
+    help: 'HTTP requests through the gateway by route (ns/name/rule), destination cluster and status class.',
+    labelNames: ['route', 'destination_cluster', 'code_class'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of requests.values()) this.inc(e.labels, e.n);
+    },
+  });
+  new Counter({
+    name: 'lintas_gateway_upstream_attempts_total',
+    help: 'Upstream attempts by result (response, connect_error, reset, timeout, cancelled, retried_5xx) and kind (main, mirror).',
+    labelNames: ['result', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of attempts.values()) this.inc(e.labels, e.n);
+    },
+  });
+  new Counter({
+    name: 'lintas_gateway_destination_locality_total',
+    help: 'Proxied requests whose destination cluster is the entry cluster (local) or another one (remote).',
+    labelNames: ['locality'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ locality: 'local' }, locality.local);
+      this.inc({ locality: 'remote' }, locality.remote);
+    },
+  });
+  new Counter({
+    name: 'lintas_gateway_access_log_dropped_total',
+    help: 'Access log lines dropped because the log sink was too slow.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLogLines());
+    },
+  });
+  const generationGauge = new Gauge({
+    name: 'lintas_gateway_config_generation',
+    help: 'Generation of the gateway config applied last (1 = first apply).',
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'lintas_gateway_request_duration_seconds',
+    help: 'Gateway request duration (first byte in to last byte out) by route.',
+    labelNames: ['route'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return {
+    request(route, destinationCluster, entryCluster, status, durationMs) {
+      const cls = codeClass(status);
+      bump(requests, `${route}\u0000${destinationCluster}\u0000${cls}`, () => ({ route, destination_cluster: destinationCluster, code_class: cls }));
+      if (destinationCluster !== '') {
+        if (destinationCluster === entryCluster) locality.local += 1;
+        else locality.remote += 1;
+      }
+      let labels = durationLabels.get(route);
+      if (labels === undefined) {
+        labels = { route };
+        durationLabels.set(route, labels);
+      }
+      duration.observe(labels, durationMs / 1000);
+    },
+    attempt(result, mirror) {
+      const kind = mirror ? 'mirror' : 'main';
+      bump(attempts, `${result}\u0000${kind}`, () => ({ result, kind }));
+    },
+    generation(n) {
+      generationGauge.set(n);
+    },
+  };
+}
+
+/** Metrics hooks that record nothing (no registry). */
+export const noGatewayMetrics: GatewayMetrics = {
+  request: () => undefined,
+  attempt: () => undefined,
+  generation: () => undefined,
+};

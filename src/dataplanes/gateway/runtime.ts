@@ -1,0 +1,72 @@
+/**
+ * Shared runtime of the gateway data plane (what every request reaches:
+ * upstream state, connection pools, metrics, access log, clock and
+ * randomness) and the per-listener state the request path reads.
+ * @module
+ */
+import type { Server } from 'node:http';
+import type { Logger } from '../../observability/index.ts';
+import type { AccessLogWriter } from './access-log.ts';
+import type { CompiledListener } from './compile.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { EndpointPools } from './pools.ts';
+import type { UpstreamSet } from './upstream/index.ts';
+
+/** Process-wide state of one data plane. */
+export interface GatewayRuntime {
+  readonly upstreams: UpstreamSet;
+  readonly pools: EndpointPools;
+  readonly metrics: GatewayMetrics;
+  readonly accessLog: AccessLogWriter;
+  readonly random: () => number;
+  /** Epoch milliseconds (fractional allowed). */
+  readonly now: () => number;
+  readonly log: Logger;
+  /** Per-attempt bound when a route sets no `backendRequest` timeout (ms). */
+  readonly defaultBackendTimeoutMs: number;
+}
+
+/** One bound listener. `table` is replaced wholesale on apply (requests keep the table they started with). */
+export interface ListenerRuntime {
+  readonly key: string;
+  readonly address: string;
+  /** The port actually bound (the IR may say 0; set once listening). */
+  port: number;
+  readonly server: Server;
+  table: CompiledListener;
+  /** Set when the listener left the config: new requests get `Connection: close`. */
+  closing: boolean;
+  /** Requests in flight. */
+  inFlight: number;
+}
+
+/** Envoy-style response flags, as bits. */
+export const FLAG_NR = 1;
+export const FLAG_UH = 2;
+export const FLAG_UF = 4;
+export const FLAG_UC = 8;
+export const FLAG_UT = 16;
+export const FLAG_URX = 32;
+export const FLAG_DC = 64;
+export const FLAG_DPE = 128;
+
+const FLAG_NAMES: readonly (readonly [number, string])[] = [
+  [FLAG_NR, 'NR'],
+  [FLAG_UH, 'UH'],
+  [FLAG_UF, 'UF'],
+  [FLAG_UC, 'UC'],
+  [FLAG_UT, 'UT'],
+  [FLAG_URX, 'URX'],
+  [FLAG_DC, 'DC'],
+  [FLAG_DPE, 'DPE'],
+];
+
+const FLAG_STRINGS: readonly string[] = Array.from({ length: 256 }, (_, bits) => {
+  const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
+  return names.length === 0 ? '-' : names.join(',');
+});
+
+/** The access log form of a flag set: `-` when none, else names joined by `,`. */
+export function flagString(bits: number): string {
+  return FLAG_STRINGS[bits & 255] ?? '-';
+}
