@@ -6,6 +6,7 @@
  * regular expression) never matches and is reported, while the rest serve.
  * @module
  */
+import { compileEntrySources } from '../entry-locality.ts';
 import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
 import type { PickContext } from './upstream/index.ts';
 import { compileMatch, type CompiledMatch } from './match.ts';
@@ -64,6 +65,8 @@ export interface CompiledListener {
   readonly pickContext: PickContext;
   readonly cluster: string;
   readonly region: string | null;
+  /** East-west listeners: the table as seen from the client's cluster (by source address), when known. */
+  readonly bySource?: (remoteAddress: string | undefined) => CompiledListener | undefined;
 }
 
 /** A compile problem (reported by apply; the affected rule never matches). */
@@ -125,13 +128,33 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): 
     ...(l.region !== undefined ? { entryRegion: l.region } : {}),
     ...(l.zone !== undefined ? { entryZone: l.zone } : {}),
   };
-  return {
+  const base: CompiledListener = {
     ir: l,
     hosts: compileHosts(vhosts.map((v) => ({ hostname: v.hostname, value: v }))),
     pickContext,
     cluster: l.cluster,
     region: l.region ?? null,
   };
+  if (l.entryBySource === undefined || l.entryBySource.length === 0) return base;
+  // One shared variant per entry cluster: requests only swap which (immutable) table they read.
+  const lookup = compileEntrySources(l.entryBySource);
+  const variants = new Map<string, CompiledListener>();
+  const bySource = (remoteAddress: string | undefined): CompiledListener | undefined => {
+    const entry = lookup(remoteAddress);
+    if (entry === undefined) return undefined;
+    let variant = variants.get(entry.cluster);
+    if (variant === undefined) {
+      variant = {
+        ...base,
+        pickContext: { entryCluster: entry.cluster, ...(entry.region !== undefined ? { entryRegion: entry.region } : {}), ...(entry.zone !== undefined ? { entryZone: entry.zone } : {}) },
+        cluster: entry.cluster,
+        region: entry.region ?? null,
+      };
+      variants.set(entry.cluster, variant);
+    }
+    return variant;
+  };
+  return { ...base, bySource };
 }
 
 /** Compiles every listener of the IR. */

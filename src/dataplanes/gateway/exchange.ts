@@ -78,7 +78,7 @@ export class Exchange implements RequestHead, MatchInput {
     readonly res: ServerResponse,
   ) {
     this.start = rt.now();
-    this.table = listener.table;
+    this.table = listener.table.bySource?.(req.socket.remoteAddress) ?? listener.table;
     this.method = req.method ?? 'GET';
     this.outHeaders = scanRequestHeaders(req.rawHeaders, this);
   }
