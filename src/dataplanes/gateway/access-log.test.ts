@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { ACCESS_LOG_FIELDS, AccessLogWriter, formatAccessLog, type AccessLogRecord } from './access-log.ts';
+import { ACCESS_LOG_FIELDS, AccessLogWriter, formatAccessLog, jsonMs, jsonString, type AccessLogRecord } from './access-log.ts';
 
 const record: AccessLogRecord = {
   time: Date.UTC(2026, 0, 2, 3, 4, 5, 67),
@@ -87,5 +87,30 @@ describe('AccessLogWriter', () => {
     w.push('y\n');
     w.flush();
     assert.equal(w.dropped, 2);
+  });
+});
+
+describe('JSON helpers', () => {
+  test('jsonString escapes exactly like JSON.stringify', () => {
+    for (const s of ['plain', 'q"uote', 'back\\slash', 'tab\t', 'nl\n', '\u0000', 'é', '😀', '\u007f', '']) {
+      assert.equal(jsonString(s), JSON.stringify(s));
+    }
+    assert.equal(jsonString(null), 'null');
+  });
+
+  test('jsonMs keeps at most three decimals', () => {
+    const cases: [number | null, string][] = [
+      [0, '0'],
+      [1, '1'],
+      [1.2345, '1.235'],
+      [1.05, '1.05'.padEnd(5, '0')],
+      [12.0004, '12'],
+      [0.001, '0.001'],
+      [null, 'null'],
+    ];
+    for (const [n, want] of cases) {
+      assert.equal(jsonMs(n), want);
+      if (n !== null) assert.ok(Math.abs(Number(jsonMs(n)) - n) < 0.0006);
+    }
   });
 });

@@ -61,36 +61,59 @@ export const ACCESS_LOG_FIELDS = [
   'response_flags',
 ] as const;
 
-const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
-const ms = (n: number | null): string => (n === null ? 'null' : String(Math.round(n * 1000) / 1000));
+/** Whether `s` has a character JSON must escape (or non-ASCII, left to JSON.stringify). */
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return true;
+  }
+  return false;
+}
+
+/** A JSON string literal (`null` for null); plain ASCII skips JSON.stringify. */
+export function jsonString(s: string | null): string {
+  if (s === null) return 'null';
+  return needsEscape(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** A millisecond duration with at most 3 decimals (integer arithmetic: number-to-string of fractions is slow). */
+export function jsonMs(n: number | null): string {
+  if (n === null) return 'null';
+  const us = Math.round(n * 1000);
+  if (!Number.isFinite(us) || us < 0) return '0';
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  if (frac === 0) return String(whole);
+  return `${String(whole)}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${String(frac)}`;
+}
 
 let lastSecond = -1;
 let lastSecondIso = '';
 
 /** ISO-8601 time with ms; the date part is cached per second (the log's hot spot). */
-function isoTime(epochMs: number): string {
+export function isoTime(epochMs: number): string {
   const t = Math.floor(epochMs);
   const second = Math.floor(t / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
     lastSecondIso = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return `${lastSecondIso}${String(t % 1000).padStart(3, '0')}Z`;
+  const msPart = t - second * 1000;
+  return `${lastSecondIso}${msPart < 10 ? '00' : msPart < 100 ? '0' : ''}${String(msPart)}Z`;
 }
 
 /** Formats a record as one JSON line (with the trailing newline). */
 export function formatAccessLog(r: AccessLogRecord): string {
-  // Hand-built: JSON.stringify of a 23-field object per request is a measurable share of proxy CPU.
   return (
-    `{"time":"${isoTime(r.time)}","request_id":${str(r.request_id)},"trace_id":${str(r.trace_id)}` +
-    `,"entry_region":${str(r.entry_region)},"entry_cluster":${str(r.entry_cluster)}` +
-    `,"destination_region":${str(r.destination_region)},"destination_cluster":${str(r.destination_cluster)}` +
-    `,"gateway":${str(r.gateway)},"listener":${str(r.listener)},"route":${str(r.route)}` +
-    `,"service":${str(r.service)},"service_import":${str(r.service_import)},"upstream":${str(r.upstream)}` +
-    `,"backend_version":${str(r.backend_version)},"failover_mode":${str(r.failover_mode)}` +
-    `,"method":${str(r.method)},"authority":${str(r.authority)},"path":${str(r.path)}` +
-    `,"status":${String(r.status)},"duration_ms":${ms(r.duration_ms)},"upstream_duration_ms":${ms(r.upstream_duration_ms)}` +
-    `,"retries":${String(r.retries)},"response_flags":${str(r.response_flags)}}\n`
+    `{"time":"${isoTime(r.time)}","request_id":${jsonString(r.request_id)},"trace_id":${jsonString(r.trace_id)}` +
+    `,"entry_region":${jsonString(r.entry_region)},"entry_cluster":${jsonString(r.entry_cluster)}` +
+    `,"destination_region":${jsonString(r.destination_region)},"destination_cluster":${jsonString(r.destination_cluster)}` +
+    `,"gateway":${jsonString(r.gateway)},"listener":${jsonString(r.listener)},"route":${jsonString(r.route)}` +
+    `,"service":${jsonString(r.service)},"service_import":${jsonString(r.service_import)},"upstream":${jsonString(r.upstream)}` +
+    `,"backend_version":${jsonString(r.backend_version)},"failover_mode":${jsonString(r.failover_mode)}` +
+    `,"method":${jsonString(r.method)},"authority":${jsonString(r.authority)},"path":${jsonString(r.path)}` +
+    `,"status":${String(r.status)},"duration_ms":${jsonMs(r.duration_ms)},"upstream_duration_ms":${jsonMs(r.upstream_duration_ms)}` +
+    `,"retries":${String(r.retries)},"response_flags":${jsonString(r.response_flags)}}\n`
   );
 }
 

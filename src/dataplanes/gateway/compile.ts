@@ -9,6 +9,7 @@
 import { compileEntrySources } from '../entry-locality.ts';
 import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
 import type { PickContext } from './upstream/index.ts';
+import { jsonString } from './access-log.ts';
 import { compileMatch, type CompiledMatch } from './match.ts';
 import { compileHosts, type HostTable } from './vhost.ts';
 import { compileWeights, type WeightTable } from './weights.ts';
@@ -27,6 +28,8 @@ export interface CompiledBackend {
   readonly serviceImport: string | null;
   /** Filters of this backendRef, or undefined when it has none. */
   readonly filters: FiltersIR | undefined;
+  /** Access log fragment: `,"service":…,"service_import":…`. */
+  readonly logBackend: string;
 }
 
 /** A route rule ready to use. */
@@ -34,6 +37,8 @@ export interface CompiledRule {
   readonly ir: RouteRuleIR;
   /** `ns/name/ruleIndex` (access log, metrics). */
   readonly label: string;
+  /** Access log fragment: `,"route":…`. */
+  readonly logRoute: string;
   /** Undefined when the match failed to compile: the rule never matches. */
   readonly match: CompiledMatch | undefined;
   readonly filters: FiltersIR;
@@ -55,6 +60,8 @@ export interface CompiledVhost {
   readonly gateway: string;
   readonly listener: string;
   readonly rules: readonly CompiledRule[];
+  /** Access log fragment: `,"gateway":…,"listener":…`. */
+  readonly logVhost: string;
 }
 
 /** One listener's routing table (swapped atomically on apply). */
@@ -65,6 +72,8 @@ export interface CompiledListener {
   readonly pickContext: PickContext;
   readonly cluster: string;
   readonly region: string | null;
+  /** Access log fragment: `,"entry_region":…,"entry_cluster":…`. */
+  readonly logEntry: string;
   /** East-west listeners: the table as seen from the client's cluster (by source address), when known. */
   readonly bySource?: (remoteAddress: string | undefined) => CompiledListener | undefined;
 }
@@ -79,12 +88,14 @@ export interface CompileProblem {
 function compileBackend(b: BackendIR): CompiledBackend {
   const service = `${b.namespace}/${b.name}`;
   const hasFilters = b.filters !== undefined && Object.keys(b.filters).length > 0;
+  const serviceImport = b.kind === 'ServiceImport' ? service : null;
   return {
     ir: b,
     upstream: b.invalid === undefined ? b.upstream : undefined,
     service,
-    serviceImport: b.kind === 'ServiceImport' ? service : null,
+    serviceImport,
     filters: hasFilters ? b.filters : undefined,
+    logBackend: `,"service":${jsonString(service)},"service_import":${jsonString(serviceImport)}`,
   };
 }
 
@@ -96,9 +107,11 @@ function compileRule(r: RouteRuleIR, listener: string, problems: CompileProblem[
     problems.push({ listener, rule: r.name, message: `invalid match: ${err instanceof Error ? err.message : String(err)}` });
   }
   const retry = r.retry;
+  const label = `${r.route.namespace}/${r.route.name}/${String(r.ruleIndex)}`;
   return {
     ir: r,
-    label: `${r.route.namespace}/${r.route.name}/${String(r.ruleIndex)}`,
+    label,
+    logRoute: `,"route":${jsonString(label)}`,
     match,
     filters: r.filters,
     hasMirrors: (r.filters.mirrors?.length ?? 0) > 0,
@@ -117,6 +130,7 @@ function compileVhost(v: VirtualHostIR, listenerKey: string, problems: CompilePr
     gateway: v.gateway,
     listener: v.listener,
     rules: v.routes.map((r) => compileRule(r, listenerKey, problems)),
+    logVhost: `,"gateway":${jsonString(v.gateway)},"listener":${jsonString(v.listener)}`,
   };
 }
 
@@ -134,6 +148,7 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): 
     pickContext,
     cluster: l.cluster,
     region: l.region ?? null,
+    logEntry: `,"entry_region":${jsonString(l.region ?? null)},"entry_cluster":${jsonString(l.cluster)}`,
   };
   if (l.entryBySource === undefined || l.entryBySource.length === 0) return base;
   // One shared variant per entry cluster: requests only swap which (immutable) table they read.
@@ -149,6 +164,7 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): 
         pickContext: { entryCluster: entry.cluster, ...(entry.region !== undefined ? { entryRegion: entry.region } : {}), ...(entry.zone !== undefined ? { entryZone: entry.zone } : {}) },
         cluster: entry.cluster,
         region: entry.region ?? null,
+        logEntry: `,"entry_region":${jsonString(entry.region ?? null)},"entry_cluster":${jsonString(entry.cluster)}`,
       };
       variants.set(entry.cluster, variant);
     }

@@ -7,12 +7,12 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { formatAccessLog } from './access-log.ts';
 import type { CompiledBackend, CompiledListener, CompiledRule, CompiledVhost } from './compile.ts';
 import type { Attempt } from './forward.ts';
 import { scanRequestHeaders, type RequestHead } from './headers.ts';
+import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
-import { FLAG_DC, FLAG_UT, flagString, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import { FLAG_DC, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import type { EndpointRef } from './upstream/index.ts';
 
 /** Status logged when the client went away before any response (nginx's convention). */
@@ -69,6 +69,8 @@ export class Exchange implements RequestHead, MatchInput {
   requestTimer: NodeJS.Timeout | undefined = undefined;
   attemptTimer: NodeJS.Timeout | undefined = undefined;
   backoffTimer: NodeJS.Timeout | undefined = undefined;
+  /** Runs while the response is blocked on a client that does not read. */
+  stallTimer: NodeJS.Timeout | undefined = undefined;
 
   /** Starts a request (headers scanned; nothing routed yet). */
   constructor(
@@ -130,6 +132,7 @@ export class Exchange implements RequestHead, MatchInput {
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
     if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
     if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer);
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     if (this.slotPending) {
       this.slotPending = false;
       this.rt.upstreams.releaseRetry();
@@ -146,38 +149,9 @@ export class Exchange implements RequestHead, MatchInput {
     const route = rule?.label ?? '';
     const table = this.table;
     this.rt.metrics.request(route, ep?.cluster ?? '', table.cluster, this.status, end - this.start);
-    this.rt.accessLog.push(formatLine(this, route, end, ep));
+    this.rt.accessLog.push(exchangeLogLine(this, end));
     const l = this.listener;
     l.inFlight -= 1;
     if (l.closing) setImmediate(() => l.server.closeIdleConnections());
   }
-}
-
-function formatLine(ex: Exchange, route: string, end: number, ep: EndpointRef | undefined): string {
-  const b = ex.backend;
-  return formatAccessLog({
-    time: ex.start,
-    request_id: ex.requestId ?? '',
-    trace_id: ex.traceId,
-    entry_region: ex.table.region,
-    entry_cluster: ex.table.cluster,
-    destination_region: ep?.region ?? null,
-    destination_cluster: ep?.cluster ?? null,
-    gateway: ex.vhost?.gateway ?? null,
-    listener: ex.vhost?.listener ?? null,
-    route: route === '' ? null : route,
-    service: b?.service ?? null,
-    service_import: b?.serviceImport ?? null,
-    upstream: ep?.key ?? null,
-    backend_version: ep?.version ?? null,
-    failover_mode: null,
-    method: ex.method,
-    authority: ex.host,
-    path: ex.req.url ?? '',
-    status: ex.status,
-    duration_ms: end - ex.start,
-    upstream_duration_ms: ex.upstreamStart === 0 ? null : (ex.upstreamEnd === 0 ? end : ex.upstreamEnd) - ex.upstreamStart,
-    retries: ex.retries,
-    response_flags: flagString(ex.flags),
-  });
 }

@@ -21,7 +21,7 @@ import { modifyHeaders } from './filters.ts';
 import { responseHeaders } from './headers.ts';
 import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
-import { FLAG_UC, FLAG_UF, FLAG_UH, FLAG_URX, FLAG_UT } from './runtime.ts';
+import { FLAG_SI, FLAG_UC, FLAG_UF, FLAG_UH, FLAG_URX, FLAG_UT } from './runtime.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Bodies up to this size (by Content-Length) are buffered, so the request can be retried. */
@@ -43,6 +43,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
   stale = false;
   private abortFn: ((err?: Error) => void) | null = null;
   private resumeFn: (() => void) | null = null;
+  private drainFn: (() => void) | null = null;
 
   /** Creates an attempt; `slot` says it holds a retry-budget slot. */
   constructor(
@@ -91,9 +92,17 @@ export class Attempt implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.stale) return true;
-    const res = this.ex.res;
+    const ex = this.ex;
+    const res = ex.res;
     if (res.write(chunk)) return true;
-    if (this.resumeFn !== null) res.once('drain', this.resumeFn);
+    // Back-pressure (the slow path): undici stops reading until the client drains; bound how long.
+    this.drainFn ??= () => {
+      if (ex.stallTimer !== undefined) clearTimeout(ex.stallTimer);
+      ex.stallTimer = undefined;
+      this.resumeFn?.();
+    };
+    res.once('drain', this.drainFn);
+    if (ex.stallTimer === undefined) ex.stallTimer = setTimeout(onDownstreamStall, ex.rt.downstreamStallMs, this);
     return false;
   }
 
@@ -228,6 +237,16 @@ function retryNow(ex: Exchange): void {
   ex.backoffTimer = undefined;
   if (ex.finished) return;
   startAttempt(ex);
+}
+
+function onDownstreamStall(a: Attempt): void {
+  const ex = a.ex;
+  ex.stallTimer = undefined;
+  if (a.stale || ex.finished) return;
+  a.cancel();
+  ex.flags |= FLAG_SI;
+  ex.cut = true;
+  ex.res.destroy();
 }
 
 function onAttemptTimeout(a: Attempt): void {

@@ -25,6 +25,11 @@ export interface RequestHead {
 /** Names listed in a `Connection` value, other than the usual `keep-alive` / `close`. */
 function connectionTokens(value: string): string[] {
   const out: string[] = [];
+  // The common values name no other field.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close') return out;
+  }
   for (const part of value.split(',')) {
     const token = part.trim().toLowerCase();
     if (token !== '' && token !== 'keep-alive' && token !== 'close') out.push(token);

@@ -25,7 +25,11 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs: number;
   /** Idle keep-alive time of a client connection. */
   readonly keepAliveTimeoutMs: number;
-  /** Socket inactivity bound (e.g. a client that stops reading the response). */
+  /**
+   * How long a response may stay blocked on a client that stops reading (then it
+   * is cut, flag `SI`). Timed only while blocked: a socket-wide idle timer
+   * (`server.setTimeout`) would re-arm on every read and write, a measurable cost.
+   */
   readonly idleTimeoutMs: number;
   /** Largest request head; larger gets 431. */
   readonly maxHeaderSize: number;
@@ -35,7 +39,7 @@ export interface HttpServerOptions {
   readonly drainTimeoutMs: number;
 }
 
-/** Defaults: 10 s headers, 60 s request, 5 s keep-alive, 120 s idle, 16 KiB head, 1 s checks, 30 s drain. */
+/** Defaults: 10 s headers, 60 s request, 5 s keep-alive, 120 s blocked on a non-reading client, 16 KiB head, 1 s checks, 30 s drain. */
 export const DEFAULT_HTTP_SERVER_OPTIONS: HttpServerOptions = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
@@ -169,7 +173,6 @@ export class ListenerSet {
       noDelay: true,
     });
     server.keepAliveTimeout = o.keepAliveTimeoutMs;
-    server.setTimeout(o.idleTimeoutMs);
     const l: ListenerRuntime = { key, address, port, server, table: c, closing: false, inFlight: 0 };
     const rt = this.rt;
     server.on('request', (req, res) => handleRequest(rt, l, req, res));

@@ -24,6 +24,8 @@ export interface GatewayRuntime {
   readonly log: Logger;
   /** Per-attempt bound when a route sets no `backendRequest` timeout (ms). */
   readonly defaultBackendTimeoutMs: number;
+  /** How long a response may stay blocked on a client that does not read (ms). */
+  readonly downstreamStallMs: number;
 }
 
 /** One bound listener. `table` is replaced wholesale on apply (requests keep the table they started with). */
@@ -49,6 +51,8 @@ export const FLAG_UT = 16;
 export const FLAG_URX = 32;
 export const FLAG_DC = 64;
 export const FLAG_DPE = 128;
+/** Envoy's stream idle timeout: here, a client that stopped reading the response. */
+export const FLAG_SI = 256;
 
 const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_NR, 'NR'],
@@ -59,14 +63,15 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_URX, 'URX'],
   [FLAG_DC, 'DC'],
   [FLAG_DPE, 'DPE'],
+  [FLAG_SI, 'SI'],
 ];
 
-const FLAG_STRINGS: readonly string[] = Array.from({ length: 256 }, (_, bits) => {
+const FLAG_STRINGS: readonly string[] = Array.from({ length: 512 }, (_, bits) => {
   const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
   return names.length === 0 ? '-' : names.join(',');
 });
 
 /** The access log form of a flag set: `-` when none, else names joined by `,`. */
 export function flagString(bits: number): string {
-  return FLAG_STRINGS[bits & 255] ?? '-';
+  return FLAG_STRINGS[bits & 511] ?? '-';
 }

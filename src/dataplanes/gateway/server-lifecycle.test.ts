@@ -230,6 +230,54 @@ describe('config changes, listeners and bad input', SUITE, () => {
   });
 });
 
+describe('a client that stops reading the response', SUITE, () => {
+  let big: TestBackend;
+  let gw: TestGateway;
+  let backendAborted = false;
+  before(async () => {
+    big = await startBackend('big', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 64 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => {
+        if (!res.writableFinished) backendAborted = true;
+      });
+      pump();
+      return true;
+    });
+    gw = await startGateway(simpleIR([rule('big', 0, { backends: [backend('big')] })], [upstream('big', [endpoint(big.port)])]), {
+      http: { idleTimeoutMs: 300 },
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await big.close();
+  });
+
+  test('is cut after the stall bound (SI) and the backend request is released', async () => {
+    const socket = net.connect(gw.port(), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.pause(); // never read: the gateway's writes back up
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    try {
+      await eventually(() => gw.lines.some((l) => l.path === '/big'), 20_000);
+      const l = gw.lines.find((x) => x.path === '/big');
+      assert.equal(l?.status, 200);
+      assert.equal(l?.response_flags, 'SI');
+      await eventually(() => backendAborted, 10_000);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
+
 describe('with the real UpstreamSet: a dead endpoint is routed around', SUITE, () => {
   let ok: TestBackend;
   let gw: TestGateway;

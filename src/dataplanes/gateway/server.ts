@@ -79,8 +79,10 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
     now: options.now ?? performanceClock,
     log: options.log,
     defaultBackendTimeoutMs: options.defaultBackendTimeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS,
+    downstreamStallMs: options.http?.idleTimeoutMs ?? DEFAULT_HTTP_SERVER_OPTIONS.idleTimeoutMs,
   };
-  const listeners = new ListenerSet(rt, { ...DEFAULT_HTTP_SERVER_OPTIONS, ...options.http });
+  const httpOptions: HttpServerOptions = { ...DEFAULT_HTTP_SERVER_OPTIONS, ...options.http };
+  const listeners = new ListenerSet(rt, httpOptions);
   let generation = 0;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -92,7 +94,8 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
     rt.upstreams.update(ir.upstreams);
     const results = await listeners.apply(compiled);
     const endpoints = new Set<string>();
-    for (const u of ir.upstreams) for (const e of u.endpoints) endpoints.add(`${e.address}:${String(e.port)}`);
+    // Same key format as EndpointRef.key (IPv6 in brackets).
+    for (const u of ir.upstreams) for (const e of u.endpoints) endpoints.add(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`);
     pools.retain(endpoints);
     generation += 1;
     metrics.generation(generation);
