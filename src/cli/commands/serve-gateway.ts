@@ -47,9 +47,10 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     stream = createWriteStream(options.accessLogPath, { flags: 'a' });
     stream.on('error', (error) => log.error('access log write failed', { path: options.accessLogPath, error: error.message }));
   }
-  const sink = stream !== undefined ? (line: string): void => void stream.write(line) : options.write;
+  // A stream sink lets the data plane see back-pressure (and count what it drops) instead of buffering without bound.
+  const sink = (line: string): void => void (stream !== undefined ? stream.write(line) : options.write(line));
   const upstreams = createUpstreamSet({ log: log.child({ component: 'upstreams' }), registry: options.registry });
-  const dataPlane: GatewayDataPlane = createGatewayDataPlane({ log: log.child({ component: 'gateway' }), upstreams, accessLog: sink, registry: options.registry });
+  const dataPlane: GatewayDataPlane = createGatewayDataPlane({ log: log.child({ component: 'gateway' }), upstreams, accessLog: stream ?? sink, registry: options.registry });
   const tcpProxy = createTcpProxy({
     log: log.child({ component: 'tcp-proxy' }),
     upstreams,

@@ -61,7 +61,7 @@ describe('AccessLogWriter', () => {
     const slow = new Writable({
       highWaterMark: 4,
       write(chunk: Buffer, _enc, cb) {
-        written.push(chunk.toString());
+        written.push(chunk.toString('utf8'));
         release = cb; // completes only when the test says so
       },
     });

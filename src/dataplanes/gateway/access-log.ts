@@ -123,20 +123,25 @@ export type AccessLogSink = ((chunk: string) => void) | NodeJS.WritableStream;
 /** Default bound of queued, unwritten log bytes before lines are dropped. */
 export const DEFAULT_ACCESS_LOG_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/** Queued bytes that trigger a write right away (otherwise writes happen every {@link FLUSH_INTERVAL_MS}). */
-const FLUSH_BYTES = 64 * 1024;
-/** Longest a line waits in the queue when traffic is light. */
+/** Size of one log buffer; a full buffer is written right away (otherwise every {@link FLUSH_INTERVAL_MS}). */
+const CHUNK_BYTES = 64 * 1024;
+/** Longest a line waits when traffic is light. */
 const FLUSH_INTERVAL_MS = 50;
 
 /**
- * A batching, bounded, non-blocking access log writer. Writes are batched by
- * size and time (not per request): each write to a file stream costs a
- * thread-pool round trip, which per request would be a large share of the
- * proxy's CPU.
+ * A batching, bounded, non-blocking access log writer. Each line is encoded
+ * into an off-heap buffer as it is pushed, so line strings die young (queued
+ * strings would survive scavenges and be promoted: GC work per request), and
+ * writes are batched by size and time, not per request (each write to a file
+ * stream is a thread-pool round trip).
  */
 export class AccessLogWriter {
-  private queue: string[] = [];
-  private queuedBytes = 0;
+  private buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  private pos = 0;
+  private lines = 0;
+  /** Sealed buffers not written yet (waiting for the sink's drain). */
+  private pending: { chunk: Buffer; lines: number }[] = [];
+  private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private waitingDrain = false;
   private droppedLines = 0;
@@ -162,37 +167,59 @@ export class AccessLogWriter {
 
   /** Queues one line (never blocks, never throws). */
   push(line: string): void {
-    if (this.queuedBytes + line.length > this.maxBufferedBytes) {
+    // line.length is the byte size for the usual ASCII line; close enough for the bound.
+    if (this.pendingBytes + this.pos + line.length > this.maxBufferedBytes) {
       this.droppedLines += 1;
       return;
     }
-    this.queue.push(line);
-    this.queuedBytes += line.length;
-    if (this.waitingDrain) return;
-    if (this.queuedBytes >= FLUSH_BYTES) this.flush();
-    else if (this.timer === undefined) {
+    const worst = line.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (worst > CHUNK_BYTES) {
+      this.seal();
+      this.pending.push({ chunk: Buffer.from(line, 'utf8'), lines: 1 });
+      this.pendingBytes += line.length;
+      this.flush();
+      return;
+    }
+    if (this.pos + worst > CHUNK_BYTES) {
+      this.seal();
+      this.flush();
+    }
+    this.pos += this.buf.write(line, this.pos, 'utf8');
+    this.lines += 1;
+    if (this.timer === undefined && !this.waitingDrain) {
       this.timer = setTimeout(this.onTimer, FLUSH_INTERVAL_MS);
       this.timer.unref();
     }
   }
 
-  /** Writes everything queued now (or waits for the sink's drain). */
+  /** Moves the current buffer to the pending list and starts a fresh one. */
+  private seal(): void {
+    if (this.pos === 0) return;
+    this.pending.push({ chunk: this.buf.subarray(0, this.pos), lines: this.lines });
+    this.pendingBytes += this.pos;
+    this.buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.pos = 0;
+    this.lines = 0;
+  }
+
+  /** Writes everything queued now (or leaves it for the sink's drain). */
   flush(): void {
-    if (this.queue.length === 0 || this.waitingDrain) return;
-    const chunk = this.queue.length === 1 ? (this.queue[0] as string) : this.queue.join('');
-    const lines = this.queue.length;
-    this.queue = [];
-    this.queuedBytes = 0;
+    if (this.waitingDrain) return;
+    this.seal();
     const sink = this.sink;
-    try {
-      if (typeof sink === 'function') {
-        sink(chunk);
-      } else if (!sink.write(chunk)) {
-        this.waitingDrain = true;
-        sink.once('drain', this.onDrain);
+    while (this.pending.length > 0 && !this.waitingDrain) {
+      const { chunk, lines } = this.pending.shift() as { chunk: Buffer; lines: number };
+      this.pendingBytes -= chunk.length;
+      try {
+        if (typeof sink === 'function') {
+          sink(chunk.toString('utf8'));
+        } else if (!sink.write(chunk)) {
+          this.waitingDrain = true;
+          sink.once('drain', this.onDrain);
+        }
+      } catch {
+        this.droppedLines += lines;
       }
-    } catch {
-      this.droppedLines += lines;
     }
   }
 

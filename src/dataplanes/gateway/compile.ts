@@ -14,7 +14,12 @@ import { compileMatch, type CompiledMatch } from './match.ts';
 import { compileHosts, type HostTable } from './vhost.ts';
 import { compileWeights, type WeightTable } from './weights.ts';
 
-/** Default per-attempt backend timeout when a route sets none (ms). */
+/**
+ * Bound on a hung backend when a route sets no `backendRequest` timeout (ms):
+ * at most this long to the response headers, and at most this long between two
+ * body chunks (undici's headersTimeout / bodyTimeout), then 504 `UT` (or a cut
+ * response once it started). With `backendRequest` set, that bounds the whole attempt.
+ */
 export const DEFAULT_BACKEND_TIMEOUT_MS = 15_000;
 
 /** A backendRef ready to use. */

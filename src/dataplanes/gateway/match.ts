@@ -10,9 +10,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteMatchIR, StringMatchIR } from '../../ir/index.ts';
 
-/** Path match kinds, as small integers for a monomorphic switch. */
+/** Path match kind Exact (kinds are small integers for a monomorphic switch). */
 export const PATH_EXACT = 0;
+/** Path match kind PathPrefix. */
 export const PATH_PREFIX = 1;
+/** Path match kind RegularExpression. */
 export const PATH_REGEX = 2;
 
 /** One compiled header or query-param condition. */

@@ -42,14 +42,21 @@ export interface ListenerRuntime {
   inFlight: number;
 }
 
-/** Envoy-style response flags, as bits. */
+/** Response flag NR: no route (Envoy-style flags are bits here). */
 export const FLAG_NR = 1;
+/** UH: no healthy upstream endpoint. */
 export const FLAG_UH = 2;
+/** UF: upstream connect failure. */
 export const FLAG_UF = 4;
+/** UC: upstream connection reset / terminated. */
 export const FLAG_UC = 8;
+/** UT: upstream (or whole-request) timeout. */
 export const FLAG_UT = 16;
+/** URX: a retry was warranted but the attempt limit or retry budget said no. */
 export const FLAG_URX = 32;
+/** DC: the client went away before the response was complete. */
 export const FLAG_DC = 64;
+/** DPE: downstream protocol error (400/408/431 from the HTTP parser). */
 export const FLAG_DPE = 128;
 /** Envoy's stream idle timeout: here, a client that stopped reading the response. */
 export const FLAG_SI = 256;

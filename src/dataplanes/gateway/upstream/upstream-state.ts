@@ -108,8 +108,9 @@ export function buildPlan(list: readonly EndpointRuntime[], entry: Locality, now
     const level = levels[p];
     if (level === undefined) continue;
     if (!e.ir.terminating || e.ir.ready) totals[p] = (totals[p] ?? 0) + 1;
-    // Panic uses every endpoint except those that are terminating and no longer serving.
-    if (!e.ir.terminating || e.ir.serving) level.all.push(e);
+    // Panic ignores health checks and ejections, never EndpointSlice readiness: an endpoint that
+    // is neither ready nor serving gets no traffic, so "no ready endpoints" stays a 503 (Gateway API).
+    if (e.ir.ready || e.ir.serving) level.all.push(e);
     if (isHealthy(e, now)) level.healthy.push(e);
     else if (isLastResort(e, now)) level.lastResort.push(e);
   }
