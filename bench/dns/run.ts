@@ -21,17 +21,16 @@
  *          [--clients 4] [--warmup 1] [--max-qps N] [--max-queries 2000000]
  *          [--lintas auto|dist|src] [--keep]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DnsZoneIR } from '../../src/ir/index.ts';
+import { cpuSeconds, createSupervisor, findExecutable, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
 import { generateFleet } from '../config-load/generate.ts';
 import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
 
@@ -46,7 +45,6 @@ const OUTSTANDING = 100;
 /** dnsperf -t: a query unanswered this long counts as lost. */
 const QUERY_TIMEOUT_S = 1;
 const START_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 3_000;
 
 const USAGE = `usage: npm run bench:dns -- [--clusters 5] [--services 200] [--seconds 5] [--clients 4]
                           [--warmup 1] [--max-qps N] [--max-queries 2000000]
@@ -120,137 +118,12 @@ function parseOptions(): Options {
 // ---------------------------------------------------------------------------
 // Processes: every child is tracked, and stopped by cleanup().
 
-interface Proc {
-  readonly name: string;
-  readonly child: ChildProcess;
-  /** Resolves once the process has exited (or failed to spawn). */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** stdout and stderr interleaved, the last 64 KiB. */
-  output(): string;
-  hasExited(): boolean;
-}
-
-const OUTPUT_TAIL = 64 * 1024;
-const procs = new Set<Proc>();
-let stopping = false;
-
-function launch(name: string, command: string, args: readonly string[], cwd?: string): Proc {
-  if (stopping) throw new Error(`not starting ${name}: the benchmark is stopping`);
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let done = false;
-  const append = (chunk: Buffer): void => {
-    out += chunk.toString('utf8');
-    if (out.length > OUTPUT_TAIL * 2) out = out.slice(-OUTPUT_TAIL);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('error', (error) => {
-      append(Buffer.from(`\n${name}: ${error.message}\n`));
-      done = true;
-      resolve({ code: null, signal: null });
-    });
-    // 'close' (not 'exit'): the output pipes are drained by then.
-    child.once('close', (code, signal) => {
-      done = true;
-      resolve({ code, signal });
-    });
-  });
-  const proc: Proc = { name, child, exited, output: () => out.slice(-OUTPUT_TAIL), hasExited: () => done };
-  procs.add(proc);
-  void exited.then(() => procs.delete(proc));
-  return proc;
-}
-
-async function exitsWithin(proc: Proc, ms: number): Promise<boolean> {
-  const timer = delay(ms, false, { ref: false });
-  return Promise.race([proc.exited.then(() => true), timer]);
-}
-
-/** SIGTERM, then SIGKILL after a grace period; only ever the pid we spawned. */
-async function stop(proc: Proc): Promise<void> {
-  if (proc.hasExited()) return;
-  proc.child.kill('SIGTERM');
-  if (await exitsWithin(proc, STOP_GRACE_MS)) return;
-  console.error(`bench:dns: ${proc.name} (pid ${proc.child.pid}) ignored SIGTERM; sending SIGKILL`);
-  proc.child.kill('SIGKILL');
-  await exitsWithin(proc, STOP_GRACE_MS);
-}
-
-let tempDir: string | undefined;
+const supervisor = createSupervisor('bench:dns', (line) => console.error(line));
+const { launch, stop } = supervisor;
 let keepTemp = false;
-let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
-  stopping = true;
-  cleaning ??= (async () => {
-    await Promise.all([...procs].map(stop));
-    if (tempDir !== undefined) {
-      if (keepTemp) console.log(`kept ${tempDir}`);
-      else rmSync(tempDir, { recursive: true, force: true });
-    }
-  })();
-  return cleaning;
-}
-
-function tail(text: string, lines = 15): string {
-  return text.trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
-}
-
-async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, proc?: Proc): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (proc?.hasExited()) throw new Error(`${proc.name} exited while waiting for ${what}:\n${tail(proc.output())}`);
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${proc ? `; ${proc.name} said:\n${tail(proc.output())}` : ''}`);
-    await delay(50);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Tools
-
-function findExecutable(name: string, extraDirs: readonly string[] = []): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extraDirs]) {
-    if (dir === '') continue;
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      if (statSync(path).isFile()) return path;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-function versionOf(command: string, args: readonly string[], re: RegExp): string {
-  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 5_000 });
-  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? 'unknown';
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (f.endsWith('.ts')) newest = Math.max(newest, statSync(join(dir, f)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Which Lintas to run: the bundle bin/lintas.js loads, or the sources (when the bundle is missing or older than src/). */
-function lintasEntry(mode: Options['lintas']): { mode: 'dist' | 'src'; why: string } {
-  const dist = join(ROOT, 'dist', 'lintas.js');
-  if (mode === 'dist') {
-    if (!existsSync(dist)) usageError('--lintas dist: dist/lintas.js is missing (npm run build)');
-    return { mode, why: 'as asked' };
-  }
-  if (mode === 'src') return { mode, why: 'as asked' };
-  if (!existsSync(dist)) return { mode: 'src', why: 'dist/lintas.js is missing' };
-  return statSync(dist).mtimeMs >= newestMtime(join(ROOT, 'src'))
-    ? { mode: 'dist', why: 'dist/lintas.js is up to date' }
-    : { mode: 'src', why: 'dist/lintas.js is older than src/; `npm run build` to bench the bundle' };
+  return supervisor.cleanup(keepTemp);
 }
 
 // ---------------------------------------------------------------------------
@@ -294,7 +167,7 @@ async function fetchZone(admin: string): Promise<DnsZoneIR> {
 }
 
 /** A port free on 127.0.0.1 for both TCP and UDP right now (dnsmasq binds both). */
-async function freePort(): Promise<number> {
+async function freeTcpUdpPort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const tcp = net.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -322,7 +195,7 @@ function resolverFor(port: number): Resolver {
 
 async function startDnsmasq(bin: string, conf: string, pidFile: string, probeName: string): Promise<Server> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = await freeTcpUdpPort();
     const proc = launch('dnsmasq', bin, ['--no-daemon', `--conf-file=${conf}`, `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', `--pid-file=${pidFile}`]);
     const resolver = resolverFor(port);
     try {
@@ -330,7 +203,7 @@ async function startDnsmasq(bin: string, conf: string, pidFile: string, probeNam
       return { name: 'dnsmasq', port, pid: proc.child.pid };
     } catch (error) {
       await stop(proc);
-      // Another process took the port between freePort() and dnsmasq's bind: try another.
+      // Another process took the port between freeTcpUdpPort() and dnsmasq's bind: try another.
       if (attempt < 3 && /in use/i.test(proc.output())) continue;
       throw error;
     }
@@ -407,22 +280,6 @@ async function dnsperf(server: Server, p: LoadParams, seconds: number): Promise<
   clearTimeout(killer);
   if (code !== 0) throw new Error(`dnsperf against ${server.name} exited with ${code ?? signal ?? 'a spawn error'}:\n${tail(proc.output())}`);
   return parseDnsperf(proc.output());
-}
-
-/** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every common Linux). */
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).stdout?.trim()) || 100;
-
-/** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
 }
 
 /** lintas_dns_queries_total summed over labels, for one transport. */
@@ -519,9 +376,12 @@ async function main(opts: Options): Promise<number> {
     dnsperf: versionOf(dnsperfBin, ['-h'], /Version (\S+)/),
     dnsmasq: versionOf(dnsmasqBin, ['--version'], /Dnsmasq version (\S+)/),
   };
-  const entry = lintasEntry(opts.lintas);
+  const found = lintasEntry(ROOT, opts.lintas);
+  if ('error' in found) usageError(found.error);
+  const entry = found;
 
-  tempDir = mkdtempSync(join(tmpdir(), 'lintas-dns-bench-'));
+  const tempDir = mkdtempSync(join(tmpdir(), 'lintas-dns-bench-'));
+  supervisor.addTempDir(tempDir);
   keepTemp = opts.keep;
   const fleet = join(tempDir, 'fleet');
   const started = performance.now();

@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util';
 import { accessLogStats, type AccessLogStats } from './access-log.ts';
 import { BENCH_NAMESPACE, MAX_ENDPOINTS, MAX_ROUTES, targetPath, unmatchedPath, writeGatewayFleet } from './fleet.ts';
 import { KEEPALIVE_REQUESTS, ORIGIN_BODY, ORIGIN_STATUS_PATH, parseStubStatus, UPSTREAM_KEEPALIVE, type StubStatus } from './nginx.ts';
-import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from './procs.ts';
+import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from '../lib/procs.ts';
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { originAddresses } from './fleet.ts';
 import { ORIGIN_BODY, originConfig, proxyConfig, type NginxInstance } from './nginx.ts';
-import { adoptChildren, freePort, waitFor, type Proc, type Supervisor } from './procs.ts';
+import { adoptChildren, freePort, waitFor, type Proc, type Supervisor } from '../lib/procs.ts';
 
 const START_TIMEOUT_MS = 30_000;
 const NGINX_START_TIMEOUT_MS = 10_000;

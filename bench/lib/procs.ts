@@ -1,5 +1,5 @@
 /**
- * Process hygiene for the gateway bench, after bench/dns/run.ts: every child
+ * Process hygiene shared by the benches (bench/dns, bench/gateway): every child
  * is tracked by the pid we spawned and stopped by {@link Supervisor.cleanup}
  * (SIGTERM, then SIGKILL after a grace period), bounded waits that show the
  * child's last output when it dies, tool lookup, which Lintas to run, CPU
