@@ -14,20 +14,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { run } from '../src/cli/main.ts';
-
-const WAIT_MS = 15_000;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = performance.now() + WAIT_MS;
-  for (;;) {
-    const value = await Promise.resolve().then(probe).catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
+import { waitFor } from './wait.ts';
 
 interface Backend {
   readonly address: string;

@@ -10,23 +10,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/cli/main.ts';
+import { waitFor } from './wait.ts';
 
 const CAPSTONE = fileURLToPath(new URL('../examples/capstone', import.meta.url));
-const WAIT_MS = 10_000;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = performance.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
-
 describe('lintas serve (end to end)', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-serve-'));
   const fleet = join(root, 'fleet');

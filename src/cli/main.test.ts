@@ -9,47 +9,15 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { CliIO } from './io.ts';
 import { run } from './main.ts';
+import { capture, lintas, REPO, type CliResult } from './test-cli.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CAPSTONE = join(REPO, 'examples/capstone');
 const CONFIG = ['--config', 'examples/capstone'];
 const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
 
-interface Captured {
-  readonly io: CliIO;
-  /** Everything written to stdout / stderr, each write ending in a newline (as processIO does). */
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-}
-
-function capture(env: Record<string, string> = {}, cwd = REPO): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  const nl = (t: string): string => (t.endsWith('\n') ? t : `${t}\n`);
-  return {
-    io: { out: (t) => out.push(nl(t)), err: (t) => err.push(nl(t)), env, cwd },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lintas(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Result> {
-  const c = capture(options.env, options.cwd);
-  const code = await run(argv, c.io);
-  return { code, stdout: c.stdout(), stderr: c.stderr() };
-}
-
-const show = (r: Result): string => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+const show = (r: CliResult): string => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
 const roots: string[] = [];

@@ -8,19 +8,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RouteExplanation } from '../dataplanes/index.ts';
-import type { CliIO } from './io.ts';
-import { run } from './main.ts';
+import { lintas, REPO } from './test-cli.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-async function lintas(argv: string[]): Promise<{ code: number; stdout: string }> {
-  const out: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t.endsWith('\n') ? t : `${t}\n`), err: () => undefined, env: {}, cwd: REPO };
-  const code = await run(argv, io);
-  return { code, stdout: out.join('') };
-}
 
 describe('route explain', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-explain-'));

@@ -4,19 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { CliIO } from './io.ts';
-import { run } from './main.ts';
+import { lintas } from './test-cli.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-async function lintas(argv: string[]): Promise<{ code: number; stdout: string }> {
-  const out: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t.endsWith('\n') ? t : `${t}\n`), err: () => undefined, env: {}, cwd: REPO };
-  const code = await run(argv, io);
-  return { code, stdout: out.join('') };
-}
 
 describe('get gateways/httproutes with computed status', () => {
   it('shows PROGRAMMED and ACCEPTED columns from the translator', async () => {

@@ -16,18 +16,10 @@ import {
   type TestBackend,
   type TestGateway,
 } from './test-kit.ts';
+import { seededRandom } from './upstream/test-support.ts';
 
 const SUITE = { timeout: 60_000 };
 const prefix = (value: string) => match({ path: { type: 'PathPrefix', value } });
-
-/** A deterministic [0, 1) sequence (LCG) for weight and mirror-percentage checks. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('filters through real sockets', SUITE, () => {
   let a: TestBackend;
@@ -73,7 +65,7 @@ describe('filters through real sockets', SUITE, () => {
       return true;
     });
     gw = await startGateway(simpleIR(routes, [upstream('a', [endpoint(a.port)]), upstream('b', [endpoint(b.port)]), upstream('mirror', [endpoint(mirror.port)])]), {
-      random: lcg(7),
+      random: seededRandom(7),
     });
     port = gw.port();
   });

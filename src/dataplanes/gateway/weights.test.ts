@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileWeights, pickWeighted } from './weights.ts';
-
-/** A deterministic [0, 1) sequence (LCG) so the split check is stable. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { seededRandom } from './upstream/test-support.ts';
 
 describe('weighted backend choice', () => {
   test('weight/sum split within tolerance; weight 0 never chosen', () => {
@@ -18,7 +10,7 @@ describe('weighted backend choice', () => {
       { weight: 0, value: 'zero' },
       { weight: 1, value: 'b' },
     ]);
-    const random = lcg(42);
+    const random = seededRandom(42);
     const counts = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
       const v = pickWeighted(t, random) as string;

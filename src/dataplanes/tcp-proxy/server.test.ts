@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { TcpListenerIR, UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
 import { silentLogger } from '../../observability/index.ts';
+import { deadPort } from '../gateway/test-kit.ts';
 import { createUpstreamSet } from '../gateway/upstream/index.ts';
 import { createTcpProxy, type TcpConnectionEvent } from './server.ts';
 
@@ -28,14 +29,6 @@ async function echoServer(tag: string): Promise<{ port: number; close: () => Pro
         server.close(() => r());
       }),
   };
-}
-
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 const endpoint = (port: number, cluster: string): UpstreamEndpointIR => ({ address: '127.0.0.1', port, cluster, region: cluster, ready: true, serving: true, terminating: false });
