@@ -30,3 +30,4 @@ export {
   matchesSelector,
   formatSelector,
 } from './label-selector.ts';
+export { compareStrings } from './compare.ts';

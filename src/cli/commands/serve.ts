@@ -16,6 +16,7 @@ import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
+import { parseHeaderFlags } from './route-explain.ts';
 import { startGatewayRunner } from './serve-gateway.ts';
 
 /** Options of `serve`. */
@@ -127,7 +128,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
           path: q.get('path') ?? '/',
           ...(method !== null ? { method } : {}),
           ...(listener !== null ? { listener } : {}),
-          headers: Object.fromEntries(q.getAll('header').map((h) => [h.slice(0, Math.max(0, h.indexOf(':'))).trim().toLowerCase(), h.slice(h.indexOf(':') + 1).trim()])),
+          headers: parseHeaderFlags(q.getAll('header')),
         });
       },
     },

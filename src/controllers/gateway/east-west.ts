@@ -12,6 +12,7 @@ import type { Cluster, FleetSnapshot, ServiceImport } from '../../api/index.ts';
 import type { EntrySourceIR, HttpListenerIR, TcpListenerIR, UpstreamIR } from '../../ir/index.ts';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
 import { importUpstream } from './upstreams.ts';
+import { compareStrings } from '../../lib/index.ts';
 
 type ImportPort = ServiceImport['spec']['ports'][number];
 
@@ -23,10 +24,6 @@ export interface EastWestIR {
   readonly listeners: readonly HttpListenerIR[];
   readonly tcpListeners: readonly TcpListenerIR[];
   readonly upstreams: readonly UpstreamIR[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Every cluster's pod CIDRs, longest first is left to the data plane. */

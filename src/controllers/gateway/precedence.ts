@@ -18,6 +18,7 @@
  */
 import type { RouteMatchIR } from '../../ir/index.ts';
 import { compareOptionalTimes } from './time.ts';
+import { compareStrings } from '../../lib/index.ts';
 
 /** What precedence looks at for one (route, rule, match). */
 export interface PrecedenceKey {
@@ -31,10 +32,6 @@ export interface PrecedenceKey {
 }
 
 const PATH_RANK: Readonly<Record<RouteMatchIR['path']['type'], number>> = { Exact: 0, RegularExpression: 1, PathPrefix: 2 };
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 
 /** Negative when `a` takes precedence over `b` (sorts first). A total order: ties only for the same (route, rule, match). */

@@ -22,10 +22,7 @@ import { gatewayStatus, routeAccepted, routeParentStatus } from './status.ts';
 import { timestampMillis } from './time.ts';
 import { DEFAULT_CONTROLLER_NAME, type GatewayInput, type GatewayResult, type HTTPRouteWithStatus } from './types.ts';
 import { buildServers, type RankedRule } from './virtual-hosts.ts';
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { compareStrings } from '../../lib/index.ts';
 
 function byNamespaceName(a: { metadata: { namespace?: string; name: string } }, b: { metadata: { namespace?: string; name: string } }): number {
   return compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compareStrings(a.metadata.name, b.metadata.name);

@@ -24,6 +24,7 @@ import type { HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.
 import { ANY_HOST, compareHostnames, hostnameSpecificity, listenerCovers } from './hostnames.ts';
 import { serverKey, type GatewayState, type ListenerState } from './listeners.ts';
 import { comparePrecedence, type PrecedenceKey } from './precedence.ts';
+import { compareStrings } from '../../lib/index.ts';
 
 /** One IR rule with the key it is ordered by. */
 export interface RankedRule {
@@ -44,10 +45,6 @@ interface Server {
   readonly address: string;
   readonly port: number;
   readonly members: Member[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function virtualHost(member: Member, hostname: string, segments: readonly (readonly RankedRule[])[]): VirtualHostIR {

@@ -6,6 +6,7 @@
  */
 import { MCS_SOURCE_CLUSTER_LABEL, type EndpointSlice, type ServiceImport } from '../../api/index.ts';
 import type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from '../../ir/index.ts';
+import { compareStrings as compare } from '../../lib/index.ts';
 
 /** The zone's name and TTL when there is no ClusterSet to take them from (the MCS DNS defaults). */
 export const DEFAULT_DNS_ZONE = 'clusterset.local';
@@ -21,10 +22,6 @@ export interface ImportedService {
 /** The per-endpoint DNS label: the endpoint's hostname, or its IP with `.`/`:` replaced by `-`. */
 export function endpointHostname(hostname: string | undefined, address: string): string {
   return hostname ?? address.replace(/[.:]/g, '-');
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function headlessEndpoints(slices: readonly EndpointSlice[]): DnsEndpointIR[] {

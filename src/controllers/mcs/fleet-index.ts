@@ -17,6 +17,7 @@ import {
   type Service,
   type ServiceExport,
 } from '../../api/index.ts';
+import { compareStrings as compare } from '../../lib/index.ts';
 
 /** Namespaces every Kubernetes cluster has without declaring them (namespace sameness counts them as present). */
 export const BUILTIN_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -45,10 +46,6 @@ export interface FleetIndex {
 /** `ns/name`. */
 export function nsName(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Slices the upstream endpoint slice controller (or anyone but an MCS controller) wrote for a Service. */

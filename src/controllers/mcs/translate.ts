@@ -24,6 +24,7 @@ import { assessFreshness, DEFAULT_ENDPOINT_TTL_SECONDS } from './freshness.ts';
 import { mergeExports, type MergedSpec } from './merge.ts';
 import { orderByPrecedence } from './order.ts';
 import type { Constituent, McsClusterResult, McsInput, McsResult, McsState, ServiceExportWithStatus } from './types.ts';
+import { compareStrings } from '../../lib/index.ts';
 
 /** One Service exported somewhere in the ClusterSet, merged. */
 interface PlannedImport {
@@ -43,10 +44,6 @@ interface MutableClusterResult {
   readonly serviceImports: ServiceImport[];
   readonly endpointSlices: EndpointSlice[];
   readonly serviceExports: ServiceExportWithStatus[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Orders namespaced objects by namespace, then name (not by `ns/name`, where `-` sorts before `/`). */
