@@ -7,7 +7,7 @@
  * `/api/v1/gateway` (and so for `get --server`).
  * @module
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../../api/index.ts';
 import { translateGateway, type GatewayResult, type McsResult } from '../../controllers/index.ts';
@@ -39,12 +39,13 @@ export interface GatewayRunner {
   close(): Promise<void>;
 }
 
-/** Starts the data plane (no listeners until the first IR) and returns the runner. */
+/** Starts the data plane (no listeners until the first IR) and returns the runner; throws when the access log cannot be opened. */
 export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner {
   const { log } = options;
   let stream: WriteStream | undefined;
   if (options.accessLogPath !== undefined) {
-    stream = createWriteStream(options.accessLogPath, { flags: 'a' });
+    // Opened synchronously so a bad path fails `serve` at startup instead of losing every line later.
+    stream = createWriteStream(options.accessLogPath, { fd: openSync(options.accessLogPath, 'a') });
     stream.on('error', (error) => log.error('access log write failed', { path: options.accessLogPath, error: error.message }));
   }
   // A stream sink lets the data plane see back-pressure (and count what it drops) instead of buffering without bound.

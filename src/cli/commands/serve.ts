@@ -17,7 +17,7 @@ import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
 import { parseHeaderFlags } from './route-explain.ts';
-import { startGatewayRunner } from './serve-gateway.ts';
+import { startGatewayRunner, type GatewayRunner } from './serve-gateway.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -63,12 +63,12 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
 
   const debounceMs = Number(options.debounce ?? 200);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
-  const gateway = startGatewayRunner({
-    log,
-    registry,
-    write: io.out,
-    ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
-  });
+  let gateway: GatewayRunner;
+  try {
+    gateway = startGatewayRunner({ log, registry, write: io.out, ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}) });
+  } catch (error) {
+    throw new CliError(`error: cannot open --access-log ${options.accessLog ?? ''}: ${(error as Error).message}`, EXIT.invalid);
+  }
   const watcher = await watchFleet(dir, {
     store,
     log: log.child({ component: 'source' }),
