@@ -37,6 +37,7 @@ export const LAYERS = Object.freeze([
   'ir',
   'dataplanes',
   'observability',
+  'sandbox',
   'cli',
 ]);
 
@@ -57,6 +58,7 @@ export const MATRIX = Object.freeze({
   controllers: ['api', 'ir', 'store', 'observability', 'lib'],
   dataplanes: ['api', 'ir', 'store', 'observability', 'lib'],
   observability: ['api', 'ir', 'store', 'lib'],
+  sandbox: ['api', 'observability', 'lib'],
   cli: EVERYTHING,
   main: EVERYTHING,
 });
