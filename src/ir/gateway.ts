@@ -8,6 +8,7 @@
  * locality). Plain, JSON-serialisable, sorted data: golden-testable.
  * @module
  */
+import type { ExcludedClusterIR, TrafficPolicyIR } from './policy.ts';
 
 /** Gateway API header/query match (header names lower-cased by the translator). */
 export interface StringMatchIR {
@@ -107,6 +108,8 @@ export interface RouteRuleIR {
   readonly retry?: RetryIR;
   /** A fixed answer instead of proxying (e.g. 500 when every backend is invalid). */
   readonly directResponse?: { readonly status: number; readonly body?: string };
+  /** `ns/name` of a TrafficPolicy targeting this route (rule); wins over the backend's policy. */
+  readonly policy?: string;
 }
 
 /** Routes for one hostname under one listener (listener isolation: a request matches one vhost). */
@@ -208,6 +211,10 @@ export interface UpstreamIR {
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;
   readonly outlierDetection?: OutlierDetectionIR;
+  /** `ns/name` of the TrafficPolicy targeting this Service/ServiceImport. */
+  readonly policy?: string;
+  /** Clusters that get no traffic for this service whatever their endpoints say, sorted by cluster. */
+  readonly excludedClusters?: readonly ExcludedClusterIR[];
 }
 
 /** Everything the gateway data plane serves. Listeners sorted by key, upstreams by key. */
@@ -216,4 +223,6 @@ export interface GatewayIR {
   readonly upstreams: readonly UpstreamIR[];
   /** East-west TCP listeners (ClusterSetIP ports that are not HTTP), sorted by key. */
   readonly tcpListeners?: readonly TcpListenerIR[];
+  /** TrafficPolicies referenced by rules and upstreams, sorted by key. */
+  readonly policies?: readonly TrafficPolicyIR[];
 }

@@ -25,3 +25,16 @@ export type {
   UrlRewriteIR,
   VirtualHostIR,
 } from './gateway.ts';
+export type {
+  ClusterWeightIR,
+  ExcludedClusterIR,
+  LocalityIR,
+  LocalityModeIR,
+  OwnershipIR,
+  OwnershipKeyIR,
+  OwnershipMoveIR,
+  OwnershipRuleIR,
+  PolicyMirrorIR,
+  SessionAffinityIR,
+  TrafficPolicyIR,
+} from './policy.ts';

@@ -31,3 +31,4 @@ export {
   formatSelector,
 } from './label-selector.ts';
 export { compareStrings } from './compare.ts';
+export { murmur3, rendezvousScore, rendezvousPick, keyFraction } from './rendezvous.ts';

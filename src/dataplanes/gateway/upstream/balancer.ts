@@ -16,8 +16,13 @@
  *    a last resort, used only when no level offers a candidate under the
  *    current filter, closest level first (so a retry prefers a terminating
  *    endpoint over the endpoint that just failed).
+ * 4. Session affinity (`affinityKey`): the level is chosen with a fraction
+ *    derived from the key instead of a random number, and the endpoint by
+ *    rendezvous hashing, so a key keeps its endpoint while that endpoint stays
+ *    healthy, and only the keys of an endpoint that goes away move.
  * @module
  */
+import { keyFraction, rendezvousPick } from '../../../lib/index.ts';
 import { choosePriority, type PriorityLoad } from './priority-load.ts';
 import type { EndpointRef, PickContext } from './types.ts';
 
@@ -80,7 +85,10 @@ export function pickFromPlan<E extends Balanceable>(
   policy: LbPolicy = 'least-request',
   state: BalancerState = { cursor: 0 },
 ): E | undefined {
-  const choose = (c: readonly E[]): E | undefined => (policy === 'round-robin' ? chooseRoundRobin(c, state) : chooseP2C(c, random));
+  const key = ctx.affinityKey;
+  const choose = (c: readonly E[]): E | undefined =>
+    key !== undefined ? rendezvousPick(key, c, endpointName) : policy === 'round-robin' ? chooseRoundRobin(c, state) : chooseP2C(c, random);
+  const levelRandom = key !== undefined ? (): number => keyFraction(key) : random;
   const pool = (level: number): readonly E[] => {
     const l = plan.levels[level];
     if (l === undefined) return [];
@@ -89,13 +97,13 @@ export function pickFromPlan<E extends Balanceable>(
   const filters = candidateFilters(ctx);
   if (filters.length === 0) {
     // Fast path: nothing to avoid, no filtering or allocation.
-    const level = choosePriority(plan.load, random(), (l) => pool(l).length > 0);
+    const level = choosePriority(plan.load, levelRandom(), (l) => pool(l).length > 0);
     if (level >= 0) return choose(pool(level));
     for (const l of plan.levels) if (l.lastResort.length > 0) return choose(l.lastResort);
     return undefined;
   }
   for (const keep of filters) {
-    const level = choosePriority(plan.load, random(), (l) => pool(l).some(keep));
+    const level = choosePriority(plan.load, levelRandom(), (l) => pool(l).some(keep));
     if (level >= 0) return choose(pool(level).filter(keep));
     for (const l of plan.levels) {
       const candidates = l.lastResort.filter(keep);
@@ -103,6 +111,10 @@ export function pickFromPlan<E extends Balanceable>(
     }
   }
   return undefined;
+}
+
+function endpointName(e: Balanceable): string {
+  return e.ref.key;
 }
 
 /** Candidate filters from strictest to none; empty when the context asks for nothing. */

@@ -5,7 +5,7 @@
  * it survives config swaps so health is not reset by an unrelated edit.
  * @module
  */
-import type { UpstreamIR } from '../../../ir/index.ts';
+import type { LocalityIR, UpstreamIR } from '../../../ir/index.ts';
 
 /** One endpoint as the proxy sees it. `key` is `address:port` (unique per upstream). */
 export interface EndpointRef {
@@ -27,6 +27,14 @@ export interface PickContext {
   readonly exclude?: ReadonlySet<string>;
   /** Prefer an endpoint outside these clusters (retry after local connect failures). */
   readonly avoidClusters?: ReadonlySet<string>;
+  /** The traffic policy's cross-cluster choice (undefined = LocalPreferred). */
+  readonly locality?: LocalityIR;
+  /** `ns/name` of that policy (plan cache key). */
+  readonly policyKey?: string;
+  /** Owner-mode pick: only this cluster's healthy endpoints, never panic, never elsewhere. */
+  readonly ownerCluster?: string;
+  /** Session affinity: the same key picks the same endpoint while it stays healthy (rendezvous hashing). */
+  readonly affinityKey?: string;
 }
 
 /** How one proxied attempt ended, for passive outlier detection and least-request. */
@@ -39,7 +47,7 @@ export interface AttemptOutcome {
 
 /** Health of one endpoint, for metrics, `route explain` and logs. */
 export interface EndpointHealth extends EndpointRef {
-  /** Locality priority relative to the pick context: 0 same zone, 1 same cluster, 2 same region, 3 elsewhere. */
+  /** Level under the pick context: locality priority (0 same zone, 1 same cluster, 2 same region, 3 elsewhere), or the policy's level; -1 = gets no traffic. */
   readonly priority: number;
   readonly ready: boolean;
   /** Active health check verdict (`true` when no check is configured). */
@@ -55,6 +63,10 @@ export interface UpstreamExplain {
   readonly priorityLoad: readonly number[];
   readonly panic: boolean;
   readonly endpoints: readonly EndpointHealth[];
+  /** Clusters of the levels when the policy's levels are clusters (FailoverPriority, Weighted, CapacityAware, Owner). */
+  readonly levelClusters?: readonly string[];
+  /** Clusters excluded from this upstream, with why. */
+  readonly excludedClusters?: readonly { readonly cluster: string; readonly reason: string }[];
 }
 
 /** A health transition, for logs and metrics. */

@@ -26,13 +26,14 @@ import {
   recordOutcome,
   uneject,
 } from './outlier.ts';
-import { localityPriority } from './priority-load.ts';
+import { planShape, shapeKey, type PlanShape } from './plan-shape.ts';
 import { backoffDelayMs, createRetryBudget } from './retry-budget.ts';
 import type { EndpointHealth, HealthEvent, PickContext, UpstreamExplain, UpstreamSet } from './types.ts';
 import {
   ejectedCount,
   endpointKey,
   endpointState,
+  localityKey,
   planFor,
   recomputeNextExpiry,
   toRef,
@@ -174,10 +175,12 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       plans: new Map(),
       nextExpiry: 0,
       balancer: { cursor: 0 },
+      excluded: new Set(),
     };
     const checksChanged = u.healthCheckKey !== healthCheckKey;
     u.ir = ir;
     u.outlier = ir.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
+    u.excluded = new Set((ir.excludedClusters ?? []).map((x) => x.cluster));
     u.healthCheckKey = healthCheckKey;
     const next = new Map<string, EndpointRuntime>();
     const list: EndpointRuntime[] = [];
@@ -222,7 +225,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (u === undefined) return undefined;
       const t = now();
       expire(u, t);
-      const plan = planFor(u, entryOf(ctx), t);
+      const plan = planOf(u, ctx, t);
       return pickFromPlan(plan, ctx, random, policy, u.balancer)?.ref;
     },
 
@@ -272,12 +275,12 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (u === undefined) return undefined;
       const t = now();
       expire(u, t);
-      const entry = entryOf(ctx);
-      const plan = planFor(u, entry, t);
+      const shape = shapeOf(u, ctx);
+      const plan = planOf(u, ctx, t);
       const endpoints: EndpointHealth[] = u.list
         .map((e) => ({
           ...e.ref,
-          priority: localityPriority(e.ref, entry),
+          priority: shape.levelOf(e.ref),
           ready: e.ir.ready,
           healthy: e.check.healthy,
           ejected: isEjected(e.outlier, t),
@@ -289,6 +292,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         priorityLoad: [...plan.load],
         panic: plan.panic.some((p, i) => p && (plan.load[i] ?? 0) > 0),
         endpoints,
+        ...(shape.levelClusters !== undefined ? { levelClusters: shape.levelClusters } : {}),
+        ...(u.ir.excludedClusters !== undefined && u.ir.excludedClusters.length > 0 ? { excludedClusters: u.ir.excludedClusters } : {}),
       };
       return result;
     },
@@ -314,4 +319,15 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
 /** The entry locality of a pick context. */
 function entryOf(ctx: PickContext): { cluster: string; region?: string; zone?: string } {
   return { cluster: ctx.entryCluster, region: ctx.entryRegion, zone: ctx.entryZone };
+}
+
+/** The level grouping for a pick context (policy mode, owner, excluded clusters). */
+function shapeOf(u: UpstreamRuntime, ctx: PickContext): PlanShape {
+  return planShape(ctx.locality, entryOf(ctx), u.excluded, ctx.ownerCluster);
+}
+
+/** The cached plan for a pick context. */
+function planOf(u: UpstreamRuntime, ctx: PickContext, now: number): ReturnType<typeof planFor> {
+  const key = `${localityKey(entryOf(ctx))}\u0001${shapeKey(ctx.locality, ctx.ownerCluster, ctx.policyKey)}`;
+  return planFor(u, key, () => shapeOf(u, ctx), now);
 }

@@ -21,7 +21,8 @@ import type { BalancerState, LevelPlan, Plan } from './balancer.ts';
 import type { CheckState, HealthChecker } from './health-check.ts';
 import type { EndpointState } from './metrics.ts';
 import { isEjected, type OutlierState } from './outlier.ts';
-import { computePriorityLoad, localityPriority, PRIORITY_LEVELS, type LevelCounts, type Locality } from './priority-load.ts';
+import type { PlanShape } from './plan-shape.ts';
+import type { LevelCounts, Locality } from './priority-load.ts';
 import type { EndpointRef } from './types.ts';
 
 /** Live state of one endpoint of one upstream. */
@@ -49,6 +50,8 @@ export interface UpstreamRuntime {
   /** Earliest ejection end (0 = nothing ejected): lazily expired on pick. */
   nextExpiry: number;
   balancer: BalancerState;
+  /** Clusters the IR excludes from routing (regional readiness, drain). */
+  excluded: ReadonlySet<string>;
 }
 
 /** Plans kept per upstream before the cache is flushed (entry localities are few; this only bounds abuse). */
@@ -95,16 +98,16 @@ export function localityKey(entry: Locality): string {
   return `${entry.cluster}\u0000${entry.region ?? ''}\u0000${entry.zone ?? ''}`;
 }
 
-/** Groups endpoints by locality priority relative to `entry` and computes the level loads. */
-export function buildPlan(list: readonly EndpointRuntime[], entry: Locality, now: number): Plan<EndpointRuntime> {
-  const levels = Array.from({ length: PRIORITY_LEVELS }, () => ({
+/** Groups endpoints into the levels of `shape` and computes the level loads. */
+export function buildPlan(list: readonly EndpointRuntime[], shape: PlanShape, now: number): Plan<EndpointRuntime> {
+  const levels = Array.from({ length: shape.levels }, () => ({
     healthy: [] as EndpointRuntime[],
     all: [] as EndpointRuntime[],
     lastResort: [] as EndpointRuntime[],
   }));
-  const totals = new Array<number>(PRIORITY_LEVELS).fill(0);
+  const totals = new Array<number>(shape.levels).fill(0);
   for (const e of list) {
-    const p = localityPriority(e.ref, entry);
+    const p = shape.levelOf(e.ref);
     const level = levels[p];
     if (level === undefined) continue;
     if (!e.ir.terminating || e.ir.ready) totals[p] = (totals[p] ?? 0) + 1;
@@ -115,18 +118,17 @@ export function buildPlan(list: readonly EndpointRuntime[], entry: Locality, now
     else if (isLastResort(e, now)) level.lastResort.push(e);
   }
   const counts: LevelCounts[] = levels.map((l, i) => ({ healthy: l.healthy.length, total: totals[i] ?? 0 }));
-  const { load, panic } = computePriorityLoad(counts);
+  const { load, panic } = shape.loads(counts);
   const plans: LevelPlan<EndpointRuntime>[] = levels;
   return { load, panic, levels: plans };
 }
 
-/** The cached plan of `u` for `entry`, built on first use after a change. */
-export function planFor(u: UpstreamRuntime, entry: Locality, now: number): Plan<EndpointRuntime> {
-  const key = localityKey(entry);
+/** The cached plan of `u` under `key` (entry locality + shape), built with `shape()` on first use after a change. */
+export function planFor(u: UpstreamRuntime, key: string, shape: () => PlanShape, now: number): Plan<EndpointRuntime> {
   let plan = u.plans.get(key);
   if (plan === undefined) {
     if (u.plans.size >= MAX_PLANS) u.plans.clear();
-    plan = buildPlan(u.list, entry, now);
+    plan = buildPlan(u.list, shape(), now);
     u.plans.set(key, plan);
   }
   return plan;
