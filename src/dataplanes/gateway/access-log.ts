@@ -24,6 +24,13 @@ export interface AccessLogRecord {
   readonly upstream: string | null;
   readonly backend_version: string | null;
   readonly failover_mode: string | null;
+  /** `ns/name` of the TrafficPolicy that applied. */
+  readonly policy: string | null;
+  /** `mutation` or `read` under a policy, else null. */
+  readonly request_class: string | null;
+  /** The owner cluster of the request's ownership key, when the policy has ownership. */
+  readonly owner: string | null;
+  readonly owner_epoch: number | null;
   readonly method: string;
   readonly authority: string;
   readonly path: string;
@@ -51,6 +58,10 @@ export const ACCESS_LOG_FIELDS = [
   'upstream',
   'backend_version',
   'failover_mode',
+  'policy',
+  'request_class',
+  'owner',
+  'owner_epoch',
   'method',
   'authority',
   'path',
@@ -111,6 +122,8 @@ export function formatAccessLog(r: AccessLogRecord): string {
     `,"gateway":${jsonString(r.gateway)},"listener":${jsonString(r.listener)},"route":${jsonString(r.route)}` +
     `,"service":${jsonString(r.service)},"service_import":${jsonString(r.service_import)},"upstream":${jsonString(r.upstream)}` +
     `,"backend_version":${jsonString(r.backend_version)},"failover_mode":${jsonString(r.failover_mode)}` +
+    `,"policy":${jsonString(r.policy)},"request_class":${jsonString(r.request_class)},"owner":${jsonString(r.owner)}` +
+    `,"owner_epoch":${r.owner_epoch === null ? 'null' : String(r.owner_epoch)}` +
     `,"method":${jsonString(r.method)},"authority":${jsonString(r.authority)},"path":${jsonString(r.path)}` +
     `,"status":${String(r.status)},"duration_ms":${jsonMs(r.duration_ms)},"upstream_duration_ms":${jsonMs(r.upstream_duration_ms)}` +
     `,"retries":${String(r.retries)},"response_flags":${jsonString(r.response_flags)}}\n`

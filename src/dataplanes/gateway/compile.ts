@@ -7,10 +7,11 @@
  * @module
  */
 import { compileEntrySources } from '../entry-locality.ts';
-import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
+import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, TrafficPolicyIR, VirtualHostIR } from '../../ir/index.ts';
 import type { PickContext } from './upstream/index.ts';
 import { jsonString } from './access-log.ts';
 import { compileMatch, type CompiledMatch } from './match.ts';
+import { compilePolicy, type CompiledPolicy } from './policy.ts';
 import { compileHosts, type HostTable } from './vhost.ts';
 import { compileWeights, type WeightTable } from './weights.ts';
 
@@ -35,6 +36,8 @@ export interface CompiledBackend {
   readonly filters: FiltersIR | undefined;
   /** Access log fragment: `,"service":…,"service_import":…`. */
   readonly logBackend: string;
+  /** The TrafficPolicy that applies when this backend is chosen (the rule's, else the upstream's). */
+  readonly policy: CompiledPolicy | undefined;
 }
 
 /** A route rule ready to use. */
@@ -90,7 +93,16 @@ export interface CompileProblem {
   readonly message: string;
 }
 
-function compileBackend(b: BackendIR): CompiledBackend {
+/** What compiling a listener needs besides the listener: policies by key and the policy of each upstream. */
+interface CompileScope {
+  readonly problems: CompileProblem[];
+  readonly policies: ReadonlyMap<string, CompiledPolicy>;
+  readonly upstreamPolicy: ReadonlyMap<string, string>;
+}
+
+const EMPTY_SCOPE_MAPS = { policies: new Map<string, CompiledPolicy>(), upstreamPolicy: new Map<string, string>() };
+
+function compileBackend(b: BackendIR, rulePolicy: CompiledPolicy | undefined, scope: CompileScope): CompiledBackend {
   const service = `${b.namespace}/${b.name}`;
   const hasFilters = b.filters !== undefined && Object.keys(b.filters).length > 0;
   const serviceImport = b.kind === 'ServiceImport' ? service : null;
@@ -101,15 +113,17 @@ function compileBackend(b: BackendIR): CompiledBackend {
     serviceImport,
     filters: hasFilters ? b.filters : undefined,
     logBackend: `,"service":${jsonString(service)},"service_import":${jsonString(serviceImport)}`,
+    policy: rulePolicy ?? (b.upstream === undefined ? undefined : scope.policies.get(scope.upstreamPolicy.get(b.upstream) ?? '')),
   };
 }
 
-function compileRule(r: RouteRuleIR, listener: string, problems: CompileProblem[]): CompiledRule {
+function compileRule(r: RouteRuleIR, listener: string, scope: CompileScope): CompiledRule {
   let match: CompiledMatch | undefined;
+  const rulePolicy = r.policy === undefined ? undefined : scope.policies.get(r.policy);
   try {
     match = compileMatch(r.match);
   } catch (err) {
-    problems.push({ listener, rule: r.name, message: `invalid match: ${err instanceof Error ? err.message : String(err)}` });
+    scope.problems.push({ listener, rule: r.name, message: `invalid match: ${err instanceof Error ? err.message : String(err)}` });
   }
   const retry = r.retry;
   const label = `${r.route.namespace}/${r.route.name}/${String(r.ruleIndex)}`;
@@ -120,7 +134,7 @@ function compileRule(r: RouteRuleIR, listener: string, problems: CompileProblem[
     match,
     filters: r.filters,
     hasMirrors: (r.filters.mirrors?.length ?? 0) > 0,
-    backends: compileWeights(r.backends.map((b) => ({ weight: b.weight, value: compileBackend(b) }))),
+    backends: compileWeights(r.backends.map((b) => ({ weight: b.weight, value: compileBackend(b, rulePolicy, scope) }))),
     requestMs: r.timeouts?.requestMs ?? 0,
     backendRequestMs: r.timeouts?.backendRequestMs ?? 0,
     retryCodes: retry !== undefined && retry.attempts > 0 ? new Set(retry.codes) : undefined,
@@ -129,19 +143,20 @@ function compileRule(r: RouteRuleIR, listener: string, problems: CompileProblem[
   };
 }
 
-function compileVhost(v: VirtualHostIR, listenerKey: string, problems: CompileProblem[]): CompiledVhost {
+function compileVhost(v: VirtualHostIR, listenerKey: string, scope: CompileScope): CompiledVhost {
   return {
     hostname: v.hostname,
     gateway: v.gateway,
     listener: v.listener,
-    rules: v.routes.map((r) => compileRule(r, listenerKey, problems)),
+    rules: v.routes.map((r) => compileRule(r, listenerKey, scope)),
     logVhost: `,"gateway":${jsonString(v.gateway)},"listener":${jsonString(v.listener)}`,
   };
 }
 
-/** Compiles one listener. */
-export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): CompiledListener {
-  const vhosts = l.virtualHosts.map((v) => compileVhost(v, l.key, problems));
+/** Compiles one listener (policies come from {@link compileGateway}; none when compiled alone). */
+export function compileListener(l: HttpListenerIR, problems: CompileProblem[], maps: Omit<CompileScope, 'problems'> = EMPTY_SCOPE_MAPS): CompiledListener {
+  const scope: CompileScope = { problems, ...maps };
+  const vhosts = l.virtualHosts.map((v) => compileVhost(v, l.key, scope));
   const pickContext: PickContext = {
     entryCluster: l.cluster,
     ...(l.region !== undefined ? { entryRegion: l.region } : {}),
@@ -181,5 +196,8 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[]): 
 /** Compiles every listener of the IR. */
 export function compileGateway(ir: GatewayIR): { listeners: CompiledListener[]; problems: CompileProblem[] } {
   const problems: CompileProblem[] = [];
-  return { listeners: ir.listeners.map((l) => compileListener(l, problems)), problems };
+  const policies = new Map<string, CompiledPolicy>((ir.policies ?? []).map((p: TrafficPolicyIR) => [p.key, compilePolicy(p)]));
+  const upstreamPolicy = new Map<string, string>();
+  for (const u of ir.upstreams) if (u.policy !== undefined) upstreamPolicy.set(u.key, u.policy);
+  return { listeners: ir.listeners.map((l) => compileListener(l, problems, { policies, upstreamPolicy })), problems };
 }

@@ -9,11 +9,12 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Readable } from 'node:stream';
 import type { CompiledBackend, CompiledListener, CompiledRule, CompiledVhost } from './compile.ts';
 import type { Attempt } from './forward.ts';
+import type { CompiledPolicy } from './policy.ts';
 import { scanRequestHeaders, type RequestHead } from './headers.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
 import { FLAG_DC, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
-import type { EndpointRef } from './upstream/index.ts';
+import type { EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Status logged when the client went away before any response (nginx's convention). */
 export const STATUS_CLIENT_CLOSED = 499;
@@ -28,6 +29,7 @@ export class Exchange implements RequestHead, MatchInput {
   forwardedFor: string | undefined = undefined;
   requestId: string | undefined = undefined;
   traceparent: string | undefined = undefined;
+  clientEpoch: string | undefined = undefined;
   // MatchInput
   path = '/';
   queryString = '';
@@ -44,6 +46,27 @@ export class Exchange implements RequestHead, MatchInput {
   backend: CompiledBackend | undefined = undefined;
   upstream = '';
   body: Buffer | Readable | null = null;
+
+  // Set from the rule when it matches; a TrafficPolicy may tighten them (policy.ts).
+  /** Whole-request timeout in force (0 = none). */
+  requestMs = 0;
+  /** Per-attempt timeout (0 = the default bound). */
+  backendRequestMs = 0;
+  retryCodes: ReadonlySet<number> | undefined = undefined;
+  retryAttempts = 0;
+  /** False when mirrors must not see this request (a mutation under a policy that is not shadow-safe). */
+  mirrorsAllowed = true;
+
+  // TrafficPolicy outcome (policy.ts), for the pick, the log and the owner-unavailable answer.
+  policy: CompiledPolicy | undefined = undefined;
+  requestClass: 'mutation' | 'read' | undefined = undefined;
+  ownershipKey: string | undefined = undefined;
+  owner: string | undefined = undefined;
+  ownerEpoch: number | undefined = undefined;
+  /** The pick may only use the owner's endpoints: none → 503 `owner_unavailable`. */
+  ownerStrict = false;
+  /** Pick context of this request when a policy changed it (else the listener's). */
+  pickCtx: PickContext | undefined = undefined;
 
   attempt: Attempt | null = null;
   attempts = 0;
@@ -113,6 +136,15 @@ export class Exchange implements RequestHead, MatchInput {
     res.end(body);
   }
 
+  /** Starts the whole-request timer, or restarts it when `ms` is tighter than the one in force. */
+  tightenRequestTimeout(ms: number): void {
+    if (ms <= 0 || (this.requestMs > 0 && ms >= this.requestMs)) return;
+    if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
+    this.requestMs = ms;
+    const elapsed = this.rt.now() - this.start;
+    this.requestTimer = setTimeout(onRequestTimeout, Math.max(0, ms - elapsed), this);
+  }
+
   /** The whole-request timeout fired: drop any attempt or back-off and answer 504 `UT`. */
   timeout(): void {
     if (this.finished) return;
@@ -154,4 +186,10 @@ export class Exchange implements RequestHead, MatchInput {
     l.inFlight -= 1;
     if (l.closing) setImmediate(() => l.server.closeIdleConnections());
   }
+}
+
+/** Timer callback of the whole-request timeout. */
+function onRequestTimeout(ex: Exchange): void {
+  ex.requestTimer = undefined;
+  ex.timeout();
 }

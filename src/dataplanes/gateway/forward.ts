@@ -12,6 +12,8 @@
  * or an `Idempotency-Key`, within `retry.attempts` and the retry budget, after
  * the jittered back-off. Never once the response has started, never with a
  * body that was streamed (except a connect failure before any byte was read).
+ * Under a TrafficPolicy, a mutation is retried only after a connect failure,
+ * and only inside its pick context (the owner's endpoints in Owner mode).
  * @module
  */
 import { PassThrough } from 'node:stream';
@@ -21,6 +23,7 @@ import { modifyHeaders } from './filters.ts';
 import { responseHeaders } from './headers.ts';
 import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
+import { replyOwnerUnavailable } from './policy.ts';
 import { FLAG_SI, FLAG_UC, FLAG_UF, FLAG_UH, FLAG_URX, FLAG_UT } from './runtime.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
@@ -136,10 +139,9 @@ function bodyReplayable(ex: Exchange, streamedOk: boolean): boolean {
 
 /** Whether a retry-code result `status` may be retried now; takes a budget slot when so, flags URX when not. */
 function mayRetryStatus(ex: Exchange, status: number): boolean {
-  const rule = ex.rule;
-  if (rule?.retryCodes === undefined || !rule.retryCodes.has(status)) return false;
+  if (ex.retryCodes === undefined || !ex.retryCodes.has(status)) return false;
   if (!idempotent(ex) || !bodyReplayable(ex, false) || ex.res.headersSent || ex.finished) return false;
-  if (ex.retries - ex.connectRetries >= rule.retryAttempts || !ex.rt.upstreams.tryAcquireRetry()) {
+  if (ex.retries - ex.connectRetries >= ex.retryAttempts || !ex.rt.upstreams.tryAcquireRetry()) {
     ex.flags |= FLAG_URX;
     return false;
   }
@@ -193,8 +195,7 @@ function attemptFailed(a: Attempt, kind: 'connect' | 'reset' | 'timeout'): void 
   if (kind === 'connect') {
     ex.lastStatus = 502;
     ex.lastFlag = FLAG_UF;
-    const rule = ex.rule;
-    if (rule !== undefined && ex.connectRetries < Math.max(1, rule.retryAttempts) && bodyReplayable(ex, true)) {
+    if (ex.rule !== undefined && ex.connectRetries < Math.max(1, ex.retryAttempts) && bodyReplayable(ex, true)) {
       ex.connectRetries += 1;
       ex.retries += 1;
       startAttempt(ex);
@@ -263,11 +264,12 @@ export function startAttempt(ex: Exchange): void {
   const rt = ex.rt;
   const slot = ex.slotPending;
   ex.slotPending = false;
-  const base = ex.table.pickContext;
+  const base = ex.pickCtx ?? ex.table.pickContext;
   const ctx: PickContext = ex.tried === undefined ? base : { ...base, exclude: ex.tried, ...(ex.avoid !== undefined ? { avoidClusters: ex.avoid } : {}) };
   const ep = rt.upstreams.pick(ex.upstream, ctx);
   if (ep === undefined) {
     if (slot) rt.upstreams.releaseRetry();
+    if (ex.attempts === 0 && ex.ownerStrict) return replyOwnerUnavailable(ex);
     if (ex.attempts === 0) return ex.reply(503, FLAG_UH, 'no healthy upstream\n');
     return replyFailure(ex);
   }
@@ -278,9 +280,8 @@ export function startAttempt(ex: Exchange): void {
   ex.upstreamStart = rt.now();
   ex.upstreamEnd = 0;
   rt.upstreams.onAttemptStart(ex.upstream, ep);
-  const rule = ex.rule;
-  const perAttempt = rule !== undefined && rule.backendRequestMs > 0 ? rule.backendRequestMs : rt.defaultBackendTimeoutMs;
-  if (rule !== undefined && rule.backendRequestMs > 0) ex.attemptTimer = setTimeout(onAttemptTimeout, rule.backendRequestMs, a);
+  const perAttempt = ex.backendRequestMs > 0 ? ex.backendRequestMs : rt.defaultBackendTimeoutMs;
+  if (ex.backendRequestMs > 0) ex.attemptTimer = setTimeout(onAttemptTimeout, ex.backendRequestMs, a);
   try {
     rt.pools.get(ep).dispatch(
       { path: ex.outPath, method: ex.method as Dispatcher.HttpMethod, headers: ex.outHeaders, body: ex.body, headersTimeout: perAttempt, bodyTimeout: perAttempt },
@@ -306,10 +307,14 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
-  const mirrors = ex.rule?.filters.mirrors;
-  if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors);
-  const bm = ex.backend?.filters?.mirrors;
-  if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm);
+  if (ex.mirrorsAllowed) {
+    const mirrors = ex.rule?.filters.mirrors;
+    if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors);
+    const bm = ex.backend?.filters?.mirrors;
+    if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm);
+    const pm = ex.policy?.ir.mirror;
+    if (pm?.upstream !== undefined) sendMirrors(ex, [{ upstream: pm.upstream, percent: pm.percent }]);
+  }
   startAttempt(ex);
 }
 

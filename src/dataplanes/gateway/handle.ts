@@ -3,7 +3,8 @@
  * the first matching rule, then run the rule's filters in spec order —
  * RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
  * choice and its backendRef filters (RequestMirror copies go out with the
- * first attempt, see forward.ts) — and hand over to forwarding.
+ * first attempt, see forward.ts), then the chosen backend's TrafficPolicy
+ * (policy.ts) — and hand over to forwarding.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import { modifyHeaders, setHeader } from './filters.ts';
 import { forward } from './forward.ts';
 import { newRequestId, newTraceparent, randomHex, traceIdOf } from './ids.ts';
 import { matches } from './match.ts';
+import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
 import { rewritePath } from './rewrite.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
@@ -125,7 +127,10 @@ function route(ex: Exchange): void {
   }
   if (rule === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
   ex.rule = rule;
-  if (rule.requestMs > 0) ex.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, ex);
+  ex.backendRequestMs = rule.backendRequestMs;
+  ex.retryCodes = rule.retryCodes;
+  ex.retryAttempts = rule.retryAttempts;
+  if (rule.requestMs > 0) ex.tightenRequestTimeout(rule.requestMs);
   const direct = rule.ir.directResponse;
   if (direct !== undefined) return ex.reply(direct.status, 0, direct.body ?? '');
   const filters = rule.filters;
@@ -144,10 +149,6 @@ function route(ex: Exchange): void {
     if (redirect(ex, bf)) return;
     urlRewrite(ex, bf);
   }
+  if (backend.policy !== undefined && !applyPolicy(ex)) return;
   forward(ex);
-}
-
-function onRequestTimeout(ex: Exchange): void {
-  ex.requestTimer = undefined;
-  ex.timeout();
 }

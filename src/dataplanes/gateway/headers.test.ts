@@ -13,11 +13,12 @@ function head(): RequestHead {
     forwardedFor: undefined,
     requestId: undefined,
     traceparent: undefined,
+    clientEpoch: undefined,
   };
 }
 
 describe('request headers (RFC 9110 hop-by-hop, proxy headers)', () => {
-  test('hop-by-hop and Connection-named fields are dropped; the rest kept lower-cased, duplicates kept', () => {
+  test('hop-by-hop, Connection-named and X-Lintas-Owner* fields are dropped; the rest kept lower-cased, duplicates kept', () => {
     const h = head();
     const out = scanRequestHeaders(
       [
@@ -39,6 +40,8 @@ describe('request headers (RFC 9110 hop-by-hop, proxy headers)', () => {
         'X-Request-Id', 'rid-1',
         'Traceparent', 'tp',
         'Idempotency-Key', 'k1',
+        'X-Lintas-Owner', 'forged-cluster',
+        'X-Lintas-Owner-Epoch', '3',
         'Content-Length', '12',
       ],
       h,
@@ -52,6 +55,7 @@ describe('request headers (RFC 9110 hop-by-hop, proxy headers)', () => {
       forwardedFor: '10.0.0.1',
       requestId: 'rid-1',
       traceparent: 'tp',
+      clientEpoch: '3',
     });
   });
 

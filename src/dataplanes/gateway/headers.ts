@@ -4,8 +4,8 @@
  * `Transfer-Encoding`, `Upgrade`, `Trailer`) are not forwarded in either
  * direction; `Expect` is answered by node:http, so it is not forwarded either.
  * The request side also collects what the proxy needs (Host, body framing,
- * `Idempotency-Key`, `X-Forwarded-For`, `x-request-id`, `traceparent`) in the
- * same single pass over the raw headers, and adds X-Forwarded-For (appended),
+ * `Idempotency-Key`, `X-Forwarded-For`, `x-request-id`, `traceparent`,
+ * `X-Lintas-Owner-Epoch`) in the same single pass over the raw headers, and adds X-Forwarded-For (appended),
  * X-Forwarded-Proto and X-Forwarded-Host (set), `x-request-id` and a W3C
  * `traceparent` (created when absent or invalid).
  * @module
@@ -20,6 +20,8 @@ export interface RequestHead {
   forwardedFor: string | undefined;
   requestId: string | undefined;
   traceparent: string | undefined;
+  /** The client's `X-Lintas-Owner-Epoch` (the fencing epoch it last saw); never forwarded as sent. */
+  clientEpoch: string | undefined;
 }
 
 /** Names listed in a `Connection` value, other than the usual `keep-alive` / `close`. */
@@ -92,6 +94,12 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
         break;
       case 'traceparent':
         head.traceparent ??= value;
+        break;
+      // Lintas sets these itself from the policy; a client must not be able to forge them upstream.
+      case 'x-lintas-owner':
+        break;
+      case 'x-lintas-owner-epoch':
+        head.clientEpoch ??= value;
         break;
       case 'idempotency-key':
         head.idempotencyKey = true;

@@ -60,6 +60,10 @@ export const FLAG_DC = 64;
 export const FLAG_DPE = 128;
 /** Envoy's stream idle timeout: here, a client that stopped reading the response. */
 export const FLAG_SI = 256;
+/** OU: the owner of the request's data has no healthy endpoint; the mutation failed closed (issue 5). */
+export const FLAG_OU = 512;
+/** FE: refused by fencing: the client's ownership epoch is older than the current one (issue 6). */
+export const FLAG_FE = 1024;
 
 const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_NR, 'NR'],
@@ -71,14 +75,16 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_DC, 'DC'],
   [FLAG_DPE, 'DPE'],
   [FLAG_SI, 'SI'],
+  [FLAG_OU, 'OU'],
+  [FLAG_FE, 'FE'],
 ];
 
-const FLAG_STRINGS: readonly string[] = Array.from({ length: 512 }, (_, bits) => {
+const FLAG_STRINGS: readonly string[] = Array.from({ length: 2048 }, (_, bits) => {
   const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
   return names.length === 0 ? '-' : names.join(',');
 });
 
 /** The access log form of a flag set: `-` when none, else names joined by `,`. */
 export function flagString(bits: number): string {
-  return FLAG_STRINGS[bits & 511] ?? '-';
+  return FLAG_STRINGS[bits & 2047] ?? '-';
 }

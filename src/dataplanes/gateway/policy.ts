@@ -1,0 +1,191 @@
+/**
+ * The TrafficPolicy stage of the request path (issue 5), run once the
+ * weighted backend is chosen: request class (mutation or read), the
+ * `Idempotency-Key` requirement (428), the ownership key (400 when a mutation
+ * lacks it), the owner and its fencing epoch (sent upstream as
+ * `X-Lintas-Owner` / `X-Lintas-Owner-Epoch`; a client's older epoch is
+ * refused with 409), and the pick context: Owner-mode mutations go only to
+ * the owner's healthy endpoints (else 503 `owner_unavailable`, flag OU);
+ * other requests follow the policy's locality mode, with session affinity.
+ * Mutations are never retried on a response, never mirrored unless the
+ * policy's mirror is `shadowSafe`.
+ * @module
+ */
+import type { LocalityIR, OwnershipIR, OwnershipKeyIR, TrafficPolicyIR } from '../../ir/index.ts';
+import { rendezvousPick } from '../../lib/index.ts';
+import { jsonString } from './access-log.ts';
+import type { Exchange } from './exchange.ts';
+import { FLAG_FE, FLAG_OU } from './runtime.ts';
+import type { PickContext } from './upstream/index.ts';
+
+/** Response codes a policy `retry` retries when the route has no retry stanza of its own. */
+const POLICY_RETRY_CODES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+/** A policy ready for the request path. */
+export interface CompiledPolicy {
+  readonly ir: TrafficPolicyIR;
+  readonly mutationMethods: ReadonlySet<string>;
+  /** Locality of non-owner picks; undefined = the default locality priorities. */
+  readonly locality: LocalityIR | undefined;
+  /** Access log fragment: `,"failover_mode":…,"policy":…`. */
+  readonly logPolicy: string;
+}
+
+/** Compiles one policy. */
+export function compilePolicy(p: TrafficPolicyIR): CompiledPolicy {
+  const mode = p.locality.mode;
+  return {
+    ir: p,
+    mutationMethods: new Set(p.mutationMethods.map((m) => m.toUpperCase())),
+    locality: mode === 'LocalPreferred' || mode === 'Owner' ? undefined : p.locality,
+    logPolicy: `,"failover_mode":${jsonString(mode)},"policy":${jsonString(p.key)}`,
+  };
+}
+
+/** The owner of `key`: the first matching rule, else rendezvous over the default clusters; then failover moves. */
+export function resolveOwner(o: OwnershipIR, key: string): string | undefined {
+  let owner: string | undefined;
+  for (const rule of o.rules) {
+    if ('prefix' in rule ? key.startsWith(rule.prefix) : rule.keys.includes(key)) {
+      owner = rule.cluster;
+      break;
+    }
+  }
+  owner ??= rendezvousPick(key, o.defaultClusters, (c) => c);
+  // Follow moves (a failed-over owner may itself have failed over); bounded by the number of moves.
+  for (let i = 0; owner !== undefined && i < o.moved.length; i += 1) {
+    const move = o.moved.find((m) => m.from === owner);
+    if (move === undefined) break;
+    owner = move.to;
+  }
+  return owner;
+}
+
+/** What a request offers for reading an ownership key. */
+export interface KeySource {
+  readonly path: string;
+  readonly queryString: string;
+  headers(): Record<string, string | string[] | undefined>;
+}
+
+/** Reads the ownership key of a request, or undefined when absent or empty. */
+export function ownershipKeyOf(k: OwnershipKeyIR, req: KeySource): string | undefined {
+  let value: string | undefined;
+  if ('header' in k) {
+    const v = req.headers()[k.header.toLowerCase()];
+    value = Array.isArray(v) ? v[0] : v;
+  } else if ('query' in k) {
+    value = new URLSearchParams(req.queryString).get(k.query) ?? undefined;
+  } else {
+    const segment = req.path.split('/').filter((s) => s !== '')[k.pathSegment - 1];
+    if (segment !== undefined) {
+      try {
+        value = decodeURIComponent(segment);
+      } catch {
+        value = segment;
+      }
+    }
+  }
+  value = value?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Where a key is read, for error messages. */
+export function describeKey(k: OwnershipKeyIR): string {
+  return 'header' in k ? `header ${k.header}` : 'query' in k ? `query parameter ${k.query}` : `path segment ${String(k.pathSegment)}`;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function replyJson(ex: Exchange, status: number, flags: number, body: Record<string, unknown>): false {
+  const text = `${JSON.stringify(body)}\n`;
+  ex.flags |= flags;
+  if (ex.finished || ex.res.headersSent) {
+    ex.reply(status, 0, text);
+    return false;
+  }
+  ex.status = status;
+  ex.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
+  ex.res.end(text);
+  return false;
+}
+
+/** Answers the request with 503 `owner_unavailable` (flag OU). */
+export function replyOwnerUnavailable(ex: Exchange): void {
+  replyJson(ex, 503, FLAG_OU, { error: 'owner_unavailable', owner: ex.owner ?? null, key: ex.ownershipKey ?? null });
+}
+
+/** Applies the chosen backend's policy to `ex`; false when the request was answered here. */
+export function applyPolicy(ex: Exchange): boolean {
+  const p = ex.backend?.policy;
+  if (p === undefined) return true;
+  ex.policy = p;
+  const ir = p.ir;
+  const mutation = p.mutationMethods.has(ex.method);
+  ex.requestClass = mutation ? 'mutation' : 'read';
+  if (mutation && ir.requireIdempotencyKey && !ex.idempotencyKey) {
+    return replyJson(ex, 428, 0, { error: 'idempotency_key_required', policy: ir.key });
+  }
+  const extra: { -readonly [K in keyof PickContext]?: PickContext[K] } = {};
+  if (p.locality !== undefined) {
+    extra.locality = p.locality;
+    extra.policyKey = ir.key;
+  }
+  const o = ir.ownership;
+  if (o !== undefined) {
+    const key = ownershipKeyOf(o.key, ex);
+    if (key === undefined) {
+      if (mutation) return replyJson(ex, 400, 0, { error: 'ownership_key_missing', expected: describeKey(o.key), policy: ir.key });
+    } else {
+      const owner = resolveOwner(o, key);
+      ex.ownershipKey = key;
+      ex.owner = owner;
+      ex.ownerEpoch = o.epoch;
+      if (mutation && ex.clientEpoch !== undefined) {
+        const seen = Number(ex.clientEpoch);
+        if (!Number.isInteger(seen) || seen < o.epoch) {
+          return replyJson(ex, 409, FLAG_FE, { error: 'stale_epoch', epoch: Number.isInteger(seen) ? seen : ex.clientEpoch, current: o.epoch, owner: owner ?? null });
+        }
+      }
+      if (owner !== undefined) ex.outHeaders.push('x-lintas-owner', owner, 'x-lintas-owner-epoch', String(o.epoch));
+      if (ir.locality.mode === 'Owner' && (mutation || o.reads === 'Owner')) {
+        if (owner === undefined) {
+          replyOwnerUnavailable(ex);
+          return false;
+        }
+        extra.ownerCluster = owner;
+        ex.ownerStrict = true;
+      }
+    }
+  }
+  const affinity = ir.sessionAffinity;
+  if (affinity !== undefined) {
+    const headers = ex.headers();
+    const raw = 'header' in affinity ? headers[affinity.header.toLowerCase()] : cookieValue(headers.cookie, affinity.cookie);
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value !== undefined && value !== '') extra.affinityKey = value;
+  }
+  if (Object.keys(extra).length > 0) ex.pickCtx = { ...ex.table.pickContext, ...extra };
+  if (ir.retry !== undefined) {
+    ex.retryAttempts = ir.retry.attempts;
+    ex.retryCodes ??= ir.retry.attempts > 0 ? POLICY_RETRY_CODES : undefined;
+  }
+  if (mutation) {
+    // Only connect failures (nothing reached the backend) are retried, and only within the pick context (the owner).
+    ex.retryCodes = undefined;
+    if (ir.mirror?.shadowSafe !== true) ex.mirrorsAllowed = false;
+  }
+  const t = ir.timeouts;
+  if (t?.backendRequestMs !== undefined && t.backendRequestMs > 0 && (ex.backendRequestMs === 0 || t.backendRequestMs < ex.backendRequestMs)) {
+    ex.backendRequestMs = t.backendRequestMs;
+  }
+  if (t?.requestMs !== undefined && t.requestMs > 0) ex.tightenRequestTimeout(t.requestMs);
+  return true;
+}
