@@ -22,3 +22,5 @@ export type { BackendRefReason, RuleProblemReason } from './conditions.ts';
 export { DEFAULT_HEALTH_CHECK, DEFAULT_OUTLIER_DETECTION, HealthAnnotation } from './health.ts';
 export { DEFAULT_RETRY_ATTEMPTS } from './rules.ts';
 export { VERSION_LABELS } from './upstreams.ts';
+export { PolicyReason } from './policies.ts';
+export type { OwnershipState, PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';

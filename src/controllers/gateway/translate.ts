@@ -16,6 +16,7 @@ import { attachToParent, parentGateway, type ParentVerdict } from './attach.ts';
 import { translateEastWest } from './east-west.ts';
 import { ConditionType, GatewayClassReason, draft, settle } from './conditions.ts';
 import { indexFleet, nsName } from './fleet-index.ts';
+import { attachPolicies } from './policies.ts';
 import { processGateways, type GatewayState, type ListenerState } from './listeners.ts';
 import { translateRouteRules } from './rules.ts';
 import { gatewayStatus, routeAccepted, routeParentStatus } from './status.ts';
@@ -135,7 +136,8 @@ export function translateGateway(input: GatewayInput): GatewayResult {
     });
   });
 
-  return { ir, gateways, httpRoutes, gatewayClasses };
+  const attached = attachPolicies(ir, input.snapshot.fleetObjects, index, input.policy ?? {}, now, previous?.trafficPolicies);
+  return { ir: attached.ir, gateways, httpRoutes, gatewayClasses, trafficPolicies: attached.trafficPolicies };
 }
 
 function routeWithStatus(

@@ -5,6 +5,7 @@
  */
 import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
+import type { PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';
 
 /** The controllerName Lintas answers for when the input does not name one. */
 export const DEFAULT_CONTROLLER_NAME = 'lintas.dev/gateway-controller';
@@ -34,8 +35,10 @@ export interface GatewayInput {
   readonly controllerName?: string;
   /** Also program the ClusterSetIP service proxy (east-west listeners on every ClusterSetIP). */
   readonly eastWest?: boolean;
+  /** Failover state (epochs, moved owners), health-contract exclusions and drained clusters. */
+  readonly policy?: PolicyInputs;
   /** The previous result, so that lastTransitionTime only moves when a condition changes. */
-  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'>;
+  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & { readonly trafficPolicies?: GatewayResult['trafficPolicies'] };
 }
 
 /** Gateway API `RouteGroupKind`. */
@@ -82,4 +85,6 @@ export interface GatewayResult {
   readonly httpRoutes: readonly { readonly cluster: string; readonly route: HTTPRouteWithStatus }[];
   /** GatewayClasses whose controllerName is Lintas'. */
   readonly gatewayClasses: readonly { readonly cluster: string; readonly gatewayClass: GatewayClassWithStatus }[];
+  /** Every TrafficPolicy of the fleet with its Accepted condition. */
+  readonly trafficPolicies: readonly TrafficPolicyWithStatus[];
 }
