@@ -43,6 +43,7 @@ export {
   ListenerReason,
   RouteAcceptedReason,
   RouteResolvedRefsReason,
+  PolicyReason,
   VERSION_LABELS,
   translateGateway,
 } from './gateway/index.ts';
@@ -56,8 +57,11 @@ export type {
   HTTPRouteWithStatus,
   ListenerStatus,
   McsView,
+  OwnershipState,
+  PolicyInputs,
   RouteGroupKind,
   RouteParentStatus,
   RuleProblemReason,
+  TrafficPolicyWithStatus,
 } from './gateway/index.ts';
 export * from './failover/index.ts';

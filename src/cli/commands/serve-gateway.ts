@@ -10,7 +10,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../../api/index.ts';
-import { translateGateway, type GatewayResult, type McsResult } from '../../controllers/index.ts';
+import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation } from '../../dataplanes/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
@@ -28,6 +28,8 @@ export interface GatewayRunnerOptions {
 export interface GatewayRunner {
   /** Feeds an MCS result and the snapshot it was computed from. */
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
+  /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
+  setPolicyInputs(inputs: PolicyInputs): void;
   /** The latest translation (status for the admin API). */
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
@@ -66,6 +68,20 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   let pending: GatewayIR | undefined;
   let applying: Promise<void> | undefined;
   let closed = false;
+  let policy: PolicyInputs = {};
+  let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
+
+  const translate = (): void => {
+    if (last === undefined) return;
+    try {
+      latest = translateGateway({ snapshot: last.snapshot, mcs: last.result, now: new Date().toISOString(), eastWest: true, policy, ...(latest !== undefined ? { previous: latest } : {}) });
+    } catch (error) {
+      log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
+      return;
+    }
+    pending = latest.ir;
+    applying ??= drain();
+  };
 
   const drain = async (): Promise<void> => {
     while (pending !== undefined && !closed) {
@@ -85,14 +101,12 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
 
   return {
     onMcs(result, snapshot) {
-      try {
-        latest = translateGateway({ snapshot, mcs: result, now: new Date().toISOString(), eastWest: true, ...(latest !== undefined ? { previous: latest } : {}) });
-      } catch (error) {
-        log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
-        return;
-      }
-      pending = latest.ir;
-      applying ??= drain();
+      last = { result, snapshot };
+      translate();
+    },
+    setPolicyInputs(inputs) {
+      policy = inputs;
+      translate();
     },
     latest: () => latest,
     explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayIR, HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
 import { compileMatch, matches, type MatchInput } from './match.ts';
+import { explainPolicy, type PolicyExplain } from './policy.ts';
 import type { UpstreamExplain, UpstreamSet } from './upstream/index.ts';
 import { compileHosts, hostOf, pickHost } from './vhost.ts';
 
@@ -41,6 +42,8 @@ export interface BackendShare {
   /** Percent of the rule's traffic. */
   readonly share: number;
   readonly invalid?: string;
+  /** The TrafficPolicy that applies when this backend is chosen, and what it decides. */
+  readonly policy?: PolicyExplain;
   readonly upstream?: UpstreamExplain;
 }
 
@@ -91,7 +94,7 @@ function precedenceTier(winner: RouteRuleIR, other: RouteRuleIR): string {
   return 'tie inside one route: the earlier rule wins';
 }
 
-function explainListener(listener: HttpListenerIR, req: ExplainRequest, upstreams: UpstreamSet | undefined): RouteExplanation {
+function explainListener(ir: GatewayIR, listener: HttpListenerIR, req: ExplainRequest, upstreams: UpstreamSet | undefined): RouteExplanation {
   const table = compileHosts(listener.virtualHosts.map((vh) => ({ hostname: vh.hostname, value: vh })));
   const vhost: VirtualHostIR | undefined = pickHost(table, hostOf(req.host));
   if (vhost === undefined) return { listener: listener.key, status: 404, rules: [], backends: [] };
@@ -120,13 +123,19 @@ function explainListener(listener: HttpListenerIR, req: ExplainRequest, upstream
   const chosen: RouteRuleIR = winner;
   const total = chosen.backends.reduce((sum, b) => sum + b.weight, 0);
   const ctx = { entryCluster: listener.cluster || req.cluster, ...(listener.region !== undefined ? { entryRegion: listener.region } : {}), ...(listener.zone !== undefined ? { entryZone: listener.zone } : {}) };
+  const policies = new Map((ir.policies ?? []).map((p) => [p.key, p]));
+  const upstreamPolicy = new Map(ir.upstreams.filter((u) => u.policy !== undefined).map((u) => [u.key, u.policy as string]));
+  const keySource = { path: input.path, queryString: input.queryString, headers: () => headers, idempotencyKey: headers['idempotency-key'] !== undefined };
   const backends: BackendShare[] = chosen.backends.map((b) => {
-    const upstream = b.upstream !== undefined ? upstreams?.explain(b.upstream, ctx) : undefined;
+    const policyIR = policies.get(chosen.policy ?? (b.upstream !== undefined ? (upstreamPolicy.get(b.upstream) ?? '') : ''));
+    const policy = policyIR === undefined ? undefined : explainPolicy(policyIR, input.method, keySource);
+    const upstream = b.upstream !== undefined ? upstreams?.explain(b.upstream, { ...ctx, ...(policy?.pick ?? {}) }) : undefined;
     return {
       backend: `${b.kind}/${b.namespace}/${b.name}:${b.port}`,
       weight: b.weight,
       share: total > 0 ? Math.round((b.weight / total) * 1000) / 10 : 0,
       ...(b.invalid !== undefined ? { invalid: `${b.invalid.reason}: ${b.invalid.message}` } : {}),
+      ...(policy !== undefined ? { policy } : {}),
       ...(upstream !== undefined ? { upstream } : {}),
     };
   });
@@ -137,5 +146,5 @@ function explainListener(listener: HttpListenerIR, req: ExplainRequest, upstream
 export function explainRoute(ir: GatewayIR, req: ExplainRequest, upstreams?: UpstreamSet): RouteExplanation[] {
   return ir.listeners
     .filter((l) => (req.listener !== undefined ? l.key === req.listener : l.cluster === req.cluster))
-    .map((l) => explainListener(l, req, upstreams));
+    .map((l) => explainListener(ir, l, req, upstreams));
 }

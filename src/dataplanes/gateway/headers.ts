@@ -97,6 +97,7 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
         break;
       // Lintas sets these itself from the policy; a client must not be able to forge them upstream.
       case 'x-lintas-owner':
+      case 'x-lintas-owner-domain':
         break;
       case 'x-lintas-owner-epoch':
         head.clientEpoch ??= value;

@@ -154,7 +154,8 @@ export function applyPolicy(ex: Exchange): boolean {
           return replyJson(ex, 409, FLAG_FE, { error: 'stale_epoch', epoch: Number.isInteger(seen) ? seen : ex.clientEpoch, current: o.epoch, owner: owner ?? null });
         }
       }
-      if (owner !== undefined) ex.outHeaders.push('x-lintas-owner', owner, 'x-lintas-owner-epoch', String(o.epoch));
+      // The domain names whose epoch this is (one fencing epoch per policy), so a backend can keep one per domain.
+      if (owner !== undefined) ex.outHeaders.push('x-lintas-owner', owner, 'x-lintas-owner-epoch', String(o.epoch), 'x-lintas-owner-domain', ir.key);
       if (ir.locality.mode === 'Owner' && (mutation || o.reads === 'Owner')) {
         if (owner === undefined) {
           replyOwnerUnavailable(ex);
@@ -188,4 +189,50 @@ export function applyPolicy(ex: Exchange): boolean {
   }
   if (t?.requestMs !== undefined && t.requestMs > 0) ex.tightenRequestTimeout(t.requestMs);
   return true;
+}
+
+/** What a TrafficPolicy does with one request (for `route explain`). */
+export interface PolicyExplain {
+  readonly policy: string;
+  readonly mode: string;
+  readonly requestClass: 'mutation' | 'read';
+  readonly ownershipKey?: string;
+  readonly owner?: string;
+  readonly epoch?: number;
+  /** A local answer the policy gives (428, 400, 503 when no owner), else undefined. */
+  readonly answer?: number;
+  /** One sentence: where the request may go and why. */
+  readonly decision: string;
+  /** Extra pick context the policy sets (locality mode, owner). */
+  readonly pick: Pick<PickContext, 'locality' | 'policyKey' | 'ownerCluster'>;
+}
+
+/** Explains what `p` does with a request, without sending anything. */
+export function explainPolicy(p: TrafficPolicyIR, method: string, req: KeySource & { readonly idempotencyKey: boolean }): PolicyExplain {
+  const compiled = compilePolicy(p);
+  const mutation = compiled.mutationMethods.has(method.toUpperCase());
+  const base = { policy: p.key, mode: p.locality.mode, requestClass: mutation ? ('mutation' as const) : ('read' as const) };
+  const pick = compiled.locality !== undefined ? { locality: compiled.locality, policyKey: p.key } : {};
+  if (mutation && p.requireIdempotencyKey && !req.idempotencyKey) {
+    return { ...base, answer: 428, decision: 'a mutation without Idempotency-Key is refused with 428', pick };
+  }
+  const o = p.ownership;
+  if (o === undefined) return { ...base, decision: `${p.locality.mode}: ${mutation ? 'mutation' : 'read'} follows the locality mode`, pick };
+  const key = ownershipKeyOf(o.key, req);
+  if (key === undefined) {
+    return mutation
+      ? { ...base, answer: 400, decision: `a mutation without its ownership key (${describeKey(o.key)}) is refused with 400`, pick }
+      : { ...base, decision: `no ownership key (${describeKey(o.key)}): the read goes to the nearest healthy cluster`, pick };
+  }
+  const owner = resolveOwner(o, key);
+  const strict = p.locality.mode === 'Owner' && (mutation || o.reads === 'Owner');
+  const common = { ...base, ownershipKey: key, ...(owner !== undefined ? { owner } : {}), epoch: o.epoch };
+  if (!strict) return { ...common, decision: `${mutation ? 'mutation' : 'read'} of ${key} (owner ${owner ?? 'none'}): ${mutation ? 'the locality mode decides' : 'nearest healthy cluster (reads: Nearest)'}`, pick };
+  if (owner === undefined) return { ...common, answer: 503, decision: `no cluster owns ${key}: 503 owner_unavailable`, pick };
+  const moved = o.moved.some((m) => m.to === owner);
+  return {
+    ...common,
+    decision: `${mutation ? 'mutation' : 'read'} of ${key}: only the owner ${owner}${moved ? ' (after failover)' : ''}, epoch ${String(o.epoch)}; 503 owner_unavailable when it has no healthy endpoint, never another cluster`,
+    pick: { ...pick, ownerCluster: owner },
+  };
 }
