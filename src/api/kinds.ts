@@ -9,8 +9,12 @@ import { EndpointSlice } from './discovery.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
 import { HTTPRoute } from './httproute.ts';
 import { FailoverPolicy } from './failover.ts';
+import { HealthContract } from './health-contract.ts';
 import { Cluster, ClusterSet, LINTAS_GROUP } from './lintas.ts';
+import { Workload } from './workload.ts';
 import { ClusterProperty, MCS_GROUP, ServiceExport, type ServiceImport } from './multicluster.ts';
+import { OwnershipMap } from './ownership-map.ts';
+import { TrafficPolicy } from './traffic-policy.ts';
 
 /** Where a kind's manifests live: under `clusters/<name>/` or anywhere else in the fleet. */
 export type KindScope = 'Cluster' | 'Fleet';
@@ -57,6 +61,12 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'ReferenceGrant', group: GATEWAY_GROUP, versions: ['v1beta1', 'v1', 'v1alpha2'], plural: 'referencegrants', shortNames: ['refgrant'], scope: 'Cluster', namespaced: true, schema: ReferenceGrant },
   // Fleet-scoped: one ownership domain spans clusters, so its failover policy must exist exactly once, not per cluster folder.
   { kind: 'FailoverPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'failoverpolicies', shortNames: ['fop'], scope: 'Fleet', namespaced: true, schema: FailoverPolicy },
+  // Cluster-scoped: a demo app runs in the cluster whose folder holds it (lintas up).
+  { kind: 'Workload', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'workloads', shortNames: ['wl'], scope: 'Cluster', namespaced: true, schema: Workload },
+  // Fleet-scoped like FailoverPolicy: a policy, an ownership truth and a health contract each apply to every cluster's copy of their targets.
+  { kind: 'TrafficPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'trafficpolicies', shortNames: ['tp'], scope: 'Fleet', namespaced: true, schema: TrafficPolicy },
+  { kind: 'OwnershipMap', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'ownershipmaps', shortNames: ['om'], scope: 'Fleet', namespaced: true, schema: OwnershipMap },
+  { kind: 'HealthContract', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'healthcontracts', shortNames: ['hc'], scope: 'Fleet', namespaced: true, schema: HealthContract },
 ];
 
 /** Splits `group/version` (or core `v1`) into its parts. */
@@ -110,7 +120,11 @@ export type FleetObject =
   | z.infer<typeof Gateway>
   | z.infer<typeof HTTPRoute>
   | z.infer<typeof ReferenceGrant>
-  | z.infer<typeof FailoverPolicy>;
+  | z.infer<typeof FailoverPolicy>
+  | z.infer<typeof TrafficPolicy>
+  | z.infer<typeof OwnershipMap>
+  | z.infer<typeof HealthContract>
+  | z.infer<typeof Workload>;
 
 /** Any object Lintas can show, including the ones it computes. */
 export type AnyObject = FleetObject | ServiceImport;

@@ -48,7 +48,7 @@ export interface OwnershipIR {
   readonly key: OwnershipKeyIR;
   /** `ns/name` of the OwnershipMap. */
   readonly map: string;
-  /** In map order: the first rule that matches decides. */
+  /** An exact `keys` match wins, then the longest matching prefix (as `ownershipRuleFor` in the API). */
   readonly rules: readonly OwnershipRuleIR[];
   /** Keys no rule matches: rendezvous hashing over these clusters (none → no owner, 503). */
   readonly defaultClusters: readonly string[];

@@ -1,7 +1,8 @@
 /**
  * Referential checks across the whole fleet: cluster folders vs the inventory,
  * duplicate objects, ClusterSet membership, cluster identity properties,
- * CIDR overlaps (seed 001 §6, §14.4) and namespace sameness hints (§8).
+ * CIDR overlaps (seed 001 §6, §14.4) and namespace sameness hints (§8); the routing
+ * policies' references are checked by policy-checks.ts, called from here.
  * Pure: decoded objects in, issues out.
  * @module
  */
@@ -17,6 +18,7 @@ import {
 } from '../api/index.ts';
 import { cidrsOverlap, dns1123Label, parseCIDR, type ParsedCIDR } from '../lib/index.ts';
 import { formatFieldPath } from './issues.ts';
+import { checkPolicies } from './policy-checks.ts';
 
 /** Finds the line of a field inside a decoded object (the loader remembers each document's positions). */
 export type Locator = (object: Sourced, path: readonly (string | number)[]) => number;
@@ -81,6 +83,8 @@ export function checkFleet(objects: readonly Sourced[], clusterFolders: readonly
   checkCidrs(clusters, clusterSets, setOf, at);
   checkClusterProperties(objects, setOf, at);
   checkNamespaces(objects, at);
+  // TrafficPolicy, OwnershipMap, HealthContract and FailoverPolicy references (issue 5).
+  issues.push(...checkPolicies(objects, locate, invalidClusters));
   return issues;
 }
 

@@ -42,13 +42,20 @@ export function compilePolicy(p: TrafficPolicyIR): CompiledPolicy {
   };
 }
 
-/** The owner of `key`: the first matching rule, else rendezvous over the default clusters; then failover moves. */
+/** The owner of `key`: an exact key rule, else the longest matching prefix, else rendezvous over the default clusters; then failover moves. */
 export function resolveOwner(o: OwnershipIR, key: string): string | undefined {
   let owner: string | undefined;
+  let prefixLength = -1;
   for (const rule of o.rules) {
-    if ('prefix' in rule ? key.startsWith(rule.prefix) : rule.keys.includes(key)) {
+    if ('keys' in rule) {
+      if (rule.keys.includes(key)) {
+        owner = rule.cluster;
+        prefixLength = Number.MAX_SAFE_INTEGER;
+        break;
+      }
+    } else if (rule.prefix.length > prefixLength && key.startsWith(rule.prefix)) {
       owner = rule.cluster;
-      break;
+      prefixLength = rule.prefix.length;
     }
   }
   owner ??= rendezvousPick(key, o.defaultClusters, (c) => c);

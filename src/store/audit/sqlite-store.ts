@@ -1,0 +1,269 @@
+/**
+ * The embedded backend: one SQLite file `<dir>/lintas.db` (better-sqlite3) in WAL mode with
+ * `synchronous=FULL`, so a commit has reached the disk before append/compareAndSet resolve and an
+ * acknowledged record survives `kill -9` (and power loss). Writers take the database write lock up
+ * front (`BEGIN IMMEDIATE`), which serializes them across store instances and processes; a writer
+ * waits up to `lockTimeoutMs` for the lock (a synchronous wait: better-sqlite3 blocks the event loop meanwhile).
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, createChainVerifier, GENESIS_HASH, sealRecords } from './chain.ts';
+import { asStoreError, StoreError, type StoreErrorCode } from './errors.ts';
+import {
+  type AuditQuery,
+  type CasResult,
+  checkCas,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  checkKey,
+  decodeRecord,
+  decodeState,
+  encodeRecord,
+  isAuditId,
+  type LintasStore,
+  listClause,
+  RECORD_COLUMNS,
+  type RecordRow,
+  type StateEntry,
+  type StoreOptions,
+  type StoredState,
+  systemClock,
+  checkHead,
+  VERIFY_PAGE,
+} from './store.ts';
+
+/** Options of the SQLite backend. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /** The data directory (created if missing); the database is `<dir>/lintas.db`. */
+  readonly dir: string;
+}
+
+/** The file name of the database inside the data directory. */
+export const SQLITE_FILE = 'lintas.db';
+
+/** The schema version this code writes; a database with a newer one is refused. */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS lintas_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO audit_head (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
+CREATE TABLE IF NOT EXISTS audit_records (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  reason TEXT,
+  change_request TEXT,
+  before_json TEXT,
+  after_json TEXT,
+  evidence_json TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS audit_records_target ON audit_records (target, seq);
+CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time);
+CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_records
+  BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_records
+  BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TABLE IF NOT EXISTS lintas_state (
+  key TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL CHECK (revision > 0),
+  state_json TEXT NOT NULL
+) STRICT;
+`;
+
+/** Maps a driver error: an unreadable file is STORE_CORRUPT whatever the operation was. */
+function sqliteError(code: StoreErrorCode, what: string, error: unknown): StoreError {
+  const driverCode = (error as { code?: unknown } | null)?.code;
+  if (driverCode === 'SQLITE_NOTADB' || driverCode === 'SQLITE_CORRUPT') return asStoreError('STORE_CORRUPT', what, error);
+  return asStoreError(code, what, error);
+}
+
+/** Opens (creating and migrating if needed) the SQLite store in `options.dir`. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<LintasStore> {
+  const file = path.resolve(options.dir, SQLITE_FILE);
+  let db: Database.Database;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS });
+  } catch (error) {
+    throw sqliteError('STORE_OPEN_FAILED', `cannot open ${file}`, error);
+  }
+  try {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new StoreError('STORE_OPEN_FAILED', `cannot switch ${file} to WAL mode (got ${String(mode)})`);
+    // FULL: a WAL commit is fsynced before it returns; NORMAL would survive kill -9 but not power loss.
+    db.pragma('synchronous = FULL');
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      const row = db.prepare<[], { value: string }>(`SELECT value FROM lintas_meta WHERE key = 'schema_version'`).get();
+      const version = row === undefined ? 0 : Number(row.value);
+      if (version > SCHEMA_VERSION) throw new StoreError('STORE_OPEN_FAILED', `${file} has schema version ${version}; this lintas supports up to ${SCHEMA_VERSION}`);
+      if (version < SCHEMA_VERSION) db.prepare(`INSERT OR REPLACE INTO lintas_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    }).immediate();
+  } catch (error) {
+    db.close();
+    throw sqliteError('STORE_OPEN_FAILED', `cannot open ${file}`, error);
+  }
+  return new SqliteStore(db, file, options.clock ?? systemClock);
+}
+
+/** The SQLite implementation of LintasStore (synchronous driver behind the async contract). */
+class SqliteStore implements LintasStore {
+  readonly backend = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #clock: () => Date;
+  readonly #insert: Database.Statement<(string | number | null)[]>;
+  readonly #readHead: Database.Statement<[], { seq: number; hash: string }>;
+  readonly #writeHead: Database.Statement<[number, string]>;
+  readonly #readState: Database.Statement<[string], { revision: number; state_json: string }>;
+  readonly #writeState: Database.Statement<[string, number, string]>;
+  #closed = false;
+
+  constructor(
+    db: Database.Database,
+    readonly location: string,
+    clock: () => Date,
+  ) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#insert = db.prepare(`INSERT INTO audit_records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`);
+    this.#readHead = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1');
+    this.#writeHead = db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1');
+    this.#readState = db.prepare('SELECT revision, state_json FROM lintas_state WHERE key = ?');
+    this.#writeState = db.prepare(
+      'INSERT INTO lintas_state (key, revision, state_json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, state_json = excluded.state_json',
+    );
+  }
+
+  async append(drafts: readonly AuditDraft[]): Promise<AuditRecord[]> {
+    this.#open();
+    if (Array.isArray(drafts) && drafts.length === 0) return [];
+    return this.#write('append', () => this.#appendLocked(drafts));
+  }
+
+  async list(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    this.#open();
+    const { sql, params } = listClause(query, () => '?');
+    const rows = this.#read('list', () => this.#db.prepare<(string | number)[], RecordRow>(`SELECT * FROM audit_records${sql}`).all(...params));
+    return rows.map(decodeRecord);
+  }
+
+  async get(id: string): Promise<AuditRecord | undefined> {
+    this.#open();
+    if (!isAuditId(id)) return undefined;
+    const row = this.#read('get', () => this.#db.prepare<[string], RecordRow>('SELECT * FROM audit_records WHERE id = ?').get(id));
+    return row === undefined ? undefined : decodeRecord(row);
+  }
+
+  async verify(): Promise<ChainVerification> {
+    this.#open();
+    const page = this.#db.prepare<[number, number], RecordRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?');
+    // One read transaction: the head and every page come from the same snapshot, so concurrent appends cannot look like tampering.
+    return this.#read('verify', () =>
+      this.#db.transaction((): ChainVerification => {
+        const head = this.#headLocked();
+        const verifier = createChainVerifier();
+        let after = 0;
+        for (;;) {
+          const rows = page.all(after, VERIFY_PAGE);
+          for (const row of rows) {
+            let record: AuditRecord;
+            try {
+              record = decodeRecord(row);
+            } catch (error) {
+              return { ok: false, seq: Number(row.seq), reason: (error as Error).message };
+            }
+            const failure = verifier.push(record);
+            if (failure !== undefined) return failure;
+          }
+          if (rows.length < VERIFY_PAGE) break;
+          after = Number(rows[rows.length - 1]?.seq);
+        }
+        return checkHead(verifier.head(), head, verifier.result());
+      }).deferred(),
+    );
+  }
+
+  async loadState(key: string): Promise<StoredState | undefined> {
+    this.#open();
+    checkKey(key);
+    const row = this.#read('loadState', () => this.#readState.get(key));
+    return row === undefined ? undefined : { revision: row.revision, state: decodeState(key, row.state_json) };
+  }
+
+  async compareAndSet(key: string, expectedRevision: number, state: unknown, drafts: readonly AuditDraft[] = []): Promise<CasResult> {
+    this.#open();
+    const stateJson = checkCas(key, expectedRevision, state);
+    return this.#write('compareAndSet', (): CasResult => {
+      const row = this.#readState.get(key);
+      const revision = row?.revision ?? 0;
+      if (revision !== expectedRevision) {
+        return { ok: false, current: row === undefined ? { revision: 0, state: undefined } : { revision, state: decodeState(key, row.state_json) } };
+      }
+      const records = this.#appendLocked(drafts);
+      this.#writeState.run(key, revision + 1, stateJson);
+      return { ok: true, revision: revision + 1, records };
+    });
+  }
+
+  async listStates(): Promise<StateEntry[]> {
+    this.#open();
+    const rows = this.#read('listStates', () =>
+      this.#db.prepare<[], { key: string; revision: number; state_json: string }>('SELECT key, revision, state_json FROM lintas_state ORDER BY key').all(),
+    );
+    return rows.map((row) => ({ key: row.key, revision: row.revision, state: decodeState(row.key, row.state_json) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /** Appends inside an open write transaction. */
+  #appendLocked(drafts: readonly AuditDraft[]): AuditRecord[] {
+    const records = sealRecords(drafts, this.#headLocked(), this.#clock);
+    for (const record of records) this.#insert.run(...encodeRecord(record));
+    const last = records[records.length - 1];
+    if (last !== undefined) this.#writeHead.run(last.seq, last.hash);
+    return records;
+  }
+
+  #headLocked(): ChainHead {
+    const head = this.#readHead.get();
+    if (head === undefined) throw new StoreError('STORE_CORRUPT', `${this.location}: the audit head row is missing`);
+    return head;
+  }
+
+  /** Runs `fn` in a write transaction that holds the lock from the start (BEGIN IMMEDIATE); any throw rolls it back. */
+  #write<T>(what: string, fn: () => T): T {
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (error) {
+      throw sqliteError('STORE_WRITE_FAILED', `${what} on ${this.location} failed`, error);
+    }
+  }
+
+  #read<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sqliteError('STORE_READ_FAILED', `${what} on ${this.location} failed`, error);
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreError('STORE_CLOSED', `the store at ${this.location} is closed`);
+  }
+}
+
