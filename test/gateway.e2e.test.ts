@@ -9,74 +9,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../src/cli/main.ts';
+import { freePort, removeDir, request as send, startEcho, startServe, type Echo, type Reply, type Serve } from './gateway-fleet.ts';
 import { waitFor } from './wait.ts';
 
-interface Backend {
-  readonly address: string;
-  close(): Promise<void>;
-}
-
-/** A backend that says who it is; `port` 0 picks one (then reuse it for the other addresses). */
-async function backend(address: string, port: number, cluster: string): Promise<{ backend: Backend; port: number }> {
-  const server = http.createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ cluster, address, path: req.url, headers: req.headers }));
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    backend: {
-      address,
-      close: () =>
-        new Promise((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    },
-  };
-}
-
-async function freePort(address: string): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, address, r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-interface Reply {
-  status: number;
-  body: { cluster?: string; address?: string; path?: string; headers?: Record<string, string> };
-}
-
-function request(url: string, host: string, options: { localAddress?: string; method?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: { host }, agent: false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let body: Reply['body'] = {};
-        try {
-          body = JSON.parse(text) as Reply['body'];
-        } catch {
-          // Gateway-generated errors are not JSON.
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function request(url: string, host: string, options: { localAddress?: string } = {}): Promise<Reply> {
+  return send(url, { host, ...options });
 }
 
 function fleetFiles(root: string, gwPort: number, backendPort: number): void {
@@ -176,37 +116,36 @@ spec:
 describe('lintas serve gateway (end to end)', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-gw-e2e-'));
   const fleet = join(root, 'fleet');
-  const accessLog = join(root, 'access.log');
-  const controller = new AbortController();
-  const backends = new Map<string, Backend>();
-  let exited: Promise<number> | undefined;
+  const backends = new Map<string, Echo>();
+  let serve: Serve | undefined;
   let gateway = '';
   let admin = '';
+  let accessLog = '';
 
   before(async () => {
-    const first = await backend('127.91.0.10', 0, 'a');
-    backends.set(first.backend.address, first.backend);
+    const first = await startEcho('127.91.0.10', 'web', { identity: { cluster: 'a' } });
+    backends.set(first.address, first);
     for (const [address, cluster] of [
       ['127.91.0.11', 'a'],
       ['127.92.0.10', 'b'],
     ] as const) {
-      backends.set(address, (await backend(address, first.port, cluster)).backend);
+      backends.set(address, await startEcho(address, 'web', { port: first.port, identity: { cluster } }));
     }
     const gwPort = await freePort('127.91.255.1');
     gateway = `http://127.91.255.1:${gwPort}`;
     fleetFiles(fleet, gwPort, first.port);
-    const adminPort = await freePort('127.0.0.1');
-    admin = `http://127.0.0.1:${adminPort}`;
-    const io = { out: () => undefined, err: () => undefined, env: {}, cwd: root };
-    exited = run(['serve', '--config', fleet, '--dns', '127.0.0.1:0', '--admin', `127.0.0.1:${adminPort}`, '--state-dir', join(root, '.lintas'), '--access-log', accessLog, '--log-level', 'error'], io, controller.signal);
-    await waitFor('readyz', async () => ((await fetch(`${admin}/readyz`)).status === 200 ? true : undefined));
+    serve = await startServe(root, fleet);
+    admin = serve.admin;
+    accessLog = serve.accessLog;
   });
 
   after(async () => {
-    controller.abort();
-    assert.equal(await exited, 0);
-    await Promise.all([...backends.values()].map((b) => b.close()));
-    rmSync(root, { recursive: true, force: true });
+    try {
+      if (serve !== undefined) assert.equal(await serve.stop(), 0);
+    } finally {
+      await Promise.all([...backends.values()].map((b) => b.close()));
+      removeDir(root);
+    }
   });
 
   it('routes by Host to a ServiceImport with locality: the entry cluster serves', async () => {
@@ -225,7 +164,7 @@ describe('lintas serve gateway (end to end)', () => {
   });
 
   it('writes one JSON access-log line per request with the listed fields', async () => {
-    const fields = ['time', 'request_id', 'trace_id', 'entry_region', 'entry_cluster', 'destination_region', 'destination_cluster', 'gateway', 'listener', 'route', 'service', 'service_import', 'upstream', 'backend_version', 'failover_mode', 'method', 'authority', 'path', 'status', 'duration_ms', 'upstream_duration_ms', 'retries', 'response_flags'];
+    const fields = ['time', 'request_id', 'trace_id', 'entry_region', 'entry_cluster', 'destination_region', 'destination_cluster', 'gateway', 'listener', 'route', 'service', 'service_import', 'upstream', 'backend_version', 'failover_mode', 'policy', 'request_class', 'owner', 'owner_epoch', 'method', 'authority', 'path', 'status', 'duration_ms', 'upstream_duration_ms', 'retries', 'response_flags'];
     const lines = await waitFor('access log lines', () => {
       const text = readFileSync(accessLog, 'utf8').trim();
       const all = text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -50,7 +50,6 @@ export function resolveOwner(o: OwnershipIR, key: string): string | undefined {
     if ('keys' in rule) {
       if (rule.keys.includes(key)) {
         owner = rule.cluster;
-        prefixLength = Number.MAX_SAFE_INTEGER;
         break;
       }
     } else if (rule.prefix.length > prefixLength && key.startsWith(rule.prefix)) {
