@@ -9,9 +9,10 @@
  * @module
  */
 import { join } from 'node:path';
+import type { FleetSnapshot } from '../../api/index.ts';
 import { runMcs, type McsResult } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
-import { createLogger, createRegistry, startAdminServer, type LogLevel } from '../../observability/index.ts';
+import { createLogger, createRegistry, startAdminServer, type JsonRoute, type Logger, type LogLevel } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
@@ -33,6 +34,39 @@ export interface ServeOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Objects a runtime adds to the fleet read from disk (e.g. the EndpointSlices `lintas up`
+ * generates from running processes): applied to every published snapshot, and re-applied
+ * whenever the overlay itself changes.
+ */
+export interface SnapshotOverlay {
+  apply(snapshot: FleetSnapshot): FleetSnapshot;
+  /** Calls `listener` when the overlay changed; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** What callers of {@link startServe} may add to `serve`. */
+export interface ServeExtensions {
+  readonly overlay?: SnapshotOverlay;
+  /** Extra public JSON routes on the admin server. */
+  readonly routes?: Readonly<Record<string, JsonRoute>>;
+  /** Called with the logger and gateway runner once they exist (before anything is served). */
+  readonly onStart?: (ctx: { readonly log: Logger; readonly gateway: GatewayRunner }) => void;
+}
+
+/** A running `serve`. */
+export interface ServeHandle {
+  readonly adminUrl: string;
+  readonly dnsPort: number;
+  readonly gateway: GatewayRunner;
+  readonly log: Logger;
+  /** The latest MCS result. */
+  mcs(): McsResult | undefined;
+  /** The snapshot the latest MCS result was computed from. */
+  snapshot(): FleetSnapshot | undefined;
+  close(): Promise<void>;
+}
+
 /** Splits `host:port` / `[v6]:port`; usage error when malformed. */
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
@@ -43,16 +77,35 @@ export function parseHostPort(value: string, flag: string): { host: string; port
 
 /** Runs `serve` until the signal aborts (Ctrl-C); returns the exit code. */
 export async function serveCommand(dir: string, options: ServeOptions, io: CliIO): Promise<number> {
+  const stop = options.signal ?? abortOnSignals();
+  const handle = await startServe(dir, options, io);
+  io.err(`lintas serve: DNS udp+tcp ${parseHostPort(options.dns, '--dns').host}:${handle.dnsPort}, admin ${handle.adminUrl} (/readyz, /metrics); Ctrl-C to stop`);
+  if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+  await handle.close();
+  return EXIT.ok;
+}
+
+/** Starts the control plane and data planes of `serve`; resolves once DNS and admin listen. */
+export async function startServe(dir: string, options: ServeOptions, io: CliIO, ext: ServeExtensions = {}): Promise<ServeHandle> {
   const dnsAddr = parseHostPort(options.dns, '--dns');
   const adminAddr = parseHostPort(options.admin, '--admin');
   await assertFleetRoot(dir).catch((error: unknown) => {
     throw new CliError(`error: ${(error as Error).message}`, EXIT.usage);
   });
   const log = createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err });
-  const stop = options.signal ?? abortOnSignals();
+  const stopping = new AbortController();
+  const stop = stopping.signal;
   const registry = createRegistry();
 
   const store = new FleetStore();
+  // With an overlay, the directory source publishes into `base`; `store` gets base + overlay.
+  const overlay = ext.overlay;
+  const base = overlay === undefined ? store : new FleetStore();
+  const republish = (): void => {
+    if (overlay !== undefined && base.version > 0) store.publish(overlay.apply(base.current()));
+  };
+  const unsubscribe = overlay?.subscribe(republish);
+  let latestSnapshot: FleetSnapshot | undefined;
   let lastLoadAt = Date.now();
   // Store version → when the file change behind it was first seen (propagation lag).
   const changes = new Map<number, number>();
@@ -69,14 +122,16 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
   } catch (error) {
     throw new CliError(`error: cannot open --access-log ${options.accessLog ?? ''}: ${(error as Error).message}`, EXIT.invalid);
   }
+  ext.onStart?.({ log, gateway });
   const watcher = await watchFleet(dir, {
-    store,
+    store: base,
     log: log.child({ component: 'source' }),
     debounceMs,
     onLoad: (event) => {
       if (!event.published) return;
+      republish();
       lastLoadAt = event.loadedAt;
-      if (event.changedAt !== undefined && !changes.has(event.version)) changes.set(event.version, event.changedAt);
+      if (event.changedAt !== undefined && !changes.has(store.version)) changes.set(store.version, event.changedAt);
     },
   });
   void runMcs({
@@ -86,6 +141,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     signal: stop,
     onResult: (result, version, snapshot) => {
       latest = result;
+      latestSnapshot = snapshot;
       gateway.onMcs(result, snapshot);
       index = indexZone(result.dns);
       metrics.record(result);
@@ -116,6 +172,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     registry,
     notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
     routes: {
+      ...ext.routes,
       '/api/v1/mcs': () => latest ?? { clusters: [] },
       '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
       '/api/v1/explain': (url) => {
@@ -137,9 +194,18 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     await Promise.all([dns.close(), gateway.close()]);
     throw new CliError(`error: cannot serve admin on ${options.admin}: ${(error as Error).message}`, EXIT.invalid);
   });
-  io.err(`lintas serve: DNS udp+tcp ${dnsAddr.host}:${dns.udpPort}, admin ${admin.url} (/readyz, /metrics); Ctrl-C to stop`);
-  if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
-  watcher.close();
-  await Promise.all([dns.close(), admin.close(), gateway.close()]);
-  return EXIT.ok;
+  return {
+    adminUrl: admin.url,
+    dnsPort: dns.udpPort,
+    gateway,
+    log,
+    mcs: () => latest,
+    snapshot: () => latestSnapshot,
+    async close() {
+      stopping.abort();
+      unsubscribe?.();
+      watcher.close();
+      await Promise.all([dns.close(), admin.close(), gateway.close()]);
+    },
+  };
 }
