@@ -129,6 +129,31 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     });
 
   program
+    .command('up')
+    .description('run the fleet locally: every Workload as real processes on its cluster\'s loopback range, plus MCS, DNS, gateways and the admin API')
+    .argument('[dir]', 'fleet directory', 'examples/capstone')
+    .option('--dns <host:port>', 'DNS listen address (UDP and TCP)', '127.0.0.1:5353')
+    .option('--admin <host:port>', 'admin API listen address', '127.0.0.1:7070')
+    .option('--state-dir <dir>', 'where up.json, the access log, replica logs and controller state go', '.lintas')
+    .addOption(new Option('--log-level <level>', 'log level of the control plane (stderr)').choices(['debug', 'info', 'warn', 'error']).default('warn'))
+    .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
+    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string }) => {
+      const { upCommand } = await import('./commands/up.ts');
+      exit(await upCommand(resolve(io.cwd, dir), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), ...(signal !== undefined ? { signal } : {}) }, io));
+    });
+
+  program
+    .command('__app', { hidden: true })
+    .description('run one built-in demo app (a child process of lintas up)')
+    .argument('<config>', 'app config as JSON')
+    .action(async (config: string) => {
+      const { runAppProcess } = await import('../sandbox/index.ts');
+      await runAppProcess(JSON.parse(config) as Parameters<typeof runAppProcess>[0]);
+      // The app keeps the process alive; it exits on SIGTERM or when the parent goes away.
+      await new Promise<never>(() => undefined);
+    });
+
+  program
     .command('version')
     .description('print the version')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))

@@ -65,3 +65,4 @@ export type {
   TrafficPolicyWithStatus,
 } from './gateway/index.ts';
 export * from './failover/index.ts';
+export * from './health/index.ts';

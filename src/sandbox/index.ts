@@ -1,5 +1,8 @@
 /**
- * The local fleet of `lintas up`: built-in demo apps and (later) the process supervisor.
+ * The local fleet of `lintas up`: built-in demo apps, the fleet plan, generated EndpointSlices and the process supervisor.
  * @module
  */
 export * from './apps/index.ts';
+export { planFleet, type FleetPlan, type PlanProblem, type ReplicaPlan } from './plan.ts';
+export { generateSlices, overlaySlices, GENERATED_ORIGIN } from './overlay.ts';
+export { createSupervisor, type ChildCommand, type ReplicaState, type ReplicaStatus, type Supervisor, type SupervisorOptions } from './supervisor.ts';

@@ -1,0 +1,235 @@
+/**
+ * `lintas up [DIR]`: the capstone fleet on this machine (issue 7). Plans the
+ * Workloads of every cluster onto its loopback pod range, runs them as real
+ * processes, generates their EndpointSlices from readiness probes, and runs
+ * the whole of `serve` (MCS, DNS, gateways, ClusterSetIP proxy, admin) on the
+ * result, with progress output, a summary with copy-pasteable commands, and
+ * `.lintas/up.json` for `fault`/`failover`/`audit` to find the fleet.
+ * Ctrl-C stops everything; a second `up` while one runs says so.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FleetSnapshot, Gateway } from '../../api/index.ts';
+import { createLogger } from '../../observability/index.ts';
+import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
+import { formatIssue, hasErrors } from '../../validation/index.ts';
+import { loadConfig } from '../fleet-config.ts';
+import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
+import { startServe, type SnapshotOverlay } from './serve.ts';
+
+/** Options of `up`. */
+export interface UpOptions {
+  readonly admin: string;
+  readonly dns: string;
+  readonly stateDir: string;
+  readonly logLevel: string;
+  readonly signal?: AbortSignal;
+  /** How app processes are started (tests); default: this CLI's hidden `__app` command. */
+  readonly childCommand?: ChildCommand;
+}
+
+/** What `up` writes to `<state-dir>/up.json` once the fleet is ready. */
+export interface UpInfo {
+  readonly admin: string;
+  readonly token: string;
+  readonly dns: string;
+  readonly gateways: Readonly<Record<string, string>>;
+  readonly accessLog: string;
+  readonly pid: number;
+}
+
+/** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
+export function defaultChildCommand(): ChildCommand {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return { file: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../../sandbox/apps/child-main.ts', here))] };
+  }
+  return { file: process.execPath, args: [fileURLToPath(new URL('../bin/lintas.js', here)), '__app'] };
+}
+
+/** Reads a running fleet's `up.json`, or undefined. */
+export function readUpInfo(stateDir: string): UpInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, 'up.json'), 'utf8')) as UpInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Gateway URLs by cluster, from the Gateways' first address and HTTP listener. */
+function gatewayUrls(snapshot: FleetSnapshot): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [cluster, c] of snapshot.clusters) {
+    for (const s of c.objects) {
+      if (s.object.kind !== 'Gateway' || out[cluster] !== undefined) continue;
+      const g = s.object as Gateway;
+      const address = g.spec.addresses?.[0]?.value;
+      const listener = g.spec.listeners.find((l) => l.protocol === 'HTTP');
+      if (address !== undefined && listener !== undefined) out[cluster] = `http://${address}:${String(listener.port)}`;
+    }
+  }
+  return out;
+}
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, stop: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!stop.aborted && Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Runs `up` until the signal aborts; returns the exit code. */
+export async function upCommand(dir: string, options: UpOptions, io: CliIO): Promise<number> {
+  const stop = options.signal ?? abortOnSignals();
+  const started = Date.now();
+  const stateDir = options.stateDir;
+  const running = readUpInfo(stateDir);
+  if (running !== undefined && running.pid !== process.pid && alive(running.pid)) {
+    throw new CliError(`error: lintas up is already running (pid ${String(running.pid)}, admin ${running.admin}); stop it with Ctrl-C first`, EXIT.invalid);
+  }
+  mkdirSync(stateDir, { recursive: true });
+
+  io.err(`lintas up: loading ${dir}`);
+  const loaded = await loadConfig(dir);
+  if (hasErrors(loaded.issues)) {
+    for (const issue of loaded.issues) io.err(formatIssue(issue));
+    throw new CliError(`error: ${dir} has errors; fix them and run lintas up again`, EXIT.invalid);
+  }
+  const plan = planFleet(loaded.snapshot);
+  if (plan.problems.length > 0) {
+    for (const p of plan.problems) io.err(`${p.cluster}: ${p.object}: ${p.message}`);
+    throw new CliError('error: the fleet cannot run locally', EXIT.invalid);
+  }
+  const clusters = [...new Set(plan.replicas.map((r) => r.cluster))];
+  io.err(`lintas up: starting ${String(plan.replicas.length)} replicas in ${String(clusters.length)} clusters`);
+
+  const listeners = new Set<() => void>();
+  let notify: NodeJS.Timeout | undefined;
+  const logFiles = join(stateDir, 'logs');
+  mkdirSync(logFiles, { recursive: true });
+  const supervisor: Supervisor = createSupervisor({
+    log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'supervisor' }),
+    replicas: plan.replicas,
+    command: options.childCommand ?? defaultChildCommand(),
+    stderr: (r) => openSync(join(logFiles, `${r.id.replaceAll('/', '_')}.log`), 'a'),
+    onChange: () => {
+      // Coalesce a burst of readiness flips into one republish.
+      notify ??= setTimeout(() => {
+        notify = undefined;
+        for (const l of listeners) l();
+      }, 20);
+    },
+  });
+  const overlay: SnapshotOverlay = {
+    apply: (snapshot) => overlaySlices(snapshot, generateSlices(plan.replicas, supervisor.ready())),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const perCluster = new Map<string, { total: number; done: number }>();
+  for (const r of plan.replicas) {
+    const c = perCluster.get(r.cluster) ?? { total: 0, done: 0 };
+    c.total += 1;
+    perCluster.set(r.cluster, c);
+  }
+  let failed = 0;
+  await supervisor.start((replica, outcome, detail) => {
+    const c = perCluster.get(replica.cluster);
+    if (c === undefined) return;
+    c.done += 1;
+    if (outcome === 'failed') {
+      failed += 1;
+      io.err(`  ✗ ${replica.id} failed to start${detail !== undefined ? `: ${detail}` : ''} (log: ${join(logFiles, `${replica.id.replaceAll('/', '_')}.log`)})`);
+    }
+    if (c.done === c.total) {
+      const apps = plan.replicas.filter((r) => r.cluster === replica.cluster);
+      const counts = new Map<string, number>();
+      for (const a of apps) counts.set(a.app, (counts.get(a.app) ?? 0) + 1);
+      io.err(`  ✓ ${replica.cluster}: ${String(c.total)} replicas running (${[...counts].map(([app, n]) => `${app}×${String(n)}`).join(', ')})`);
+    }
+  });
+  if (failed > 0) {
+    await supervisor.stop();
+    throw new CliError(`error: ${String(failed)} replica(s) failed to start`, EXIT.invalid);
+  }
+
+  const accessLog = join(stateDir, 'access.log');
+  let handle;
+  try {
+    handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
+      overlay,
+      routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }) },
+    });
+  } catch (error) {
+    await supervisor.stop();
+    throw error;
+  }
+  io.err('lintas up: control plane, DNS and gateways starting');
+  const ready = await waitUntil(
+    async () => {
+      const r = await fetch(`${handle.adminUrl}/readyz`).catch(() => undefined);
+      const allReady = [...(supervisor.ready().values())].every(Boolean);
+      return r?.status === 200 && allReady;
+    },
+    30_000,
+    stop,
+  );
+  const gateways = gatewayUrls(loaded.snapshot);
+  const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
+  const info: UpInfo = { admin: handle.adminUrl, token: randomBytes(24).toString('base64url'), dns: `${dnsHost}:${String(handle.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  if (!stop.aborted) {
+    writeFileSync(join(stateDir, 'up.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    io.err(ready ? `lintas up: fleet ready in ${secs}s` : `lintas up: fleet started in ${secs}s, but not everything is ready yet (see ${info.admin}/readyz)`);
+    io.out(summary(info));
+    await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+  }
+  io.err('lintas up: stopping');
+  await handle.close();
+  await supervisor.stop();
+  if (notify !== undefined) clearTimeout(notify);
+  rmSync(join(stateDir, 'up.json'), { force: true });
+  io.err('lintas up: stopped');
+  return EXIT.ok;
+}
+
+function summary(info: UpInfo): string {
+  const gw = Object.entries(info.gateways)
+    .map(([cluster, url]) => `  ${cluster.padEnd(12)} ${url}`)
+    .join('\n');
+  const first = Object.values(info.gateways)[0] ?? 'http://127.1.255.1:8080';
+  const [dnsHost, dnsPort] = [info.dns.slice(0, info.dns.lastIndexOf(':')), info.dns.slice(info.dns.lastIndexOf(':') + 1)];
+  return [
+    '',
+    'Gateways:',
+    gw,
+    `DNS:        ${info.dns} (clusterset.local)`,
+    `Admin:      ${info.admin}   token: ${info.token}`,
+    `Access log: ${info.accessLog}`,
+    '',
+    'Try:',
+    `  curl -s -H 'Host: search.example.com' ${first}/search?q=fraud`,
+    `  curl -s -X POST -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' -H 'Idempotency-Key: k1' -H 'content-type: application/json' -d '{"id":"SGP-1","title":"demo"}' ${first}/cases`,
+    `  curl -s -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' ${first}/cases/SGP-1`,
+    `  dig @${dnsHost} -p ${dnsPort} public-case-api.cases.svc.clusterset.local +short`,
+    `  tail -f ${info.accessLog}`,
+    '',
+    'Ctrl-C stops the fleet.',
+    '',
+  ].join('\n');
+}
