@@ -57,15 +57,23 @@ export function formatExplanation(list: readonly RouteExplanation[], req: Explai
     else if (e.status !== undefined) out.push(`  → answered by the gateway itself with ${e.status}`);
     for (const b of e.backends) {
       out.push(`  backend ${b.backend} weight ${b.weight} (${b.share}%)${b.invalid ? ` INVALID → 500: ${b.invalid}` : ''}`);
-      if (b.upstream === undefined) continue;
-      const load = b.upstream.priorityLoad.map((p, i) => `P${i} ${p}%`).join(' ');
-      out.push(`    priority load ${load}${b.upstream.panic ? ' (PANIC: health ignored)' : ''}`);
-      const names = ['same zone', 'same cluster', 'same region', 'other regions'];
-      for (const ep of [...b.upstream.endpoints].sort((x, y) => x.priority - y.priority || (x.key < y.key ? -1 : 1))) {
-        const state = !ep.ready ? 'not ready' : ep.ejected ? 'EJECTED' : !ep.healthy ? 'UNHEALTHY' : 'healthy';
-        out.push(`    P${ep.priority} ${names[ep.priority] ?? ''}: ${ep.key} ${ep.cluster}${ep.region ? `/${ep.region}` : ''}${ep.zone ? `/${ep.zone}` : ''} ${state}, ${ep.activeRequests} active`);
+      if (b.policy !== undefined) {
+        const p = b.policy;
+        out.push(`    policy ${p.policy} (${p.mode}), ${p.requestClass}${p.ownershipKey !== undefined ? `, key ${p.ownershipKey} → owner ${p.owner ?? 'none'} (epoch ${String(p.epoch ?? '-')})` : ''}`);
+        out.push(`      ${p.answer !== undefined ? `→ ${String(p.answer)}: ` : ''}${p.decision}`);
       }
-      if (b.upstream.endpoints.length === 0) out.push('    no endpoints → 503 (UH)');
+      if (b.upstream === undefined) continue;
+      const u = b.upstream;
+      const levelName = (i: number): string => (u.levelClusters !== undefined ? (u.levelClusters[i] ?? '') : (['same zone', 'same cluster', 'same region', 'other regions'][i] ?? ''));
+      const load = u.priorityLoad.map((p, i) => `P${i}${u.levelClusters !== undefined ? `(${levelName(i)})` : ''} ${Math.round(p * 10) / 10}%`).join(' ');
+      out.push(`    priority load ${load}${u.panic ? ' (PANIC: health ignored)' : ''}`);
+      for (const x of u.excludedClusters ?? []) out.push(`    excluded ${x.cluster}: ${x.reason}`);
+      for (const ep of [...u.endpoints].sort((x, y) => (x.priority < 0 ? 99 : x.priority) - (y.priority < 0 ? 99 : y.priority) || (x.key < y.key ? -1 : 1))) {
+        const state = !ep.ready ? 'not ready' : ep.ejected ? 'EJECTED' : !ep.healthy ? 'UNHEALTHY' : 'healthy';
+        const level = ep.priority < 0 ? 'skipped (policy or excluded cluster)' : `P${ep.priority} ${levelName(ep.priority)}`;
+        out.push(`    ${level}: ${ep.key} ${ep.cluster}${ep.region ? `/${ep.region}` : ''}${ep.zone ? `/${ep.zone}` : ''} ${state}, ${ep.activeRequests} active`);
+      }
+      if (u.endpoints.length === 0) out.push('    no endpoints → 503 (UH)');
     }
     out.push('');
   }

@@ -9,8 +9,8 @@
  * @module
  */
 import { join } from 'node:path';
-import type { FleetSnapshot } from '../../api/index.ts';
-import { runMcs, type McsResult } from '../../controllers/index.ts';
+import type { Cluster, FleetSnapshot } from '../../api/index.ts';
+import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createLogger, createRegistry, startAdminServer, type JsonRoute, type Logger, type LogLevel } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
@@ -52,6 +52,8 @@ export interface ServeExtensions {
   readonly routes?: Readonly<Record<string, JsonRoute>>;
   /** Called with the logger and gateway runner once they exist (before anything is served). */
   readonly onStart?: (ctx: { readonly log: Logger; readonly gateway: GatewayRunner }) => void;
+  /** Called after every health-contract round (the failover runner's health events). */
+  readonly onHealth?: (report: HealthReport, changed: boolean) => void;
 }
 
 /** A running `serve`. */
@@ -60,6 +62,10 @@ export interface ServeHandle {
   readonly dnsPort: number;
   readonly gateway: GatewayRunner;
   readonly log: Logger;
+  /** Sets the failover state and drained clusters the gateway routes by (merged with health exclusions). */
+  setFailoverInputs(inputs: Pick<PolicyInputs, 'ownership' | 'drained'>): void;
+  /** The latest health-contract report. */
+  health(): HealthReport;
   /** The latest MCS result. */
   mcs(): McsResult | undefined;
   /** The snapshot the latest MCS result was computed from. */
@@ -123,6 +129,28 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     throw new CliError(`error: cannot open --access-log ${options.accessLog ?? ''}: ${(error as Error).message}`, EXIT.invalid);
   }
   ext.onStart?.({ log, gateway });
+  // Policy inputs come from two runners: failover (ownership, drained) and health (exclusions).
+  let failoverInputs: Pick<PolicyInputs, 'ownership' | 'drained'> = {};
+  let excluded: PolicyInputs['excluded'] = {};
+  const pushPolicyInputs = (): void => gateway.setPolicyInputs({ ...failoverInputs, excluded });
+  let healthTargetsNow: readonly HealthTarget[] = [];
+  let capacities = new Map<string, number>();
+  const health = startHealthRunner({
+    log: log.child({ component: 'health' }),
+    targets: () => healthTargetsNow,
+    context: (cluster) => {
+      const capacity = capacities.get(cluster);
+      return capacity === undefined ? undefined : { capacity };
+    },
+    onReport: (report, changed) => {
+      if (changed) {
+        excluded = excludedByHealth(report);
+        pushPolicyInputs();
+        log.info('health contract changed', { excluded: Object.values(excluded).flat().map((x) => x.cluster) });
+      }
+      ext.onHealth?.(report, changed);
+    },
+  });
   const watcher = await watchFleet(dir, {
     store: base,
     log: log.child({ component: 'source' }),
@@ -142,6 +170,11 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     onResult: (result, version, snapshot) => {
       latest = result;
       latestSnapshot = snapshot;
+      healthTargetsNow = healthTargets(snapshot, result);
+      capacities = new Map(snapshot.fleetObjects.filter((o) => o.object.kind === 'Cluster').flatMap((o) => {
+        const c = o.object as Cluster;
+        return c.spec.capacity === undefined ? [] : [[c.metadata.name, c.spec.capacity] as const];
+      }));
       gateway.onMcs(result, snapshot);
       index = indexZone(result.dns);
       metrics.record(result);
@@ -161,6 +194,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     onQuery: (e) => metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }),
   }).catch(async (error: unknown) => {
     watcher.close();
+    health.stop();
     await gateway.close();
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
@@ -174,6 +208,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     routes: {
       ...ext.routes,
       '/api/v1/mcs': () => latest ?? { clusters: [] },
+      '/api/v1/health': () => health.current(),
       '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
       '/api/v1/explain': (url) => {
         const q = url.searchParams;
@@ -191,6 +226,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     },
   }).catch(async (error: unknown) => {
     watcher.close();
+    health.stop();
     await Promise.all([dns.close(), gateway.close()]);
     throw new CliError(`error: cannot serve admin on ${options.admin}: ${(error as Error).message}`, EXIT.invalid);
   });
@@ -199,10 +235,16 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     dnsPort: dns.udpPort,
     gateway,
     log,
+    setFailoverInputs(inputs) {
+      failoverInputs = inputs;
+      pushPolicyInputs();
+    },
+    health: () => health.current(),
     mcs: () => latest,
     snapshot: () => latestSnapshot,
     async close() {
       stopping.abort();
+      health.stop();
       unsubscribe?.();
       watcher.close();
       await Promise.all([dns.close(), admin.close(), gateway.close()]);
