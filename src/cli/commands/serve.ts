@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Cluster, FleetSnapshot } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
-import { createLogger, createRegistry, startAdminServer, type JsonRoute, type Logger, type LogLevel } from '../../observability/index.ts';
+import { createLogger, createRegistry, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
@@ -54,6 +54,11 @@ export interface ServeExtensions {
   readonly onStart?: (ctx: { readonly log: Logger; readonly gateway: GatewayRunner }) => void;
   /** Called after every health-contract round (the failover runner's health events). */
   readonly onHealth?: (report: HealthReport, changed: boolean) => void;
+  /** Who may call the mutating admin API (none: read-only, mutations refused). */
+  readonly auth?: Authenticator;
+  /** Authenticated admin actions (POST) and reads. */
+  readonly actions?: () => Readonly<Record<string, AdminAction>>;
+  readonly protectedRoutes?: () => Readonly<Record<string, ProtectedRoute>>;
 }
 
 /** A running `serve`. */
@@ -204,6 +209,9 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     port: adminAddr.port,
     log: log.child({ component: 'admin' }),
     registry,
+    ...(ext.auth !== undefined ? { auth: ext.auth } : {}),
+    ...(ext.actions !== undefined ? { actions: ext.actions() } : {}),
+    ...(ext.protectedRoutes !== undefined ? { protectedRoutes: ext.protectedRoutes() } : {}),
     notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
     routes: {
       ...ext.routes,

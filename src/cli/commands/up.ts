@@ -8,12 +8,11 @@
  * Ctrl-C stops everything; a second `up` while one runs says so.
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetSnapshot, Gateway } from '../../api/index.ts';
-import { createLogger } from '../../observability/index.ts';
+import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
 import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { loadConfig } from '../fleet-config.ts';
@@ -169,10 +168,14 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   }
 
   const accessLog = join(stateDir, 'access.log');
+  // The local admin: one token with every role, handed to the CLI through up.json (mode 0600).
+  const token = generateToken();
+  const auth = createAuthenticator({ tokens: [{ token, subject: 'local-admin', roles: ['admin'] }] });
   let handle;
   try {
     handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
       overlay,
+      auth,
       routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }) },
     });
   } catch (error) {
@@ -191,7 +194,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: handle.adminUrl, token: randomBytes(24).toString('base64url'), dns: `${dnsHost}:${String(handle.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  const info: UpInfo = { admin: handle.adminUrl, token, dns: `${dnsHost}:${String(handle.dnsPort)}`, gateways, accessLog, pid: process.pid };
   if (!stop.aborted) {
     writeFileSync(join(stateDir, 'up.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
