@@ -30,6 +30,8 @@ export interface GatewayRunner {
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
   /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
   setPolicyInputs(inputs: PolicyInputs): void;
+  /** Stops (or restarts) the gateway listeners of a cluster: `lintas fault cluster NAME down` takes its gateway down too. */
+  setClusterDown(cluster: string, down: boolean): void;
   /** The latest translation (status for the admin API). */
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
@@ -70,6 +72,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   let closed = false;
   let policy: PolicyInputs = {};
   let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
+  const down = new Set<string>();
+  // A cluster that is down has no gateway process: its north-south listeners are not bound.
+  const withoutDown = (ir: GatewayIR): GatewayIR => (down.size === 0 ? ir : { ...ir, listeners: ir.listeners.filter((l) => l.entryBySource !== undefined || !down.has(l.cluster)) });
 
   const translate = (): void => {
     if (last === undefined) return;
@@ -79,7 +84,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
       return;
     }
-    pending = latest.ir;
+    pending = withoutDown(latest.ir);
     applying ??= drain();
   };
 
@@ -106,6 +111,11 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     },
     setPolicyInputs(inputs) {
       policy = inputs;
+      translate();
+    },
+    setClusterDown(cluster, isDown) {
+      if (isDown) down.add(cluster);
+      else down.delete(cluster);
       translate();
     },
     latest: () => latest,
