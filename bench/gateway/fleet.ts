@@ -36,6 +36,9 @@ export const LINTAS_CONTROLLER = 'lintas.dev/gateway-controller';
 export const MAX_ENDPOINTS = 254;
 /** Most routes (two-digit names up to 100, three digits beyond). */
 export const MAX_ROUTES = 1000;
+/** The ownership key header and value wrk sends with `--owner-policy`. */
+export const OWNER_KEY_HEADER = 'X-Case-Id';
+export const OWNER_KEY = 'BENCH-1';
 
 /** What the generated fleet holds and where it points. */
 export interface GatewayFleetOptions {
@@ -47,6 +50,8 @@ export interface GatewayFleetOptions {
   readonly listenerPort: number;
   /** The port every origin address listens on. */
   readonly originPort: number;
+  /** Add an Owner-mode TrafficPolicy on the origin Service (reads: Owner, so every request resolves its owner). */
+  readonly ownerPolicy?: boolean;
 }
 
 function checkCount(what: string, n: number, min: number, max: number): void {
@@ -206,6 +211,26 @@ spec:
     .join('---\n');
 }
 
+function ownerPolicyDocs(): string {
+  return `apiVersion: lintas.dev/v1alpha1
+kind: OwnershipMap
+metadata: { name: owners, namespace: ${BENCH_NAMESPACE} }
+spec:
+  rules: [{ prefix: BENCH-, cluster: ${BENCH_CLUSTER} }]
+---
+apiVersion: lintas.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: owner, namespace: ${BENCH_NAMESPACE} }
+spec:
+  targetRefs: [{ group: '', kind: Service, name: origin }]
+  locality: { mode: Owner }
+  ownership:
+    key: { header: ${OWNER_KEY_HEADER} }
+    mapRef: { kind: OwnershipMap, name: owners }
+    reads: Owner
+`;
+}
+
 /** Every file of the fleet, by path relative to the fleet root (sorted). */
 export function gatewayFleetFiles(o: GatewayFleetOptions): Record<string, string> {
   checkCount('routes', o.routes, 1, MAX_ROUTES);
@@ -219,6 +244,7 @@ export function gatewayFleetFiles(o: GatewayFleetOptions): Record<string, string
     [`${c}/namespaces.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${BENCH_NAMESPACE}\n  labels:\n    kubernetes.io/metadata.name: ${BENCH_NAMESPACE}\n`,
     [`${c}/origin.yaml`]: serviceDocs(o.endpoints, o.originPort),
     ...fleetDocs(),
+    ...(o.ownerPolicy === true ? { 'fleet/policies.yaml': ownerPolicyDocs() } : {}),
   };
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

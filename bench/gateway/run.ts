@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { accessLogStats, type AccessLogStats } from './access-log.ts';
-import { BENCH_NAMESPACE, MAX_ENDPOINTS, MAX_ROUTES, targetPath, unmatchedPath, writeGatewayFleet } from './fleet.ts';
+import { BENCH_NAMESPACE, MAX_ENDPOINTS, MAX_ROUTES, OWNER_KEY, OWNER_KEY_HEADER, targetPath, unmatchedPath, writeGatewayFleet } from './fleet.ts';
 import { KEEPALIVE_REQUESTS, ORIGIN_BODY, ORIGIN_STATUS_PATH, parseStubStatus, UPSTREAM_KEEPALIVE, type StubStatus } from './nginx.ts';
 import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from '../lib/procs.ts';
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
@@ -46,7 +46,7 @@ const INSTALL_HINT = 'apt-get install -y wrk nginx-light   # or: nginx';
 const WRK_TIMEOUT_S = 2;
 const USAGE = `usage: npm run bench:gateway -- [--seconds 8] [--connections 64] [--threads 1] [--warmup 2]
                               [--routes 50] [--endpoints 100] [--nginx-keepalive 64]
-                              [--lintas auto|dist|src] [--keep] [--json]`;
+                              [--lintas auto|dist|src] [--owner-policy] [--keep] [--json]`;
 
 interface Options {
   readonly seconds: number;
@@ -59,6 +59,8 @@ interface Options {
   readonly lintas: 'auto' | 'dist' | 'src';
   readonly keep: boolean;
   readonly json: boolean;
+  /** Attach an Owner-mode TrafficPolicy (reads: Owner) and send its ownership key: the policy path's cost. */
+  readonly ownerPolicy: boolean;
 }
 
 function usageError(message: string): never {
@@ -87,6 +89,7 @@ function parseOptions(): Options {
         lintas: { type: 'string', default: 'auto' },
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        'owner-policy': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -113,6 +116,7 @@ function parseOptions(): Options {
     lintas,
     keep: values.keep,
     json: values.json,
+    ownerPolicy: values['owner-policy'],
   };
 }
 
@@ -130,7 +134,7 @@ interface Measured {
 }
 
 async function wrk(bin: string, server: Server, path: string, seconds: number): Promise<WrkResult> {
-  const args = wrkArgs({ url: `http://127.0.0.1:${server.port}${path}`, threads: options.threads, connections: options.connections, seconds, timeoutSeconds: WRK_TIMEOUT_S });
+  const args = wrkArgs({ url: `http://127.0.0.1:${server.port}${path}`, threads: options.threads, connections: options.connections, seconds, timeoutSeconds: WRK_TIMEOUT_S, ...(options.ownerPolicy ? { headers: [`${OWNER_KEY_HEADER}: ${OWNER_KEY}`] } : {}) });
   const proc = sv.launch(`wrk (${server.name})`, bin, args);
   // -d bounds the run; this bounds wrk itself, whatever happens.
   const killer = setTimeout(() => proc.child.kill('SIGKILL'), (seconds + WRK_TIMEOUT_S + 10) * 1000);
@@ -194,7 +198,7 @@ async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; en
   const fleet = join(dir, 'fleet');
   const accessLog = join(dir, 'access.log');
   const listenerPort = await freePort('127.0.0.1');
-  writeGatewayFleet(fleet, { routes, endpoints, listenerPort, originPort: ctx.origin.port });
+  writeGatewayFleet(fleet, { routes, endpoints, listenerPort, originPort: ctx.origin.port, ownerPolicy: options.ownerPolicy });
   mkdirSync(join(dir, 'state'), { recursive: true });
   const t0 = performance.now();
   const lintas = await startLintas(sv, { root: ROOT, entry: ctx.entry, fleet, stateDir: join(dir, 'state'), accessLog, listenerPort, path });
@@ -308,6 +312,7 @@ async function main(): Promise<number> {
       routes: options.routes,
       endpoints: options.endpoints,
       nginxKeepalive: options.nginxKeepalive,
+      ownerPolicy: options.ownerPolicy,
       wrkTimeoutSeconds: WRK_TIMEOUT_S,
     };
     process.stdout.write(`${JSON.stringify({ ...jsonReport({ environment, params, cases, notes, failures }), elapsedSeconds: elapsed }, null, 2)}\n`);

@@ -13,6 +13,8 @@ export interface WrkParams {
   readonly seconds: number;
   /** wrk --timeout: a response slower than this is a socket timeout error. */
   readonly timeoutSeconds: number;
+  /** Extra request headers (`Name: value`). */
+  readonly headers?: readonly string[];
 }
 
 /** Latencies in milliseconds. */
@@ -54,7 +56,7 @@ export const MAX_ERROR_RATE = 0.01;
 
 /** wrk's arguments for one run (`--latency` for the percentile table). */
 export function wrkArgs(p: WrkParams): string[] {
-  return ['-t', String(p.threads), '-c', String(p.connections), '-d', `${p.seconds}s`, '--timeout', `${p.timeoutSeconds}s`, '--latency', p.url];
+  return ['-t', String(p.threads), '-c', String(p.connections), '-d', `${p.seconds}s`, '--timeout', `${p.timeoutSeconds}s`, ...(p.headers ?? []).flatMap((h) => ['-H', h]), '--latency', p.url];
 }
 
 const TIME_UNITS_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
