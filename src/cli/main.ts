@@ -4,6 +4,7 @@
  * bottom only wires it to the real process.
  * @module
  */
+import { registerFaultCommands } from './commands/fault.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -157,6 +158,8 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
       // The app keeps the process alive; it exits on SIGTERM or when the parent goes away.
       await new Promise<never>(() => undefined);
     });
+
+  registerFaultCommands(program, io, exit);
 
   program
     .command('version')

@@ -35,7 +35,7 @@ export function generateSlices(replicas: readonly ReplicaPlan[], ready: Readonly
       metadata: {
         name: `${service}-lintas-up`,
         namespace,
-        labels: { [SERVICE_NAME_LABEL]: service, 'endpointslice.kubernetes.io/managed-by': 'lintas.dev/up', version: first.version },
+        labels: { [SERVICE_NAME_LABEL]: service, 'endpointslice.kubernetes.io/managed-by': 'up.lintas.dev', version: first.version },
       },
       addressType: 'IPv4',
       endpoints: list.map((r) => {

@@ -10,6 +10,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Logger } from '../observability/index.ts';
 import type { AppChildMessage, AppConfig, AppFault } from './apps/index.ts';
@@ -124,7 +125,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     options.onChange();
   };
 
-  const launch = (slot: Slot): Promise<boolean> => {
+  const launch = (slot: Slot): Promise<{ ok: boolean; detail?: string }> => {
     const p = slot.plan;
     const stderr = options.stderr?.(p) ?? 'ignore';
     const child = spawn(options.command.file, [...options.command.args, JSON.stringify(configOf(p))], {
@@ -132,10 +133,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       // Own process group: Ctrl-C reaches `lintas up`, which stops the replicas in order.
       detached: true,
     });
+    // The child has its own copy of the log file descriptor.
+    if (typeof stderr === 'number') closeSync(stderr);
     slot.child = child;
     slot.state = 'starting';
-    const ready = new Promise<boolean>((resolve) => {
-      slot.readyWaiters.push((ok) => resolve(ok));
+    const ready = new Promise<{ ok: boolean; detail?: string }>((resolve) => {
+      slot.readyWaiters.push((ok, detail) => resolve({ ok, ...(detail !== undefined ? { detail } : {}) }));
     });
     const settle = (ok: boolean, detail?: string): void => {
       const waiters = slot.readyWaiters.splice(0);
@@ -211,8 +214,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       timer.unref();
       await Promise.all(
         [...slots.values()].map(async (slot) => {
-          const ok = await launch(slot);
-          progress?.(slot.plan, ok ? 'ready' : 'failed');
+          const r = await launch(slot);
+          progress?.(slot.plan, r.ok ? 'ready' : 'failed', r.detail);
         }),
       );
       tick();

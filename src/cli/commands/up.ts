@@ -17,7 +17,10 @@ import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildC
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { loadConfig } from '../fleet-config.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
+import { openStore, type LintasStore } from '../../store/index.ts';
 import { startServe, type SnapshotOverlay } from './serve.ts';
+import type { GatewayRunner } from './serve-gateway.ts';
+import { faultActions, faultRoutes } from './up-faults.ts';
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -171,15 +174,37 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   // The local admin: one token with every role, handed to the CLI through up.json (mode 0600).
   const token = generateToken();
   const auth = createAuthenticator({ tokens: [{ token, subject: 'local-admin', roles: ['admin'] }] });
+  // The durable audit trail and failover state (SQLite in the state dir).
+  let store: LintasStore;
+  try {
+    store = await openStore({ dataDir: stateDir });
+  } catch (error) {
+    await supervisor.stop();
+    throw new CliError(`error: cannot open the audit store in ${stateDir}: ${(error as Error).message}`, EXIT.invalid);
+  }
+  let gatewayRunner: GatewayRunner | undefined;
+  const faults = faultActions({
+    supervisor,
+    setGatewayDown: (cluster, down) => gatewayRunner?.setClusterDown(cluster, down),
+    onAudit: async (e) => {
+      await store.append([{ actor: e.actor, action: e.action, target: e.target, reason: e.reason, evidence: e.detail }]);
+    },
+    clusters: () => [...loaded.snapshot.clusters.keys()],
+  });
   let handle;
   try {
     handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
       overlay,
       auth,
-      routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }) },
+      onStart: ({ gateway }) => {
+        gatewayRunner = gateway;
+      },
+      actions: () => ({ ...faults }),
+      routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
     });
   } catch (error) {
     await supervisor.stop();
+    await store.close();
     throw error;
   }
   io.err('lintas up: control plane, DNS and gateways starting');
@@ -205,6 +230,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   io.err('lintas up: stopping');
   await handle.close();
   await supervisor.stop();
+  await store.close();
   if (notify !== undefined) clearTimeout(notify);
   rmSync(join(stateDir, 'up.json'), { force: true });
   io.err('lintas up: stopped');

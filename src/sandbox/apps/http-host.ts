@@ -79,7 +79,9 @@ export function jsonReply(status: number, json: unknown, headers?: Readonly<Reco
 /** The answer of a data route while the dependency fault is on. */
 export const DEPENDENCY_DOWN_REPLY: AppReply = { status: 503, json: { error: 'dependency_unavailable' } };
 
-const ALWAYS_INTERNAL = new Set(['/stats']);
+// /healthz is the readiness probe: service faults (error rate, latency) must be found by the
+// gateway's outlier detection and retries, not turned into endpoints leaving the EndpointSlice.
+const ALWAYS_INTERNAL = new Set(['/stats', '/healthz']);
 
 /** One header value as a string (first of a repeated header), or undefined. */
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

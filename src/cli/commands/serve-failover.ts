@@ -1,0 +1,260 @@
+/**
+ * The failover runner as `lintas serve` runs it, with its admin API (issue 6):
+ * failover status and commands, cluster drains, audit queries, the evidence
+ * export and alerts. Every mutating call needs a token, a role and a `reason`
+ * (the admin server checks those); what the reducer refuses is answered 409
+ * with its reason (403 for self-approval), and the refusal is audited too.
+ * @module
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { FailoverPolicy, TrafficPolicy } from '../../api/index.ts';
+import {
+  evidenceBundle,
+  FailoverRunnerError,
+  startFailoverController,
+  type FailoverRunner,
+  type HealthReport,
+  type OperatorCommand,
+  type OwnershipState,
+} from '../../controllers/index.ts';
+import { dns1123Label, parseGatewayDuration } from '../../lib/index.ts';
+import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute } from '../../observability/index.ts';
+import { StoreError, type AuditQuery, type LintasStore } from '../../store/index.ts';
+import { FAILOVER_VERBS } from './failover.ts';
+
+/** Options of {@link startFailoverRunner}. */
+export interface FailoverServiceOptions {
+  readonly log: Logger;
+  readonly store: LintasStore;
+  /** The FailoverPolicies of the current fleet snapshot. */
+  readonly policies: () => readonly FailoverPolicy[];
+  /** The TrafficPolicies of the current fleet snapshot (which services' health decides each domain). */
+  readonly trafficPolicies?: () => readonly TrafficPolicy[];
+  /** Receives the ownership by TrafficPolicy `ns/name` and the drained clusters, at start and on every change. */
+  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[]) => void;
+  readonly now?: () => Date;
+  /** How long a drain of in-flight mutations lasts before it is reported complete (default 1000 ms). */
+  readonly drainWaitMs?: number;
+  /** How often states written by other replicas are picked up (default 2000 ms). */
+  readonly syncIntervalMs?: number;
+  /** Where the failover gauges go (alerts, epoch, phase, drained clusters), read at scrape time. */
+  readonly registry?: Registry;
+}
+
+/** The running failover runner and the admin routes that expose it. */
+export interface FailoverService {
+  /** POST routes for the admin server's `actions`. */
+  readonly actions: Record<string, AdminAction>;
+  /** GET routes for the admin server's `protectedRoutes` (role viewer). */
+  readonly protectedRoutes: Record<string, ProtectedRoute>;
+  /** Feed every health-contract report here. */
+  onHealth(report: HealthReport): void;
+  ownership(): Record<string, OwnershipState>;
+  drained(): string[];
+  readonly runner: FailoverRunner;
+  /** Stops the runner (the store stays open: its owner closes it). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_AUDIT_LIMIT = 1000;
+const MAX_AUDIT_LIMIT = 10_000;
+
+const snake = (code: string): string => code.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+
+/** The HTTP answer to a runner or store failure (anything else is a bug: 500). */
+function apiError(error: unknown): unknown {
+  if (error instanceof FailoverRunnerError) {
+    switch (error.code) {
+      case 'FAILOVER_NOT_FOUND':
+        return new AdminApiError(404, 'not_found', error.message);
+      case 'FAILOVER_INVALID':
+        return new AdminApiError(400, 'bad_request', error.message);
+      case 'FAILOVER_AMBIGUOUS':
+        return new AdminApiError(400, 'from_required', error.message);
+      case 'FAILOVER_CONFLICT':
+        return new AdminApiError(409, 'conflict', error.message);
+      case 'FAILOVER_UNCHANGED':
+        return new AdminApiError(409, 'unchanged', error.message);
+      default:
+        return new AdminApiError(503, 'unavailable', error.message);
+    }
+  }
+  if (error instanceof StoreError) return new AdminApiError(503, 'store_unavailable', `the audit store failed (${error.code}): ${error.message}`);
+  return error;
+}
+
+function optionalString(body: Readonly<Record<string, unknown>>, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new AdminApiError(400, 'bad_request', `"${field}" must be a non-empty string`);
+  return value.trim();
+}
+
+/** An audit list query from `?since` (RFC 3339 time, or a duration back from now such as `1h`), `?target`, `?after` (seq) and `?limit`. */
+function auditQuery(url: URL, now: () => Date): AuditQuery & { limit: number } {
+  const q = url.searchParams;
+  const since = q.get('since') ?? undefined;
+  let sinceTime: string | undefined;
+  if (since !== undefined) {
+    const ago = parseGatewayDuration(since);
+    if (ago !== undefined) sinceTime = new Date(now().getTime() - ago).toISOString();
+    else if (!Number.isNaN(Date.parse(since))) sinceTime = new Date(Date.parse(since)).toISOString();
+    else throw new AdminApiError(400, 'bad_request', `since must be an RFC 3339 time or a duration such as 1h or 30m, got ${JSON.stringify(since)}`);
+  }
+  const integer = (name: string, min: number, max: number): number | undefined => {
+    const raw = q.get(name);
+    if (raw === null) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) throw new AdminApiError(400, 'bad_request', `${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const after = integer('after', 0, Number.MAX_SAFE_INTEGER);
+  const target = q.get('target') ?? undefined;
+  return {
+    ...(sinceTime === undefined ? {} : { sinceTime }),
+    ...(target === undefined || target === '' ? {} : { target }),
+    ...(after === undefined ? {} : { sinceSeq: after }),
+    limit: integer('limit', 1, MAX_AUDIT_LIMIT) ?? DEFAULT_AUDIT_LIMIT,
+  };
+}
+
+/** Registers gauges computed from the runner at scrape time: the alerts of `/api/v1/alerts` as metrics, epochs, phases, drains. */
+function registerFailoverMetrics(registry: Registry, runner: FailoverRunner): void {
+  new Gauge({
+    name: 'lintas_failover_alert',
+    help: '1 per active failover alert (FailoverPendingApproval, GuardrailBlocking, OwnerUnhealthy), by policy and cluster',
+    labelNames: ['alert', 'severity', 'policy', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of runner.alerts().active) this.set({ alert: a.alert, severity: a.severity, policy: a.policy, cluster: a.cluster }, 1);
+    },
+  });
+  new Gauge({
+    name: 'lintas_failover_epoch',
+    help: 'The ownership epoch of each FailoverPolicy domain (the X-Lintas-Owner-Epoch mutations carry)',
+    labelNames: ['policy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of runner.status()) this.set({ policy: s.policy }, s.epoch);
+    },
+  });
+  new Gauge({
+    name: 'lintas_failover_phase',
+    help: '1 for the current phase of each owner (from) of each FailoverPolicy',
+    labelNames: ['policy', 'from', 'phase'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of runner.status()) for (const m of s.machines) this.set({ policy: s.policy, from: m.primary, phase: m.phase }, 1);
+    },
+  });
+  new Gauge({
+    name: 'lintas_cluster_drained',
+    help: '1 for each cluster taken out of all routing by lintas drain',
+    labelNames: ['cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of runner.drained()) this.set({ cluster }, 1);
+    },
+  });
+}
+
+/** Starts the failover runner (resuming every state from the store) and builds its admin routes. */
+export async function startFailoverRunner(options: FailoverServiceOptions): Promise<FailoverService> {
+  const now = options.now ?? (() => new Date());
+  const { store } = options;
+  const runner = await startFailoverController({
+    log: options.log,
+    store,
+    policies: options.policies,
+    onOwnership: options.onOwnership,
+    now,
+    ...(options.trafficPolicies === undefined ? {} : { trafficPolicies: options.trafficPolicies }),
+    ...(options.drainWaitMs === undefined ? {} : { drainWaitMs: options.drainWaitMs }),
+    ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
+  });
+  if (options.registry !== undefined) registerFailoverMetrics(options.registry, runner);
+  const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw apiError(error);
+    }
+  };
+
+  const actions: Record<string, AdminAction> = {};
+  for (const [verb, { type, role }] of Object.entries(FAILOVER_VERBS)) {
+    actions[`/api/v1/failover/:namespace/:name/${verb}`] = {
+      role,
+      handler: async ({ principal, params, body, reason }: ActionContext) => {
+        const to = optionalString(body, 'to');
+        const changeRequest = optionalString(body, 'changeRequest');
+        const from = optionalString(body, 'from');
+        if (to !== undefined && type !== 'Propose') throw new AdminApiError(400, 'bad_request', '"to" only applies to propose');
+        const base = { actor: principal.subject, reason, ...(changeRequest === undefined ? {} : { changeRequest }) };
+        const command = (type === 'Propose' ? { type, ...base, ...(to === undefined ? {} : { target: to }) } : { type, ...base }) as OperatorCommand;
+        const outcome = await guarded(() => runner.command(params['namespace'] ?? '', params['name'] ?? '', command, from));
+        const records = outcome.records.map((r) => ({ id: r.id, time: r.time, actor: r.actor, action: r.action }));
+        if (outcome.rejection !== undefined) {
+          const status = outcome.rejection.code === 'SelfApproval' ? 403 : 409;
+          const audited = records[0] === undefined ? '' : ` (audited as ${records[0].id})`;
+          throw new AdminApiError(status, snake(outcome.rejection.code), `${outcome.rejection.message}${audited}`);
+        }
+        return { body: { policy: outcome.status, records } };
+      },
+    };
+  }
+  for (const [verb, drained] of [['drain', true], ['undrain', false]] as const) {
+    actions[`/api/v1/${verb}/:cluster`] = {
+      role: 'operator',
+      handler: async ({ principal, params, body, reason }: ActionContext) => {
+        const cluster = params['cluster'] ?? '';
+        const problem = dns1123Label(cluster);
+        if (problem !== undefined) throw new AdminApiError(400, 'bad_request', `cluster name ${JSON.stringify(cluster)}: ${problem}`);
+        const changeRequest = optionalString(body, 'changeRequest');
+        const result = await guarded(() => runner.setDrained(cluster, drained, { actor: principal.subject, reason, ...(changeRequest === undefined ? {} : { changeRequest }) }));
+        return { body: { cluster, drained: result.drained, record: { id: result.record.id, time: result.record.time, actor: result.record.actor, action: result.record.action } } };
+      },
+    };
+  }
+
+  const viewer = (handler: ProtectedRoute['handler']): ProtectedRoute => ({ role: 'viewer', handler });
+  const protectedRoutes: Record<string, ProtectedRoute> = {
+    '/api/v1/failover': viewer(() => ({ policies: runner.status() })),
+    '/api/v1/failover/:namespace/:name': viewer((_url, p) => runner.status().find((s) => s.namespace === p['namespace'] && s.name === p['name'])),
+    '/api/v1/drain': viewer(() => ({ drained: runner.drained() })),
+    '/api/v1/alerts': viewer(() => runner.alerts()),
+    '/api/v1/audit': viewer((url) =>
+      guarded(async () => {
+        const query = auditQuery(url, now);
+        // One more than asked tells whether there are more.
+        const records = await store.list({ ...query, limit: query.limit + 1 });
+        const page = records.slice(0, query.limit);
+        return { records: page, truncated: records.length > query.limit, ...(records.length > query.limit ? { next: page[page.length - 1]?.seq } : {}) };
+      }),
+    ),
+    '/api/v1/audit/verify': viewer(() => guarded(() => store.verify())),
+    '/api/v1/audit/export': viewer((url) =>
+      guarded(async () => {
+        const target = url.searchParams.get('target') ?? undefined;
+        const [records, chain] = await Promise.all([store.list(target === undefined || target === '' ? {} : { target }), store.verify()]);
+        const status = runner.status().find((s) => s.policy === target);
+        return evidenceBundle({ generatedAt: now().toISOString(), ...(target ? { target } : {}), records, chain, ...(status === undefined ? {} : { status }) });
+      }),
+    ),
+    '/api/v1/audit/:id': viewer((_url, p) => guarded(() => store.get(p['id'] ?? ''))),
+  };
+
+  return {
+    actions,
+    protectedRoutes,
+    onHealth: (report) => runner.onHealth(report),
+    ownership: () => runner.ownership(),
+    drained: () => runner.drained(),
+    runner,
+    close: () => runner.close(),
+  };
+}
