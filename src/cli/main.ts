@@ -4,6 +4,7 @@
  * bottom only wires it to the real process.
  * @module
  */
+import { registerFailoverCommands } from './commands/failover.ts';
 import { registerFaultCommands } from './commands/fault.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
 import { realpathSync } from 'node:fs';
@@ -160,6 +161,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     });
 
   registerFaultCommands(program, io, exit);
+  registerFailoverCommands(program, io, exit);
 
   program
     .command('version')

@@ -11,7 +11,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FleetSnapshot, Gateway } from '../../api/index.ts';
+import type { FailoverPolicy, FleetSnapshot, Gateway, TrafficPolicy } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
 import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
@@ -21,6 +21,7 @@ import { openStore, type LintasStore } from '../../store/index.ts';
 import { startServe, type SnapshotOverlay } from './serve.ts';
 import type { GatewayRunner } from './serve-gateway.ts';
 import { faultActions, faultRoutes } from './up-faults.ts';
+import { startFailoverRunner } from './serve-failover.ts';
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -191,7 +192,20 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     },
     clusters: () => [...loaded.snapshot.clusters.keys()],
   });
-  let handle;
+  let handle: Awaited<ReturnType<typeof startServe>> | undefined;
+  const fleetNow = (): FleetSnapshot => handle?.snapshot() ?? loaded.snapshot;
+  const ofKind = <T>(kind: string): T[] => fleetNow().fleetObjects.filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
+  const failover = await startFailoverRunner({
+    log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'failover' }),
+    store,
+    policies: () => ofKind<FailoverPolicy>('FailoverPolicy'),
+    trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy'),
+    onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
+  }).catch(async (error: unknown) => {
+    await supervisor.stop();
+    await store.close();
+    throw new CliError(`error: cannot start the failover controller: ${(error as Error).message}`, EXIT.invalid);
+  });
   try {
     handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
       overlay,
@@ -199,18 +213,23 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       onStart: ({ gateway }) => {
         gatewayRunner = gateway;
       },
-      actions: () => ({ ...faults }),
+      actions: () => ({ ...faults, ...failover.actions }),
+      protectedRoutes: () => failover.protectedRoutes,
+      onHealth: (report) => failover.onHealth(report),
       routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
     });
   } catch (error) {
+    await failover.close();
     await supervisor.stop();
     await store.close();
     throw error;
   }
+  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained() });
+  const serving = handle;
   io.err('lintas up: control plane, DNS and gateways starting');
   const ready = await waitUntil(
     async () => {
-      const r = await fetch(`${handle.adminUrl}/readyz`).catch(() => undefined);
+      const r = await fetch(`${serving.adminUrl}/readyz`).catch(() => undefined);
       const allReady = [...(supervisor.ready().values())].every(Boolean);
       return r?.status === 200 && allReady;
     },
@@ -219,7 +238,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: handle.adminUrl, token, dns: `${dnsHost}:${String(handle.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  const info: UpInfo = { admin: serving.adminUrl, token, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
   if (!stop.aborted) {
     writeFileSync(join(stateDir, 'up.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -228,7 +247,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   }
   io.err('lintas up: stopping');
-  await handle.close();
+  await serving.close();
+  await failover.close();
   await supervisor.stop();
   await store.close();
   if (notify !== undefined) clearTimeout(notify);

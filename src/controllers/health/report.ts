@@ -114,7 +114,8 @@ export function healthObservation(health: ClusterHealth): {
     cluster: health.cluster,
     regionalReady: health.regional.ok === true,
     ...(health.failover.ok !== null ? { failoverReady: health.failover.ok } : {}),
-    ...(dependencies.length > 0 ? { dependenciesReady: dependencies.every((c) => c.ok) } : {}),
+    // No dependencies declared: nothing is down (the dependenciesReady guardrail must not block on silence).
+    dependenciesReady: dependencies.every((c) => c.ok),
     ...(headroomFraction !== undefined ? { headroomFraction } : {}),
     ...(replicationLagSeconds !== undefined ? { replicationLagSeconds } : {}),
     at: health.evaluatedAt,
