@@ -183,7 +183,7 @@ export async function runCapstoneScenario(fleet: FleetHandle, options: ScenarioO
   const lastFailed = failed.reduce((m, s) => Math.max(m, s.at), faultAt);
   const writesBefore = samples.filter((s) => s.kind === 'write' && s.at > faultAt && s.at < approvedAt);
   const stats = (await call(`http://${audit}/stats`, { localAddress: '127.1.200.2' })).body;
-  let duplicates = -1;
+  let duplicates: number;
   try {
     duplicates = (JSON.parse(stats) as { duplicates?: number }).duplicates ?? -1;
   } catch {
