@@ -18,7 +18,9 @@ const CAPSTONE = fileURLToPath(new URL('../examples/capstone', import.meta.url))
 describe('lintas serve (end to end)', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-serve-'));
   const fleet = join(root, 'fleet');
-  cpSync(CAPSTONE, fleet, { recursive: true });
+  // Without the capstone's regional Gateways: this test is about MCS and DNS, and must not hold
+  // 127.N.255.1:8080, which the capstone e2e test (lintas up) binds.
+  cpSync(CAPSTONE, fleet, { recursive: true, filter: (src) => !src.endsWith('gateway.yaml') && !src.endsWith('httproutes.yaml') });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('serves MCS DNS for the capstone, follows file edits, and reports readiness and metrics', async () => {
