@@ -126,13 +126,29 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--state-dir <dir>', 'where stable state (first-seen times, ClusterSetIP allocations) is kept', '.lintas')
     .option('--debounce <ms>', 'quiet period after a file change before reloading', '25')
     .option('--access-log <file>', 'gateway access log (JSON lines); stdout when not given')
+    .option('--auth-file <file>', 'bearer tokens for the mutating admin API (YAML: tokens: [{token, subject, roles}]); without it the API is read-only')
+    .option('--data-dir <dir>', 'where the embedded audit store (SQLite) lives (default: the state dir)')
+    .option('--store <url>', 'postgres://… to keep the audit trail and failover state in PostgreSQL (several replicas share it)')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string }) => {
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
-      exit(await serveCommand(resolveConfigDir(opts.config, io), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), ...(opts.accessLog !== undefined ? { accessLog: resolve(io.cwd, opts.accessLog) } : {}), signal }, io));
+      exit(
+        await serveCommand(
+          resolveConfigDir(opts.config, io),
+          {
+            ...opts,
+            stateDir: resolve(io.cwd, opts.stateDir),
+            ...(opts.accessLog !== undefined ? { accessLog: resolve(io.cwd, opts.accessLog) } : {}),
+            ...(opts.authFile !== undefined ? { authFile: resolve(io.cwd, opts.authFile) } : {}),
+            ...(opts.dataDir !== undefined ? { dataDir: resolve(io.cwd, opts.dataDir) } : {}),
+            signal,
+          },
+          io,
+        ),
+      );
     });
 
   program

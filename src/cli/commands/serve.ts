@@ -8,13 +8,16 @@
  *   admin server (/readyz, /metrics, /api/v1/mcs)
  * @module
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, FleetSnapshot } from '../../api/index.ts';
+import type { Cluster, FailoverPolicy, FleetSnapshot, Issue, TrafficPolicy } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
-import { createLogger, createRegistry, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
+import { createAuthenticator, createLogger, createRegistry, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
-import { FleetStore } from '../../store/index.ts';
+import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
+import { formatIssue } from '../../validation/index.ts';
+import { startFailoverRunner } from './serve-failover.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
 import { parseHeaderFlags } from './route-explain.ts';
@@ -31,6 +34,12 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** Access log file (JSON lines); stdout when absent. */
   readonly accessLog?: string;
+  /** Token file for the mutating admin API (absent: read-only). */
+  readonly authFile?: string;
+  /** Where the embedded audit store lives (default: the state dir). */
+  readonly dataDir?: string;
+  /** `postgres://…`: the audit store on PostgreSQL, shared by several replicas. */
+  readonly store?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -89,10 +98,50 @@ export function parseHostPort(value: string, flag: string): { host: string; port
 /** Runs `serve` until the signal aborts (Ctrl-C); returns the exit code. */
 export async function serveCommand(dir: string, options: ServeOptions, io: CliIO): Promise<number> {
   const stop = options.signal ?? abortOnSignals();
-  const handle = await startServe(dir, options, io);
-  io.err(`lintas serve: DNS udp+tcp ${parseHostPort(options.dns, '--dns').host}:${handle.dnsPort}, admin ${handle.adminUrl} (/readyz, /metrics); Ctrl-C to stop`);
+  let auth: Authenticator | undefined;
+  if (options.authFile !== undefined) {
+    try {
+      auth = createAuthenticator(await loadAuthFile(options.authFile));
+    } catch (error) {
+      const problems = (error as { problems?: readonly Issue[] }).problems ?? [];
+      throw new CliError([`error: --auth-file ${options.authFile}: ${(error as Error).message}`, ...problems.map(formatIssue)].join('\n'), EXIT.invalid);
+    }
+  }
+  let store: LintasStore;
+  try {
+    if (options.store === undefined) mkdirSync(options.dataDir ?? options.stateDir, { recursive: true });
+    store = await openStore({ dataDir: options.dataDir ?? options.stateDir, ...(options.store !== undefined ? { url: options.store } : {}) });
+  } catch (error) {
+    throw new CliError(`error: cannot open the audit store: ${(error as Error).message}`, EXIT.invalid);
+  }
+  let handle: ServeHandle | undefined;
+  const ofKind = <T>(kind: string): T[] => (handle?.snapshot()?.fleetObjects ?? []).filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
+  const log = createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err });
+  const failover = await startFailoverRunner({
+    log: log.child({ component: 'failover' }),
+    store,
+    policies: () => ofKind<FailoverPolicy>('FailoverPolicy'),
+    trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy'),
+    onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
+  });
+  try {
+    handle = await startServe(dir, options, io, {
+      ...(auth !== undefined ? { auth } : {}),
+      actions: () => failover.actions,
+      protectedRoutes: () => failover.protectedRoutes,
+      onHealth: (report) => failover.onHealth(report),
+    });
+  } catch (error) {
+    await failover.close();
+    await store.close();
+    throw error;
+  }
+  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained() });
+  io.err(`lintas serve: DNS udp+tcp ${parseHostPort(options.dns, '--dns').host}:${handle.dnsPort}, admin ${handle.adminUrl} (/readyz, /metrics${auth === undefined ? '; read-only: no --auth-file' : ''}); Ctrl-C to stop`);
   if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   await handle.close();
+  await failover.close();
+  await store.close();
   return EXIT.ok;
 }
 
