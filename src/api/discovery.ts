@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { checkedString, DNSLabel, DNSSubdomain } from './fields.ts';
 import { ObjectMeta } from './meta.ts';
-import { Protocol } from './core.ts';
+import { Protocol, type ServicePort } from './core.ts';
 import { dns1123Label, dns1123Subdomain, parseIP } from '../lib/index.ts';
 
 /** Label that ties an EndpointSlice to its Service. */
@@ -66,3 +66,19 @@ export const EndpointSlice = z
   });
 /** `discovery.k8s.io/v1` EndpointSlice as data. */
 export type EndpointSlice = z.infer<typeof EndpointSlice>;
+
+/**
+ * The endpoint port of a Service port in one of the Service's own EndpointSlices, or
+ * undefined when that slice does not serve it: matched by name and protocol; a slice
+ * without ports stands for a numeric targetPort (or the port itself).
+ */
+export function slicePortFor(slice: EndpointSlice, servicePort: ServicePort): number | undefined {
+  if (slice.ports === null || slice.ports === undefined) {
+    if (servicePort.targetPort === undefined) return servicePort.port;
+    return typeof servicePort.targetPort === 'number' ? servicePort.targetPort : undefined;
+  }
+  const match = slice.ports.find((p) => (p.name ?? '') === (servicePort.name ?? '') && p.protocol === servicePort.protocol);
+  if (match === undefined) return undefined;
+  // A null port means "all ports" upstream; the Service's own target is the best stand-in.
+  return match.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port);
+}

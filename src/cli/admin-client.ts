@@ -6,9 +6,9 @@
  * and message, so the command prints why and exits non-zero.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { readUpFile, upFilePath, type UpFile } from './up-file.ts';
 import { CliError, EXIT, type CliIO } from './io.ts';
 
 /** The connection flags every admin command takes. */
@@ -35,9 +35,9 @@ export function addClientOptions(command: Command): Command {
     .option('--token <token>', 'bearer token from the auth file (default: $LINTAS_TOKEN, or the lintas up token)');
 }
 
-function readUp(cwd: string): { admin?: unknown; token?: unknown } | undefined {
+function readUp(cwd: string): UpFile | undefined {
   try {
-    return JSON.parse(readFileSync(join(cwd, '.lintas', 'up.json'), 'utf8')) as { admin?: unknown; token?: unknown };
+    return readUpFile(upFilePath(join(cwd, '.lintas')));
   } catch {
     return undefined;
   }

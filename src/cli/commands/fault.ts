@@ -5,11 +5,11 @@
  * given. Every fault carries a reason and is audited by the server.
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { parseGatewayDuration } from '../../lib/index.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
+import { processAlive, readUpFile, upFilePath, type UpFile } from '../up-file.ts';
 import { CLUSTER_FAULTS, type FaultResult, type FaultsView } from './up-faults.ts';
 
 /** The reason sent when `--reason` is not given. */
@@ -33,41 +33,10 @@ interface Target {
   readonly token?: string;
 }
 
-/** The parts of `up.json` this command reads. */
-interface UpFile {
-  readonly admin?: unknown;
-  readonly token?: unknown;
-  readonly pid?: unknown;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readUpFile(path: string): UpFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as UpFile;
-  } catch {
-    // Reported below like any other unusable file.
-  }
-  throw new CliError(`error: ${path} is not valid JSON; remove it, or pass --server URL --token TOKEN`, EXIT.invalid);
-}
 
 /** Resolves `--server`/`--token`, or the running fleet's `up.json`; says clearly when no fleet is running. */
 export function resolveTarget(options: Pick<FaultConnectionOptions, 'server' | 'token' | 'stateDir'>, io: CliIO): Target {
-  const path = join(resolve(io.cwd, options.stateDir), 'up.json');
+  const path = upFilePath(resolve(io.cwd, options.stateDir));
   const strip = (url: string): string => url.replace(/\/+$/, '');
   if (options.server !== undefined) {
     const server = strip(options.server);
@@ -85,7 +54,7 @@ export function resolveTarget(options: Pick<FaultConnectionOptions, 'server' | '
   if (up === undefined) {
     throw new CliError(`error: no fleet is running here (no ${path}); start one with "lintas up" in this directory, or pass --server URL --token TOKEN`, EXIT.invalid);
   }
-  if (typeof up.pid === 'number' && !alive(up.pid)) {
+  if (typeof up.pid === 'number' && !processAlive(up.pid)) {
     throw new CliError(`error: no fleet is running: ${path} was left by lintas up (pid ${String(up.pid)}), which is no longer running; start it again with "lintas up"`, EXIT.invalid);
   }
   if (typeof up.admin !== 'string' || typeof up.token !== 'string') throw new CliError(`error: ${path} has no admin URL or token; pass --server URL --token TOKEN`, EXIT.invalid);

@@ -5,11 +5,10 @@
  * (health is measured by probes, so there is no offline answer).
  * @module
  */
-import { join } from 'node:path';
 import { healthRows, HEALTH_COLUMNS, type HealthReport } from '../../controllers/index.ts';
-import { CliError, EXIT, type CliIO } from '../io.ts';
+import { adminClient } from '../admin-client.ts';
+import { EXIT, type CliIO } from '../io.ts';
 import { renderTable } from '../printers.ts';
-import { readUpInfo } from './up.ts';
 
 /** Options of `get health`. */
 export interface GetHealthOptions {
@@ -21,16 +20,8 @@ export interface GetHealthOptions {
 
 /** Runs `get health`; exit 0 when the report was shown. */
 export async function getHealthCommand(options: GetHealthOptions, io: CliIO): Promise<number> {
-  const server = options.server ?? readUpInfo(join(io.cwd, '.lintas'))?.admin;
-  if (server === undefined) throw new CliError('error: get health needs a running fleet: pass --server http://HOST:PORT (the admin address of lintas serve) or run lintas up here', EXIT.usage);
-  let report: HealthReport;
-  try {
-    const res = await fetch(new URL('/api/v1/health', server), { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`HTTP ${String(res.status)}`);
-    report = (await res.json()) as HealthReport;
-  } catch (error) {
-    throw new CliError(`error: cannot read health from ${server}: ${(error as Error).message}`, EXIT.invalid);
-  }
+  // Health is measured by probes of a running fleet: there is no offline answer.
+  const report = await adminClient(options.server !== undefined ? { server: options.server } : {}, io).get<HealthReport>('/api/v1/health');
   const namespace = options.allNamespaces === true ? undefined : (options.namespace ?? 'default');
   if (options.output === 'json') {
     io.out(JSON.stringify({ ...report, services: report.services.filter((s) => namespace === undefined || s.service.startsWith(`${namespace}/`)) }, null, 2));

@@ -7,7 +7,7 @@
  * @module
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { FailoverPolicy, TrafficPolicy } from '../../api/index.ts';
+import type { FailoverPolicy, FleetSnapshot, TrafficPolicy } from '../../api/index.ts';
 import {
   evidenceBundle,
   FailoverRunnerError,
@@ -257,4 +257,10 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
     runner,
     close: () => runner.close(),
   };
+}
+
+/** The FailoverPolicies and TrafficPolicies of the current fleet, for {@link startFailoverRunner} (none before the first snapshot). */
+export function policiesOf(snapshot: () => FleetSnapshot | undefined): Pick<FailoverServiceOptions, 'policies' | 'trafficPolicies'> {
+  const ofKind = <T>(kind: string): T[] => (snapshot()?.fleetObjects ?? []).filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
+  return { policies: () => ofKind<FailoverPolicy>('FailoverPolicy'), trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy') };
 }

@@ -10,14 +10,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, FailoverPolicy, FleetSnapshot, Issue, TrafficPolicy } from '../../api/index.ts';
+import type { Cluster, FleetSnapshot, Issue } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createAuthenticator, createLogger, createRegistry, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
 import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
-import { startFailoverRunner } from './serve-failover.ts';
+import { policiesOf, startFailoverRunner } from './serve-failover.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
 import { parseHeaderFlags } from './route-explain.ts';
@@ -115,13 +115,11 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     throw new CliError(`error: cannot open the audit store: ${(error as Error).message}`, EXIT.invalid);
   }
   let handle: ServeHandle | undefined;
-  const ofKind = <T>(kind: string): T[] => (handle?.snapshot()?.fleetObjects ?? []).filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
   const log = createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err });
   const failover = await startFailoverRunner({
     log: log.child({ component: 'failover' }),
     store,
-    policies: () => ofKind<FailoverPolicy>('FailoverPolicy'),
-    trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy'),
+    ...policiesOf(() => handle?.snapshot()),
     onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
   });
   try {

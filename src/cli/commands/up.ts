@@ -8,20 +8,21 @@
  * Ctrl-C stops everything; a second `up` while one runs says so.
  * @module
  */
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FailoverPolicy, FleetSnapshot, Gateway, TrafficPolicy } from '../../api/index.ts';
+import type { FleetSnapshot, Gateway } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
 import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { loadConfig } from '../fleet-config.ts';
+import { processAlive, readUpFile, upFilePath, type UpInfo } from '../up-file.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
 import { startServe, type SnapshotOverlay } from './serve.ts';
 import type { GatewayRunner } from './serve-gateway.ts';
 import { faultActions, faultRoutes } from './up-faults.ts';
-import { startFailoverRunner } from './serve-failover.ts';
+import { policiesOf, startFailoverRunner } from './serve-failover.ts';
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -34,16 +35,6 @@ export interface UpOptions {
   readonly childCommand?: ChildCommand;
 }
 
-/** What `up` writes to `<state-dir>/up.json` once the fleet is ready. */
-export interface UpInfo {
-  readonly admin: string;
-  readonly token: string;
-  readonly dns: string;
-  readonly gateways: Readonly<Record<string, string>>;
-  readonly accessLog: string;
-  readonly pid: number;
-}
-
 /** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
 export function defaultChildCommand(): ChildCommand {
   const here = import.meta.url;
@@ -51,24 +42,6 @@ export function defaultChildCommand(): ChildCommand {
     return { file: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../../sandbox/apps/child-main.ts', here))] };
   }
   return { file: process.execPath, args: [fileURLToPath(new URL('../bin/lintas.js', here)), '__app'] };
-}
-
-/** Reads a running fleet's `up.json`, or undefined. */
-export function readUpInfo(stateDir: string): UpInfo | undefined {
-  try {
-    return JSON.parse(readFileSync(join(stateDir, 'up.json'), 'utf8')) as UpInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Gateway URLs by cluster, from the Gateways' first address and HTTP listener. */
@@ -100,9 +73,16 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const stop = options.signal ?? abortOnSignals();
   const started = Date.now();
   const stateDir = options.stateDir;
-  const running = readUpInfo(stateDir);
-  if (running !== undefined && running.pid !== process.pid && alive(running.pid)) {
-    throw new CliError(`error: lintas up is already running (pid ${String(running.pid)}, admin ${running.admin}); stop it with Ctrl-C first`, EXIT.invalid);
+  // An unreadable or stale up.json is what a crashed `up` leaves behind: start over it.
+  const running = (() => {
+    try {
+      return readUpFile(upFilePath(stateDir));
+    } catch {
+      return undefined;
+    }
+  })();
+  if (typeof running?.pid === 'number' && running.pid !== process.pid && processAlive(running.pid)) {
+    throw new CliError(`error: lintas up is already running (pid ${String(running.pid)}, admin ${String(running.admin)}); stop it with Ctrl-C first`, EXIT.invalid);
   }
   mkdirSync(stateDir, { recursive: true });
 
@@ -194,12 +174,10 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   });
   let handle: Awaited<ReturnType<typeof startServe>> | undefined;
   const fleetNow = (): FleetSnapshot => handle?.snapshot() ?? loaded.snapshot;
-  const ofKind = <T>(kind: string): T[] => fleetNow().fleetObjects.filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
   const failover = await startFailoverRunner({
     log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'failover' }),
     store,
-    policies: () => ofKind<FailoverPolicy>('FailoverPolicy'),
-    trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy'),
+    ...policiesOf(fleetNow),
     onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
   }).catch(async (error: unknown) => {
     await supervisor.stop();
@@ -240,7 +218,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
   const info: UpInfo = { admin: serving.adminUrl, token, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
   if (!stop.aborted) {
-    writeFileSync(join(stateDir, 'up.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(upFilePath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     io.err(ready ? `lintas up: fleet ready in ${secs}s` : `lintas up: fleet started in ${secs}s, but not everything is ready yet (see ${info.admin}/readyz)`);
     io.out(summary(info));
@@ -252,7 +230,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   await supervisor.stop();
   await store.close();
   if (notify !== undefined) clearTimeout(notify);
-  rmSync(join(stateDir, 'up.json'), { force: true });
+  rmSync(upFilePath(stateDir), { force: true });
   io.err('lintas up: stopped');
   return EXIT.ok;
 }

@@ -26,6 +26,7 @@
  */
 import {
   MCS_SOURCE_CLUSTER_LABEL,
+  slicePortFor,
   type EndpointSlice,
   type Service,
   type ServiceImport,
@@ -68,17 +69,6 @@ function versionsOf(cluster: ClusterIndex | undefined, namespace: string, name: 
   return (address) => byAddress.get(address) ?? fallback;
 }
 
-/** The endpoint port of a Service port in one local slice, or undefined when that slice does not serve it. */
-function localSlicePort(slice: EndpointSlice, servicePort: ServicePort): number | undefined {
-  if (slice.ports === null || slice.ports === undefined) {
-    if (servicePort.targetPort === undefined) return servicePort.port;
-    return typeof servicePort.targetPort === 'number' ? servicePort.targetPort : undefined;
-  }
-  const match = slice.ports.find((p) => (p.name ?? '') === (servicePort.name ?? '') && p.protocol === servicePort.protocol);
-  if (match === undefined) return undefined;
-  // A null port means "all ports" upstream; the Service's own target is the best stand-in.
-  return match.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port);
-}
 
 function endpointConditions(conditions: EndpointSlice['endpoints'][number]['conditions']): Pick<UpstreamEndpointIR, 'ready' | 'serving' | 'terminating'> {
   const ready = conditions?.ready ?? true;
@@ -131,7 +121,7 @@ export function serviceUpstream(cluster: ClusterIndex, service: Service, service
   const version = versionsOf(cluster, namespace, name);
   for (const slice of cluster.slices.get(nsName(namespace, name)) ?? []) {
     if (slice.addressType === 'FQDN') continue;
-    const port = localSlicePort(slice, servicePort);
+    const port = slicePortFor(slice, servicePort);
     if (port === undefined) continue;
     for (const e of slice.endpoints) {
       const address = e.addresses[0];

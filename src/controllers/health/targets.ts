@@ -18,11 +18,11 @@ import {
   MCS_SERVICE_NAME_LABEL,
   MCS_SOURCE_CLUSTER_LABEL,
   SERVICE_NAME_LABEL,
+  slicePortFor,
   type EndpointSlice,
   type FleetSnapshot,
   type HealthContract,
   type Service,
-  type ServicePort,
 } from '../../api/index.ts';
 import { compareStrings } from '../../lib/index.ts';
 import type { ClusterTarget, HealthTarget, McsHealthView, TargetEndpoint } from './types.ts';
@@ -98,16 +98,6 @@ function importTargetClusters(mcs: McsHealthView, namespace: string, name: strin
   return finish(acc);
 }
 
-/** The endpoint port of a Service port in one local slice (the gateway's rule: by name, else a numeric targetPort). */
-function localSlicePort(slice: EndpointSlice, servicePort: ServicePort): number | undefined {
-  if (slice.ports === null || slice.ports === undefined) {
-    if (servicePort.targetPort === undefined) return servicePort.port;
-    return typeof servicePort.targetPort === 'number' ? servicePort.targetPort : undefined;
-  }
-  const match = slice.ports.find((p) => (p.name ?? '') === (servicePort.name ?? '') && p.protocol === servicePort.protocol);
-  if (match === undefined) return undefined;
-  return match.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port);
-}
 
 function serviceTargetClusters(snapshot: FleetSnapshot, namespace: string, name: string): ClusterTarget[] {
   const acc: Accumulator = new Map();
@@ -125,7 +115,7 @@ function serviceTargetClusters(snapshot: FleetSnapshot, namespace: string, name:
     if (servicePort === undefined) continue;
     for (const slice of slices) {
       if (slice.addressType === 'FQDN') continue;
-      const port = localSlicePort(slice, servicePort);
+      const port = slicePortFor(slice, servicePort);
       if (port !== undefined) addSlice(acc, cluster, slice, port);
     }
   }

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 
 /** Every client wait in these tests is bounded by this. */
 export const CLIENT_TIMEOUT_MS = 10_000;
@@ -62,21 +61,8 @@ export function obj(answer: Answer): Record<string, unknown> {
   return answer.json as Record<string, unknown>;
 }
 
-/** Polls `probe` every 20 ms until it returns something other than undefined; fails after `ms`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}${lastError !== undefined ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await delay(20);
-  }
-}
+/** Polls until a probe yields a value (the project's bounded wait). */
+export { waitFor } from '../../../test/wait.ts';
 
 /** A port on 127.0.0.1 that was free a moment ago (bound, then closed): nothing answers on it until a test starts something there. */
 export async function freePort(): Promise<number> {

@@ -1,0 +1,53 @@
+/**
+ * `<state-dir>/up.json`: how a running `lintas up` is found by the rest of the
+ * CLI (`fault`, `failover`, `audit`, `get health`) and by a second `lintas up`.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, EXIT } from './io.ts';
+
+/** What `lintas up` writes once the fleet is ready. */
+export interface UpInfo {
+  readonly admin: string;
+  readonly token: string;
+  readonly dns: string;
+  readonly gateways: Readonly<Record<string, string>>;
+  readonly accessLog: string;
+  readonly pid: number;
+}
+
+/** `up.json` as read from disk: nothing is trusted until checked. */
+export type UpFile = { readonly [K in keyof UpInfo]?: unknown };
+
+/** Where `lintas up` with `stateDir` keeps its `up.json`. */
+export function upFilePath(stateDir: string): string {
+  return join(stateDir, 'up.json');
+}
+
+/** Reads `up.json`: undefined when absent or unreadable; a clear error when it is not a JSON object. */
+export function readUpFile(path: string): UpFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as UpFile;
+  } catch {
+    // Reported below like any other unusable file.
+  }
+  throw new CliError(`error: ${path} is not valid JSON; remove it, or pass --server URL --token TOKEN`, EXIT.invalid);
+}
+
+/** Whether process `pid` still runs (EPERM: it runs, as another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
