@@ -11,6 +11,8 @@ import { CliError, EXIT } from './io.ts';
 export interface UpInfo {
   readonly admin: string;
   readonly token: string;
+  /** A second local subject with the approver role: approvals must come from someone other than the proposer. */
+  readonly approverToken: string;
   readonly dns: string;
   readonly gateways: Readonly<Record<string, string>>;
   readonly accessLog: string;

@@ -152,9 +152,16 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   }
 
   const accessLog = join(stateDir, 'access.log');
-  // The local admin: one token with every role, handed to the CLI through up.json (mode 0600).
+  // The local admin (every role) and a second subject that may approve what the admin proposed
+  // (distinctFromProposer), handed to the CLI through up.json (mode 0600).
   const token = generateToken();
-  const auth = createAuthenticator({ tokens: [{ token, subject: 'local-admin', roles: ['admin'] }] });
+  const approverToken = generateToken();
+  const auth = createAuthenticator({
+    tokens: [
+      { token, subject: 'local-admin', roles: ['admin'] },
+      { token: approverToken, subject: 'local-approver', roles: ['approver'] },
+    ],
+  });
   // The durable audit trail and failover state (SQLite in the state dir).
   let store: LintasStore;
   try {
@@ -216,7 +223,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: serving.adminUrl, token, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
   if (!stop.aborted) {
     writeFileSync(upFilePath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -246,7 +253,7 @@ function summary(info: UpInfo): string {
     'Gateways:',
     gw,
     `DNS:        ${info.dns} (clusterset.local)`,
-    `Admin:      ${info.admin}   token: ${info.token}`,
+    `Admin:      ${info.admin}   token: ${info.token} (local-admin; approver token for a second subject in up.json)`,
     `Access log: ${info.accessLog}`,
     '',
     'Try:',
