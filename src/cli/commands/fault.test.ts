@@ -147,6 +147,7 @@ describe('lintas fault against a real admin server', () => {
         supervisor,
         onAudit: (e) => void audits.push(e),
         setGatewayDown: (cluster, down) => void gateways.push(`${cluster} ${down ? 'down' : 'up'}`),
+        setGatewayPartitioned: (cluster, partitioned) => void gateways.push(`${cluster} ${partitioned ? 'partitioned' : 'healed'}`),
         clusters: () => ['tyo-prod-1'],
       }),
       routes: faultRoutes({ supervisor }),
@@ -236,17 +237,18 @@ describe('lintas fault against a real admin server', () => {
     assert.equal(audits[1]?.reason, DEFAULT_FAULT_REASON);
   });
 
-  it('partition and heal pause and resume the processes (the gateway is not stopped)', async () => {
+  it('partition and heal pause and resume the processes and the gateway (clients time out)', async () => {
     const p = await fault(['cluster', 'jkt-prod-1', 'partition', ...server], dir);
     assert.equal(p.code, EXIT.ok, p.stderr);
-    assert.match(p.stdout, /2 replicas changed$/m);
+    assert.match(p.stdout, /2 replicas changed, gateway partitioned$/m);
     assert.ok(supervisor.status().filter((s) => s.cluster === 'jkt-prod-1').every((s) => s.state === 'paused'));
     const again = await fault(['cluster', 'jkt-prod-1', 'partition', ...server], dir);
-    assert.match(again.stdout, /0 replicas changed\n {2}nothing to change/);
+    assert.match(again.stdout, /0 replicas changed, gateway partitioned$/m);
     const h = await fault(['cluster', 'jkt-prod-1', 'heal', ...server], dir);
     assert.equal(h.code, EXIT.ok, h.stderr);
+    assert.match(h.stdout, /2 replicas changed, gateway healed$/m);
     assert.ok(supervisor.status().every((s) => s.state === 'running'));
-    assert.deepEqual(gateways, []);
+    assert.deepEqual(gateways, ['jkt-prod-1 partitioned', 'jkt-prod-1 partitioned', 'jkt-prod-1 healed']);
     assert.deepEqual(audits.map((a) => a.action), ['fault.cluster.partition', 'fault.cluster.partition', 'fault.cluster.heal']);
     assert.deepEqual(supervisor.calls, ['partition jkt-prod-1', 'partition jkt-prod-1', 'heal jkt-prod-1']);
   });

@@ -171,7 +171,7 @@ export function registerFaultCommands(program: Command, io: CliIO, exit: (code: 
   common(
     fault
       .command('cluster')
-      .description('down|up: stop/start every process of the cluster, gateway included; partition|heal: pause/resume them (clients time out)')
+      .description('down|up: stop/start every process of the cluster, gateway included; partition|heal: pause/resume them and hold the gateway address unanswered (clients time out)')
       .argument('<name>', 'cluster name')
       .addArgument(new Argument('<action>', 'what to do').choices([...CLUSTER_FAULTS])),
   ).action(async (name: string, action: string, opts: FaultConnectionOptions) => {

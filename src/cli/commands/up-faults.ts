@@ -29,8 +29,11 @@ export interface FaultAuditEntry {
 export interface FaultAuditDetail {
   readonly replicas: readonly string[];
   readonly fault?: AppFault;
-  readonly gateway?: 'stopped' | 'started';
+  readonly gateway?: GatewayChange;
 }
+
+/** What a cluster fault did to the cluster's own gateway. */
+export type GatewayChange = 'stopped' | 'started' | 'partitioned' | 'healed';
 
 /** Options of {@link faultActions}. */
 export interface FaultActionsOptions {
@@ -39,6 +42,8 @@ export interface FaultActionsOptions {
   readonly onAudit?: (entry: FaultAuditEntry) => void | Promise<void>;
   /** Stops (`true`) or starts (`false`) the cluster's own gateway, for `cluster down|up`. */
   readonly setGatewayDown?: (cluster: string, down: boolean) => void | Promise<void>;
+  /** Makes the cluster's gateway stop answering (`true`: connections accepted, never answered) or serve again, for `partition|heal`. */
+  readonly setGatewayPartitioned?: (cluster: string, partitioned: boolean) => void | Promise<void>;
   /** Clusters that exist without replicas (e.g. a gateway only); the supervisor's clusters are always known. */
   readonly clusters?: () => readonly string[];
 }
@@ -60,7 +65,7 @@ export interface FaultResult {
   readonly target: string;
   readonly cluster: string;
   readonly replicas: readonly FaultReplicaChange[];
-  readonly gateway?: 'stopped' | 'started';
+  readonly gateway?: GatewayChange;
   /** The in-app fault that was asked for (service, dependency, replication lag). */
   readonly fault?: AppFault;
 }
@@ -166,7 +171,7 @@ export function faultActions(options: FaultActionsOptions): Record<string, Admin
       const action = ctx.params['action'] ?? '';
       if (!(CLUSTER_FAULTS as readonly string[]).includes(action)) throw badRequest(`unknown cluster fault "${action}" (expected ${CLUSTER_FAULTS.join(', ')})`);
       requireCluster(cluster);
-      let gateway: 'stopped' | 'started' | undefined;
+      let gateway: GatewayChange | undefined;
       const replicas = await changing(cluster, async () => {
         switch (action as ClusterFault) {
           case 'down':
@@ -185,10 +190,19 @@ export function faultActions(options: FaultActionsOptions): Record<string, Admin
             }
             break;
           case 'partition':
+            // The gateway too: a partitioned region's clients time out instead of being refused.
             supervisor.partition(cluster);
+            if (options.setGatewayPartitioned) {
+              await options.setGatewayPartitioned(cluster, true);
+              gateway = 'partitioned';
+            }
             break;
           case 'heal':
             supervisor.heal(cluster);
+            if (options.setGatewayPartitioned) {
+              await options.setGatewayPartitioned(cluster, false);
+              gateway = 'healed';
+            }
             break;
         }
         return undefined;

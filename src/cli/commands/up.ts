@@ -21,6 +21,7 @@ import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
 import { startServe, type SnapshotOverlay } from './serve.ts';
 import type { GatewayRunner } from './serve-gateway.ts';
+import { gatewayFaults } from './up-gateway-faults.ts';
 import { faultActions, faultRoutes } from './up-faults.ts';
 import { policiesOf, startFailoverRunner } from './serve-failover.ts';
 
@@ -171,9 +172,14 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     throw new CliError(`error: cannot open the audit store in ${stateDir}: ${(error as Error).message}`, EXIT.invalid);
   }
   let gatewayRunner: GatewayRunner | undefined;
+  const gatewayFaultHooks = gatewayFaults({
+    setClusterDown: (cluster, down) => gatewayRunner?.setClusterDown(cluster, down),
+    gatewayUrl: (cluster) => gatewayUrls(handle?.snapshot() ?? loaded.snapshot)[cluster],
+  });
   const faults = faultActions({
     supervisor,
-    setGatewayDown: (cluster, down) => gatewayRunner?.setClusterDown(cluster, down),
+    setGatewayDown: (cluster, down) => gatewayFaultHooks.setGatewayDown(cluster, down),
+    setGatewayPartitioned: (cluster, partitioned) => gatewayFaultHooks.setGatewayPartitioned(cluster, partitioned),
     onAudit: async (e) => {
       await store.append([{ actor: e.actor, action: e.action, target: e.target, reason: e.reason, evidence: e.detail }]);
     },
@@ -232,6 +238,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   }
   io.err('lintas up: stopping');
+  await gatewayFaultHooks.close();
   await serving.close();
   await failover.close();
   await supervisor.stop();
