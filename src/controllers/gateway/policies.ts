@@ -33,7 +33,7 @@ export interface OwnershipState {
 export interface PolicyInputs {
   /** By policy `ns/name`; absent = epoch 1, nothing moved. */
   readonly ownership?: Readonly<Record<string, OwnershipState>>;
-  /** By ServiceImport `ns/name`: clusters whose regional readiness is false, with why. */
+  /** By target `Kind/ns/name` (`ServiceImport/…` or `Service/…`): clusters whose regional readiness is false, with why. */
   readonly excluded?: Readonly<Record<string, readonly ExcludedClusterIR[]>>;
   /** Clusters taken out of all routing (`lintas drain`). */
   readonly drained?: readonly string[];
@@ -267,7 +267,8 @@ export function attachPolicies(
     .map((u) => {
       const policy = upstreamPolicy.get(u.key);
       const excluded = [
-        ...(u.kind === 'ServiceImport' ? (inputs.excluded?.[nsName(u.namespace, u.name)] ?? []) : []),
+        // Keyed by kind too: a Service and a ServiceImport of the same name are different targets.
+        ...(inputs.excluded?.[`${u.kind}/${nsName(u.namespace, u.name)}`] ?? []),
         ...drained.map((cluster) => ({ cluster, reason: 'drained' })),
       ];
       const merged = new Map<string, ExcludedClusterIR>();

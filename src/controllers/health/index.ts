@@ -6,7 +6,7 @@
  */
 export { healthTargets, compareTargets, PROBE_PORT_NAME } from './targets.ts';
 export { evaluateCluster, evaluateHealth, probeKey, syntheticKey, type ClusterEvaluationInput, type HealthEvaluationInput } from './evaluate.ts';
-export { describeCheck, excludedByHealth, failingCheck, firstFailing, healthChanged, healthObservation, HEALTH_LAYERS, type HealthExclusion, type HealthLayer } from './report.ts';
+export { describeCheck, excludedByHealth, exclusionKey, failingCheck, firstFailing, healthChanged, healthObservation, HEALTH_LAYERS, type HealthExclusion, type HealthLayer } from './report.ts';
 export { startHealthRunner, DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_TIMEOUT_MS, type HealthRunner, type HealthRunnerOptions } from './runner.ts';
 export { fillPath, SYNTHETIC_HEADER } from './synthetic.ts';
 export { healthRows, HEALTH_COLUMNS } from './format.ts';

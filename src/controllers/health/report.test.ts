@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthContractSpec } from '../../api/index.ts';
 import { evaluateHealth } from './evaluate.ts';
-import { excludedByHealth, healthChanged, healthObservation } from './report.ts';
+import { excludedByHealth, exclusionKey, healthChanged, healthObservation } from './report.ts';
 import type { HealthReport, HealthTarget, ProbeResult } from './types.ts';
 
 const NOW = '2026-05-01T12:00:00.000Z';
@@ -54,7 +54,7 @@ function report(c2db: number, c3lag: string, targets: HealthTarget[] = [TARGET])
 describe('excludedByHealth', () => {
   it('excludes clusters whose regional readiness is false, naming the failing check; never for failover', () => {
     assert.deepEqual(excludedByHealth(report(503, '60')), {
-      'cases/public-case-api': [{ cluster: 'c2', reason: 'regional readiness false: dependency case-db 0/2 endpoints' }],
+      'ServiceImport/cases/public-case-api': [{ cluster: 'c2', reason: 'regional readiness false: dependency case-db 0/2 endpoints' }],
     });
   });
   it('excludes nothing when every cluster is regionally ready', () => {
@@ -62,7 +62,7 @@ describe('excludedByHealth', () => {
   });
   it('names the ready fraction when that is what failed', () => {
     const half: HealthTarget = { ...TARGET, clusters: [{ cluster: 'c1', endpoints: [{ address: '10.1.0.1', port: 8080, ready: true }, { address: '10.1.0.2', port: 8080, ready: false }, { address: '10.1.0.3', port: 8080, ready: false }] }] };
-    assert.deepEqual(excludedByHealth(report(200, '0', [half])), { 'cases/public-case-api': [{ cluster: 'c1', reason: 'regional readiness false: ready fraction 1/3 = 0.33 < 0.5' }] });
+    assert.deepEqual(excludedByHealth(report(200, '0', [half])), { 'ServiceImport/cases/public-case-api': [{ cluster: 'c1', reason: 'regional readiness false: ready fraction 1/3 = 0.33 < 0.5' }] });
   });
   it('merges contracts on the same service: either one excludes, the first names the reason', () => {
     const other: HealthTarget = {
@@ -71,12 +71,27 @@ describe('excludedByHealth', () => {
       spec: HealthContractSpec.parse({ targetRef: { kind: 'ServiceImport', name: 'public-case-api' }, regional: { minReadyFraction: 1, dependencies: [{ name: 'c3-only', http: { path: '/nope' } }] } }),
     };
     assert.deepEqual(excludedByHealth(report(503, '0', [other, TARGET])), {
-      'cases/public-case-api': [
+      'ServiceImport/cases/public-case-api': [
         { cluster: 'c1', reason: 'regional readiness false: dependency c3-only 0/1 endpoints' },
         { cluster: 'c2', reason: 'regional readiness false: dependency case-db 0/2 endpoints' },
         { cluster: 'c3', reason: 'regional readiness false: dependency c3-only 0/1 endpoints' },
       ],
     });
+  });
+  it('keys by kind: a Service and a ServiceImport of the same name never exclude each other', () => {
+    // The Service contract fails in c1 only (its strict fraction); the import's fails in c2 only.
+    const service: HealthTarget = {
+      ...TARGET,
+      contract: 'cases/local',
+      kind: 'Service',
+      spec: HealthContractSpec.parse({ targetRef: { kind: 'Service', name: 'public-case-api' } }),
+      clusters: [{ cluster: 'c1', endpoints: [{ address: '10.1.0.1', port: 8080, ready: false }] }],
+    };
+    assert.deepEqual(excludedByHealth(report(503, '0', [service, TARGET])), {
+      'Service/cases/public-case-api': [{ cluster: 'c1', reason: 'regional readiness false: ready fraction 0/1 = 0 < 0.5' }],
+      'ServiceImport/cases/public-case-api': [{ cluster: 'c2', reason: 'regional readiness false: dependency case-db 0/2 endpoints' }],
+    });
+    assert.equal(exclusionKey('Service', 'ns/a'), 'Service/ns/a');
   });
 });
 

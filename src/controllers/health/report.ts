@@ -41,10 +41,20 @@ export function firstFailing(health: ClusterHealth): { readonly layer: HealthLay
 }
 
 /**
- * Clusters to exclude from routing, by target `ns/name`, sorted by cluster: those whose
- * regional readiness is false. Failover and business readiness never exclude: they gate
- * failover decisions and alerts, not everyday traffic. When two contracts target the same
- * service, a cluster is excluded when either says so (the first in report order names the reason).
+ * The key of a target in {@link excludedByHealth}: `Kind/ns/name` (e.g.
+ * `ServiceImport/cases/public-case-api`), so a Service and a ServiceImport of the same
+ * name never exclude each other.
+ */
+export function exclusionKey(kind: 'ServiceImport' | 'Service', service: string): string {
+  return `${kind}/${service}`;
+}
+
+/**
+ * Clusters to exclude from routing, by target {@link exclusionKey} (`Kind/ns/name`), sorted by
+ * cluster: those whose regional readiness is false. Failover and business readiness never
+ * exclude: they gate failover decisions and alerts, not everyday traffic. When two contracts
+ * target the same service, a cluster is excluded when either says so (the first in report
+ * order names the reason).
  */
 export function excludedByHealth(report: HealthReport): Record<string, HealthExclusion[]> {
   const byService = new Map<string, Map<string, HealthExclusion>>();
@@ -53,10 +63,11 @@ export function excludedByHealth(report: HealthReport): Record<string, HealthExc
       if (c.regional.ok !== false) continue;
       const check = failingCheck(c.regional);
       const reason = `regional readiness false: ${check !== undefined ? describeCheck(check) : 'no check passed'}`;
-      let m = byService.get(s.service);
+      const key = exclusionKey(s.kind, s.service);
+      let m = byService.get(key);
       if (m === undefined) {
         m = new Map();
-        byService.set(s.service, m);
+        byService.set(key, m);
       }
       if (!m.has(c.cluster)) m.set(c.cluster, { cluster: c.cluster, reason });
     }

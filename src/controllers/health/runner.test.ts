@@ -157,7 +157,7 @@ describe('startHealthRunner against real HTTP backends in three clusters', () =>
     assert.match(three.business.checks[0]?.detail ?? '', /unreachable \(timeout after 300ms\)/);
 
     assert.deepEqual(excludedByHealth(report), {
-      'cases/public-case-api': [
+      'ServiceImport/cases/public-case-api': [
         { cluster: 'c2', reason: 'regional readiness false: dependency case-db 0/2 endpoints' },
         { cluster: 'c3', reason: 'regional readiness false: dependency case-db 0/1 endpoints' },
       ],
@@ -188,8 +188,8 @@ describe('startHealthRunner against real HTTP backends in three clusters', () =>
     const recovered = await runner.refresh();
     assert.equal(calls.at(-1)?.changed, true);
     assert.equal(of(recovered, 'c2').regional.ok, true);
-    assert.deepEqual(Object.keys(excludedByHealth(recovered)), ['cases/public-case-api']);
-    assert.deepEqual(excludedByHealth(recovered)['cases/public-case-api']?.map((x) => x.cluster), ['c3']);
+    assert.deepEqual(Object.keys(excludedByHealth(recovered)), ['ServiceImport/cases/public-case-api']);
+    assert.deepEqual(excludedByHealth(recovered)['ServiceImport/cases/public-case-api']?.map((x) => x.cluster), ['c3']);
 
     await runner.refresh();
     assert.equal(calls.at(-1)?.changed, false);
