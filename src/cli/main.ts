@@ -4,6 +4,7 @@
  * bottom only wires it to the real process.
  * @module
  */
+import { registerAlertCommands } from './commands/alerts.ts';
 import { registerFailoverCommands } from './commands/failover.ts';
 import { registerFaultCommands } from './commands/fault.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
@@ -178,6 +179,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
 
   registerFaultCommands(program, io, exit);
   registerFailoverCommands(program, io, exit);
+  registerAlertCommands(program, io, exit);
 
   program
     .command('version')

@@ -33,3 +33,22 @@ export {
   type Role,
 } from './auth.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
+export {
+  ALERT_METRICS,
+  advanceAlerts,
+  alertKey,
+  EMPTY_ALERT_STATE,
+  ENDPOINT_AGE_THRESHOLD_SECONDS,
+  ERROR_RATE_MIN_REQUESTS,
+  ERROR_RATE_THRESHOLD,
+  ERROR_RATE_WINDOW_MS,
+  metricAlerts,
+  MIN_SAMPLE_GAP_MS,
+  MUTATION_WINDOW_MS,
+  type AlertSample,
+  type AlertState,
+  type AlertStep,
+  type MetricAlert,
+  type MetricAlertName,
+} from './alerts.ts';
+export { FAILOVER_RULE_ALERTS, prometheusRules, type PrometheusRule, type PrometheusRulesFile } from './alert-rules.ts';

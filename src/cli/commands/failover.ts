@@ -1,7 +1,7 @@
 /**
  * `lintas failover status|propose|approve|reject|execute|abort|failback` against a
  * running `lintas serve` (issue 6), and `registerFailoverCommands`, which adds these
- * plus `drain`, `undrain` and `audit` to the program. Exit 0 on success; a refused
+ * plus `drain`, `undrain`, `weights` and `audit` to the program. Exit 0 on success; a refused
  * call (401/403/409) prints the server's reason and exits 1.
  * @module
  */
@@ -13,6 +13,7 @@ import { EXIT, type CliIO } from '../io.ts';
 import { renderTable } from '../printers.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerDrainCommands } from './drain.ts';
+import { registerWeightsCommands } from './weights.ts';
 
 /** Flags of `failover status`. */
 export interface FailoverStatusOptions extends ClientFlags {
@@ -138,7 +139,7 @@ export async function failoverActionCommand(verb: FailoverVerb, target: string, 
 
 const outputOption = (): Option => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
-/** Adds `failover`, `drain`, `undrain` and `audit` to `program`; `exit` receives each command's exit code. */
+/** Adds `failover`, `drain`, `undrain`, `weights` and `audit` to `program`; `exit` receives each command's exit code. */
 export function registerFailoverCommands(program: Command, io: CliIO, exit: (code: number) => void): void {
   const failover = program.command('failover').description('governed failover of ownership domains (FailoverPolicy) on a running lintas serve');
   addClientOptions(
@@ -172,5 +173,6 @@ export function registerFailoverCommands(program: Command, io: CliIO, exit: (cod
     addClientOptions(command).action(async (target: string, opts: FailoverActionOptions) => exit(await failoverActionCommand(verb, target, opts, io)));
   }
   registerDrainCommands(program, io, exit);
+  registerWeightsCommands(program, io, exit);
   registerAuditCommands(program, io, exit);
 }

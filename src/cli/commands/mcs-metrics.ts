@@ -21,11 +21,13 @@ export interface McsMetrics {
 const isTrue = (conditions: readonly { type: string; status: string }[] | undefined, type: string): boolean => conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
 /**
- * Registers the MCS metrics. Endpoint age is computed at scrape time: for a refreshing
- * source it is the time since its last heartbeat; for the directory source (which
- * reports none) the time since the tree was last read successfully (`lastLoadAt`).
+ * Registers the MCS metrics. Endpoint age (the `ImportedEndpointsStale` alert reads it)
+ * is the time since a source cluster's endpoints were last confirmed, computed at scrape
+ * time: for a refreshing source, since its last heartbeat; for the directory source
+ * (which reports none), since `confirmedAt` (epoch ms; `serve` passes now while the
+ * watched tree's latest load succeeded, else the time of the last good load).
  */
-export function createMcsMetrics(registry: Registry, store: FleetStore, lastLoadAt: () => number, now: () => number = Date.now): McsMetrics {
+export function createMcsMetrics(registry: Registry, store: FleetStore, confirmedAt: () => number, now: () => number = Date.now): McsMetrics {
   let latest: McsResult | undefined;
   let sourceClusters: readonly string[] = [];
   const exportReady = new Gauge({ name: 'lintas_mcs_serviceexport_ready', help: 'ServiceExports with Ready=True, by cluster', labelNames: ['cluster'], registers: [registry] });
@@ -41,12 +43,12 @@ export function createMcsMetrics(registry: Registry, store: FleetStore, lastLoad
   });
   const ageOf = (cluster: string): number => {
     const observed = store.freshness()[cluster]?.observedAt;
-    const at = observed !== undefined ? Date.parse(observed) : lastLoadAt();
+    const at = observed !== undefined ? Date.parse(observed) : confirmedAt();
     return Math.max(0, (now() - at) / 1000);
   };
   new Gauge({
     name: 'lintas_mcs_imported_endpoint_age_seconds',
-    help: 'Age of the newest confirmation of a source cluster whose endpoints are imported',
+    help: 'Seconds since the endpoints imported from a source cluster were last confirmed (heartbeat, or a good load of the fleet directory)',
     labelNames: ['source_cluster'],
     registers: [registry],
     collect() {

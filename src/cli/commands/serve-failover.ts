@@ -1,7 +1,7 @@
 /**
  * The failover runner as `lintas serve` runs it, with its admin API (issue 6):
- * failover status and commands, cluster drains, audit queries, the evidence
- * export and alerts. Every mutating call needs a token, a role and a `reason`
+ * failover status and commands, cluster drains, weight overrides, audit
+ * queries, the evidence export and alerts. Every mutating call needs a token, a role and a `reason`
  * (the admin server checks those); what the reducer refuses is answered 409
  * with its reason (403 for self-approval), and the refusal is audited too.
  * @module
@@ -14,8 +14,10 @@ import {
   startFailoverController,
   type FailoverRunner,
   type HealthReport,
+  type ClusterWeightMap,
   type OperatorCommand,
   type OwnershipState,
+  type WeightChange,
 } from '../../controllers/index.ts';
 import { dns1123Label, parseGatewayDuration } from '../../lib/index.ts';
 import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute } from '../../observability/index.ts';
@@ -30,14 +32,14 @@ export interface FailoverServiceOptions {
   readonly policies: () => readonly FailoverPolicy[];
   /** The TrafficPolicies of the current fleet snapshot (which services' health decides each domain). */
   readonly trafficPolicies?: () => readonly TrafficPolicy[];
-  /** Receives the ownership by TrafficPolicy `ns/name` and the drained clusters, at start and on every change. */
-  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[]) => void;
+  /** Receives the ownership by TrafficPolicy `ns/name`, the drained clusters and the weight overrides by TrafficPolicy, at start and on every change. */
+  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[], weights: Readonly<Record<string, ClusterWeightMap>>) => void;
   readonly now?: () => Date;
   /** How long a drain of in-flight mutations lasts before it is reported complete (default 1000 ms). */
   readonly drainWaitMs?: number;
   /** How often states written by other replicas are picked up (default 2000 ms). */
   readonly syncIntervalMs?: number;
-  /** Where the failover gauges go (alerts, epoch, phase, drained clusters), read at scrape time. */
+  /** Where the failover gauges go (alerts, epoch, phase, drained clusters, weight overrides), read at scrape time. */
   readonly registry?: Registry;
 }
 
@@ -51,6 +53,10 @@ export interface FailoverService {
   onHealth(report: HealthReport): void;
   ownership(): Record<string, OwnershipState>;
   drained(): string[];
+  /** The weights of every override in force, by TrafficPolicy `ns/name` (what the gateway routes by). */
+  weights(): Record<string, ClusterWeightMap>;
+  /** Registers the failover gauges on `registry` (once per registry), when it was not given at start. */
+  registerMetrics(registry: Registry): void;
   readonly runner: FailoverRunner;
   /** Stops the runner (the store stays open: its owner closes it). */
   close(): Promise<void>;
@@ -160,6 +166,22 @@ function registerFailoverMetrics(registry: Registry, runner: FailoverRunner): vo
       for (const cluster of runner.drained()) this.set({ cluster }, 1);
     },
   });
+  new Gauge({
+    name: 'lintas_weight_override',
+    help: 'The weight lintas weights set gave each cluster of a TrafficPolicy (0 = no traffic), while the override is in force',
+    labelNames: ['policy', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [policy, o] of Object.entries(runner.weightOverrides())) for (const [cluster, weight] of Object.entries(o.weights)) this.set({ policy, cluster }, weight);
+    },
+  });
+}
+
+/** The answer to a weight set or clear. */
+function weightAnswer(change: WeightChange): Record<string, unknown> {
+  const r = change.record;
+  return { policy: change.policy, ...(change.override === undefined ? {} : { override: change.override }), overrides: change.overrides, record: { id: r.id, time: r.time, actor: r.actor, action: r.action } };
 }
 
 /** Starts the failover runner (resuming every state from the store) and builds its admin routes. */
@@ -221,12 +243,28 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
     };
   }
 
+  for (const clear of [false, true]) {
+    actions[`/api/v1/weights/:namespace/:name${clear ? '/clear' : ''}`] = {
+      role: 'operator',
+      handler: async ({ principal, params, body, reason }: ActionContext) => {
+        const changeRequest = optionalString(body, 'changeRequest');
+        if (clear && body['weights'] !== undefined) throw new AdminApiError(400, 'bad_request', '"weights" does not apply to clear');
+        if (!clear && (typeof body['weights'] !== 'object' || body['weights'] === null || Array.isArray(body['weights']))) {
+          throw new AdminApiError(400, 'bad_request', '"weights" must be an object of cluster name → non-negative integer weight, e.g. {"jkt-prod-1": 3, "sgp-prod-1": 1}');
+        }
+        const by = { actor: principal.subject, reason, ...(changeRequest === undefined ? {} : { changeRequest }) };
+        const change = await guarded(() => runner.setWeights(params['namespace'] ?? '', params['name'] ?? '', clear ? undefined : body['weights'], by));
+        return { body: weightAnswer(change) };
+      },
+    };
+  }
+
   const viewer = (handler: ProtectedRoute['handler']): ProtectedRoute => ({ role: 'viewer', handler });
   const protectedRoutes: Record<string, ProtectedRoute> = {
     '/api/v1/failover': viewer(() => ({ policies: runner.status() })),
     '/api/v1/failover/:namespace/:name': viewer((_url, p) => runner.status().find((s) => s.namespace === p['namespace'] && s.name === p['name'])),
     '/api/v1/drain': viewer(() => ({ drained: runner.drained() })),
-    '/api/v1/alerts': viewer(() => runner.alerts()),
+    '/api/v1/weights': viewer(() => ({ overrides: runner.weightOverrides() })),
     '/api/v1/audit': viewer((url) =>
       guarded(async () => {
         const query = auditQuery(url, now);
@@ -254,6 +292,8 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
     onHealth: (report) => runner.onHealth(report),
     ownership: () => runner.ownership(),
     drained: () => runner.drained(),
+    registerMetrics: (registry) => registerFailoverMetrics(registry, runner),
+    weights: () => Object.fromEntries(Object.entries(runner.weightOverrides()).map(([k, o]) => [k, o.weights])),
     runner,
     close: () => runner.close(),
   };

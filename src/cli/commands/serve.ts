@@ -10,16 +10,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import type { Cluster, FleetSnapshot, Issue } from '../../api/index.ts';
-import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
+import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type AlertsView, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createAuthenticator, createLogger, createRegistry, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
-import { assertFleetRoot, watchFleet } from '../../sources/index.ts';
+import { assertFleetRoot, watchFleet, type FleetWatcher } from '../../sources/index.ts';
 import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
-import { formatIssue } from '../../validation/index.ts';
+import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { policiesOf, startFailoverRunner } from './serve-failover.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
+import { startAlertService } from './serve-alerts.ts';
 import { parseHeaderFlags } from './route-explain.ts';
 import { startGatewayRunner, type GatewayRunner } from './serve-gateway.ts';
 
@@ -59,8 +61,8 @@ export interface ServeExtensions {
   readonly overlay?: SnapshotOverlay;
   /** Extra public JSON routes on the admin server. */
   readonly routes?: Readonly<Record<string, JsonRoute>>;
-  /** Called with the logger and gateway runner once they exist (before anything is served). */
-  readonly onStart?: (ctx: { readonly log: Logger; readonly gateway: GatewayRunner }) => void;
+  /** Called with the logger, gateway runner and metrics registry once they exist (before anything is served). */
+  readonly onStart?: (ctx: { readonly log: Logger; readonly gateway: GatewayRunner; readonly registry: Registry }) => void;
   /** Called after every health-contract round (the failover runner's health events). */
   readonly onHealth?: (report: HealthReport, changed: boolean) => void;
   /** Who may call the mutating admin API (none: read-only, mutations refused). */
@@ -68,6 +70,8 @@ export interface ServeExtensions {
   /** Authenticated admin actions (POST) and reads. */
   readonly actions?: () => Readonly<Record<string, AdminAction>>;
   readonly protectedRoutes?: () => Readonly<Record<string, ProtectedRoute>>;
+  /** The failover runner's alerts, served with the metric alerts at `/api/v1/alerts` and as `lintas_alert`. */
+  readonly failoverAlerts?: () => AlertsView;
 }
 
 /** A running `serve`. */
@@ -76,8 +80,8 @@ export interface ServeHandle {
   readonly dnsPort: number;
   readonly gateway: GatewayRunner;
   readonly log: Logger;
-  /** Sets the failover state and drained clusters the gateway routes by (merged with health exclusions). */
-  setFailoverInputs(inputs: Pick<PolicyInputs, 'ownership' | 'drained'>): void;
+  /** Sets the failover state, drained clusters and weight overrides the gateway routes by (merged with health exclusions). */
+  setFailoverInputs(inputs: Pick<PolicyInputs, 'ownership' | 'drained' | 'weights'>): void;
   /** The latest health-contract report. */
   health(): HealthReport;
   /** The latest MCS result. */
@@ -120,7 +124,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
     log: log.child({ component: 'failover' }),
     store,
     ...policiesOf(() => handle?.snapshot()),
-    onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
+    onOwnership: (ownership, drained, weights) => handle?.setFailoverInputs({ ownership, drained, weights }),
   });
   try {
     handle = await startServe(dir, options, io, {
@@ -128,13 +132,15 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
       actions: () => failover.actions,
       protectedRoutes: () => failover.protectedRoutes,
       onHealth: (report) => failover.onHealth(report),
+      failoverAlerts: () => failover.runner.alerts(),
+      onStart: ({ registry }) => failover.registerMetrics(registry),
     });
   } catch (error) {
     await failover.close();
     await store.close();
     throw error;
   }
-  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained() });
+  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained(), weights: failover.weights() });
   io.err(`lintas serve: DNS udp+tcp ${parseHostPort(options.dns, '--dns').host}:${handle.dnsPort}, admin ${handle.adminUrl} (/readyz, /metrics${auth === undefined ? '; read-only: no --auth-file' : ''}); Ctrl-C to stop`);
   if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   await handle.close();
@@ -167,7 +173,11 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   let lastLoadAt = Date.now();
   // Store version → when the file change behind it was first seen (propagation lag).
   const changes = new Map<number, number>();
-  const metrics = createMcsMetrics(registry, store, () => lastLoadAt);
+  // The directory source is confirmed while its latest load succeeded (the watcher reports any change);
+  // once loads fail, the endpoints served are as old as the last good load.
+  const source: { watcher?: FleetWatcher } = {};
+  const confirmedAt = (): number => (source.watcher !== undefined && !hasErrors(source.watcher.status().lastIssues) ? Date.now() : lastLoadAt);
+  const metrics = createMcsMetrics(registry, store, confirmedAt);
   let latest: McsResult | undefined;
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
   let dnsBound = false;
@@ -180,9 +190,9 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   } catch (error) {
     throw new CliError(`error: cannot open --access-log ${options.accessLog ?? ''}: ${(error as Error).message}`, EXIT.invalid);
   }
-  ext.onStart?.({ log, gateway });
-  // Policy inputs come from two runners: failover (ownership, drained) and health (exclusions).
-  let failoverInputs: Pick<PolicyInputs, 'ownership' | 'drained'> = {};
+  ext.onStart?.({ log, gateway, registry });
+  // Policy inputs come from two runners: failover (ownership, drained, weight overrides) and health (exclusions).
+  let failoverInputs: Pick<PolicyInputs, 'ownership' | 'drained' | 'weights'> = {};
   let excluded: PolicyInputs['excluded'] = {};
   const pushPolicyInputs = (): void => gateway.setPolicyInputs({ ...failoverInputs, excluded });
   let healthTargetsNow: readonly HealthTarget[] = [];
@@ -237,6 +247,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
       log.info('MCS translated', { version, imports: result.dns.services.length });
     },
   });
+  source.watcher = watcher;
 
   const dns = await startDnsServer({
     address: dnsAddr.host,
@@ -251,6 +262,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
   dnsBound = true;
+  const alerts = startAlertService({ registry, log: log.child({ component: 'alerts' }), ...(ext.failoverAlerts !== undefined ? { failover: ext.failoverAlerts } : {}) });
   const admin = await startAdminServer({
     host: adminAddr.host,
     port: adminAddr.port,
@@ -258,7 +270,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     registry,
     ...(ext.auth !== undefined ? { auth: ext.auth } : {}),
     ...(ext.actions !== undefined ? { actions: ext.actions() } : {}),
-    ...(ext.protectedRoutes !== undefined ? { protectedRoutes: ext.protectedRoutes() } : {}),
+    protectedRoutes: { ...ext.protectedRoutes?.(), ...alerts.protectedRoutes },
     notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
     routes: {
       ...ext.routes,
@@ -282,6 +294,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   }).catch(async (error: unknown) => {
     watcher.close();
     health.stop();
+    alerts.close();
     await Promise.all([dns.close(), gateway.close()]);
     throw new CliError(`error: cannot serve admin on ${options.admin}: ${(error as Error).message}`, EXIT.invalid);
   });
@@ -300,6 +313,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     async close() {
       stopping.abort();
       health.stop();
+      alerts.close();
       unsubscribe?.();
       watcher.close();
       await Promise.all([dns.close(), admin.close(), gateway.close()]);

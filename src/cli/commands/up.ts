@@ -191,7 +191,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'failover' }),
     store,
     ...policiesOf(fleetNow),
-    onOwnership: (ownership, drained) => handle?.setFailoverInputs({ ownership, drained }),
+    onOwnership: (ownership, drained, weights) => handle?.setFailoverInputs({ ownership, drained, weights }),
   }).catch(async (error: unknown) => {
     await supervisor.stop();
     await store.close();
@@ -201,12 +201,14 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
       overlay,
       auth,
-      onStart: ({ gateway }) => {
+      onStart: ({ gateway, registry }) => {
         gatewayRunner = gateway;
+        failover.registerMetrics(registry);
       },
       actions: () => ({ ...faults, ...failover.actions }),
       protectedRoutes: () => failover.protectedRoutes,
       onHealth: (report) => failover.onHealth(report),
+      failoverAlerts: () => failover.runner.alerts(),
       routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
     });
   } catch (error) {
@@ -215,7 +217,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await store.close();
     throw error;
   }
-  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained() });
+  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained(), weights: failover.weights() });
   const serving = handle;
   io.err('lintas up: control plane, DNS and gateways starting');
   const ready = await waitUntil(

@@ -28,7 +28,7 @@ export interface EvidenceBundle {
   readonly kind: 'LintasEvidenceBundle';
   readonly version: 1;
   readonly generatedAt: string;
-  /** The audit target exported (`ns/name` of a FailoverPolicy, `cluster/NAME`), or every target. */
+  /** The audit target exported (`ns/name` of a FailoverPolicy, `cluster/NAME`, `trafficpolicy/NS/NAME`), or every target. */
   readonly target?: string;
   /** The whole chain re-walked when the bundle was made. */
   readonly chain: ChainVerification;
@@ -39,13 +39,15 @@ export interface EvidenceBundle {
   readonly approvals: readonly (TimelineEntry & { readonly proposalTarget?: string })[];
   /** Records that carry a guardrail verdict, with the verdict (check, observed value, threshold, pass). */
   readonly guardrails: readonly (TimelineEntry & { readonly verdict: unknown })[];
-  /** Ownership moves and drains: the routing before and after. */
+  /** Ownership moves, drains and weight overrides: the routing before and after. */
   readonly routeChanges: readonly (TimelineEntry & { readonly before: unknown; readonly after: unknown })[];
   readonly refusals: readonly (TimelineEntry & { readonly refusal: unknown })[];
   readonly records: readonly StoredAuditRecord[];
 }
 
 const DECISIONS = new Set(['Propose', 'Approve', 'Reject', 'Abort', 'Withdraw']);
+/** Records whose before/after is a routing change of their own (drained clusters, weight overrides). */
+const ROUTE_ACTIONS = new Set(['Drain', 'Undrain', 'WeightOverride', 'ClearWeightOverride']);
 
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
@@ -98,7 +100,7 @@ export function evidenceBundle(input: {
     routeChanges: records.flatMap((r) => {
       const ownership = field(r.evidence, 'ownership');
       if (ownership !== undefined) return [{ ...entry(r), before: field(ownership, 'before'), after: field(ownership, 'after') }];
-      return r.action === 'Drain' || r.action === 'Undrain' ? [{ ...entry(r), before: r.before, after: r.after }] : [];
+      return ROUTE_ACTIONS.has(r.action) ? [{ ...entry(r), before: r.before, after: r.after }] : [];
     }),
     refusals: records.flatMap((r) => {
       const refusal = field(r.evidence, 'refusal');

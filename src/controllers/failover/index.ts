@@ -14,6 +14,8 @@ export type { AlertsView, CommandOutcome, FailoverRunner, FailoverRunnerOptions,
 export { FailoverRunnerError } from './runner-errors.ts';
 export type { FailoverRunnerErrorCode } from './runner-errors.ts';
 export type { DrainRequest, DrainState } from './runner-drain.ts';
+export { checkWeights, weightTarget } from './runner-weights.ts';
+export type { ClusterWeightMap, WeightChange, WeightOverride, WeightRequest, WeightState } from './runner-weights.ts';
 export { observationsFor, targetedServices, trafficPolicyKey } from './runner-health.ts';
 export { activeAlerts, domainOwnership, ownershipByTrafficPolicy, policyStatus } from './runner-view.ts';
 export type { ActiveAlert, BlockingGuardrail, MachineStatus, PendingProposal, PolicyStatus } from './runner-view.ts';

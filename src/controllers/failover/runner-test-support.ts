@@ -1,11 +1,19 @@
 /**
  * Test helpers for the failover runner and its admin API: the TrafficPolicy the
  * test FailoverPolicy governs, health-contract reports with clusters that are
- * ready, down or lagging, and a fake clock.
+ * ready, down or lagging, a fake clock, and a runner started on a store of the
+ * backend under test (the runner suite runs on SQLite and on PostgreSQL).
  * @module
  */
-import { LINTAS_V1ALPHA1, TrafficPolicy } from '../../api/index.ts';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LINTAS_V1ALPHA1, TrafficPolicy, type FailoverPolicy } from '../../api/index.ts';
+import { silentLogger } from '../../observability/index.ts';
+import type { LintasStore } from '../../store/index.ts';
+import type { OwnershipState } from '../gateway/index.ts';
 import type { ClusterHealth, HealthReport } from '../health/index.ts';
+import { startFailoverController, type FailoverRunner } from './runner.ts';
+import type { ClusterWeightMap } from './runner-weights.ts';
 
 /** The service the test TrafficPolicy `cases/cases` targets. */
 export const SERVICE = 'cases/public-case-api';
@@ -17,6 +25,20 @@ export function casesTrafficPolicy(): TrafficPolicy {
     kind: 'TrafficPolicy',
     metadata: { name: 'cases', namespace: 'cases' },
     spec: { targetRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'public-case-api' }] },
+  });
+}
+
+/** `cases/owned`: an Owner-mode policy (mutations only to the owner of their `X-Case`). */
+export function ownerTrafficPolicy(): TrafficPolicy {
+  return TrafficPolicy.parse({
+    apiVersion: LINTAS_V1ALPHA1,
+    kind: 'TrafficPolicy',
+    metadata: { name: 'owned', namespace: 'cases' },
+    spec: {
+      targetRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'owned-api' }],
+      locality: { mode: 'Owner' },
+      ownership: { key: { header: 'X-Case' }, mapRef: { kind: 'OwnershipMap', name: 'case-owners' } },
+    },
   });
 }
 
@@ -84,4 +106,64 @@ export function fakeClock(start: string): FakeClock {
       return new Date(ms).toISOString();
     },
   };
+}
+
+/** One empty database of the backend under test; every `open` is a new store instance on it (a restart, a second replica). */
+export interface RunnerDatabase {
+  open(): Promise<LintasStore>;
+}
+
+/** What a backend's runner test file supplies to the runner suite. */
+export interface RunnerStoreHarness {
+  /** A new, empty database per test. */
+  fresh(): Promise<RunnerDatabase>;
+}
+
+/** One `onOwnership` call: ownership, drained clusters, weight overrides. */
+export type OwnershipCall = readonly [Readonly<Record<string, OwnershipState>>, readonly string[], Readonly<Record<string, ClusterWeightMap>>];
+
+/** A runner on its own store instance, recording what it publishes. */
+export interface RunnerHarness {
+  readonly store: LintasStore;
+  readonly runner: FailoverRunner;
+  readonly calls: OwnershipCall[];
+  close(): Promise<void>;
+}
+
+/** Starts a runner governing `policy` (and the TrafficPolicies, default `cases/cases`) on a new store instance of `db`, without background sync. */
+export async function startRunner(db: RunnerDatabase, policy: FailoverPolicy, clock: FakeClock, drainWaitMs = 5, trafficPolicies: readonly TrafficPolicy[] = [casesTrafficPolicy()]): Promise<RunnerHarness> {
+  const store = await db.open();
+  const calls: OwnershipCall[] = [];
+  const runner = await startFailoverController({
+    log: silentLogger,
+    store,
+    policies: () => [policy],
+    trafficPolicies: () => trafficPolicies,
+    onOwnership: (o, d, w) => calls.push([o, d, w]),
+    now: clock.now,
+    drainWaitMs,
+    syncIntervalMs: 0,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  return {
+    store,
+    runner,
+    calls,
+    async close() {
+      await runner.close();
+      await store.close();
+    },
+  };
+}
+
+/** Polls until `probe` holds (the runner's drain wait is a real timer), bounded. */
+export async function until(what: string, runner: FailoverRunner, probe: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    await runner.idle();
+    if (probe()) return;
+    await delay(10);
+  }
+  assert.fail(`timed out waiting for ${what}`);
 }

@@ -8,7 +8,7 @@
  * a replica whose write lost reloads the winner's state and re-applies the event (`step` is pure),
  * which then judges it against the new state (a late approval becomes "cannot approve in
  * FailingOver"). Effects run only after the write: ownership is recomputed from the states and
- * handed to `onOwnership`, drains complete after a bounded wait, ticks are armed at the reducer's
+ * handed to `onOwnership` (with drains and weight overrides), drains complete after a bounded wait, ticks are armed at the reducer's
  * next deadline. Health bookkeeping that changes nothing the reducer audits is kept in memory
  * only, except a change of the owner's health streak (the basis of dwell and stability windows).
  * @module
@@ -22,6 +22,7 @@ import { initialFailoverState, nextDeadline, step } from './reducer.ts';
 import { createDrainBook, type DrainBook } from './runner-drain.ts';
 import { FailoverRunnerError } from './runner-errors.ts';
 import { observationsFor, trafficPolicyKey } from './runner-health.ts';
+import { createWeightBook, type ClusterWeightMap, type WeightChange, type WeightOverride, type WeightRequest } from './runner-weights.ts';
 import { activeAlerts, auditDrafts, domainOwnership, isStoredState, machineKey, ownershipByTrafficPolicy, parseMachineKey, policyKeyOf, policyStatus, sourcesOf, type ActiveAlert, type PolicyStatus } from './runner-view.ts';
 import { type AlertName, type FailoverEvent, type FailoverState, type OperatorCommand, type Rejection, type StepResult } from './types.ts';
 
@@ -31,10 +32,10 @@ export interface FailoverRunnerOptions {
   readonly store: LintasStore;
   /** The FailoverPolicies of the current fleet snapshot. */
   readonly policies: () => readonly FailoverPolicy[];
-  /** The TrafficPolicies of the fleet, to find the services whose health decides each domain (else: the policy's namespace). */
+  /** The TrafficPolicies of the fleet: the services whose health decides each domain (else: the policy's namespace), and which policies weights may override. */
   readonly trafficPolicies?: () => readonly TrafficPolicy[];
-  /** Called at start and whenever the ownership (by TrafficPolicy `ns/name`) or the drained clusters change. */
-  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[]) => void;
+  /** Called at start and whenever the ownership (by TrafficPolicy `ns/name`), the drained clusters or the weight overrides (by TrafficPolicy) change. */
+  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[], weights: Readonly<Record<string, ClusterWeightMap>>) => void;
   readonly now?: () => Date;
   /** How long in-flight mutations to the previous owner get before the runner reports the drain complete (default 1000 ms). */
   readonly drainWaitMs?: number;
@@ -69,11 +70,15 @@ export interface FailoverRunner {
   command(namespace: string, name: string, command: OperatorCommand, from?: string): Promise<CommandOutcome>;
   /** Takes a cluster out of (`drained` true) or back into all routing, as an audited change. */
   setDrained(cluster: string, drained: boolean, by: { actor: string; reason: string; changeRequest?: string }): Promise<{ drained: readonly string[]; record: StoredAuditRecord }>;
+  /** Sets (weights given) or clears (undefined) the weight override of TrafficPolicy `ns/name`, as an audited change. */
+  setWeights(namespace: string, name: string, weights: unknown, by: WeightRequest): Promise<WeightChange>;
   /** Every governed policy's status, sorted by `ns/name`. */
   status(): PolicyStatus[];
   alerts(): AlertsView;
   ownership(): Record<string, OwnershipState>;
   drained(): string[];
+  /** Weight overrides in force by TrafficPolicy `ns/name`. */
+  weightOverrides(): Record<string, WeightOverride>;
   /** Delivers a Tick to every machine now (timers do this on their own; tests with a fake clock call it). */
   tick(): Promise<void>;
   /** Picks up states another replica wrote. */
@@ -125,16 +130,19 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     machines.set(entry.key, { key: entry.key, primary: parsed.primary, policy: undefined, state: decode(entry.key, parsed.primary, entry), storeRevision: entry.revision, queue: Promise.resolve() });
   }
   const drains: DrainBook = createDrainBook({ store, entries, now, onChange: () => publish() });
+  const trafficPolicy = (ns: string, name: string): TrafficPolicy | undefined => options.trafficPolicies?.().find((p) => (p.metadata.namespace ?? 'default') === ns && p.metadata.name === name);
+  const weights = createWeightBook({ store, entries, now, trafficPolicy, onChange: () => publish() });
 
   const ownership = (): Record<string, OwnershipState> => ownershipByTrafficPolicy(active().map((m) => ({ policy: m.policy, primary: m.primary, state: m.state })));
   const publish = (): void => {
     const own = ownership();
     const drained = drains.drained();
-    const text = JSON.stringify([own, drained]);
+    const overrides = Object.fromEntries(Object.entries(weights.overrides()).map(([k, o]) => [k, o.weights]));
+    const text = JSON.stringify([own, drained, overrides]);
     if (text === published) return;
     published = text;
     try {
-      options.onOwnership(own, drained);
+      options.onOwnership(own, drained, overrides);
     } catch (error) {
       log.error('failover: onOwnership failed', { error: (error as Error).message });
     }
@@ -320,6 +328,7 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
   const sync = async (): Promise<void> => {
     const stored = await store.listStates();
     drains.adopt(stored);
+    weights.adopt(stored);
     for (const entry of stored) {
       const parsed = parseMachineKey(entry.key);
       if (parsed === undefined) continue;
@@ -350,7 +359,7 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
   syncTimer?.unref();
 
   const idle = async (): Promise<void> => {
-    await Promise.all([...[...machines.values()].map((m) => m.queue), drains.idle()]);
+    await Promise.all([...[...machines.values()].map((m) => m.queue), drains.idle(), weights.idle()]);
   };
 
   return {
@@ -377,6 +386,7 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
       return { ...(result.rejection === undefined ? {} : { rejection: result.rejection }), status, records };
     },
     setDrained: (cluster, drained, by) => drains.set(cluster, drained, by),
+    setWeights: (namespace, name, w, by) => weights.set(namespace, name, w, by),
     status() {
       refresh();
       const keys = [...new Set(active().map((m) => policyKeyOf(m.policy)))].sort();
@@ -397,6 +407,7 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     },
     ownership,
     drained: () => drains.drained(),
+    weightOverrides: () => weights.overrides(),
     async tick() {
       await Promise.all(active().map((m) => enqueue(m, () => apply(m, { type: 'Tick' })).catch(report('tick'))));
     },

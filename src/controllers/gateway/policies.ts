@@ -7,7 +7,9 @@
  * state's epoch and moves, the mirror target resolved to an upstream. The
  * policy's health check and outlier settings replace the annotations' on its
  * upstreams; clusters whose regional readiness is false (health contract) or
- * that are drained are excluded from routing.
+ * that are drained are excluded from routing. An operator's weight override
+ * (`lintas weights set`) makes the policy Weighted with its weights until cleared
+ * (except in Owner mode, whose mutations go only to the owner).
  *
  * Conflicts follow GEP-713: when two policies target the same object, the
  * oldest (creationTimestamp, then namespace/name) wins and the other's
@@ -37,6 +39,8 @@ export interface PolicyInputs {
   readonly excluded?: Readonly<Record<string, readonly ExcludedClusterIR[]>>;
   /** Clusters taken out of all routing (`lintas drain`). */
   readonly drained?: readonly string[];
+  /** By policy `ns/name`: operator weight overrides (`lintas weights set`); the policy routes as Weighted with them. */
+  readonly weights?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** Policy Accepted reasons (GEP-713 style). */
@@ -111,6 +115,12 @@ function localityIR(policy: TrafficPolicy, clusters: readonly Cluster[]): Traffi
     default:
       return { mode: l.mode };
   }
+}
+
+/** A weight override as Weighted locality (weight-0 clusters kept: they get nothing), or undefined when none is set. */
+function overrideLocality(weights: Readonly<Record<string, number>> | undefined): TrafficPolicyIR['locality'] | undefined {
+  if (weights === undefined) return undefined;
+  return { mode: 'Weighted', weights: Object.entries(weights).map(([cluster, weight]) => ({ cluster, weight })).sort((a, b) => compareStrings(a.cluster, b.cluster)) };
 }
 
 /** Applies the policy's health settings to an upstream (policy values replace annotation values). */
@@ -249,7 +259,8 @@ export function attachPolicies(
     const backendRequestMs = ms(spec.timeouts?.backendRequest);
     policyIRs.push({
       key,
-      locality: localityIR(policy, clusters),
+      // Never for Owner mode: its mutations must reach only the owner (the runner refuses such overrides too).
+      locality: (policy.spec.locality.mode === 'Owner' ? undefined : overrideLocality(inputs.weights?.[key])) ?? localityIR(policy, clusters),
       mutationMethods: [...spec.requestClasses.mutation.methods],
       requireIdempotencyKey: spec.requestClasses.mutation.requireIdempotencyKey,
       ...(typeof ownership !== 'string' ? { ownership } : {}),

@@ -181,6 +181,8 @@ export class Exchange implements RequestHead, MatchInput {
     const route = rule?.label ?? '';
     const table = this.table;
     this.rt.metrics.request(route, ep?.cluster ?? '', table.cluster, this.status, end - this.start);
+    // The owner was resolved at this request's epoch (after failover moves), so only a real breach counts.
+    if (ep !== undefined && this.requestClass === 'mutation' && this.owner !== undefined && ep.cluster !== this.owner) this.rt.metrics.nonOwnerMutation(this.owner, ep.cluster);
     this.rt.accessLog.push(exchangeLogLine(this, end));
     const l = this.listener;
     l.inFlight -= 1;

@@ -14,6 +14,11 @@ export type AttemptResult = 'response' | 'connect_error' | 'reset' | 'timeout' |
 export interface GatewayMetrics {
   /** One finished request. `destinationCluster` is '' when nothing was proxied. */
   request(route: string, destinationCluster: string, entryCluster: string, status: number, durationMs: number): void;
+  /**
+   * A mutation proxied to a cluster that is not the owner the request resolved at its epoch
+   * (after failover moves): never expected, so it is the alert "mutations to a non-owner".
+   */
+  nonOwnerMutation(owner: string, destinationCluster: string): void;
   /** One finished upstream attempt (`mirror` for shadow traffic). */
   attempt(result: AttemptResult, mirror: boolean): void;
   /** The applied config generation. */
@@ -26,6 +31,7 @@ const codeClass = (status: number): string => (status >= 100 && status < 600 ? `
 export function createGatewayMetrics(registry: Registry, droppedLogLines: () => number): GatewayMetrics {
   const requests = new Map<string, { labels: Record<string, string>; n: number }>();
   const attempts = new Map<string, { labels: Record<string, string>; n: number }>();
+  const nonOwner = new Map<string, { labels: Record<string, string>; n: number }>();
   const locality = { local: 0, remote: 0 };
   const durationLabels = new Map<string, Record<string, string>>();
   const bump = (map: typeof requests, key: string, labels: () => Record<string, string>): void => {
@@ -52,6 +58,16 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
     collect() {
       this.reset();
       for (const e of attempts.values()) this.inc(e.labels, e.n);
+    },
+  });
+  new Counter({
+    name: 'lintas_gateway_non_owner_mutations_total',
+    help: 'Mutations proxied to a cluster other than the owner of their key (resolved per request at its epoch, after failover moves); must stay 0.',
+    labelNames: ['owner', 'destination_cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of nonOwner.values()) this.inc(e.labels, e.n);
     },
   });
   new Counter({
@@ -102,6 +118,9 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
       }
       duration.observe(labels, durationMs / 1000);
     },
+    nonOwnerMutation(owner, destinationCluster) {
+      bump(nonOwner, `${owner}\u0000${destinationCluster}`, () => ({ owner, destination_cluster: destinationCluster }));
+    },
     attempt(result, mirror) {
       const kind = mirror ? 'mirror' : 'main';
       bump(attempts, `${result}\u0000${kind}`, () => ({ result, kind }));
@@ -115,6 +134,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
 /** Metrics hooks that record nothing (no registry). */
 export const noGatewayMetrics: GatewayMetrics = {
   request: () => undefined,
+  nonOwnerMutation: () => undefined,
   attempt: () => undefined,
   generation: () => undefined,
 };

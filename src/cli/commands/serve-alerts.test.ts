@@ -1,0 +1,127 @@
+/**
+ * The alert service of `lintas serve` over a real Prometheus registry and a fake
+ * clock: samples are read from the metrics the gateway and MCS export (the MCS
+ * age gauge is the real one), metric alerts and failover alerts are merged and
+ * sorted with `since`, edges go to `recent`, alerts clear when their window
+ * passes, and the `lintas_alert` gauge says the same as the API.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Counter, Registry } from 'prom-client';
+import type { AlertsView, McsResult } from '../../controllers/index.ts';
+import { ALERT_METRICS, silentLogger } from '../../observability/index.ts';
+import { FleetStore } from '../../store/index.ts';
+import { createMcsMetrics } from './mcs-metrics.ts';
+import { readAlertSample, startAlertService, type AlertService } from './serve-alerts.ts';
+
+const T0 = Date.parse('2026-03-01T10:00:00Z');
+const MIN = 60_000;
+
+/** A registry with the gateway counters (same names and labels as dataplanes/gateway/metrics.ts) and the real MCS metrics. */
+function alertFixture() {
+  const registry = new Registry();
+  let now = T0;
+  let confirmedAt = T0;
+  const requests = new Counter({ name: ALERT_METRICS.requests, help: 'h', labelNames: ['route', 'destination_cluster', 'code_class'], registers: [registry] });
+  const mutations = new Counter({ name: ALERT_METRICS.nonOwnerMutations, help: 'h', labelNames: ['owner', 'destination_cluster'], registers: [registry] });
+  const mcs = createMcsMetrics(registry, new FleetStore(), () => confirmedAt, () => now);
+  const slice = { metadata: { name: 's', labels: { 'multicluster.kubernetes.io/source-cluster': 'sgp' } }, endpoints: [{ addresses: ['127.2.0.1'] }] };
+  mcs.record({ clusters: [{ cluster: 'jkt', serviceImports: [], serviceExports: [], endpointSlices: [slice] }], sources: [] } as unknown as McsResult);
+  let failover: AlertsView = { active: [], recent: [] };
+  return {
+    registry,
+    requests,
+    mutations,
+    setNow: (t: number) => void (now = t),
+    advance: (ms: number) => void (now += ms),
+    setConfirmedAt: (t: number) => void (confirmedAt = t),
+    setFailover: (view: AlertsView) => void (failover = view),
+    start: (): AlertService => startAlertService({ registry, log: silentLogger, now: () => now, intervalMs: 0, failover: () => failover }),
+  };
+}
+
+/** A failover view with one pending approval, first seen at `since`. */
+function pendingApproval(since: string): AlertsView {
+  const alert = { alert: 'FailoverPendingApproval', severity: 'warning', policy: 'cases/case-writes', primary: 'sgp', cluster: 'jkt', message: 'failover of sgp to jkt has 0/1 approval(s)' } as const;
+  return { active: [{ ...alert, since }], recent: [{ ...alert, at: since }] };
+}
+
+describe('readAlertSample', () => {
+  it('reads the gateway counters and the MCS age gauge by their labels', async () => {
+    const f = alertFixture();
+    f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '5xx' }, 2);
+    f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+    f.setNow(T0 + 90_000);
+    const s = await readAlertSample(f.registry, T0);
+    assert.deepEqual(s.requests, [{ destinationCluster: 'sgp', codeClass: '5xx', value: 2 }]);
+    assert.deepEqual(s.nonOwnerMutations, [{ owner: 'sgp', destinationCluster: 'jkt', value: 1 }]);
+    assert.deepEqual(s.endpointAges, [{ cluster: 'sgp', seconds: 90 }]);
+  });
+
+  it('is empty for metrics that are not registered', async () => {
+    assert.deepEqual(await readAlertSample(new Registry(), T0), { at: T0, requests: [], nonOwnerMutations: [], endpointAges: [] });
+  });
+});
+
+describe('startAlertService', () => {
+  it('merges failover and metric alerts, keeps since, records edges, and clears when the window passes', async () => {
+    const f = alertFixture();
+    const service = f.start();
+    try {
+      assert.deepEqual(await service.evaluate(), { active: [], recent: [] });
+      f.advance(MIN);
+      f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '2xx' }, 95);
+      f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '5xx' }, 5);
+      f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+      f.setConfirmedAt(T0 - 10 * MIN);
+      f.setFailover(pendingApproval('2026-03-01T09:59:00.000Z'));
+      const first = await service.evaluate();
+      assert.deepEqual(
+        first.active.map((a) => [a.alert, a.source, a.cluster, a.since]),
+        [
+          ['DestinationErrorRateHigh', 'metrics', 'sgp', '2026-03-01T10:01:00.000Z'],
+          ['FailoverPendingApproval', 'failover', 'jkt', '2026-03-01T09:59:00.000Z'],
+          ['ImportedEndpointsStale', 'metrics', 'sgp', '2026-03-01T10:01:00.000Z'],
+          ['MutationToNonOwner', 'metrics', 'jkt', '2026-03-01T10:01:00.000Z'],
+        ],
+      );
+      const rate = first.active[0];
+      assert.equal(rate?.value, 0.05);
+      assert.equal(rate?.threshold, 0.02);
+      assert.equal(first.active[3]?.owner, 'sgp');
+      assert.deepEqual(first.recent.map((r) => r.alert), ['FailoverPendingApproval', 'DestinationErrorRateHigh', 'ImportedEndpointsStale', 'MutationToNonOwner']);
+
+      f.advance(MIN);
+      const second = await service.evaluate();
+      assert.equal(second.active.find((a) => a.alert === 'MutationToNonOwner')?.since, '2026-03-01T10:01:00.000Z', 'since is kept');
+      assert.equal(second.recent.length, 4, 'no new edges');
+
+      f.advance(6 * MIN);
+      f.setConfirmedAt(T0 + 8 * MIN);
+      f.setFailover({ active: [], recent: [] });
+      assert.deepEqual((await service.evaluate()).active, [], 'quiet for a whole window: cleared');
+    } finally {
+      service.close();
+    }
+  });
+
+  it('exports lintas_alert with the same alerts as the API', async () => {
+    const f = alertFixture();
+    const service = f.start();
+    try {
+      await service.evaluate();
+      f.advance(MIN);
+      f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+      f.setFailover(pendingApproval('2026-03-01T10:00:00.000Z'));
+      await service.evaluate();
+      const text = await f.registry.getSingleMetricAsString(ALERT_METRICS.alert);
+      const lines = text.split('\n').filter((l) => l.startsWith(`${ALERT_METRICS.alert}{`));
+      assert.deepEqual(lines, [
+        'lintas_alert{alert="FailoverPendingApproval",severity="warning",cluster="jkt",policy="cases/case-writes",owner="sgp"} 1',
+        'lintas_alert{alert="MutationToNonOwner",severity="critical",cluster="jkt",policy="",owner="sgp"} 1',
+      ]);
+    } finally {
+      service.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * The alerts of `lintas serve` (issue 6, seed 000 §24.3), evaluated continuously:
+ * every `intervalMs` (and on every read) the counters and gauges the alerts need
+ * are read from the Prometheus registry and fed to the pure evaluator of
+ * src/observability/alerts.ts; the failover runner's alerts are added as they
+ * are. Served as `GET /api/v1/alerts` (role viewer) and as the gauge
+ * `lintas_alert{alert,severity,cluster,policy,owner}` (1 per active alert), so
+ * Prometheus sees what the API says; `lintas alerts rules` prints the PromQL.
+ * @module
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { AlertsView } from '../../controllers/index.ts';
+import { advanceAlerts, ALERT_METRICS, EMPTY_ALERT_STATE, type AlertSample, type AlertState, type Logger, type MetricAlert, type ProtectedRoute } from '../../observability/index.ts';
+
+/** How often the alerts are evaluated without anyone asking. */
+export const DEFAULT_ALERT_INTERVAL_MS = 15_000;
+const RECENT_ALERTS = 50;
+
+/** One active alert as `/api/v1/alerts` serves it: a failover alert (policy, primary) or a metric alert (value, threshold). */
+export interface AlertEntry {
+  readonly alert: string;
+  readonly severity: 'warning' | 'critical';
+  readonly cluster: string;
+  readonly message: string;
+  /** `failover`: from the failover runner's state; `metrics`: from the gateway and MCS metrics. */
+  readonly source: 'failover' | 'metrics';
+  /** `ns/name` of the FailoverPolicy (failover alerts). */
+  readonly policy?: string;
+  /** The owner (`from`) cluster of the failover domain (failover alerts). */
+  readonly primary?: string;
+  /** The owner the mutations should have reached (MutationToNonOwner). */
+  readonly owner?: string;
+  readonly value?: number;
+  readonly threshold?: number;
+}
+
+/** The body of `GET /api/v1/alerts`: what holds now (with when it started) and the recent edges, oldest first. */
+export interface AlertsAnswer {
+  readonly active: readonly (AlertEntry & { readonly since: string })[];
+  readonly recent: readonly (AlertEntry & { readonly at: string })[];
+}
+
+/** Options of {@link startAlertService}. */
+export interface AlertServiceOptions {
+  /** The registry the gateway and MCS metrics are on; the `lintas_alert` gauge is registered here too. */
+  readonly registry: Registry;
+  readonly log: Logger;
+  /** The failover runner's alerts (absent: metric alerts only). */
+  readonly failover?: () => AlertsView;
+  /** Epoch ms (tests pass a fake clock). */
+  readonly now?: () => number;
+  /** Evaluation period (default {@link DEFAULT_ALERT_INTERVAL_MS}; 0 = only on reads). */
+  readonly intervalMs?: number;
+}
+
+/** The running alert evaluation. */
+export interface AlertService {
+  /** `/api/v1/alerts` for the admin server's `protectedRoutes`. */
+  readonly protectedRoutes: Record<string, ProtectedRoute>;
+  /** Takes a sample now and answers what `/api/v1/alerts` would. */
+  evaluate(): Promise<AlertsAnswer>;
+  close(): void;
+}
+
+type Values = { labels: Partial<Record<string, string | number>>; value: number }[];
+
+async function valuesOf(registry: Registry, name: string): Promise<Values> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return [];
+  return (await metric.get()).values as Values;
+}
+
+const label = (v: Values[number], name: string): string => String(v.labels[name] ?? '');
+
+/** Reads one sample of the metrics the alerts need from `registry`. */
+export async function readAlertSample(registry: Registry, at: number): Promise<AlertSample> {
+  const [requests, mutations, ages] = await Promise.all([
+    valuesOf(registry, ALERT_METRICS.requests),
+    valuesOf(registry, ALERT_METRICS.nonOwnerMutations),
+    valuesOf(registry, ALERT_METRICS.endpointAge),
+  ]);
+  return {
+    at,
+    requests: requests.map((v) => ({ destinationCluster: label(v, 'destination_cluster'), codeClass: label(v, 'code_class'), value: v.value })),
+    nonOwnerMutations: mutations.map((v) => ({ owner: label(v, 'owner'), destinationCluster: label(v, 'destination_cluster'), value: v.value })),
+    endpointAges: ages.map((v) => ({ cluster: label(v, 'source_cluster'), seconds: v.value })),
+  };
+}
+
+const fromMetric = (a: MetricAlert): AlertEntry => ({ ...a, source: 'metrics' });
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const order = (a: AlertEntry, b: AlertEntry): number =>
+  cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.policy ?? '', b.policy ?? '') || cmp(a.primary ?? a.owner ?? '', b.primary ?? b.owner ?? '');
+
+/** Starts evaluating (first sample now) and registers the `lintas_alert` gauge. */
+export function startAlertService(options: AlertServiceOptions): AlertService {
+  const { registry, log } = options;
+  const now = options.now ?? Date.now;
+  let state: AlertState = EMPTY_ALERT_STATE;
+  let metricActive: AlertsAnswer['active'] = [];
+  const recent: (AlertEntry & { at: string })[] = [];
+  let running: Promise<void> = Promise.resolve();
+
+  const step = async (): Promise<void> => {
+    const result = advanceAlerts(state, await readAlertSample(registry, now()));
+    state = result.state;
+    metricActive = result.active.map((a) => ({ ...fromMetric(a), since: a.since }));
+    for (const f of result.fired) {
+      recent.push({ ...fromMetric(f), at: f.at });
+      log.warn('alert', { alert: f.alert, cluster: f.cluster, value: f.value, threshold: f.threshold, message: f.message });
+    }
+    recent.splice(0, Math.max(0, recent.length - RECENT_ALERTS));
+  };
+  // Serialised: the timer and reads never interleave their updates of the history.
+  const sampleNow = (): Promise<void> => {
+    running = running.then(step).catch((error: unknown) => log.error('alert evaluation failed', { error: (error as Error).message }));
+    return running;
+  };
+  const answer = (): AlertsAnswer => {
+    const failover = options.failover?.();
+    const active = [...(failover?.active ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...metricActive].sort(order);
+    const fired = [...(failover?.recent ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...recent];
+    return { active, recent: fired.sort((a, b) => cmp(a.at, b.at)).slice(-RECENT_ALERTS) };
+  };
+
+  new Gauge({
+    name: ALERT_METRICS.alert,
+    help: '1 per active alert of /api/v1/alerts (metric alerts as of the last evaluation, failover alerts now), by alert, severity, cluster, FailoverPolicy and owner',
+    labelNames: ['alert', 'severity', 'cluster', 'policy', 'owner'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of answer().active) this.set({ alert: a.alert, severity: a.severity, cluster: a.cluster, policy: a.policy ?? '', owner: a.primary ?? a.owner ?? '' }, 1);
+    },
+  });
+
+  void sampleNow();
+  const intervalMs = options.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS;
+  const timer = intervalMs > 0 ? setInterval(() => void sampleNow(), intervalMs) : undefined;
+  timer?.unref();
+  const evaluate = async (): Promise<AlertsAnswer> => {
+    await sampleNow();
+    return answer();
+  };
+  return {
+    protectedRoutes: { '/api/v1/alerts': { role: 'viewer', handler: () => evaluate() } },
+    evaluate,
+    close: () => clearInterval(timer),
+  };
+}
