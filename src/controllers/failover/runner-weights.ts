@@ -11,6 +11,7 @@
 import { ClusterWeights, type TrafficPolicy } from '../../api/index.ts';
 import { compareStrings } from '../../lib/index.ts';
 import type { AuditDraft, AuditRecord as StoredAuditRecord, LintasStore, StateEntry } from '../../store/index.ts';
+import { createStateBook } from './runner-book.ts';
 import { FailoverRunnerError } from './runner-errors.ts';
 
 /** Relative weight per cluster (non-negative integers, at least one above 0), keys sorted. */
@@ -60,8 +61,6 @@ export interface WeightBook {
   idle(): Promise<void>;
 }
 
-const PREFIX = 'weights/';
-const MAX_CAS_ATTEMPTS = 5;
 /** The audit target of a TrafficPolicy's overrides (kind-prefixed like `cluster/NAME`). */
 export const weightTarget = (policy: string): string => `trafficpolicy/${policy}`;
 
@@ -98,33 +97,19 @@ export function createWeightBook(options: {
   trafficPolicy: (namespace: string, name: string) => TrafficPolicy | undefined;
   onChange: () => void;
 }): WeightBook {
-  const { store, now, onChange } = options;
-  const book = new Map<string, { revision: number; state: WeightState }>();
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const adopt = (entries: readonly StateEntry[], notify = true): void => {
-    let changed = false;
-    for (const e of entries) {
-      if (!e.key.startsWith(PREFIX) || !isWeightState(e.state)) continue;
-      const policy = e.key.slice(PREFIX.length);
-      if ((book.get(policy)?.revision ?? 0) >= e.revision) continue;
-      book.set(policy, { revision: e.revision, state: e.state });
-      changed = true;
-    }
-    if (changed && notify) onChange();
-  };
-  adopt(options.entries, false);
+  const { now } = options;
+  const book = createStateBook<WeightState>({ store: options.store, prefix: 'weights/', isState: isWeightState, entries: options.entries, onChange: options.onChange });
   const overrides = (): Record<string, WeightOverride> =>
-    Object.fromEntries([...book.entries()].flatMap(([k, v]) => (v.state.override === null ? [] : [[k, v.state.override] as const])).sort(([a], [b]) => compareStrings(a, b)));
+    Object.fromEntries([...book.states()].flatMap(([k, v]) => (v.override === null ? [] : [[k, v.override] as const])).sort(([a], [b]) => compareStrings(a, b)));
 
   const change = async (namespace: string, name: string, raw: unknown, by: WeightRequest): Promise<WeightChange> => {
     if (by.actor.startsWith('system:')) throw new FailoverRunnerError('FAILOVER_INVALID', `subjects starting with "system:" are reserved for Lintas itself`);
     const policy = `${namespace}/${name}`;
     const tp = options.trafficPolicy(namespace, name);
     const weights = raw === undefined ? undefined : checkWeights(raw);
-    for (let attempt = 1; ; attempt++) {
-      const current = book.get(policy) ?? { revision: 0, state: undefined };
-      const before = current.state?.override ?? undefined;
+    let override: WeightOverride | null = null;
+    const record = await book.commit(policy, (current) => {
+      const before = current?.override ?? undefined;
       // A stale override of a policy since removed from the fleet may still be cleared.
       if (tp === undefined && (weights !== undefined || before === undefined)) throw new FailoverRunnerError('FAILOVER_NOT_FOUND', `no TrafficPolicy ${policy}`);
       // Owner mode sends each mutation only to its key's owner (single writer); weights would spread mutations.
@@ -135,7 +120,7 @@ export function createWeightBook(options: {
       if (weights !== undefined && JSON.stringify(before?.weights) === JSON.stringify(weights)) throw new FailoverRunnerError('FAILOVER_UNCHANGED', `${policy} already has these weights`);
       const at = now().toISOString();
       const extra = by.changeRequest === undefined ? {} : { changeRequest: by.changeRequest };
-      const override: WeightOverride | null = weights === undefined ? null : { weights, actor: by.actor, reason: by.reason, ...extra, at };
+      override = weights === undefined ? null : { weights, actor: by.actor, reason: by.reason, ...extra, at };
       const state: WeightState = { override, by: by.actor, at, reason: by.reason, ...extra };
       const configured = tp?.spec.locality.mode;
       const draft: AuditDraft = {
@@ -156,29 +141,16 @@ export function createWeightBook(options: {
             : `${policy} routes as Weighted with these weights; drained, excluded and unhealthy clusters still get nothing`,
         },
       };
-      const cas = await store.compareAndSet(`${PREFIX}${policy}`, current.revision, state, [draft]);
-      if (cas.ok) {
-        book.set(policy, { revision: cas.revision, state });
-        onChange();
-        const record = cas.records[0];
-        if (record === undefined) throw new Error('weights: the store returned no record');
-        return { policy, ...(override === null ? {} : { override }), overrides: overrides(), record };
-      }
-      if (isWeightState(cas.current.state)) book.set(policy, { revision: cas.current.revision, state: cas.current.state });
-      if (attempt >= MAX_CAS_ATTEMPTS) throw new FailoverRunnerError('FAILOVER_CONFLICT', `weights/${policy} kept changing (${MAX_CAS_ATTEMPTS} attempts); try again`);
-    }
+      return { state, draft };
+    });
+    const written = override as WeightOverride | null;
+    return { policy, ...(written === null ? {} : { override: written }), overrides: overrides(), record };
   };
 
   return {
     overrides,
-    adopt,
-    set(namespace, name, weights, by) {
-      const run = queue.then(() => change(namespace, name, weights, by));
-      queue = run.catch(() => undefined);
-      return run;
-    },
-    idle: async () => {
-      await queue;
-    },
+    adopt: (entries) => book.adopt(entries),
+    set: (namespace, name, weights, by) => change(namespace, name, weights, by),
+    idle: () => book.idle(),
   };
 }
