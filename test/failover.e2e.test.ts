@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { registerFailoverCommands } from '../src/cli/commands/failover.ts';
 import { startFailoverRunner, type FailoverService } from '../src/cli/commands/serve-failover.ts';
-import { CliError } from '../src/cli/io.ts';
-import { capture, type CliResult } from '../src/cli/test-cli.ts';
+import { runRegistered, type CliResult } from '../src/cli/test-cli.ts';
 import { casesTrafficPolicy, healthReport } from '../src/controllers/failover/runner-test-support.ts';
 import { JKT, makePolicy, PRIMARY, TYO } from '../src/controllers/failover/test-support.ts';
 import type { EvidenceBundle, OwnershipState, PolicyStatus } from '../src/controllers/index.ts';
@@ -44,22 +42,9 @@ describe('failover admin API and CLI', () => {
 
   /** Runs `lintas ARGV` with only the failover commands registered (main.ts wires the same function). */
   async function lintas(argv: string[], options: { cwd?: string; token?: keyof typeof TOKENS } = {}): Promise<CliResult> {
-    const c = capture({}, options.cwd ?? dir);
-    let code = 0;
-    const program = new Command('lintas').exitOverride().configureOutput({ writeOut: c.io.out, writeErr: c.io.err });
-    registerFailoverCommands(program, c.io, (x) => (code = x));
     const auth = options.token === undefined ? [] : ['--token', TOKENS[options.token]];
     const server = options.cwd === undefined ? ['--server', admin.url] : [];
-    try {
-      await program.parseAsync([...argv, ...server, ...auth], { from: 'user' });
-    } catch (error) {
-      if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-      else if (error instanceof CliError) {
-        c.io.err(error.message);
-        code = error.exitCode;
-      } else throw error;
-    }
-    return { code, stdout: c.stdout(), stderr: c.stderr() };
+    return runRegistered(registerFailoverCommands, [...argv, ...server, ...auth], options.cwd ?? dir);
   }
 
   const status = async (): Promise<PolicyStatus> => JSON.parse((await lintas(['failover', 'status', 'cases/case-writes', '-o', 'json'], { token: 'vic' })).stdout) as PolicyStatus;

@@ -4,7 +4,8 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from './io.ts';
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT, type CliIO } from './io.ts';
 import { run } from './main.ts';
 
 /** The repository root (the default cwd, so `examples/capstone` resolves). */
@@ -40,5 +41,26 @@ export interface CliResult {
 export async function lintas(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   const c = capture(options.env, options.cwd);
   const code = await run(argv, c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+/** Adds commands to a program, as main.ts wires each command group (`setExit` receives the exit code). */
+export type RegisterCommands = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
+
+/** Runs `argv` in-process on a program holding only what `register` adds (usage errors exit 2, CliErrors print and exit with their code). */
+export async function runRegistered(register: RegisterCommands, argv: string[], cwd?: string): Promise<CliResult> {
+  const c = capture({}, cwd);
+  let code = 0;
+  const program = new Command('lintas').exitOverride().configureOutput({ writeOut: c.io.out, writeErr: c.io.err });
+  register(program, c.io, (x) => (code = x));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : EXIT.usage;
+    else if (error instanceof CliError) {
+      c.io.err(error.message);
+      code = error.exitCode;
+    } else throw error;
+  }
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }

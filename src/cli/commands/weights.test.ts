@@ -8,13 +8,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command, CommanderError } from 'commander';
 import { LINTAS_V1ALPHA1, TrafficPolicy } from '../../api/index.ts';
 import type { ClusterWeightMap, WeightOverride } from '../../controllers/index.ts';
 import { createAuthenticator, createRegistry, parseAuthFile, silentLogger, startAdminServer, type AdminServer } from '../../observability/index.ts';
 import { openStore, type AuditRecord, type LintasStore } from '../../store/index.ts';
 import { CliError, EXIT } from '../io.ts';
-import { capture, type CliResult } from '../test-cli.ts';
+import { runRegistered, type CliResult } from '../test-cli.ts';
 import { startFailoverRunner, type FailoverService } from './serve-failover.ts';
 import { parseWeightArgs, registerWeightsCommands } from './weights.ts';
 
@@ -58,22 +57,9 @@ describe('lintas weights and the weight-override API', () => {
 
   /** Runs `lintas ARGV` with only the weights commands registered (failover.ts registers the same function). */
   async function lintas(argv: string[], options: { cwd?: string; token?: keyof typeof TOKENS } = {}): Promise<CliResult> {
-    const c = capture({}, options.cwd ?? dir);
-    let code = 0;
-    const program = new Command('lintas').exitOverride().configureOutput({ writeOut: c.io.out, writeErr: c.io.err });
-    registerWeightsCommands(program, c.io, (x) => (code = x));
     const auth = options.token === undefined ? [] : ['--token', TOKENS[options.token]];
     const server = options.cwd === undefined ? ['--server', admin.url] : [];
-    try {
-      await program.parseAsync([...argv, ...server, ...auth], { from: 'user' });
-    } catch (error) {
-      if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : EXIT.usage;
-      else if (error instanceof CliError) {
-        c.io.err(error.message);
-        code = error.exitCode;
-      } else throw error;
-    }
-    return { code, stdout: c.stdout(), stderr: c.stderr() };
+    return runRegistered(registerWeightsCommands, [...argv, ...server, ...auth], options.cwd ?? dir);
   }
 
   const post = async (path: string, body: unknown, token?: keyof typeof TOKENS): Promise<{ status: number; error?: string; message?: string }> => {
