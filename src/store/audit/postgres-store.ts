@@ -29,6 +29,7 @@ import {
   type StoredState,
   systemClock,
   VERIFY_PAGE,
+  verifyRows,
 } from './store.ts';
 
 /** Options of the PostgreSQL backend. */
@@ -180,16 +181,8 @@ class PostgresStore implements LintasStore {
       let after = 0;
       for (;;) {
         const { rows } = await client.query<RecordRow>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [after, VERIFY_PAGE]);
-        for (const row of rows) {
-          let record: AuditRecord;
-          try {
-            record = decodeRecord(row);
-          } catch (error) {
-            return { ok: false, seq: Number(row.seq), reason: (error as Error).message };
-          }
-          const failure = verifier.push(record);
-          if (failure !== undefined) return failure;
-        }
+        const failure = verifyRows(verifier, rows);
+        if (failure !== undefined) return failure;
         if (rows.length < VERIFY_PAGE) break;
         after = Number(rows[rows.length - 1]?.seq);
       }

@@ -31,6 +31,7 @@ import {
   systemClock,
   checkHead,
   VERIFY_PAGE,
+  verifyRows,
 } from './store.ts';
 
 /** Options of the SQLite backend. */
@@ -176,16 +177,8 @@ class SqliteStore implements LintasStore {
         let after = 0;
         for (;;) {
           const rows = page.all(after, VERIFY_PAGE);
-          for (const row of rows) {
-            let record: AuditRecord;
-            try {
-              record = decodeRecord(row);
-            } catch (error) {
-              return { ok: false, seq: Number(row.seq), reason: (error as Error).message };
-            }
-            const failure = verifier.push(record);
-            if (failure !== undefined) return failure;
-          }
+          const failure = verifyRows(verifier, rows);
+          if (failure !== undefined) return failure;
           if (rows.length < VERIFY_PAGE) break;
           after = Number(rows[rows.length - 1]?.seq);
         }

@@ -3,7 +3,7 @@
  * input validation, the row encoding of records and states, and the audit list query.
  * @module
  */
-import { auditId, type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, JSON_FIELDS, normalizeTime } from './chain.ts';
+import { auditId, type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, type ChainVerifier, JSON_FIELDS, normalizeTime } from './chain.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { StoreError } from './errors.ts';
 
@@ -162,6 +162,24 @@ export function decodeRecord(row: RecordRow): AuditRecord {
   record.prevHash = row.prev_hash;
   record.hash = row.hash;
   return record as unknown as AuditRecord;
+}
+
+/**
+ * Feeds one page of rows (in seq order) to a chain verifier, as both backends' `verify` walk the
+ * table: the failure that ends the walk (an undecodable row or a broken link), else undefined.
+ */
+export function verifyRows(verifier: ChainVerifier, rows: readonly RecordRow[]): ChainVerification | undefined {
+  for (const row of rows) {
+    let record: AuditRecord;
+    try {
+      record = decodeRecord(row);
+    } catch (error) {
+      return { ok: false, seq: Number(row.seq), reason: (error as Error).message };
+    }
+    const failure = verifier.push(record);
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
 }
 
 /** A stored state's JSON text back as a value (STORE_CORRUPT if it is not JSON). */
