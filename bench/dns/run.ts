@@ -33,6 +33,7 @@ import type { DnsZoneIR } from '../../src/ir/index.ts';
 import { cpuSeconds, createSupervisor, findExecutable, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
 import { generateFleet } from '../config-load/generate.ts';
 import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
+import { benchOptionChecks } from '../lib/options.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INSTALL_HINT = 'apt-get install -y dnsperf dnsmasq-base';
@@ -65,16 +66,9 @@ interface Options {
   readonly keep: boolean;
 }
 
-function usageError(message: string): never {
-  console.error(`bench:dns: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function intOption(raw: string | undefined, flag: string, min: number, max: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) usageError(`--${flag} must be an integer in [${min}, ${max}], got "${raw}"`);
-  return v;
-}
+const { intOption, lintasOption, usageError: exitWithUsage } = benchOptionChecks('bench:dns', USAGE);
+// Typed so the compiler knows a call never returns (narrowing needs an explicit annotation).
+const usageError: (message: string) => never = exitWithUsage;
 
 function parseOptions(): Options {
   let values;
@@ -100,8 +94,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const lintas = values.lintas;
-  if (lintas !== 'auto' && lintas !== 'dist' && lintas !== 'src') usageError(`--lintas must be auto, dist or src, got "${lintas}"`);
+  const lintas = lintasOption(values.lintas);
   return {
     clusters: intOption(values.clusters, 'clusters', 1, 256),
     services: intOption(values.services, 'services', 1, 10_000),

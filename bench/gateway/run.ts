@@ -39,6 +39,7 @@ import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, ta
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';
+import { benchOptionChecks } from '../lib/options.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INSTALL_HINT = 'apt-get install -y wrk nginx-light   # or: nginx';
@@ -63,16 +64,9 @@ interface Options {
   readonly ownerPolicy: boolean;
 }
 
-function usageError(message: string): never {
-  console.error(`bench:gateway: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function intOption(raw: string | undefined, flag: string, min: number, max: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) usageError(`--${flag} must be an integer in [${min}, ${max}], got "${raw}"`);
-  return v;
-}
+const { intOption, lintasOption, usageError: exitWithUsage } = benchOptionChecks('bench:gateway', USAGE);
+// Typed so the compiler knows a call never returns (narrowing needs an explicit annotation).
+const usageError: (message: string) => never = exitWithUsage;
 
 function parseOptions(): Options {
   let values;
@@ -100,8 +94,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const lintas = values.lintas;
-  if (lintas !== 'auto' && lintas !== 'dist' && lintas !== 'src') usageError(`--lintas must be auto, dist or src, got "${lintas}"`);
+  const lintas = lintasOption(values.lintas);
   const threads = intOption(values.threads, 'threads', 1, 64);
   const connections = intOption(values.connections, 'connections', 1, 10_000);
   if (connections < threads) usageError('--connections must be at least --threads (wrk gives each thread connections / threads)');
