@@ -10,7 +10,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,13 +26,13 @@ interface Result {
   readonly stderr: string;
 }
 
-/** Runs `node <bin> ...args` in the repository root, with a timeout. */
-function exec(bin: string, args: readonly string[]): Promise<Result> {
+/** Runs `node <bin> ...args` in the repository root, with a timeout (`node` is this test's own unless given). */
+function exec(bin: string, args: readonly string[], node = process.execPath): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Nothing from the test runner or the developer's shell may steer the CLI.
   for (const name of ['NODE_TEST_CONTEXT', 'LINTAS_CONFIG', 'LINTAS_CLI_ENTRY', 'NODE_OPTIONS']) delete env[name];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, ...args], { cwd: REPO, env, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(node, [bin, ...args], { cwd: REPO, env, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(new Error(`${bin} ${args.join(' ')} did not exit normally (${error.signal ?? error.code ?? error.message})\n${stderr}`));
         return;
@@ -130,3 +131,69 @@ for (const launcher of launchers) {
     });
   });
 }
+
+/** A Node older than Lintas's own on this machine (Debian's, here), to start bin/lintas.js the way `node bin/lintas.js` in a shell does. */
+function olderNode(): string | undefined {
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node']) {
+    try {
+      const version = execFileSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+      if (Number(version.split('.')[0]) < 24) return candidate;
+    } catch {
+      // not installed here
+    }
+  }
+  return undefined;
+}
+
+const OLD_NODE = olderNode();
+
+/** Runs `<old node> <bin> ...args`. */
+function execOld(bin: string, args: readonly string[]): Promise<Result> {
+  return exec(bin, args, OLD_NODE);
+}
+
+describe('lintas executable started by an older Node', { skip: OLD_NODE === undefined ? 'no Node older than 24 on this machine to start it with' : false, timeout: 4 * TIMEOUT_MS }, () => {
+  it('re-executes under the project Node 24: version reports it', async () => {
+    const r = await execOld(join(REPO, 'bin/lintas.js'), ['version', '-o', 'json']);
+    assert.equal(r.code, 0, show(r));
+    const info = JSON.parse(r.stdout) as { node: string };
+    assert.match(info.node, /^v24\./);
+  });
+
+  it('passes arguments, stdout and the exit code through', async () => {
+    const r = await execOld(join(REPO, 'bin/lintas.js'), ['validate', invalidFleet()]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stdout, /^clusters\/east-1\/services\.yaml:8: Service default\/web: /);
+  });
+
+  it('forwards SIGTERM: a long-running command stops cleanly and the launcher exits with it', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of ['NODE_TEST_CONTEXT', 'LINTAS_CONFIG', 'NODE_OPTIONS']) delete env[name];
+    const child = spawn(OLD_NODE ?? 'node', [join(REPO, 'bin/lintas.js'), 'watch', 'examples/capstone'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    // watch prints its first load summary once it is running; only then is the signal meaningful.
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        if (/watching /.test(stderr)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`exited before it was watching:\n${stderr}`)));
+    });
+    child.kill('SIGTERM');
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, null, stderr);
+    assert.equal(code, 0, stderr);
+  });
+
+  it('says in one line how to fix a missing project Node', async () => {
+    const root = tempDir('lintas-bin-nonode-');
+    mkdirSync(join(root, 'bin'));
+    copyFileSync(join(REPO, 'bin/lintas.js'), join(root, 'bin/lintas.js'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+    const r = await execOld(join(root, 'bin/lintas.js'), ['version']);
+    assert.equal(r.code, 70, show(r));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^lintas: needs Node\.js 24 or newer \(this is v\d+\.[^)]*\) .* run `npm install` in the Lintas directory\n$/);
+  });
+});

@@ -46,8 +46,10 @@ export function processIO(): CliIO {
 /** A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, for long-running commands. */
 export function abortOnSignals(): AbortSignal {
   const controller = new AbortController();
+  // The listeners stay: one Ctrl-C can arrive several times (from the terminal and forwarded by
+  // npm or bin/lintas.js), and a repeat must not kill the process half-way through its clean stop.
   const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   return controller.signal;
 }

@@ -1,9 +1,9 @@
 /**
  * Forwarding: the request body (small bodies buffered so they can be retried,
  * larger or chunked ones streamed), mirrors, attempts on keep-alive pools, and
- * retries. An attempt is an undici dispatch handler using the raw (v6-style)
- * callbacks, which undici 7 calls without wrapping: no header object is built
- * per response, and the response streams to the client with back-pressure.
+ * retries. An attempt is an undici dispatch handler (undici 8's controller
+ * callbacks): the response head is copied from the controller's raw header
+ * list, and the body streams to the client with back-pressure (pause/resume).
  *
  * Retries: after a connect failure, always (nothing reached the backend; to
  * another endpoint and away from the failed endpoint's cluster; up to
@@ -44,8 +44,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
   ended = false;
   /** Set once the proxy stopped caring: later undici callbacks are ignored. */
   stale = false;
-  private abortFn: ((err?: Error) => void) | null = null;
-  private resumeFn: (() => void) | null = null;
+  private controller: Dispatcher.DispatchController | null = null;
   private drainFn: (() => void) | null = null;
 
   /** Creates an attempt; `slot` says it holds a retry-budget slot. */
@@ -76,47 +75,51 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.end(outcome, result);
     if (this.stale) return;
     this.stale = true;
-    this.abortFn?.(new AttemptCancelled('attempt cancelled by the gateway'));
+    this.controller?.abort(new AttemptCancelled('attempt cancelled by the gateway'));
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.stale) return abort(new AttemptCancelled('attempt cancelled by the gateway'));
-    this.abortFn = abort;
+  /** The request is being written to a connected socket: from here on a failure is not a connect failure. */
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.stale) return controller.abort(new AttemptCancelled('attempt cancelled by the gateway'));
+    this.controller = controller;
     this.connected = true;
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
-    if (this.stale) return true;
-    if (status < 200) return true;
+  /** The response head: retried, refused or relayed (from the raw header list, so repeated headers keep their order). */
+  onResponseStart(controller: Dispatcher.DispatchController, status: number): void {
+    if (this.stale || status < 200) return;
     this.headersSeen = true;
-    this.resumeFn = resume;
-    return onResponseHead(this, status, raw);
+    const raw = (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? [];
+    onResponseHead(this, status, raw);
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.stale) return true;
+  /** A body chunk: written to the client; a full client buffer pauses the upstream read. */
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.stale) return;
     const ex = this.ex;
     const res = ex.res;
-    if (res.write(chunk)) return true;
+    if (res.write(chunk)) return;
     // Back-pressure (the slow path): undici stops reading until the client drains; bound how long.
+    controller.pause();
     this.drainFn ??= () => {
       if (ex.stallTimer !== undefined) clearTimeout(ex.stallTimer);
       ex.stallTimer = undefined;
-      this.resumeFn?.();
+      controller.resume();
     };
     res.once('drain', this.drainFn);
     if (ex.stallTimer === undefined) ex.stallTimer = setTimeout(onDownstreamStall, ex.rt.downstreamStallMs, this);
-    return false;
   }
 
-  onComplete(): void {
+  /** The response ended: the attempt succeeded. */
+  onResponseEnd(): void {
     if (this.stale) return;
     this.stale = true;
     this.end({ status: this.ex.status }, 'response');
     this.ex.res.end();
   }
 
-  onError(err: Error): void {
+  /** The attempt failed; `controller` is null when undici refused the request before starting it. */
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
     if (this.stale) return;
     this.stale = true;
     const code = (err as { code?: string }).code ?? '';
@@ -153,7 +156,7 @@ function remember(ex: Exchange, a: Attempt, connectFailure: boolean): void {
   if (connectFailure) (ex.avoid ??= new Set()).add(a.endpoint.cluster);
 }
 
-function onResponseHead(a: Attempt, status: number, raw: Buffer[]): boolean {
+function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
   const ex = a.ex;
   if (status >= 500 && mayRetryStatus(ex, status)) {
     remember(ex, a, false);
@@ -161,7 +164,7 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): boolean {
     ex.lastFlag = 0;
     a.cancel({ status }, 'retried_5xx');
     scheduleRetry(ex);
-    return false;
+    return;
   }
   const headers = responseHeaders(raw);
   const rf = ex.rule?.filters.responseHeaders;
@@ -175,9 +178,7 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): boolean {
     // A header node:http refuses to send (undici's parser is more lenient).
     a.cancel({ status }, 'response');
     ex.reply(502, FLAG_UC, 'upstream sent an invalid response\n');
-    return false;
   }
-  return true;
 }
 
 function attemptFailed(a: Attempt, kind: 'connect' | 'reset' | 'timeout'): void {

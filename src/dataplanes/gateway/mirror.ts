@@ -34,24 +34,26 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   private status: number | undefined;
   private connected = false;
 
-  onConnect(): void {
+  /** The copy is being written to a connected socket. */
+  onRequestStart(): void {
     this.connected = true;
   }
 
-  onHeaders(status: number): boolean {
+  /** Keeps the final status; informational responses are skipped. */
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number): void {
     if (status >= 200) this.status = status;
-    return true;
   }
 
-  onData(): boolean {
-    return true;
-  }
+  /** The body is read and dropped. */
+  onResponseData(): void {}
 
-  onComplete(): void {
+  /** The mirror answered in full. */
+  onResponseEnd(): void {
     this.finish(this.status, undefined);
   }
 
-  onError(err: Error): void {
+  /** The mirror failed (before connecting, after a reset, or on a timeout). */
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
     const code = (err as { code?: string }).code ?? '';
     this.finish(undefined, !this.connected ? 'connect' : code.endsWith('_TIMEOUT') ? 'timeout' : 'reset');
   }
@@ -83,7 +85,7 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
         handler,
       );
     } catch {
-      handler.onError(new Error('mirror dispatch refused'));
+      handler.onResponseError(null, new Error('mirror dispatch refused'));
     }
   }
 }

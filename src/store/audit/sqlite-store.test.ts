@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { openStore } from './open-store.ts';
 import { openSqliteStore, SQLITE_FILE } from './sqlite-store.ts';
 import { type FreshDatabase, rejectsWithCode, type StoreHarness } from './store-harness.ts';
@@ -16,7 +16,7 @@ async function tempDir(): Promise<string> {
 
 /** Runs SQL on the database file through a connection of its own. */
 function rawExec(dir: string, sql: string): void {
-  const db = new Database(path.join(dir, SQLITE_FILE), { timeout: 5000 });
+  const db = new DatabaseSync(path.join(dir, SQLITE_FILE), { timeout: 5000 });
   try {
     db.exec(sql);
   } finally {
@@ -37,7 +37,7 @@ const sqliteHarness: StoreHarness = {
       rawExec: async (sql) => rawExec(dir, sql),
       dropGuards: async () => rawExec(dir, 'DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete;'),
       async holdWriteLock() {
-        const db = new Database(path.join(dir, SQLITE_FILE));
+        const db = new DatabaseSync(path.join(dir, SQLITE_FILE));
         db.exec('BEGIN IMMEDIATE');
         return async () => {
           db.exec('ROLLBACK');
@@ -65,10 +65,10 @@ describe('sqlite: files', () => {
       assert.equal(store.backend, 'sqlite');
       assert.equal(store.location, path.join(nested, SQLITE_FILE));
       await store.close();
-      const db = new Database(path.join(nested, SQLITE_FILE), { readonly: true });
+      const db = new DatabaseSync(path.join(nested, SQLITE_FILE), { readOnly: true });
       try {
-        assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-        assert.equal(db.prepare('SELECT count(*) AS n FROM audit_records').pluck().get(), 1);
+        assert.equal(db.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
+        assert.equal(db.prepare('SELECT count(*) AS n FROM audit_records').get()?.n, 1);
       } finally {
         db.close();
       }

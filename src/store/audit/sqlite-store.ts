@@ -1,14 +1,15 @@
 /**
- * The embedded backend: one SQLite file `<dir>/lintas.db` (better-sqlite3) in WAL mode with
- * `synchronous=FULL`, so a commit has reached the disk before append/compareAndSet resolve and an
- * acknowledged record survives `kill -9` (and power loss). Writers take the database write lock up
- * front (`BEGIN IMMEDIATE`), which serializes them across store instances and processes; a writer
- * waits up to `lockTimeoutMs` for the lock (a synchronous wait: better-sqlite3 blocks the event loop meanwhile).
+ * The embedded backend: one SQLite file `<dir>/lintas.db` (Node's built-in `node:sqlite`, so no
+ * native addon is built at install) in WAL mode with `synchronous=FULL`, so a commit has reached
+ * the disk before append/compareAndSet resolve and an acknowledged record survives `kill -9` (and
+ * power loss). Writers take the database write lock up front (`BEGIN IMMEDIATE`), which serializes
+ * them across store instances and processes; a writer waits up to `lockTimeoutMs` for the lock (a
+ * synchronous wait: the driver blocks the event loop meanwhile).
  * @module
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, createChainVerifier, GENESIS_HASH, sealRecords } from './chain.ts';
 import { asStoreError, StoreError, type StoreErrorCode } from './errors.ts';
 import {
@@ -82,35 +83,68 @@ CREATE TABLE IF NOT EXISTS lintas_state (
 ) STRICT;
 `;
 
+/** SQLite's primary result codes for a file that is not (or no longer) a database. */
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
 /** Maps a driver error: an unreadable file is STORE_CORRUPT whatever the operation was. */
 function sqliteError(code: StoreErrorCode, what: string, error: unknown): StoreError {
-  const driverCode = (error as { code?: unknown } | null)?.code;
-  if (driverCode === 'SQLITE_NOTADB' || driverCode === 'SQLITE_CORRUPT') return asStoreError('STORE_CORRUPT', what, error);
+  // node:sqlite reports SQLite's (possibly extended) result code in `errcode`; the low byte is the primary code.
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  const primary = typeof errcode === 'number' ? errcode & 0xff : undefined;
+  if (primary === SQLITE_NOTADB || primary === SQLITE_CORRUPT) return asStoreError('STORE_CORRUPT', what, error);
   return asStoreError(code, what, error);
+}
+
+/** How a transaction takes its locks: IMMEDIATE holds the write lock from the start; DEFERRED reads one snapshot. */
+type TransactionMode = 'IMMEDIATE' | 'DEFERRED';
+
+/** Runs `fn` between BEGIN and COMMIT; any throw (of `fn` or of the commit) rolls back and is rethrown (node:sqlite has no transaction helper). */
+function inTransaction<T>(db: DatabaseSync, mode: TransactionMode, fn: () => T): T {
+  db.exec(`BEGIN ${mode}`);
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL); a second ROLLBACK would throw and hide the cause.
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** A typed view of a prepared statement's rows (node:sqlite returns untyped null-prototype objects). */
+function rowOf<R>(statement: StatementSync, ...params: SQLInputValue[]): R | undefined {
+  return statement.get(...params) as R | undefined;
+}
+
+/** All rows of a prepared statement, typed. */
+function rowsOf<R>(statement: StatementSync, ...params: SQLInputValue[]): R[] {
+  return statement.all(...params) as R[];
 }
 
 /** Opens (creating and migrating if needed) the SQLite store in `options.dir`. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<LintasStore> {
   const file = path.resolve(options.dir, SQLITE_FILE);
-  let db: Database.Database;
+  let db: DatabaseSync;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    db = new Database(file, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS });
+    db = new DatabaseSync(file, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS });
   } catch (error) {
     throw sqliteError('STORE_OPEN_FAILED', `cannot open ${file}`, error);
   }
   try {
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    const mode = rowOf<{ journal_mode: string }>(db.prepare('PRAGMA journal_mode = WAL'))?.journal_mode;
     if (mode !== 'wal') throw new StoreError('STORE_OPEN_FAILED', `cannot switch ${file} to WAL mode (got ${String(mode)})`);
     // FULL: a WAL commit is fsynced before it returns; NORMAL would survive kill -9 but not power loss.
-    db.pragma('synchronous = FULL');
-    db.transaction(() => {
+    db.exec('PRAGMA synchronous = FULL');
+    inTransaction(db, 'IMMEDIATE', () => {
       db.exec(SCHEMA);
-      const row = db.prepare<[], { value: string }>(`SELECT value FROM lintas_meta WHERE key = 'schema_version'`).get();
+      const row = rowOf<{ value: string }>(db.prepare(`SELECT value FROM lintas_meta WHERE key = 'schema_version'`));
       const version = row === undefined ? 0 : Number(row.value);
       if (version > SCHEMA_VERSION) throw new StoreError('STORE_OPEN_FAILED', `${file} has schema version ${version}; this lintas supports up to ${SCHEMA_VERSION}`);
       if (version < SCHEMA_VERSION) db.prepare(`INSERT OR REPLACE INTO lintas_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-    }).immediate();
+    });
   } catch (error) {
     db.close();
     throw sqliteError('STORE_OPEN_FAILED', `cannot open ${file}`, error);
@@ -121,17 +155,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Lint
 /** The SQLite implementation of LintasStore (synchronous driver behind the async contract). */
 class SqliteStore implements LintasStore {
   readonly backend = 'sqlite';
-  readonly #db: Database.Database;
+  readonly #db: DatabaseSync;
   readonly #clock: () => Date;
-  readonly #insert: Database.Statement<(string | number | null)[]>;
-  readonly #readHead: Database.Statement<[], { seq: number; hash: string }>;
-  readonly #writeHead: Database.Statement<[number, string]>;
-  readonly #readState: Database.Statement<[string], { revision: number; state_json: string }>;
-  readonly #writeState: Database.Statement<[string, number, string]>;
+  readonly #insert: StatementSync;
+  readonly #readHead: StatementSync;
+  readonly #writeHead: StatementSync;
+  readonly #readState: StatementSync;
+  readonly #writeState: StatementSync;
   #closed = false;
 
   constructor(
-    db: Database.Database,
+    db: DatabaseSync,
     readonly location: string,
     clock: () => Date,
   ) {
@@ -155,42 +189,42 @@ class SqliteStore implements LintasStore {
   async list(query: AuditQuery = {}): Promise<AuditRecord[]> {
     this.#open();
     const { sql, params } = listClause(query, () => '?');
-    const rows = this.#read('list', () => this.#db.prepare<(string | number)[], RecordRow>(`SELECT * FROM audit_records${sql}`).all(...params));
+    const rows = this.#read('list', () => rowsOf<RecordRow>(this.#db.prepare(`SELECT * FROM audit_records${sql}`), ...params));
     return rows.map(decodeRecord);
   }
 
   async get(id: string): Promise<AuditRecord | undefined> {
     this.#open();
     if (!isAuditId(id)) return undefined;
-    const row = this.#read('get', () => this.#db.prepare<[string], RecordRow>('SELECT * FROM audit_records WHERE id = ?').get(id));
+    const row = this.#read('get', () => rowOf<RecordRow>(this.#db.prepare('SELECT * FROM audit_records WHERE id = ?'), id));
     return row === undefined ? undefined : decodeRecord(row);
   }
 
   async verify(): Promise<ChainVerification> {
     this.#open();
-    const page = this.#db.prepare<[number, number], RecordRow>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?');
+    const page = this.#db.prepare('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?');
     // One read transaction: the head and every page come from the same snapshot, so concurrent appends cannot look like tampering.
     return this.#read('verify', () =>
-      this.#db.transaction((): ChainVerification => {
+      inTransaction(this.#db, 'DEFERRED', (): ChainVerification => {
         const head = this.#headLocked();
         const verifier = createChainVerifier();
         let after = 0;
         for (;;) {
-          const rows = page.all(after, VERIFY_PAGE);
+          const rows = rowsOf<RecordRow>(page, after, VERIFY_PAGE);
           const failure = verifyRows(verifier, rows);
           if (failure !== undefined) return failure;
           if (rows.length < VERIFY_PAGE) break;
           after = Number(rows[rows.length - 1]?.seq);
         }
         return checkHead(verifier.head(), head, verifier.result());
-      }).deferred(),
+      }),
     );
   }
 
   async loadState(key: string): Promise<StoredState | undefined> {
     this.#open();
     checkKey(key);
-    const row = this.#read('loadState', () => this.#readState.get(key));
+    const row = this.#read('loadState', () => rowOf<{ revision: number; state_json: string }>(this.#readState, key));
     return row === undefined ? undefined : { revision: row.revision, state: decodeState(key, row.state_json) };
   }
 
@@ -198,7 +232,7 @@ class SqliteStore implements LintasStore {
     this.#open();
     const stateJson = checkCas(key, expectedRevision, state);
     return this.#write('compareAndSet', (): CasResult => {
-      const row = this.#readState.get(key);
+      const row = rowOf<{ revision: number; state_json: string }>(this.#readState, key);
       const revision = row?.revision ?? 0;
       if (revision !== expectedRevision) {
         return { ok: false, current: row === undefined ? { revision: 0, state: undefined } : { revision, state: decodeState(key, row.state_json) } };
@@ -212,7 +246,7 @@ class SqliteStore implements LintasStore {
   async listStates(): Promise<StateEntry[]> {
     this.#open();
     const rows = this.#read('listStates', () =>
-      this.#db.prepare<[], { key: string; revision: number; state_json: string }>('SELECT key, revision, state_json FROM lintas_state ORDER BY key').all(),
+      rowsOf<{ key: string; revision: number; state_json: string }>(this.#db.prepare('SELECT key, revision, state_json FROM lintas_state ORDER BY key')),
     );
     return rows.map((row) => ({ key: row.key, revision: row.revision, state: decodeState(row.key, row.state_json) }));
   }
@@ -233,7 +267,7 @@ class SqliteStore implements LintasStore {
   }
 
   #headLocked(): ChainHead {
-    const head = this.#readHead.get();
+    const head = rowOf<ChainHead>(this.#readHead);
     if (head === undefined) throw new StoreError('STORE_CORRUPT', `${this.location}: the audit head row is missing`);
     return head;
   }
@@ -241,7 +275,7 @@ class SqliteStore implements LintasStore {
   /** Runs `fn` in a write transaction that holds the lock from the start (BEGIN IMMEDIATE); any throw rolls it back. */
   #write<T>(what: string, fn: () => T): T {
     try {
-      return this.#db.transaction(fn).immediate();
+      return inTransaction(this.#db, 'IMMEDIATE', fn);
     } catch (error) {
       throw sqliteError('STORE_WRITE_FAILED', `${what} on ${this.location} failed`, error);
     }
