@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { Resolver } from 'node:dns/promises';
+import type { SrvRecord } from 'node:dns';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { silentLogger } from '../../observability/index.ts';
@@ -72,10 +73,12 @@ describe('startDnsServer', SUITE, () => {
 
     test('SRV for a named port and for tcp/42 + udp/42', async () => {
       const r = resolverFor(server.udpPort);
-      assert.deepEqual(await r.resolveSrv(`_http._tcp.dual.default.${SVC}`), [
+      // Node 24 also reports `type: 'SRV'` on each record; compare the record's own fields.
+      const srv = async (name: string): Promise<SrvRecord[]> => (await r.resolveSrv(name)).map(({ name, port, priority, weight }) => ({ name, port, priority, weight }));
+      assert.deepEqual(await srv(`_http._tcp.dual.default.${SVC}`), [
         { name: `dual.default.${SVC}`, port: 80, priority: 0, weight: 1 },
       ]);
-      assert.deepEqual(await r.resolveSrv(`hello.default.${SVC}`), [
+      assert.deepEqual(await srv(`hello.default.${SVC}`), [
         { name: `hello.default.${SVC}`, port: 42, priority: 0, weight: 1 },
       ]);
     });
