@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Cluster, FleetSnapshot, Issue } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type AlertsView, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
-import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createAuthenticator, createLogger, createRegistry, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet, type FleetWatcher } from '../../sources/index.ts';
 import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
@@ -262,6 +262,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
   dnsBound = true;
+  registerDnsServerMetrics(registry, () => dns.stats());
   const alerts = startAlertService({ registry, log: log.child({ component: 'alerts' }), ...(ext.failoverAlerts !== undefined ? { failover: ext.failoverAlerts } : {}) });
   const admin = await startAdminServer({
     host: adminAddr.host,
