@@ -6,6 +6,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,17 @@ describe('lintas serve (end to end)', () => {
       assert.deepEqual(srv.map((r) => r.port), [8080]);
       assert.deepEqual(await resolver.resolveTxt('dns-version.clusterset.local'), [['1.0.0']]);
 
+      // Two undecodable datagrams, then a query from the same socket: once it is answered, both were counted.
+      const udp = dgram.createSocket('udp4');
+      const answered = new Promise<void>((resolve) => udp.once('message', () => resolve()));
+      for (const junk of [Buffer.from([0xde, 0xad]), Buffer.alloc(40, 0xff)]) udp.send(junk, dnsPort, '127.0.0.1');
+      udp.send(Buffer.from('abcd01000001000000000000076578616d706c6503636f6d0000010001', 'hex'), dnsPort, '127.0.0.1');
+      await answered;
+      udp.close();
+
       const metrics = await (await fetch(`${admin}/metrics`)).text();
+      assert.match(metrics, /^lintas_dns_malformed_total 2$/m);
+      assert.match(metrics, /^lintas_dns_tcp_connections_closed_total\{reason="message_timeout"\} 0$/m);
       assert.match(metrics, /^lintas_mcs_serviceexport_ready\{cluster="jkt-prod-1"\} 3$/m);
       assert.match(metrics, /^lintas_dns_queries_total\{type="A",rcode="NOERROR",transport="udp"\} [1-9]/m);
 

@@ -130,10 +130,12 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--auth-file <file>', 'bearer tokens for the mutating admin API (YAML: tokens: [{token, subject, roles}]); without it the API is read-only')
     .option('--data-dir <dir>', 'where the embedded audit store (SQLite) lives (default: the state dir)')
     .option('--store <url>', 'postgres://… to keep the audit trail and failover state in PostgreSQL (several replicas share it)')
+    .option('--insecure-admin', 'allow a non-loopback --admin address although the admin API has no TLS (bearer tokens in clear text)')
+    .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence), e.g. the name Prometheus scrapes')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string }) => {
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
       exit(
@@ -145,6 +147,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
             ...(opts.accessLog !== undefined ? { accessLog: resolve(io.cwd, opts.accessLog) } : {}),
             ...(opts.authFile !== undefined ? { authFile: resolve(io.cwd, opts.authFile) } : {}),
             ...(opts.dataDir !== undefined ? { dataDir: resolve(io.cwd, opts.dataDir) } : {}),
+            ...(opts.adminAllowedHost !== undefined ? { adminAllowedHosts: opts.adminAllowedHost } : {}),
             signal,
           },
           io,
@@ -159,11 +162,14 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--dns <host:port>', 'DNS listen address (UDP and TCP)', '127.0.0.1:5353')
     .option('--admin <host:port>', 'admin API listen address', '127.0.0.1:7070')
     .option('--state-dir <dir>', 'where up.json, the access log, replica logs and controller state go', '.lintas')
+    .option('--insecure-admin', 'allow a non-loopback --admin address although the admin API has no TLS (bearer tokens in clear text)')
+    .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence)')
     .addOption(new Option('--log-level <level>', 'log level of the control plane (stderr)').choices(['debug', 'info', 'warn', 'error']).default('warn'))
     .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
-    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string }) => {
+    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string }) => {
       const { upCommand } = await import('./commands/up.ts');
-      exit(await upCommand(resolve(io.cwd, dir), { ...opts, stateDir: resolve(io.cwd, opts.stateDir), ...(signal !== undefined ? { signal } : {}) }, io));
+      const { adminAllowedHost, ...rest } = opts;
+      exit(await upCommand(resolve(io.cwd, dir), { ...rest, stateDir: resolve(io.cwd, opts.stateDir), ...(adminAllowedHost !== undefined ? { adminAllowedHosts: adminAllowedHost } : {}), ...(signal !== undefined ? { signal } : {}) }, io));
     });
 
   program

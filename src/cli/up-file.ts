@@ -3,7 +3,7 @@
  * CLI (`fault`, `failover`, `audit`, `get health`) and by a second `lintas up`.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, EXIT } from './io.ts';
 
@@ -42,6 +42,21 @@ export function readUpFile(path: string): UpFile | undefined {
     // Reported below like any other unusable file.
   }
   throw new CliError(`error: ${path} is not valid JSON; remove it, or pass --server URL --token TOKEN`, EXIT.invalid);
+}
+
+/**
+ * Writes `up.json` readable by its owner only (mode 0600: it holds bearer tokens). It is
+ * written to a fresh file and renamed into place, so a stale `up.json` left with a looser
+ * mode (which `writeFileSync`'s mode would keep) never holds the new tokens, and readers
+ * never see half a file.
+ */
+export function writeUpFile(path: string, info: UpInfo): void {
+  const tmp = `${path}.${String(process.pid)}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  // The process umask can only remove bits, but be explicit about the result.
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
 }
 
 /** Whether process `pid` still runs (EPERM: it runs, as another user). */

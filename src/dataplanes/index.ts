@@ -13,6 +13,7 @@ export {
   answerQuery,
   indexZone,
   normalizeName,
+  registerDnsServerMetrics,
   startDnsServer,
   type DnsAddressRecord,
   type DnsAnswer,
@@ -31,6 +32,7 @@ export {
   type DnsSrvRecord,
   type DnsTransport,
   type DnsTxtRecord,
+  type TcpCloseCounts,
   type WireResult,
 } from './dns/index.ts';
 export {

@@ -56,6 +56,12 @@ export interface OwnershipIR {
   /** The ownership domain's fencing epoch, sent upstream as `X-Lintas-Owner-Epoch`. */
   readonly epoch: number;
   readonly moved: readonly OwnershipMoveIR[];
+  /**
+   * Owner clusters whose failover machine is out of its Normal phase without having moved
+   * (Degraded, FailoverPending, FailingBack, Aborted…); sorted; absent when none. The access
+   * log's `failover_mode` is `degraded` for their keys, `failover` for moved keys.
+   */
+  readonly degraded?: readonly string[];
 }
 
 /** Session affinity key: a header or a cookie. */

@@ -3,13 +3,17 @@
  * JSON routes that runners register (e.g. computed objects for `--server`),
  * GET routes that need a role, and authenticated mutating actions (POST with a
  * bearer token and a `reason`). Without an authenticator, actions are refused:
- * the server is read-only, never open.
+ * the server is read-only, never open. Requests whose `Host` is not a name the
+ * server is reached by are refused with 421 (DNS rebinding, admin-host.ts);
+ * refusals are logged with the client address, rate-limited (log-limiter.ts).
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createHostCheck } from './admin-host.ts';
 import { hasRole, type Authenticator, type Principal, type Role } from './auth.ts';
+import { createLogLimiter } from './log-limiter.ts';
 import type { Logger } from './logger.ts';
 
 /** Path parameters matched by `:name` segments of a route pattern, percent-decoded. */
@@ -63,6 +67,9 @@ export class AdminApiError extends Error {
 /** The largest action body accepted (bigger bodies get 413). */
 export const MAX_ACTION_BODY_BYTES = 64 * 1024;
 
+/** The longest `reason` and `changeRequest` accepted (they go into the audit chain; longer gets 400). */
+export const MAX_AUDIT_TEXT_CHARS = 1024;
+
 /** Options of {@link startAdminServer}. */
 export interface AdminServerOptions {
   readonly host: string;
@@ -79,6 +86,10 @@ export interface AdminServerOptions {
   readonly actions?: Readonly<Record<string, AdminAction>>;
   /** Checks bearer tokens; without one (or a read-only one) actions and protected routes are refused. */
   readonly auth?: Authenticator;
+  /** `Host` names accepted besides loopback names/addresses and the bound address (e.g. the name Prometheus scrapes). */
+  readonly allowedHosts?: readonly string[];
+  /** Rate limit of refusal log lines: at most `burst` per `intervalMs`, then one summary line (default 20 per 60 s). */
+  readonly refusalLog?: { readonly burst?: number; readonly intervalMs?: number; readonly now?: () => number };
 }
 
 /** A running admin server. */
@@ -173,6 +184,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const routes = compileRoutes(options);
   const log = options.log;
   const readOnly = options.auth === undefined || options.auth.readOnly;
+  const hostAllowed = createHostCheck(options.host, options.allowedHosts);
+  // Anyone can make the server refuse them, so refusal lines are rate-limited.
+  const refusals = createLogLimiter({ log, summary: 'admin refusals suppressed (rate limit)', ...options.refusalLog });
 
   const find = (method: Method, pathname: string): { match?: Match; allowed: Method[] } => {
     const parts = pathname.slice(1).split('/');
@@ -197,7 +211,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       send(status, 'application/json', JSON.stringify(body), headers);
     const refuse = (r: Refusal, headers: Record<string, string> = {}): void => sendJson(r.status, { error: r.code, message: r.message }, headers);
     const method = req.method === 'GET' || req.method === 'HEAD' ? 'GET' : req.method === 'POST' ? 'POST' : undefined;
+    const client = req.socket.remoteAddress ?? 'unknown';
 
+    if (!hostAllowed(req.headers.host)) {
+      refusals.warn('admin request refused', { client, method: req.method, path: url.pathname, status: 421, error: 'host_not_allowed', host: req.headers.host?.slice(0, 100) });
+      return refuse({ status: 421, code: 'host_not_allowed', message: 'this Host is not one the admin server answers to (DNS rebinding defence); use its address, or add the name with --admin-allowed-host' });
+    }
     if (method === 'GET') {
       if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n');
       if (url.pathname === '/readyz') {
@@ -215,14 +234,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     const { route, params } = match;
     const target = route.target;
-    const where = { method, path: url.pathname };
+    const where = { client, method, path: url.pathname };
     const who = (): { subject?: string } => (principal ? { subject: principal.subject } : {});
 
     let principal: Principal | undefined;
     if (target.kind !== 'public') {
       const checked = authorize(req, target.role, target.kind === 'action');
       if ('status' in checked) {
-        log.warn('admin request refused', { ...where, status: checked.status, error: checked.code, ...(checked.subject ? { subject: checked.subject } : {}) });
+        refusals.warn('admin request refused', { ...where, status: checked.status, error: checked.code, ...(checked.subject ? { subject: checked.subject } : {}) });
         return refuse(checked, checked.status === 401 ? { 'www-authenticate': 'Bearer realm="lintas"' } : {});
       }
       principal = checked.principal;
@@ -237,7 +256,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       const parsed = await readActionBody(req);
       if (parsed === 'aborted') return;
       if ('status' in parsed) {
-        log.warn('admin request refused', { ...where, ...who(), status: parsed.status, error: parsed.code });
+        refusals.warn('admin request refused', { ...where, ...who(), status: parsed.status, error: parsed.code });
         return refuse(parsed, parsed.status === 413 ? { connection: 'close' } : {});
       }
       const ctx: ActionContext = { principal: principal as Principal, params, body: parsed.body, reason: parsed.reason, url };
@@ -297,6 +316,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     registry,
     close: () =>
       new Promise<void>((resolve) => {
+        refusals.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -351,5 +371,12 @@ async function readActionBody(req: IncomingMessage): Promise<{ body: Record<stri
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, code: 'bad_request', message: hint };
   const reason = (body as Record<string, unknown>)['reason'];
   if (typeof reason !== 'string' || reason.trim() === '') return { status: 400, code: 'reason_required', message: hint };
+  // Both are kept forever in the audit chain: bound them.
+  for (const field of ['reason', 'changeRequest']) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value.trim().length > MAX_AUDIT_TEXT_CHARS) {
+      return { status: 400, code: 'too_long', message: `"${field}" must be at most ${String(MAX_AUDIT_TEXT_CHARS)} characters, got ${String(value.trim().length)}` };
+    }
+  }
   return { body: body as Record<string, unknown>, reason: reason.trim() };
 }

@@ -6,6 +6,7 @@ export {
   AdminApiError,
   createRegistry,
   MAX_ACTION_BODY_BYTES,
+  MAX_AUDIT_TEXT_CHARS,
   startAdminServer,
   type ActionContext,
   type ActionResult,
@@ -32,6 +33,8 @@ export {
   type Principal,
   type Role,
 } from './auth.ts';
+export { createHostCheck, hostOf, isLoopbackHost } from './admin-host.ts';
+export { createLogLimiter, type LogLimiter, type LogLimiterOptions } from './log-limiter.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {
   ALERT_METRICS,

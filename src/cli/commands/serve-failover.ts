@@ -7,7 +7,7 @@
  * @module
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { FailoverPolicy, FleetSnapshot, TrafficPolicy } from '../../api/index.ts';
+import type { Cluster, FailoverPolicy, FleetSnapshot, TrafficPolicy } from '../../api/index.ts';
 import {
   evidenceBundle,
   FailoverRunnerError,
@@ -32,6 +32,8 @@ export interface FailoverServiceOptions {
   readonly policies: () => readonly FailoverPolicy[];
   /** The TrafficPolicies of the current fleet snapshot (which services' health decides each domain). */
   readonly trafficPolicies?: () => readonly TrafficPolicy[];
+  /** The Cluster names of the current fleet snapshot: drains and weights naming another cluster get 404. */
+  readonly clusters?: () => readonly string[];
   /** Receives the ownership by TrafficPolicy `ns/name`, the drained clusters and the weight overrides by TrafficPolicy, at start and on every change. */
   readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[], weights: Readonly<Record<string, ClusterWeightMap>>) => void;
   readonly now?: () => Date;
@@ -195,6 +197,7 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
     onOwnership: options.onOwnership,
     now,
     ...(options.trafficPolicies === undefined ? {} : { trafficPolicies: options.trafficPolicies }),
+    ...(options.clusters === undefined ? {} : { clusters: options.clusters }),
     ...(options.drainWaitMs === undefined ? {} : { drainWaitMs: options.drainWaitMs }),
     ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
   });
@@ -299,8 +302,12 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
   };
 }
 
-/** The FailoverPolicies and TrafficPolicies of the current fleet, for {@link startFailoverRunner} (none before the first snapshot). */
-export function policiesOf(snapshot: () => FleetSnapshot | undefined): Pick<FailoverServiceOptions, 'policies' | 'trafficPolicies'> {
+/** The FailoverPolicies, TrafficPolicies and Cluster names of the current fleet, for {@link startFailoverRunner} (none before the first snapshot). */
+export function policiesOf(snapshot: () => FleetSnapshot | undefined): Pick<FailoverServiceOptions, 'policies' | 'trafficPolicies' | 'clusters'> {
   const ofKind = <T>(kind: string): T[] => (snapshot()?.fleetObjects ?? []).filter((o) => o.object.kind === kind).map((o) => o.object as unknown as T);
-  return { policies: () => ofKind<FailoverPolicy>('FailoverPolicy'), trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy') };
+  return {
+    policies: () => ofKind<FailoverPolicy>('FailoverPolicy'),
+    trafficPolicies: () => ofKind<TrafficPolicy>('TrafficPolicy'),
+    clusters: () => ofKind<Cluster>('Cluster').map((c) => c.metadata.name),
+  };
 }

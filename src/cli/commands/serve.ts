@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Cluster, FleetSnapshot, Issue } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type AlertsView, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
-import { indexZone, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
-import { createAuthenticator, createLogger, createRegistry, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
+import { createAuthenticator, createLogger, createRegistry, isLoopbackHost, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
 import { assertFleetRoot, watchFleet, type FleetWatcher } from '../../sources/index.ts';
 import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
@@ -42,6 +42,10 @@ export interface ServeOptions {
   readonly dataDir?: string;
   /** `postgres://…`: the audit store on PostgreSQL, shared by several replicas. */
   readonly store?: string;
+  /** Accept a non-loopback `--admin` address without TLS (tokens travel in clear text). */
+  readonly insecureAdmin?: boolean;
+  /** `Host` names the admin server accepts besides loopback and its bound address (comma-separated). */
+  readonly adminAllowedHosts?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -99,8 +103,23 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
+/**
+ * Refuses (usage error, exit 2) a non-loopback `--admin` address unless `insecure`: the admin
+ * API has no TLS, so its bearer tokens would cross the network in clear text.
+ */
+export function checkAdminAddress(admin: string, insecure: boolean | undefined): void {
+  const { host } = parseHostPort(admin, '--admin');
+  if (insecure === true || isLoopbackHost(host)) return;
+  throw new CliError(
+    `error: --admin ${admin} is not a loopback address: the admin API has no TLS, so bearer tokens would cross the network in clear text; ` +
+      'bind it to 127.0.0.1 (and reach it through an SSH tunnel or a TLS-terminating proxy), or pass --insecure-admin to accept the risk',
+    EXIT.usage,
+  );
+}
+
 /** Runs `serve` until the signal aborts (Ctrl-C); returns the exit code. */
 export async function serveCommand(dir: string, options: ServeOptions, io: CliIO): Promise<number> {
+  checkAdminAddress(options.admin, options.insecureAdmin);
   const stop = options.signal ?? abortOnSignals();
   let auth: Authenticator | undefined;
   if (options.authFile !== undefined) {
@@ -262,10 +281,12 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
   dnsBound = true;
+  registerDnsServerMetrics(registry, () => dns.stats());
   const alerts = startAlertService({ registry, log: log.child({ component: 'alerts' }), ...(ext.failoverAlerts !== undefined ? { failover: ext.failoverAlerts } : {}) });
   const admin = await startAdminServer({
     host: adminAddr.host,
     port: adminAddr.port,
+    allowedHosts: (options.adminAllowedHosts ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
     log: log.child({ component: 'admin' }),
     registry,
     ...(ext.auth !== undefined ? { auth: ext.auth } : {}),

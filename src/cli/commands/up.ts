@@ -8,7 +8,7 @@
  * Ctrl-C stops everything; a second `up` while one runs says so.
  * @module
  */
-import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetSnapshot, Gateway } from '../../api/index.ts';
@@ -16,10 +16,10 @@ import { createAuthenticator, createLogger, generateToken } from '../../observab
 import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { loadConfig } from '../fleet-config.ts';
-import { processAlive, readUpFile, upFilePath, type UpInfo } from '../up-file.ts';
+import { processAlive, readUpFile, upFilePath, writeUpFile, type UpInfo } from '../up-file.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
-import { startServe, type SnapshotOverlay } from './serve.ts';
+import { checkAdminAddress, startServe, type SnapshotOverlay } from './serve.ts';
 import type { GatewayRunner } from './serve-gateway.ts';
 import { gatewayFaults } from './up-gateway-faults.ts';
 import { faultActions, faultRoutes } from './up-faults.ts';
@@ -31,6 +31,10 @@ export interface UpOptions {
   readonly dns: string;
   readonly stateDir: string;
   readonly logLevel: string;
+  /** Accept a non-loopback `--admin` address without TLS. */
+  readonly insecureAdmin?: boolean;
+  /** Extra `Host` names the admin server accepts (comma-separated). */
+  readonly adminAllowedHosts?: string;
   readonly signal?: AbortSignal;
   /** How app processes are started (tests); default: this CLI's hidden `__app` command. */
   readonly childCommand?: ChildCommand;
@@ -71,6 +75,7 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: num
 
 /** Runs `up` until the signal aborts; returns the exit code. */
 export async function upCommand(dir: string, options: UpOptions, io: CliIO): Promise<number> {
+  checkAdminAddress(options.admin, options.insecureAdmin);
   const stop = options.signal ?? abortOnSignals();
   const started = Date.now();
   const stateDir = options.stateDir;
@@ -198,7 +203,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     throw new CliError(`error: cannot start the failover controller: ${(error as Error).message}`, EXIT.invalid);
   });
   try {
-    handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25' }, io, {
+    const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
+    handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts }, io, {
       overlay,
       auth,
       onStart: ({ gateway, registry }) => {
@@ -233,10 +239,10 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
   const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
   if (!stop.aborted) {
-    writeFileSync(upFilePath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    writeUpFile(upFilePath(stateDir), info);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     io.err(ready ? `lintas up: fleet ready in ${secs}s` : `lintas up: fleet started in ${secs}s, but not everything is ready yet (see ${info.admin}/readyz)`);
-    io.out(summary(info));
+    io.out(upSummary(info, upFilePath(stateDir)));
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   }
   io.err('lintas up: stopping');
@@ -251,7 +257,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   return EXIT.ok;
 }
 
-function summary(info: UpInfo): string {
+/** The summary `up` prints once ready: addresses and commands to try; never a token (they are in `upFile`, mode 0600). */
+export function upSummary(info: UpInfo, upFile: string): string {
   const gw = Object.entries(info.gateways)
     .map(([cluster, url]) => `  ${cluster.padEnd(12)} ${url}`)
     .join('\n');
@@ -262,7 +269,8 @@ function summary(info: UpInfo): string {
     'Gateways:',
     gw,
     `DNS:        ${info.dns} (clusterset.local)`,
-    `Admin:      ${info.admin}   token: ${info.token} (local-admin; approver token for a second subject in up.json)`,
+    `Admin:      ${info.admin}   tokens: in ${upFile} (mode 0600; the CLI reads them from there)`,
+    `            read one with: node -p "require('${upFile}').token"   (approverToken: the second subject)`,
     `Access log: ${info.accessLog}`,
     '',
     'Try:',

@@ -54,6 +54,8 @@ describe('lintas weights and the weight-override API', () => {
   let service: FailoverService;
   let admin: AdminServer;
   const published: Readonly<Record<string, ClusterWeightMap>>[] = [];
+  // The fleet's Cluster names (a test removes one).
+  const clusters = [JKT, PRIMARY, TYO];
 
   /** Runs `lintas ARGV` with only the weights commands registered (failover.ts registers the same function). */
   async function lintas(argv: string[], options: { cwd?: string; token?: keyof typeof TOKENS } = {}): Promise<CliResult> {
@@ -80,6 +82,7 @@ describe('lintas weights and the weight-override API', () => {
       store,
       policies: () => [],
       trafficPolicies: () => [CASES],
+      clusters: () => clusters,
       onOwnership: (_o, _d, w) => published.push(w),
       registry,
       syncIntervalMs: 0,
@@ -180,6 +183,29 @@ describe('lintas weights and the weight-override API', () => {
       ['WeightOverride', 'alice', 'CHG-7', { weights: null }, { weights }],
       ['ClearWeightOverride', 'alice', undefined, { weights }, { weights: null }],
     ]);
+  });
+
+  it('drains and weights naming a cluster the fleet does not have get 404 and write nothing; a removed cluster can still be undrained', async () => {
+    const before = (await store.list()).length;
+    for (const [path, body] of [
+      ['/api/v1/drain/nope-prod-9', { reason: 'typo' }],
+      ['/api/v1/undrain/nope-prod-9', { reason: 'typo' }],
+      ['/api/v1/weights/cases/cases', { reason: 'typo', weights: { [JKT]: 1, 'nope-prod-9': 1 } }],
+    ] as const) {
+      const answer = await post(path, body, 'alice');
+      assert.deepEqual([answer.status, answer.error], [404, 'not_found'], path);
+      assert.match(answer.message ?? '', /no Cluster nope-prod-9 in the fleet/);
+    }
+    assert.equal((await store.list()).length, before, 'nothing refused was audited');
+
+    assert.equal((await post(`/api/v1/drain/${TYO}`, { reason: 'maintenance' }, 'alice')).status, 200);
+    clusters.splice(clusters.indexOf(TYO), 1);
+    try {
+      assert.equal((await post(`/api/v1/undrain/${TYO}`, { reason: 'decommissioned' }, 'alice')).status, 200, 'a drained cluster since removed can be undrained');
+      assert.equal((await post(`/api/v1/drain/${TYO}`, { reason: 'again' }, 'alice')).status, 404);
+    } finally {
+      clusters.push(TYO);
+    }
   });
 
   it('finds the server and token of a local lintas up in .lintas/up.json', async () => {

@@ -38,8 +38,12 @@ function isDrainState(value: unknown): value is DrainState {
   return typeof value === 'object' && value !== null && typeof (value as DrainState).drained === 'boolean';
 }
 
-/** A drain book over `store`, starting from the listed `entries`; `onChange` runs after every change. */
-export function createDrainBook(options: { store: LintasStore; entries: readonly StateEntry[]; now: () => Date; onChange: () => void }): DrainBook {
+/**
+ * A drain book over `store`, starting from the listed `entries`; `onChange` runs after every change.
+ * With `clusterExists`, draining a cluster the fleet does not have is FAILOVER_NOT_FOUND (nothing is
+ * written or audited); undraining one stays possible while it is drained (a cluster since removed).
+ */
+export function createDrainBook(options: { store: LintasStore; entries: readonly StateEntry[]; now: () => Date; onChange: () => void; clusterExists?: (cluster: string) => boolean }): DrainBook {
   const { now } = options;
   const book = createStateBook<DrainState>({ store: options.store, prefix: 'drain/', isState: isDrainState, entries: options.entries, onChange: options.onChange });
   const drained = (): string[] => [...book.states()].filter(([, v]) => v.drained).map(([k]) => k).sort();
@@ -50,6 +54,9 @@ export function createDrainBook(options: { store: LintasStore; entries: readonly
     async set(cluster, want, by) {
       if (by.actor.startsWith('system:')) throw new FailoverRunnerError('FAILOVER_INVALID', `subjects starting with "system:" are reserved for Lintas itself`);
       const record = await book.commit(cluster, (current) => {
+        if (options.clusterExists?.(cluster) === false && !(current?.drained === true && !want)) {
+          throw new FailoverRunnerError('FAILOVER_NOT_FOUND', `no Cluster ${cluster} in the fleet`);
+        }
         if ((current?.drained ?? false) === want) {
           throw new FailoverRunnerError('FAILOVER_UNCHANGED', `${cluster} is ${want ? 'already drained' : 'not drained'}`);
         }

@@ -54,14 +54,29 @@ export function domainOwnership(states: readonly FailoverState[]): OwnershipStat
   return { epoch: 1 + states.reduce((sum, s) => sum + s.epoch, 0), moved };
 }
 
-/** The ownership of every TrafficPolicy governed by a machine, by TrafficPolicy `ns/name` (keys sorted). */
+/** Owners whose machine is out of Normal without a move (the access log's `degraded` phase), sorted. */
+export function degradedOwners(states: readonly FailoverState[]): string[] {
+  return states.filter((s) => s.phase !== 'Normal' && s.owner === s.primary).map((s) => s.primary).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The ownership of every TrafficPolicy governed by a machine, by TrafficPolicy `ns/name` (keys sorted),
+ * with the degraded owners when there are any (what the gateway routes and logs by; audit evidence
+ * keeps {@link domainOwnership}, which only moves change).
+ */
 export function ownershipByTrafficPolicy(machines: readonly MachineView[]): Record<string, OwnershipState> {
   const byTp = new Map<string, FailoverState[]>();
   for (const m of machines) {
     const key = trafficPolicyKey(m.policy);
     byTp.set(key, [...(byTp.get(key) ?? []), m.state]);
   }
-  return Object.fromEntries([...byTp.keys()].sort().map((key) => [key, domainOwnership(byTp.get(key) ?? [])]));
+  return Object.fromEntries(
+    [...byTp.keys()].sort().map((key) => {
+      const states = byTp.get(key) ?? [];
+      const degraded = degradedOwners(states);
+      return [key, { ...domainOwnership(states), ...(degraded.length > 0 ? { degraded } : {}) }];
+    }),
+  );
 }
 
 /** A failing guardrail check with the destination and owner it concerns. */

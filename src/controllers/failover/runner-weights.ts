@@ -96,6 +96,8 @@ export function createWeightBook(options: {
   now: () => Date;
   trafficPolicy: (namespace: string, name: string) => TrafficPolicy | undefined;
   onChange: () => void;
+  /** When given, weights naming a cluster the fleet does not have are FAILOVER_NOT_FOUND. */
+  clusterExists?: (cluster: string) => boolean;
 }): WeightBook {
   const { now } = options;
   const book = createStateBook<WeightState>({ store: options.store, prefix: 'weights/', isState: isWeightState, entries: options.entries, onChange: options.onChange });
@@ -107,6 +109,8 @@ export function createWeightBook(options: {
     const policy = `${namespace}/${name}`;
     const tp = options.trafficPolicy(namespace, name);
     const weights = raw === undefined ? undefined : checkWeights(raw);
+    const unknown = Object.keys(weights ?? {}).filter((c) => options.clusterExists?.(c) === false);
+    if (unknown.length > 0) throw new FailoverRunnerError('FAILOVER_NOT_FOUND', `no Cluster ${unknown.join(', ')} in the fleet`);
     let override: WeightOverride | null = null;
     const record = await book.commit(policy, (current) => {
       const before = current?.override ?? undefined;

@@ -34,6 +34,8 @@ export interface FailoverRunnerOptions {
   readonly policies: () => readonly FailoverPolicy[];
   /** The TrafficPolicies of the fleet: the services whose health decides each domain (else: the policy's namespace), and which policies weights may override. */
   readonly trafficPolicies?: () => readonly TrafficPolicy[];
+  /** The Cluster names of the fleet: drains and weight overrides naming another cluster are refused (not found). Absent: not checked. */
+  readonly clusters?: () => readonly string[];
   /** Called at start and whenever the ownership (by TrafficPolicy `ns/name`), the drained clusters or the weight overrides (by TrafficPolicy) change. */
   readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[], weights: Readonly<Record<string, ClusterWeightMap>>) => void;
   readonly now?: () => Date;
@@ -129,9 +131,11 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     if (parsed === undefined) continue;
     machines.set(entry.key, { key: entry.key, primary: parsed.primary, policy: undefined, state: decode(entry.key, parsed.primary, entry), storeRevision: entry.revision, queue: Promise.resolve() });
   }
-  const drains: DrainBook = createDrainBook({ store, entries, now, onChange: () => publish() });
+  const clusters = options.clusters;
+  const exists = clusters === undefined ? {} : { clusterExists: (cluster: string) => clusters().includes(cluster) };
+  const drains: DrainBook = createDrainBook({ store, entries, now, onChange: () => publish(), ...exists });
   const trafficPolicy = (ns: string, name: string): TrafficPolicy | undefined => options.trafficPolicies?.().find((p) => (p.metadata.namespace ?? 'default') === ns && p.metadata.name === name);
-  const weights = createWeightBook({ store, entries, now, trafficPolicy, onChange: () => publish() });
+  const weights = createWeightBook({ store, entries, now, trafficPolicy, onChange: () => publish(), ...exists });
 
   const ownership = (): Record<string, OwnershipState> => ownershipByTrafficPolicy(active().map((m) => ({ policy: m.policy, primary: m.primary, state: m.state })));
   const publish = (): void => {

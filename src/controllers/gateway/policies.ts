@@ -29,6 +29,8 @@ import { importUpstream } from './upstreams.ts';
 export interface OwnershipState {
   readonly epoch: number;
   readonly moved: readonly { readonly from: string; readonly to: string }[];
+  /** Owners whose failover is under way or held without a move (not Normal, not moved); sorted; absent when none. */
+  readonly degraded?: readonly string[];
 }
 
 /** Runtime facts the policy pass needs besides the config. */
@@ -87,6 +89,7 @@ function ownershipIR(policy: TrafficPolicy, maps: readonly OwnershipMap[], state
     reads: o.reads,
     epoch: state?.epoch ?? INITIAL_EPOCH,
     moved: [...(state?.moved ?? [])],
+    ...(state?.degraded !== undefined && state.degraded.length > 0 ? { degraded: [...state.degraded].sort(compareStrings) } : {}),
   };
 }
 

@@ -17,7 +17,8 @@ export type {
   DnsTxtRecord,
 } from './records.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.ts';
-export type { DnsServerStats } from './stats.ts';
+export type { DnsServerStats, TcpCloseCounts } from './stats.ts';
+export { registerDnsServerMetrics } from './metrics.ts';
 export { DnsServerError, type DnsServerErrorCode } from './errors.ts';
 export {
   CLASSIC_UDP_LIMIT,

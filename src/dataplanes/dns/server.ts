@@ -2,7 +2,9 @@
  * The authoritative ClusterSet DNS server: UDP and TCP listeners on one
  * address and port, answering from whatever index `getIndex()` returns at
  * the moment each query arrives, so a new zone version takes effect on the
- * next query without a restart.
+ * next query without a restart. TCP connections are bounded per source and
+ * overall, and by deadlines that incoming bytes do not extend (tcp.ts,
+ * tcp-limits.ts), so slow clients cannot lock resolvers out of TCP.
  * @module
  */
 import dgram from 'node:dgram';
@@ -11,6 +13,7 @@ import type { Logger } from '../../observability/index.ts';
 import { bindSamePort } from './bind.ts';
 import { DnsCounters, type DnsServerStats } from './stats.ts';
 import { serveTcpConnection } from './tcp.ts';
+import { TcpConnectionTable } from './tcp-limits.ts';
 import { answerMessage, type DnsQueryEvent, type DnsTransport } from './wire.ts';
 import type { DnsIndex } from './zone-index.ts';
 
@@ -25,10 +28,14 @@ export interface DnsServerOptions {
   readonly log: Logger;
   /** Called after every answered query (metrics hook); exceptions are logged and ignored. */
   readonly onQuery?: (event: DnsQueryEvent) => void;
-  /** Idle TCP connections are closed after this long (default 10 s). */
+  /** A TCP connection with no message in progress is closed after this long (default 10 s). */
   readonly tcpIdleTimeoutMs?: number;
-  /** Concurrent TCP connections accepted (default 1024). */
+  /** A TCP message must be complete this long after its first byte, or the connection is closed (default 3 s). */
+  readonly tcpMessageTimeoutMs?: number;
+  /** Concurrent TCP connections; at the cap the least recently active one is evicted for a new one (default 1024). */
   readonly maxTcpConnections?: number;
+  /** Concurrent TCP connections per source (IPv4 address, IPv6 /64); past it new ones are refused (default 32). */
+  readonly maxTcpConnectionsPerSource?: number;
 }
 
 /** A running DNS server. */
@@ -42,7 +49,10 @@ export interface DnsServer {
 }
 
 const DEFAULT_TCP_IDLE_MS = 10_000;
+// A real client writes a query in one segment; seconds leave room for slow links, not for drip-feeding.
+const DEFAULT_TCP_MESSAGE_MS = 3_000;
 const DEFAULT_MAX_TCP_CONNECTIONS = 1024;
+const DEFAULT_MAX_TCP_PER_SOURCE = 32;
 // How many fresh ephemeral UDP ports we try before accepting a TCP port that differs.
 const SAME_PORT_ATTEMPTS = 5;
 
@@ -79,6 +89,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   };
 
   const sockets = new Set<net.Socket>();
+  const table = new TcpConnectionTable<net.Socket>({
+    total: options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS,
+    perSource: options.maxTcpConnectionsPerSource ?? DEFAULT_MAX_TCP_PER_SOURCE,
+  });
   let closing: Promise<void> | undefined;
   const tcp = net.createServer((socket) => {
     // A connection accepted while closing would hold server.close() open.
@@ -86,15 +100,33 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       socket.destroy();
       return;
     }
+    const admission = table.admit(socket.remoteAddress);
+    if (admission.kind === 'refuse') {
+      counters.tcpRefused();
+      log.debug('dns tcp connection refused: per-source limit', { source: admission.source });
+      socket.destroy();
+      return;
+    }
+    if (admission.evict !== undefined) {
+      counters.tcpEvicted();
+      table.remove(admission.evict);
+      admission.evict.destroy();
+    }
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    table.add(socket, admission.source);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      table.remove(socket);
+    });
     serveTcpConnection(socket, {
       idleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
+      messageTimeoutMs: options.tcpMessageTimeoutMs ?? DEFAULT_TCP_MESSAGE_MS,
       handle: (msg) => handle(msg, 'tcp'),
+      onMessage: () => table.touch(socket),
+      onTimeout: (why) => counters.tcpTimedOut(why),
       log,
     });
   });
-  tcp.maxConnections = options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS;
 
   // The message handler is attached at creation so no datagram that arrives
   // while TCP is still binding finds the socket without a listener.
@@ -137,5 +169,5 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     return closing;
   };
 
-  return { udpPort, tcpPort, close, stats: () => counters.snapshot() };
+  return { udpPort, tcpPort, close, stats: () => counters.snapshot(table.size) };
 }

@@ -1,10 +1,24 @@
 /**
  * Query counters of the DNS server: totals by transport, question type and
- * response code, plus dropped malformed messages. The metrics endpoint reads
+ * response code, dropped malformed messages, and what the TCP limits did
+ * (refused, evicted, timed-out connections). The metrics endpoint reads
  * them (or subscribes through `onQuery`); the server never resets them.
  * @module
  */
+import type { TcpTimeout } from './tcp.ts';
 import type { DnsQueryEvent } from './wire.ts';
+
+/** Why the server closed TCP connections on its own, by cause. */
+export interface TcpCloseCounts {
+  /** Refused at accept: the source already had its maximum of open connections. */
+  readonly refused: number;
+  /** Closed at the global cap to make room for a new connection (the least recently active one). */
+  readonly evicted: number;
+  /** Closed because no message started within the idle deadline. */
+  readonly idleTimeout: number;
+  /** Closed because a message was not complete within the message deadline. */
+  readonly messageTimeout: number;
+}
 
 /** A point-in-time copy of the server's counters. */
 export interface DnsServerStats {
@@ -20,6 +34,10 @@ export interface DnsServerStats {
   readonly byType: Readonly<Record<string, number>>;
   /** Answered queries by response code (`NOERROR`, `NXDOMAIN`…). */
   readonly byRcode: Readonly<Record<string, number>>;
+  /** TCP connections the server closed or refused on its own. */
+  readonly tcpClosed: TcpCloseCounts;
+  /** TCP connections open at the time of the snapshot. */
+  readonly tcpOpen: number;
 }
 
 /** Mutable counters behind {@link DnsServerStats}. */
@@ -29,6 +47,7 @@ export class DnsCounters {
   private tcp = 0;
   private truncated = 0;
   private malformedCount = 0;
+  private readonly closes = { refused: 0, evicted: 0, idleTimeout: 0, messageTimeout: 0 };
   // Maps, not objects: the keys come off the wire and must never hit a prototype.
   private readonly byType = new Map<string, number>();
   private readonly byRcode = new Map<string, number>();
@@ -48,8 +67,24 @@ export class DnsCounters {
     this.malformedCount += 1;
   }
 
-  /** Copies the counters (callers may keep the result; later queries do not change it). */
-  snapshot(): DnsServerStats {
+  /** Counts one connection refused at accept (per-source limit). */
+  tcpRefused(): void {
+    this.closes.refused += 1;
+  }
+
+  /** Counts one connection evicted at the global cap. */
+  tcpEvicted(): void {
+    this.closes.evicted += 1;
+  }
+
+  /** Counts one connection closed by a deadline. */
+  tcpTimedOut(why: TcpTimeout): void {
+    if (why === 'idle') this.closes.idleTimeout += 1;
+    else this.closes.messageTimeout += 1;
+  }
+
+  /** Copies the counters (callers may keep the result; later queries do not change it); `tcpOpen` is the server's current count. */
+  snapshot(tcpOpen = 0): DnsServerStats {
     return {
       queries: this.queries,
       udp: this.udp,
@@ -58,6 +93,8 @@ export class DnsCounters {
       malformed: this.malformedCount,
       byType: Object.fromEntries([...this.byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       byRcode: Object.fromEntries([...this.byRcode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      tcpClosed: { ...this.closes },
+      tcpOpen,
     };
   }
 }

@@ -127,3 +127,41 @@ export function tcpExchange(
     });
   });
 }
+
+/** A slow-drip TCP client: it announces a full-size message, then sends one byte per tick and never finishes. */
+export interface Dripper {
+  /** Resolves when the connection is closed (by the server, unless `stop` was called). */
+  readonly closed: Promise<void>;
+  /** Resolves once connected. */
+  readonly connected: Promise<void>;
+  /** Stops dripping and closes the connection. */
+  stop(): void;
+}
+
+/** Opens a {@link Dripper} to `port` from `localAddress` (any 127/8 address on Linux), one byte every `intervalMs`. */
+export function drip(port: number, localAddress: string, intervalMs: number): Dripper {
+  const socket = net.connect({ host: '127.0.0.1', port, localAddress, noDelay: true });
+  let timer: NodeJS.Timeout | undefined;
+  socket.on('error', () => undefined);
+  const connected = new Promise<void>((resolve) =>
+    socket.once('connect', () => {
+      socket.write(Buffer.from([0xff, 0xff]));
+      timer = setInterval(() => socket.write(Buffer.from([0])), intervalMs);
+      resolve();
+    }),
+  );
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve();
+    }),
+  );
+  return {
+    closed,
+    connected,
+    stop: () => {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import dnsPacket, { type DecodedPacket, type OptAnswer } from 'dns-packet';
 import { query } from './test-client.ts';
 import { TEST_ZONE, zoneWithBigHeadless } from './test-zone.ts';
@@ -149,6 +149,24 @@ describe('answerMessage', () => {
       pointer,
     ];
     for (const input of inputs) assert.deepEqual(answerMessage(input, 'udp', INDEX), { kind: 'malformed' });
+  });
+
+  test('a header whose counts cannot fit the message is refused before the codec allocates for them', () => {
+    // The codec allocates arrays of each count before reading: 4 × 65,535 slots per random packet (found by the fuzz).
+    const decode = mock.method(dnsPacket, 'decode');
+    try {
+      const impossible = Buffer.from(query(HELLO, 'A'));
+      impossible.writeUInt16BE(0xffff, 6);
+      const tooShort = Buffer.from(query(HELLO, 'A'));
+      tooShort.writeUInt16BE(10, 10); // ten additional records announced: at least 110 bytes, none present
+      for (const input of [impossible, tooShort, Buffer.alloc(11)]) assert.deepEqual(answerMessage(input, 'udp', INDEX), { kind: 'malformed' });
+      assert.equal(decode.mock.callCount(), 0);
+      // A message whose counts fit still reaches the codec and is answered.
+      assert.equal(answerMessage(query(HELLO, 'A', { edns: 1232 }), 'udp', INDEX).kind, 'reply');
+      assert.equal(decode.mock.callCount(), 1);
+    } finally {
+      decode.mock.restore();
+    }
   });
 
   test('records the codec cannot encode become SERVFAIL with the error attached', () => {

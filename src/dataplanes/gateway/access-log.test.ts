@@ -19,6 +19,7 @@ const record: AccessLogRecord = {
   upstream: '10.0.0.1:80',
   backend_version: 'v2',
   failover_mode: null,
+  routing_mode: null,
   policy: null,
   request_class: null,
   owner: null,

@@ -23,7 +23,10 @@ export interface AccessLogRecord {
   readonly service_import: string | null;
   readonly upstream: string | null;
   readonly backend_version: string | null;
+  /** The failover phase of the request's ownership domain: `normal`, `degraded` or `failover` (seed 000 §24.1); null without ownership. */
   readonly failover_mode: string | null;
+  /** The TrafficPolicy's locality mode (`Owner`, `LocalPreferred`…); null without a policy. */
+  readonly routing_mode: string | null;
   /** `ns/name` of the TrafficPolicy that applied. */
   readonly policy: string | null;
   /** `mutation` or `read` under a policy, else null. */
@@ -58,6 +61,7 @@ export const ACCESS_LOG_FIELDS = [
   'upstream',
   'backend_version',
   'failover_mode',
+  'routing_mode',
   'policy',
   'request_class',
   'owner',
@@ -121,7 +125,7 @@ export function formatAccessLog(r: AccessLogRecord): string {
     `,"destination_region":${jsonString(r.destination_region)},"destination_cluster":${jsonString(r.destination_cluster)}` +
     `,"gateway":${jsonString(r.gateway)},"listener":${jsonString(r.listener)},"route":${jsonString(r.route)}` +
     `,"service":${jsonString(r.service)},"service_import":${jsonString(r.service_import)},"upstream":${jsonString(r.upstream)}` +
-    `,"backend_version":${jsonString(r.backend_version)},"failover_mode":${jsonString(r.failover_mode)}` +
+    `,"backend_version":${jsonString(r.backend_version)},"failover_mode":${jsonString(r.failover_mode)},"routing_mode":${jsonString(r.routing_mode)}` +
     `,"policy":${jsonString(r.policy)},"request_class":${jsonString(r.request_class)},"owner":${jsonString(r.owner)}` +
     `,"owner_epoch":${r.owner_epoch === null ? 'null' : String(r.owner_epoch)}` +
     `,"method":${jsonString(r.method)},"authority":${jsonString(r.authority)},"path":${jsonString(r.path)}` +

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Readable } from 'node:stream';
 import type { CompiledBackend, CompiledListener, CompiledRule, CompiledVhost } from './compile.ts';
 import type { Attempt } from './forward.ts';
-import type { CompiledPolicy } from './policy.ts';
+import type { CompiledPolicy, FailoverMode } from './policy.ts';
 import { scanRequestHeaders, type RequestHead } from './headers.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
@@ -63,6 +63,8 @@ export class Exchange implements RequestHead, MatchInput {
   ownershipKey: string | undefined = undefined;
   owner: string | undefined = undefined;
   ownerEpoch: number | undefined = undefined;
+  /** The failover phase of the request's ownership domain (access log `failover_mode`); undefined without ownership. */
+  failoverMode: FailoverMode | undefined = undefined;
   /** The pick may only use the owner's endpoints: none → 503 `owner_unavailable`. */
   ownerStrict = false;
   /** Pick context of this request when a policy changed it (else the listener's). */

@@ -101,6 +101,7 @@ function onClientError(rt: GatewayRuntime, l: ListenerRuntime, err: Error & { co
       upstream: null,
       backend_version: null,
       failover_mode: null,
+      routing_mode: null,
       policy: null,
       request_class: null,
       owner: null,

@@ -15,7 +15,7 @@ const NO_ROUTE = ',"route":null';
 const NO_BACKEND = ',"service":null,"service_import":null';
 const NO_DESTINATION = ',"destination_region":null,"destination_cluster":null';
 const NO_UPSTREAM = ',"upstream":null,"backend_version":null';
-const NO_POLICY = ',"failover_mode":null,"policy":null,"request_class":null,"owner":null,"owner_epoch":null';
+const NO_POLICY = ',"failover_mode":null,"routing_mode":null,"policy":null,"request_class":null,"owner":null,"owner_epoch":null';
 
 /** Per-endpoint fragments; endpoint refs are stable objects of the upstream set, so a WeakMap caches them. */
 const endpointFragments = new WeakMap<EndpointRef, readonly [string, string]>();
@@ -47,7 +47,7 @@ export function exchangeLogLine(ex: Exchange, end: number): string {
     (epf?.[1] ?? NO_UPSTREAM) +
     (ex.policy === undefined
       ? NO_POLICY
-      : `${ex.policy.logPolicy},"request_class":${jsonString(ex.requestClass ?? null)},"owner":${jsonString(ex.owner ?? null)},"owner_epoch":${ex.ownerEpoch === undefined ? 'null' : String(ex.ownerEpoch)}`) +
+      : `,"failover_mode":${ex.failoverMode === undefined ? 'null' : `"${ex.failoverMode}"`}${ex.policy.logPolicy},"request_class":${jsonString(ex.requestClass ?? null)},"owner":${jsonString(ex.owner ?? null)},"owner_epoch":${ex.ownerEpoch === undefined ? 'null' : String(ex.ownerEpoch)}`) +
     `,"method":${jsonString(ex.method)},"authority":${jsonString(ex.host)},"path":${jsonString(ex.req.url ?? '')}` +
     `,"status":${String(ex.status)},"duration_ms":${jsonMs(end - ex.start)},"upstream_duration_ms":${jsonMs(upstreamMs)}` +
     `,"retries":${String(ex.retries)},"response_flags":"${flagString(ex.flags)}"}\n`

@@ -9,7 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import type { GatewayIR, TrafficPolicyIR } from '../../ir/index.ts';
 import { ALERT_METRICS } from '../../observability/index.ts';
+import { MAX_CLUSTER_PAIRS, createGatewayMetrics } from './metrics.ts';
 import { backend, endpoint, eventually, listener, rule, send, startBackend, startGateway, upstream, vhost, type TestBackend, type TestGateway } from './test-kit.ts';
+
+/** The series name prom-client gives histogram values (`…_bucket`, `…_sum`, `…_count`), missing from its types. */
+const metricNameOf = (v: object): string | undefined => (v as { metricName?: string }).metricName;
 
 function policy(mode: TrafficPolicyIR['locality']['mode'], epoch = 1, moved: { from: string; to: string }[] = []): TrafficPolicyIR {
   return {
@@ -88,5 +92,28 @@ describe('gateway metrics the alerts read', { timeout: 60_000 }, () => {
     assert.equal(requests['code_class=2xx,destination_cluster=jkt,route=ns/cases/0'], 3);
     assert.equal(requests['code_class=2xx,destination_cluster=sgp,route=ns/cases/0'], 1);
     assert.equal(requests['code_class=2xx,destination_cluster=tyo,route=ns/cases/0'], 1);
+  });
+
+  test('latency is a histogram by entry and destination cluster', async () => {
+    // prom-client reports buckets, _sum and _count per label set: read the counts by name.
+    const metric = registry.getSingleMetric('lintas_gateway_cluster_request_duration_seconds');
+    const got = await metric?.get();
+    const byPair = Object.fromEntries(
+      (got?.values ?? []).filter((v) => metricNameOf(v) === 'lintas_gateway_cluster_request_duration_seconds_count').map((v) => [`${String(v.labels['entry_cluster'])}->${String(v.labels['destination_cluster'])}`, v.value]),
+    );
+    assert.deepEqual(byPair, { 'jkt->jkt': 3, 'jkt->sgp': 1, 'jkt->tyo': 1 });
+  });
+});
+
+describe('the latency histogram by cluster pair', () => {
+  test('keeps its label cardinality bounded: pairs past the limit share one series', async () => {
+    const registry = new Registry();
+    const m = createGatewayMetrics(registry, () => 0);
+    for (let i = 0; i < MAX_CLUSTER_PAIRS + 200; i += 1) m.request('r', `dst-${String(i)}`, 'entry', 200, 1);
+    m.request('r', '', 'entry', 404, 1);
+    const got = await registry.getSingleMetric('lintas_gateway_cluster_request_duration_seconds')?.get();
+    const pairs = (got?.values ?? []).filter((v) => metricNameOf(v)?.endsWith('_count') === true);
+    assert.equal(pairs.length, MAX_CLUSTER_PAIRS + 1);
+    assert.equal(pairs.find((v) => v.labels['destination_cluster'] === 'other')?.value, 201, 'the overflow, including the request without a destination');
   });
 });

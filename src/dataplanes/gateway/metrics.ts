@@ -2,7 +2,9 @@
  * Prometheus metrics of the HTTP gateway. Per-request counters are kept in
  * plain maps and copied into prom-client at scrape time (`collect`), because
  * prom-client's labelled `inc` hashes the label object on every call; the
- * latency histogram observes with label objects cached per route.
+ * latency histograms observe with label objects cached per route and per
+ * (entry cluster, destination cluster) pair (seed 000 §24.2: p50/p95/p99
+ * latency by entry and destination).
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -26,6 +28,18 @@ export interface GatewayMetrics {
 }
 
 const codeClass = (status: number): string => (status >= 100 && status < 600 ? `${String(Math.floor(status / 100))}xx` : 'other');
+
+/** Latency buckets (seconds): sub-millisecond local hops up to the longest gateway timeouts. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Distinct (entry, destination) pairs kept as their own series. Cluster names come from the
+ * config, so a fleet has at most clusters² pairs; past this bound (a fleet of 32+ clusters,
+ * or a config churning names) new pairs share the `other` series, so cardinality stays bounded.
+ */
+export const MAX_CLUSTER_PAIRS = 1024;
+/** Destination label of requests answered without an upstream (no route, local answers, 503 before a pick). */
+export const NO_DESTINATION = 'none';
 
 /** Registers the gateway metrics on `registry` (once per registry) and returns the hooks. */
 export function createGatewayMetrics(registry: Registry, droppedLogLines: () => number): GatewayMetrics {
@@ -99,9 +113,28 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
     name: 'lintas_gateway_request_duration_seconds',
     help: 'Gateway request duration (first byte in to last byte out) by route.',
     labelNames: ['route'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  const clusterDuration = new Histogram({
+    name: 'lintas_gateway_cluster_request_duration_seconds',
+    help: `Gateway request duration (first byte in to last byte out) by entry cluster and destination cluster ("${NO_DESTINATION}": answered without an upstream; "other": past ${String(MAX_CLUSTER_PAIRS)} pairs).`,
+    labelNames: ['entry_cluster', 'destination_cluster'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const pairLabels = new Map<string, Record<string, string>>();
+  const OTHER_PAIR = { entry_cluster: 'other', destination_cluster: 'other' };
+  const pairOf = (entryCluster: string, destinationCluster: string): Record<string, string> => {
+    const key = `${entryCluster}\u0000${destinationCluster}`;
+    let labels = pairLabels.get(key);
+    if (labels === undefined) {
+      if (pairLabels.size >= MAX_CLUSTER_PAIRS) return OTHER_PAIR;
+      labels = { entry_cluster: entryCluster, destination_cluster: destinationCluster === '' ? NO_DESTINATION : destinationCluster };
+      pairLabels.set(key, labels);
+    }
+    return labels;
+  };
 
   return {
     request(route, destinationCluster, entryCluster, status, durationMs) {
@@ -117,6 +150,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
         durationLabels.set(route, labels);
       }
       duration.observe(labels, durationMs / 1000);
+      clusterDuration.observe(pairOf(entryCluster, destinationCluster), durationMs / 1000);
     },
     nonOwnerMutation(owner, destinationCluster) {
       bump(nonOwner, `${owner}\u0000${destinationCluster}`, () => ({ owner, destination_cluster: destinationCluster }));

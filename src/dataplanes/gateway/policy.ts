@@ -27,9 +27,12 @@ export interface CompiledPolicy {
   readonly mutationMethods: ReadonlySet<string>;
   /** Locality of non-owner picks; undefined = the default locality priorities. */
   readonly locality: LocalityIR | undefined;
-  /** Access log fragment: `,"failover_mode":…,"policy":…`. */
+  /** Access log fragment: `,"routing_mode":…,"policy":…`. */
   readonly logPolicy: string;
 }
+
+/** The failover phase of a request's ownership domain, as the access log's `failover_mode` says it (seed 000 §24.1). */
+export type FailoverMode = 'normal' | 'degraded' | 'failover';
 
 /** Compiles one policy. */
 export function compilePolicy(p: TrafficPolicyIR): CompiledPolicy {
@@ -38,12 +41,33 @@ export function compilePolicy(p: TrafficPolicyIR): CompiledPolicy {
     ir: p,
     mutationMethods: new Set(p.mutationMethods.map((m) => m.toUpperCase())),
     locality: mode === 'LocalPreferred' || mode === 'Owner' ? undefined : p.locality,
-    logPolicy: `,"failover_mode":${jsonString(mode)},"policy":${jsonString(p.key)}`,
+    logPolicy: `,"routing_mode":${jsonString(mode)},"policy":${jsonString(p.key)}`,
   };
 }
 
 /** The owner of `key`: an exact key rule, else the longest matching prefix, else rendezvous over the default clusters; then failover moves. */
 export function resolveOwner(o: OwnershipIR, key: string): string | undefined {
+  return followMoves(o, configuredOwner(o, key));
+}
+
+/**
+ * The owner of `key` (as {@link resolveOwner}) and its failover phase: `failover` when the
+ * configured owner was moved, `degraded` when that owner's failover is under way without a move,
+ * else `normal`.
+ */
+export function resolveOwnerAndMode(o: OwnershipIR, key: string): { owner: string | undefined; mode: FailoverMode } {
+  const configured = configuredOwner(o, key);
+  const mode = configured === undefined ? 'normal' : o.moved.some((m) => m.from === configured) ? 'failover' : o.degraded?.includes(configured) === true ? 'degraded' : 'normal';
+  return { owner: followMoves(o, configured), mode };
+}
+
+/** The domain's worst phase, for a request without an ownership key: any move, failover; any degraded owner, degraded. */
+export function domainFailoverMode(o: OwnershipIR): FailoverMode {
+  return o.moved.length > 0 ? 'failover' : (o.degraded?.length ?? 0) > 0 ? 'degraded' : 'normal';
+}
+
+/** The owner of `key` by the map alone (before failover moves). */
+function configuredOwner(o: OwnershipIR, key: string): string | undefined {
   let owner: string | undefined;
   let prefixLength = -1;
   for (const rule of o.rules) {
@@ -57,7 +81,12 @@ export function resolveOwner(o: OwnershipIR, key: string): string | undefined {
       prefixLength = rule.prefix.length;
     }
   }
-  owner ??= rendezvousPick(key, o.defaultClusters, (c) => c);
+  return owner ?? rendezvousPick(key, o.defaultClusters, (c) => c);
+}
+
+/** `owner` after failover moves. */
+function followMoves(o: OwnershipIR, configured: string | undefined): string | undefined {
+  let owner = configured;
   // Follow moves (a failed-over owner may itself have failed over); bounded by the number of moves.
   for (let i = 0; owner !== undefined && i < o.moved.length; i += 1) {
     const move = o.moved.find((m) => m.from === owner);
@@ -148,9 +177,11 @@ export function applyPolicy(ex: Exchange): boolean {
   if (o !== undefined) {
     const key = ownershipKeyOf(o.key, ex);
     if (key === undefined) {
+      ex.failoverMode = domainFailoverMode(o);
       if (mutation) return replyJson(ex, 400, 0, { error: 'ownership_key_missing', expected: describeKey(o.key), policy: ir.key });
     } else {
-      const owner = resolveOwner(o, key);
+      const { owner, mode } = resolveOwnerAndMode(o, key);
+      ex.failoverMode = mode;
       ex.ownershipKey = key;
       ex.owner = owner;
       ex.ownerEpoch = o.epoch;

@@ -201,6 +201,7 @@ describe('config changes, listeners and bad input', SUITE, () => {
         upstream: `127.0.0.1:${String(a.port)}`,
         backend_version: 'v1',
         failover_mode: null,
+        routing_mode: null,
         policy: null,
         request_class: null,
         owner: null,

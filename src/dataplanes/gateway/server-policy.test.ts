@@ -86,8 +86,33 @@ describe('TrafficPolicy through the gateway', SUITE, () => {
     assert.equal(line?.policy, 'ns/cases');
     assert.equal(line?.request_class, 'mutation');
     assert.equal(line?.owner_epoch, 1);
-    assert.equal(line?.failover_mode, 'Owner');
+    // The routing mode and the failover phase (seed 000 §24.1: normal, degraded, failover) are separate fields.
+    assert.equal(line?.routing_mode, 'Owner');
+    assert.equal(line?.failover_mode, 'normal');
     assert.equal(line?.destination_cluster, 'sgp');
+  });
+
+  test('failover_mode follows the owner\'s failover phase: degraded before a move, failover after, normal elsewhere', async () => {
+    const modeOf = async (key: string | undefined, path = '/cases'): Promise<unknown> => {
+      const before = gw.lines.length;
+      const r = await (path === '/cases' ? post(key) : send(port, path, { headers: key === undefined ? {} : { 'x-case-id': key } }));
+      assert.ok(r.status < 500, String(r.status));
+      await eventually(() => gw.lines.length > before);
+      return gw.lines.at(-1)?.failover_mode;
+    };
+    try {
+      await gw.dp.apply(ir(casesPolicy({}, { degraded: ['sgp'] })));
+      assert.equal(await modeOf('SGP-20'), 'degraded');
+      assert.equal(await modeOf('JKT-20'), 'normal');
+      assert.equal(await modeOf(undefined, '/cases/list'), 'degraded', 'a read without a key: the domain\'s worst phase');
+      await gw.dp.apply(ir(casesPolicy({}, { epoch: 2, moved: [{ from: 'sgp', to: 'tyo' }] })));
+      assert.equal(await modeOf('SGP-21'), 'failover');
+      assert.equal(await modeOf('JKT-21'), 'normal');
+      assert.equal(await modeOf(undefined, '/cases/list'), 'failover');
+      assert.equal(gw.lines.at(-1)?.routing_mode, 'Owner');
+    } finally {
+      await gw.dp.apply(ir(casesPolicy()));
+    }
   });
 
   test('unlisted keys have a stable rendezvous owner among the default clusters', async () => {
