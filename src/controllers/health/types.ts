@@ -64,7 +64,36 @@ export interface HealthReport {
 export interface TargetEndpoint {
   readonly address: string;
   readonly port: number;
+  /** Its EndpointSlice condition. */
   readonly ready: boolean;
+  /**
+   * Set when the gateways keep this endpoint out of rotation although its slice says Ready:
+   * its active health checks fail (`unhealthy`) or outlier detection ejected it (`ejected`).
+   */
+  readonly gateway?: GatewayVerdict;
+}
+
+/** Why the gateways send a Ready endpoint nothing. */
+export type GatewayVerdict = 'unhealthy' | 'ejected';
+
+/**
+ * One endpoint of a service as the gateways see it (structural: the data plane's
+ * `EndpointObservation` fits, so this controller imports no data plane).
+ */
+export interface GatewayEndpointView {
+  readonly kind: 'ServiceImport' | 'Service';
+  readonly namespace: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** `healthy`, `unhealthy` (active checks fail), `ejected` (outlier detection), or a slice state. */
+  readonly state: string;
+}
+
+/** What the gateways see: endpoint states and the attempts they sent each destination cluster (monotonic counts). */
+export interface GatewayView {
+  readonly endpoints: readonly GatewayEndpointView[];
+  readonly attemptsByCluster: Readonly<Record<string, number>>;
 }
 
 /** The endpoints of the target in one cluster that serves it, sorted by address and port. */
