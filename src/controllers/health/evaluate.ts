@@ -240,6 +240,7 @@ export function evaluateHealth(input: HealthEvaluationInput): HealthReport {
   const lookup = indexProbes(input.probes);
   const services: ServiceHealth[] = [...input.targets].sort(compareTargets).map((t) => ({
     contract: t.contract,
+    ...(t.defaultFor === undefined ? {} : { defaultFor: t.defaultFor }),
     service: t.service,
     kind: t.kind,
     clusters: [...t.clusters]

@@ -43,8 +43,10 @@ export interface ClusterHealth {
 
 /** The health of one contract's target service, per cluster that serves it. */
 export interface ServiceHealth {
-  /** The HealthContract, `ns/name`. */
+  /** The HealthContract, `ns/name` (the FailoverPolicy's, for a default contract). */
   readonly contract: string;
+  /** Set when this is a default contract: the FailoverPolicy (`ns/name`) it is evaluated for. */
+  readonly defaultFor?: string;
   /** The target ServiceImport or Service, `ns/name`. */
   readonly service: string;
   readonly kind: 'ServiceImport' | 'Service';
@@ -104,8 +106,13 @@ export interface ClusterTarget {
 
 /** What one HealthContract asks to be probed: its spec and, per serving cluster, the endpoints. */
 export interface HealthTarget {
-  /** `ns/name` of the HealthContract. */
+  /** `ns/name` of the HealthContract (of the FailoverPolicy, for a default contract). */
   readonly contract: string;
+  /**
+   * Set on a default contract: no HealthContract targets the service, and the FailoverPolicy
+   * named here (`ns/name`) needs its health, so Lintas evaluates the gateways' own view of it.
+   */
+  readonly defaultFor?: string;
   /** `ns/name` of the target. */
   readonly service: string;
   readonly kind: 'ServiceImport' | 'Service';
