@@ -34,6 +34,11 @@ export interface PickContext {
   readonly policyKey?: string;
   /** Owner-mode pick: only this cluster's healthy endpoints, never panic, never elsewhere. */
   readonly ownerCluster?: string;
+  /**
+   * Read-your-writes: this cluster's healthy endpoints when it has one (and is not in `avoidClusters`),
+   * else the pick as without it. Ignored when `ownerCluster` is set.
+   */
+  readonly preferCluster?: string;
   /** Session affinity: the same key picks the same endpoint while it stays healthy (rendezvous hashing). */
   readonly affinityKey?: string;
 }

@@ -230,8 +230,13 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (u === undefined) return undefined;
       const t = now();
       expire(u, t);
-      const plan = planOf(u, ctx, t);
-      return pickFromPlan(plan, ctx, random, policy, u.balancer)?.ref;
+      const prefer = ctx.preferCluster;
+      if (prefer !== undefined && ctx.ownerCluster === undefined && ctx.avoidClusters?.has(prefer) !== true) {
+        // The owner's plan never panics and never spills: no healthy endpoint there means the usual pick.
+        const preferred = pickFromPlan(planOf(u, { ...ctx, ownerCluster: prefer }, t), ctx, random, policy, u.balancer);
+        if (preferred !== undefined) return preferred.ref;
+      }
+      return pickFromPlan(planOf(u, ctx, t), ctx, random, policy, u.balancer)?.ref;
     },
 
     onAttemptStart(upstream, endpoint) {
