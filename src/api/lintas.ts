@@ -27,6 +27,7 @@ export const Cluster = z.looseObject({
     nodeCIDRs: z.array(CIDR).optional(),
     trustDomain: DNSSubdomain.optional(),
     owner: z.string().min(1).optional(),
+    /** Requests per second the cluster can serve: failover headroom is measured against it, and CapacityAware weighs clusters by it. */
     capacity: z.number().min(0, 'must not be negative').optional(),
   }),
 });

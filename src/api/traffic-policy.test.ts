@@ -101,6 +101,11 @@ describe('TrafficPolicy schema', () => {
     );
   });
 
+  it('accepts read-your-writes with nearest reads, and bounds its memory by default', () => {
+    const parsed = TrafficPolicy.parse(manifest({ locality: { mode: 'Owner' }, ownership: { ...OWNERSHIP, readYourWrites: { window: '10s' } } }));
+    assert.deepEqual(parsed.spec.ownership?.readYourWrites, { window: '10s', maxKeys: 10_000 });
+  });
+
   it('accepts each ownership key form and each affinity form', () => {
     const keys: OwnershipKey[] = [{ header: 'X-Case-Id' }, { query: 'case' }, { pathSegment: 2 }];
     for (const key of keys) {
@@ -143,6 +148,10 @@ describe('TrafficPolicy schema', () => {
     ['path segment 0 (segments are 1-based)', { ownership: { ...OWNERSHIP, key: { pathSegment: 0 } } }, ['.spec.ownership.key.pathSegment:']],
     ['an ownership map of another kind', { ownership: { ...OWNERSHIP, mapRef: { kind: 'ConfigMap', name: 'x' } } }, ['.spec.ownership.mapRef.kind:']],
     ['failing open', { ownership: { ...OWNERSHIP, onOwnerUnavailable: 'FailOpen' } }, ['.spec.ownership.onOwnerUnavailable:']],
+    ['read-your-writes when every read already goes to the owner', { ownership: { ...OWNERSHIP, reads: 'Owner', readYourWrites: { window: '10s' } } }, ['.spec.ownership.readYourWrites: has no effect: ownership.reads is Owner, so every read already goes to the owner; remove it, or set reads to Nearest']],
+    ['a read-your-writes window of 0s', { ownership: { ...OWNERSHIP, readYourWrites: { window: '0s' } } }, ['.spec.ownership.readYourWrites.window: must be greater than 0s: a window of 0s remembers no write']],
+    ['a read-your-writes window above 1h', { ownership: { ...OWNERSHIP, readYourWrites: { window: '2h' } } }, ['.spec.ownership.readYourWrites.window: must be at most 1h; to send every read to the owner, set ownership.reads to Owner']],
+    ['read-your-writes remembering no key', { ownership: { ...OWNERSHIP, readYourWrites: { window: '10s', maxKeys: 0 } } }, ['.spec.ownership.readYourWrites.maxKeys:']],
     ['affinity on a header and a cookie', { sessionAffinity: { header: 'X-Session', cookie: 's' } }, ['.spec.sessionAffinity: must set exactly one of header or cookie, not header and cookie']],
     ['a lower-case method', { requestClasses: { mutation: { methods: ['post'] } } }, ['.spec.requestClasses.mutation.methods.0:']],
     ['a method listed twice', { requestClasses: { mutation: { methods: ['POST', 'PUT', 'POST'] } } }, ['.spec.requestClasses.mutation.methods.2: duplicate method "POST" (also .spec.requestClasses.mutation.methods[0])']],

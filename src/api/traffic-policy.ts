@@ -153,6 +153,28 @@ export const OwnershipKey = z
   .superRefine(exactlyOneOf(['header', 'query', 'pathSegment']))
   .transform((key) => key as OwnershipKey);
 
+/** Keys a gateway remembers for read-your-writes when `maxKeys` is not set. */
+export const DEFAULT_READ_YOUR_WRITES_MAX_KEYS = 10_000;
+/** The longest read-your-writes window: beyond it, most reads would go to the owner; say `reads: Owner` instead. */
+const MAX_READ_YOUR_WRITES = '1h';
+
+/**
+ * `spec.ownership.readYourWrites` (seed 000 §10.4 "read in SGP misses JKT write"): after a mutation
+ * of a key through a gateway, that gateway sends the key's reads to its owner for `window`, so a
+ * client reads what it just wrote although the nearest region has not caught up. The gateway
+ * remembers at most `maxKeys` keys per policy (the oldest are forgotten first: their reads go to
+ * the nearest region again); when the owner has no healthy endpoint, reads go to the nearest one.
+ */
+export const ReadYourWrites = z
+  .looseObject({
+    window: GatewayDuration,
+    maxKeys: z.int().min(1).max(1_000_000).default(DEFAULT_READ_YOUR_WRITES_MAX_KEYS),
+  })
+  .superRefine((r, ctx) => {
+    positive(r.window, ['window'], ctx, 'a window of 0s remembers no write');
+    if (exceeds(r.window, MAX_READ_YOUR_WRITES)) ctx.addIssue({ code: 'custom', path: ['window'], message: `must be at most ${MAX_READ_YOUR_WRITES}; to send every read to the owner, set ownership.reads to Owner` });
+  });
+
 /** `spec.ownership`: who owns the data a request touches (seed 000 §17.2, seed 001 §15). */
 export const Ownership = z.looseObject({
   key: OwnershipKey,
@@ -163,6 +185,8 @@ export const Ownership = z.looseObject({
   }),
   /** Where reads go: the nearest healthy cluster (default) or the owner too. */
   reads: z.enum(['Nearest', 'Owner']).default('Nearest'),
+  /** With `reads: Nearest`: a key's reads go to its owner for a while after a write through the gateway. */
+  readYourWrites: ReadYourWrites.optional(),
   /** The only behaviour: a mutation whose owner has no healthy endpoint gets 503 owner_unavailable, never another region. */
   onOwnerUnavailable: z.enum(['FailClosed']).default('FailClosed'),
 });
@@ -289,6 +313,9 @@ export const TrafficPolicySpec = z
       } else if (methods.length === 0 && spec.ownership.reads === 'Nearest') {
         ctx.addIssue({ code: 'custom', path: ['requestClasses', 'mutation', 'methods'], message: 'must name at least one method when locality.mode is Owner and ownership.reads is Nearest: otherwise no request goes to its owner' });
       }
+    }
+    if (spec.ownership?.readYourWrites !== undefined && spec.ownership.reads === 'Owner') {
+      ctx.addIssue({ code: 'custom', path: ['ownership', 'readYourWrites'], message: 'has no effect: ownership.reads is Owner, so every read already goes to the owner; remove it, or set reads to Nearest' });
     }
     // `ownership` with another mode is accepted (the issue's own example does it): it does not
     // route there; validation/policy-checks.ts warns so the author knows.

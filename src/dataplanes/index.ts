@@ -39,10 +39,12 @@ export {
   createUpstreamSet,
   type AttemptOutcome,
   type EndpointHealth,
+  type EndpointObservation,
   type EndpointRef,
   type HealthEvent,
   type PickContext,
   type UpstreamExplain,
+  type UpstreamObservation,
   type UpstreamSet,
   type UpstreamSetOptions,
 } from './gateway/upstream/index.ts';

@@ -53,6 +53,8 @@ export interface OwnershipIR {
   /** Keys no rule matches: rendezvous hashing over these clusters (none → no owner, 503). */
   readonly defaultClusters: readonly string[];
   readonly reads: 'Nearest' | 'Owner';
+  /** Read-your-writes (`reads: Nearest` only): a key's reads prefer its owner for `windowMs` after a mutation; at most `maxKeys` keys remembered. */
+  readonly readYourWrites?: { readonly windowMs: number; readonly maxKeys: number };
   /** The ownership domain's fencing epoch, sent upstream as `X-Lintas-Owner-Epoch`. */
   readonly epoch: number;
   readonly moved: readonly OwnershipMoveIR[];

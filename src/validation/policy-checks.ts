@@ -3,7 +3,8 @@
  * HealthContract and FailoverPolicy against the cluster inventory, each other, and the
  * HTTPRoutes they attach to. Contradictions inside one object are the schemas' job
  * (api/traffic-policy.ts and friends); here every problem needs a second object.
- * Pure: decoded objects in, located issues out, in the format of fleet-checks.ts.
+ * Pure: decoded objects in, located issues out, in the format of fleet-checks.ts. Whether a
+ * FailoverPolicy can detect and measure what it decides on is failover-checks.ts'.
  *
  * A missing attachment target is a warning, not an error: as with Gateway API policy
  * attachment, a policy may be written before the service it governs exists.
@@ -25,6 +26,7 @@ import {
   type TrafficPolicy,
 } from '../api/index.ts';
 import { parseGatewayDuration } from '../lib/index.ts';
+import { checkFailoverDetection } from './failover-checks.ts';
 import type { Locator } from './fleet-checks.ts';
 import { formatFieldPath } from './issues.ts';
 
@@ -43,7 +45,9 @@ interface Index {
   readonly routes: ReadonlyMap<string, readonly Sourced<HTTPRoute>[]>;
   readonly routesByNamespace: ReadonlyMap<string, readonly Sourced<HTTPRoute>[]>;
   readonly ownershipMaps: ReadonlySet<string>;
-  readonly trafficPolicies: ReadonlySet<string>;
+  /** `ns/name` → the first definition of the TrafficPolicy. */
+  readonly trafficPolicies: ReadonlyMap<string, Sourced<TrafficPolicy>>;
+  readonly healthContracts: readonly Sourced<HealthContract>[];
 }
 
 const nsName = (namespace: string | undefined, name: string): string => `${namespace ?? 'default'}/${name}`;
@@ -103,13 +107,15 @@ function buildIndex(objects: readonly Sourced[], invalidClusters: ReadonlySet<st
   const routes = new Map<string, Sourced<HTTPRoute>[]>();
   const routesByNamespace = new Map<string, Sourced<HTTPRoute>[]>();
   const ownershipMaps = new Set<string>();
-  const trafficPolicies = new Set<string>();
+  const trafficPolicies = new Map<string, Sourced<TrafficPolicy>>();
+  const healthContracts: Sourced<HealthContract>[] = [];
   for (const s of objects) {
     const key = nsName(s.object.metadata.namespace, s.object.metadata.name);
     if (s.object.kind === 'Service') services.add(key);
     if (s.object.kind === 'ServiceExport') exports.add(key);
     if (s.object.kind === 'OwnershipMap') ownershipMaps.add(key);
-    if (s.object.kind === 'TrafficPolicy') trafficPolicies.add(key);
+    if (s.object.kind === 'TrafficPolicy' && !trafficPolicies.has(key)) trafficPolicies.set(key, s as Sourced<TrafficPolicy>);
+    if (s.object.kind === 'HealthContract') healthContracts.push(s as Sourced<HealthContract>);
     if (s.object.kind === 'HTTPRoute') {
       push(routes, key, s as Sourced<HTTPRoute>);
       push(routesByNamespace, s.object.metadata.namespace ?? 'default', s as Sourced<HTTPRoute>);
@@ -125,6 +131,7 @@ function buildIndex(objects: readonly Sourced[], invalidClusters: ReadonlySet<st
     routesByNamespace,
     ownershipMaps,
     trafficPolicies,
+    healthContracts,
   };
 }
 
@@ -268,9 +275,10 @@ function checkHealthContract(s: Sourced<HealthContract>, index: Index, contractF
 function checkFailoverPolicy(s: Sourced<FailoverPolicy>, index: Index, at: At): void {
   const { spec } = s.object;
   const namespace = s.object.metadata.namespace ?? 'default';
-  if (!index.trafficPolicies.has(nsName(namespace, spec.targetRef.name))) {
+  const tp = index.trafficPolicies.get(nsName(namespace, spec.targetRef.name));
+  if (tp === undefined) {
     at(s, ['spec', 'targetRef', 'name'], `TrafficPolicy "${spec.targetRef.name}" does not exist in namespace ${namespace}`);
-  }
+  } else checkFailoverDetection(s, tp, index, at);
   const sources = failoverSources(spec);
   sources.forEach((cluster, i) => {
     if (!index.clusterNames.has(cluster)) at(s, typeof spec.from === 'string' ? ['spec', 'from'] : ['spec', 'from', i], unknownCluster(cluster));

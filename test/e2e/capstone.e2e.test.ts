@@ -113,6 +113,27 @@ describe('capstone: lintas up, a region outage, a governed failover and failback
     assert.equal(result.auditDuplicates, 0);
   });
 
+  it('read-your-writes (the README story, step 1): a GET right after a POST returns the written case, even while replication lags', async () => {
+    const jkt = fleet.gateways['jkt-prod-1'] ?? 'http://127.1.255.1:8080';
+    const cases = { host: 'cases.example.com' };
+    // Singapore's changes reach the other regions 30 s late: without read-your-writes, jkt-prod-1 answers not_found.
+    await admin(fleet, 'POST', '/api/v1/faults/replication-lag', { cluster: 'sgp-prod-1', lagMs: 30_000, reason: 'capstone e2e: read-your-writes' });
+    try {
+      const key = 'SGP-RYW-1';
+      const created = await call(`${jkt}/cases`, { method: 'POST', ...cases, headers: { 'x-case-id': key, 'idempotency-key': 'ryw-1' }, body: JSON.stringify({ id: key, title: 'demo' }) });
+      assert.equal(created.status, 201, created.body);
+      const read = await call(`${jkt}/cases/${key}`, { ...cases, headers: { 'x-case-id': key } });
+      assert.equal(read.status, 200, read.body);
+      assert.equal((JSON.parse(read.body) as { id?: string }).id, key);
+      const other = await call(`${jkt}/cases/SGP-1`, { ...cases, headers: { 'x-case-id': 'SGP-1' } });
+      assert.equal(other.status, 200, 'a key not written just now still reads from the nearest region');
+      const line = await waitFor('the access log line of the read', () => accessLog().find((l) => l.method === 'GET' && l.path === `/cases/${key}`));
+      assert.deepEqual([line.owner, line.destination_cluster, line.status], ['sgp-prod-1', 'sgp-prod-1', 200], 'the read went to the owner');
+    } finally {
+      await admin(fleet, 'POST', '/api/v1/faults/replication-lag', { cluster: 'sgp-prod-1', lagMs: 0, reason: 'capstone e2e: replication caught up' });
+    }
+  });
+
   it('a partitioned region stops answering (clients time out, not refused) while the others keep serving; heal brings it back', async () => {
     const tyo = fleet.gateways['tyo-prod-1'] ?? 'http://127.3.255.1:8080';
     const jkt = fleet.gateways['jkt-prod-1'] ?? 'http://127.1.255.1:8080';

@@ -11,7 +11,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../../api/index.ts';
 import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
-import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation } from '../../dataplanes/index.ts';
+import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../../dataplanes/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
 
@@ -36,6 +36,8 @@ export interface GatewayRunner {
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
   notReady(): string | undefined;
+  /** What the gateways see now (endpoint states, attempts per destination cluster): the health contract reads it. */
+  observe(): UpstreamObservation;
   /** `route explain` against the live config and upstream health. */
   explain(req: ExplainRequest): RouteExplanation[];
   /** Listeners bound right now (`address:port`). */
@@ -119,6 +121,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       translate();
     },
     latest: () => latest,
+    observe: () => upstreams.observe(),
     explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
     notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
     bound: () => [...dataPlane.listeners().map((l) => `${l.address}:${l.port}`), ...tcpProxy.listeners().map((l) => `${l.address}:${l.port}`)],

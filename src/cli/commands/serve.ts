@@ -223,6 +223,8 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
       const capacity = capacities.get(cluster);
       return capacity === undefined ? undefined : { capacity };
     },
+    // The gateways' own view: Ready-but-dead endpoints and the load each cluster carries.
+    gateway: () => gateway.observe(),
     onReport: (report, changed) => {
       if (changed) {
         excluded = excludedByHealth(report);

@@ -21,8 +21,9 @@ function mustBeTrue(check: GuardrailCheck, what: string, cluster: string, observ
 
 /**
  * Evaluates every configured guardrail for moving ownership to `cluster`, given its latest observation.
- * Checks come in a fixed order (freshness, regional readiness, dependencies, headroom, lag); unconfigured
- * thresholds are not checked and do not appear.
+ * Checks come in a fixed order (freshness, regional readiness, dependencies, business readiness, headroom,
+ * lag); unconfigured thresholds are not checked and do not appear, nor does business readiness when the
+ * destination's contracts run no synthetic transaction.
  */
 export function evaluateGuardrails(cluster: string, observation: HealthObservation | undefined, settings: GuardrailSettings, now: string): GuardrailVerdict {
   const checks: GuardrailEvidence[] = [];
@@ -40,6 +41,9 @@ export function evaluateGuardrails(cluster: string, observation: HealthObservati
   const seen = checks[0]?.observed === null ? undefined : observation;
   if (settings.secondaryRegionalReady) checks.push(mustBeTrue('secondaryRegionalReady', 'regional readiness', cluster, seen?.regionalReady));
   if (settings.dependenciesReady) checks.push(mustBeTrue('dependenciesReady', 'dependency readiness', cluster, seen?.dependenciesReady));
+  // Business readiness is checked wherever a contract runs a synthetic transaction (seed 000 §12.1): a region
+  // whose critical transaction fails is no place to move ownership to, nor back to.
+  if (seen?.businessReady !== undefined) checks.push(mustBeTrue('businessReady', 'business readiness (the synthetic transaction)', cluster, seen.businessReady));
   const minHeadroom = settings.minHeadroomFraction;
   if (minHeadroom !== undefined) {
     const headroom = seen?.headroomFraction;

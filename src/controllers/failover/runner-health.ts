@@ -41,6 +41,7 @@ function extreme(values: readonly (number | undefined)[], pick: (...n: number[])
 function merge(cluster: string, observations: readonly HealthObservation[]): HealthObservation {
   const failoverReady = all(observations.map((o) => o.failoverReady));
   const dependenciesReady = all(observations.map((o) => o.dependenciesReady));
+  const businessReady = all(observations.map((o) => o.businessReady));
   const headroomFraction = extreme(observations.map((o) => o.headroomFraction), Math.min);
   const replicationLagSeconds = extreme(observations.map((o) => o.replicationLagSeconds), Math.max);
   const at = observations.map((o) => o.at).sort()[0] ?? '';
@@ -49,6 +50,7 @@ function merge(cluster: string, observations: readonly HealthObservation[]): Hea
     regionalReady: observations.every((o) => o.regionalReady),
     ...(failoverReady === undefined ? {} : { failoverReady }),
     ...(dependenciesReady === undefined ? {} : { dependenciesReady }),
+    ...(businessReady === undefined ? {} : { businessReady }),
     ...(headroomFraction === undefined ? {} : { headroomFraction }),
     ...(replicationLagSeconds === undefined ? {} : { replicationLagSeconds }),
     at,

@@ -25,6 +25,8 @@ export interface HealthObservation {
   /** Failover readiness as the health contract judged it (evidence only; the policy's own thresholds decide). */
   readonly failoverReady?: boolean;
   readonly dependenciesReady?: boolean;
+  /** Business readiness: the contract's synthetic transaction completes (absent when no contract runs one). */
+  readonly businessReady?: boolean;
   /** Spare capacity, 0..1. */
   readonly headroomFraction?: number;
   readonly replicationLagSeconds?: number;
@@ -80,7 +82,7 @@ export interface AbortRecord {
 }
 
 /** One guardrail check. */
-export type GuardrailCheck = 'observationFresh' | 'secondaryRegionalReady' | 'dependenciesReady' | 'minHeadroomFraction' | 'maxReplicationLagSeconds';
+export type GuardrailCheck = 'observationFresh' | 'secondaryRegionalReady' | 'dependenciesReady' | 'businessReady' | 'minHeadroomFraction' | 'maxReplicationLagSeconds';
 
 /** Evidence of one guardrail check: what was observed, against which threshold, and the verdict. */
 export interface GuardrailEvidence {

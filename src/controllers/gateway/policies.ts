@@ -87,6 +87,7 @@ function ownershipIR(policy: TrafficPolicy, maps: readonly OwnershipMap[], state
     rules: map.spec.rules.map((r) => (r.prefix !== undefined ? { prefix: r.prefix, cluster: r.cluster } : { keys: [...(r.keys ?? [])], cluster: r.cluster })),
     defaultClusters: [...(map.spec.default?.clusters ?? [])],
     reads: o.reads,
+    ...(o.readYourWrites === undefined ? {} : { readYourWrites: { windowMs: ms(o.readYourWrites.window) ?? 0, maxKeys: o.readYourWrites.maxKeys } }),
     epoch: state?.epoch ?? INITIAL_EPOCH,
     moved: [...(state?.moved ?? [])],
     ...(state?.degraded !== undefined && state.degraded.length > 0 ? { degraded: [...state.degraded].sort(compareStrings) } : {}),

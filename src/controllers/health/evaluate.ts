@@ -5,9 +5,12 @@
  * the I/O and passes `now` in.
  *
  * - **ready**: at least one ready endpoint.
- * - **regional**: ready endpoints / all endpoints ≥ `minReadyFraction`, and every dependency
- *   passes: more than half of the ready endpoints answer 2xx on its path. A ready endpoint
- *   without an answer counts against it, and a cluster with no ready endpoint cannot pass a
+ * - **regional**: endpoints that take traffic / all endpoints ≥ `minReadyFraction`, and every
+ *   dependency passes: more than half of the ready endpoints answer 2xx on its path. An
+ *   endpoint takes traffic when its slice says Ready and the gateways do not keep it out
+ *   (active health checks failing, outlier ejection: see `gateway-view.ts`), so Ready-but-dead
+ *   endpoints do not keep a region ready (seed 000 §19.1). A ready endpoint without a
+ *   dependency answer counts against it, and a cluster with no ready endpoint cannot pass a
  *   dependency (there is nobody to vouch for it).
  * - **failover** (null without `spec.failover`): the largest replication lag the ready
  *   endpoints report is ≤ `maxSeconds` (an endpoint that does not answer a number fails the
@@ -19,6 +22,7 @@
  */
 import type { HealthContractSpec } from '../../api/index.ts';
 import { compareStrings } from '../../lib/index.ts';
+import { servesTraffic } from './gateway-view.ts';
 import { compareTargets } from './targets.ts';
 import type {
   CheckEvidence,
@@ -110,10 +114,20 @@ function readyLayer(ready: number, total: number): LayerVerdict {
   return verdict([{ name: 'endpoints', ok: ready >= 1, value: `${ready}/${total}`, threshold: 1, detail: `${ready}/${total} ready` }]);
 }
 
+/** The gateways' part of the ready fraction in words, e.g. ` (2 Ready in EndpointSlices; 1 ejected, 1 failing health checks at the gateways)`. */
+function gatewayNote(readyEndpoints: readonly TargetEndpoint[]): string {
+  const ejected = readyEndpoints.filter((e) => e.gateway === 'ejected').length;
+  const unhealthy = readyEndpoints.filter((e) => e.gateway === 'unhealthy').length;
+  if (ejected + unhealthy === 0) return '';
+  const parts = [...(ejected > 0 ? [`${ejected} ejected`] : []), ...(unhealthy > 0 ? [`${unhealthy} failing health checks`] : [])];
+  return ` (${readyEndpoints.length} Ready in EndpointSlices; ${parts.join(', ')} at the gateways)`;
+}
+
 function regionalLayer(spec: HealthContractSpec, readyEndpoints: readonly TargetEndpoint[], total: number, lookup: Lookup): LayerVerdict {
   const min = spec.regional.minReadyFraction;
   const ready = readyEndpoints.length;
-  const fraction = total === 0 ? 0 : ready / total;
+  const serving = readyEndpoints.filter(servesTraffic).length;
+  const fraction = total === 0 ? 0 : serving / total;
   const fractionOk = total > 0 && fraction >= min - EPSILON;
   const checks: CheckEvidence[] = [
     {
@@ -121,7 +135,7 @@ function regionalLayer(spec: HealthContractSpec, readyEndpoints: readonly Target
       ok: fractionOk,
       value: round(fraction),
       threshold: min,
-      detail: total === 0 ? 'no endpoints' : `${ready}/${total} = ${words(fraction)} ${fractionOk ? '≥' : '<'} ${min}`,
+      detail: total === 0 ? 'no endpoints' : `${serving}/${total} = ${words(fraction)} ${fractionOk ? '≥' : '<'} ${min}${gatewayNote(readyEndpoints)}`,
     },
   ];
   for (const dep of spec.regional.dependencies) {
@@ -226,6 +240,7 @@ export function evaluateHealth(input: HealthEvaluationInput): HealthReport {
   const lookup = indexProbes(input.probes);
   const services: ServiceHealth[] = [...input.targets].sort(compareTargets).map((t) => ({
     contract: t.contract,
+    ...(t.defaultFor === undefined ? {} : { defaultFor: t.defaultFor }),
     service: t.service,
     kind: t.kind,
     clusters: [...t.clusters]

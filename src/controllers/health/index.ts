@@ -9,11 +9,16 @@ export { evaluateCluster, evaluateHealth, probeKey, syntheticKey, type ClusterEv
 export { describeCheck, excludedByHealth, exclusionKey, failingCheck, firstFailing, healthChanged, healthObservation, HEALTH_LAYERS, type HealthExclusion, type HealthLayer } from './report.ts';
 export { startHealthRunner, DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_TIMEOUT_MS, type HealthRunner, type HealthRunnerOptions } from './runner.ts';
 export { fillPath, SYNTHETIC_HEADER } from './synthetic.ts';
+export { servesTraffic, withGatewayView } from './gateway-view.ts';
+export { addLoadSample, loadRates, LOAD_WINDOW_MS, type LoadSample } from './load.ts';
 export { healthRows, HEALTH_COLUMNS } from './format.ts';
 export type {
   CheckEvidence,
   ClusterHealth,
   ClusterTarget,
+  GatewayEndpointView,
+  GatewayVerdict,
+  GatewayView,
   HealthContext,
   HealthReport,
   HealthTarget,

@@ -102,14 +102,15 @@ export function healthChanged(previous: HealthReport | undefined, next: HealthRe
 
 /**
  * One cluster's verdicts in the shape the failover reducer's `Health` event carries
- * (structurally its `HealthObservation`, without importing that controller). Lag and
- * headroom are present only when they were measured.
+ * (structurally its `HealthObservation`, without importing that controller). Lag,
+ * headroom and business readiness are present only when they were measured.
  */
 export function healthObservation(health: ClusterHealth): {
   cluster: string;
   regionalReady: boolean;
   failoverReady?: boolean;
   dependenciesReady?: boolean;
+  businessReady?: boolean;
   headroomFraction?: number;
   replicationLagSeconds?: number;
   at: string;
@@ -127,6 +128,8 @@ export function healthObservation(health: ClusterHealth): {
     ...(health.failover.ok !== null ? { failoverReady: health.failover.ok } : {}),
     // No dependencies declared: nothing is down (the dependenciesReady guardrail must not block on silence).
     dependenciesReady: dependencies.every((c) => c.ok),
+    // Only when a synthetic transaction runs: silence is no verdict.
+    ...(health.business.ok !== null ? { businessReady: health.business.ok } : {}),
     ...(headroomFraction !== undefined ? { headroomFraction } : {}),
     ...(replicationLagSeconds !== undefined ? { replicationLagSeconds } : {}),
     at: health.evaluatedAt,

@@ -2,7 +2,9 @@
  * The health runner: every interval, one round that probes every ready endpoint of every
  * contract's target (dependency paths and the replication-lag path; each distinct URL once
  * per round), runs the synthetic transactions that are due, evaluates the report and hands
- * it over with whether any verdict flipped. Rounds never overlap: the next is scheduled when
+ * it over with whether any verdict flipped. Each round also reads what the gateways see
+ * (endpoint states, and their attempt counters, turned into each cluster's request rate over
+ * the last 10 s, `LOAD_WINDOW_MS`). Rounds never overlap: the next is scheduled when
  * one ends, and `refresh()` queues behind a round in flight. Thin: the verdicts are
  * `evaluate.ts`'s.
  * @module
@@ -12,10 +14,12 @@ import http from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import { parseGatewayDuration } from '../../lib/index.ts';
 import { evaluateHealth, probeKey, syntheticKey } from './evaluate.ts';
+import { servesTraffic, withGatewayView } from './gateway-view.ts';
+import { addLoadSample, loadRates, type LoadSample } from './load.ts';
 import { httpCall, type HttpCall } from './http-client.ts';
 import { healthChanged } from './report.ts';
 import { runSynthetic } from './synthetic.ts';
-import type { HealthContext, HealthReport, HealthTarget, ProbeResult, SyntheticRun } from './types.ts';
+import type { GatewayView, HealthContext, HealthReport, HealthTarget, ProbeResult, SyntheticRun } from './types.ts';
 
 /** Round interval when none is given. */
 export const DEFAULT_HEALTH_INTERVAL_MS = 1000;
@@ -34,6 +38,11 @@ export interface HealthRunnerOptions {
   readonly targets: () => readonly HealthTarget[];
   /** Capacity (`Cluster.spec.capacity`) and current load of a cluster. */
   readonly context?: (cluster: string) => HealthContext | undefined;
+  /**
+   * What the gateways see now, read once per round: endpoint states (Ready-but-dead endpoints do not
+   * count as ready) and attempts per destination cluster (the load behind each cluster's headroom).
+   */
+  readonly gateway?: () => GatewayView | undefined;
   /** After every round; `changed` when a layer's verdict flipped (or a cluster came or went). */
   readonly onReport: (report: HealthReport, changed: boolean) => void;
 }
@@ -83,6 +92,7 @@ export function startHealthRunner(options: HealthRunnerOptions): HealthRunner {
   const synthetic = new Map<string, { run: SyntheticRun; startedMs: number }>();
   let current: HealthReport = { generatedAt: new Date(now()).toISOString(), services: [] };
   let previous: HealthReport | undefined;
+  let load: LoadSample[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let tail: Promise<unknown> = Promise.resolve();
@@ -109,7 +119,8 @@ export function startHealthRunner(options: HealthRunnerOptions): HealthRunner {
         const last = synthetic.get(key);
         if (last !== undefined && startedMs - last.startedMs < every) continue;
         const at = new Date(startedMs).toISOString();
-        const endpoint = c.endpoints.find((e) => e.ready);
+        // An endpoint the gateways route to: the transaction should see what users see.
+        const endpoint = c.endpoints.find(servesTraffic) ?? c.endpoints.find((e) => e.ready);
         if (endpoint === undefined) {
           synthetic.set(key, { run: { at, error: 'no ready endpoint', steps: [] }, startedMs });
           continue;
@@ -131,13 +142,17 @@ export function startHealthRunner(options: HealthRunnerOptions): HealthRunner {
     if (stopped) return current;
     try {
       const startedMs = now();
-      const targets = options.targets();
+      const view = options.gateway?.();
+      const targets = view === undefined ? options.targets() : withGatewayView(options.targets(), view.endpoints);
       const [probes] = await Promise.all([Promise.all(probesOf(targets).map(probe)), runDueSynthetics(targets, startedMs)]);
       if (stopped) return current;
+      if (view !== undefined) load = addLoadSample(load, { atMs: startedMs, attempts: view.attemptsByCluster });
+      // Known once two readings span some time; a cluster the gateways sent nothing carries 0 rps.
+      const rates = view === undefined ? undefined : loadRates(load);
       const context: Record<string, HealthContext> = {};
       for (const cluster of new Set(targets.flatMap((t) => t.clusters.map((c) => c.cluster)))) {
-        const ctx = options.context?.(cluster);
-        if (ctx !== undefined) context[cluster] = ctx;
+        const ctx = { ...options.context?.(cluster), ...(rates === undefined ? {} : { observedRps: rates[cluster] ?? 0 }) };
+        if (Object.keys(ctx).length > 0) context[cluster] = ctx;
       }
       const runsByKey: Record<string, SyntheticRun> = {};
       for (const [key, { run }] of synthetic) runsByKey[key] = run;

@@ -12,6 +12,8 @@
  *   EndpointSlices (label `kubernetes.io/service-name`).
  *
  * Endpoints use their first address; `ready` defaults to true as in the EndpointSlice API.
+ * Services a FailoverPolicy governs that no HealthContract targets get a default contract
+ * (default-contracts.ts), so their owner's failure is still detected.
  * @module
  */
 import {
@@ -25,6 +27,7 @@ import {
   type Service,
 } from '../../api/index.ts';
 import { compareStrings } from '../../lib/index.ts';
+import { defaultContracts } from './default-contracts.ts';
 import type { ClusterTarget, HealthTarget, McsHealthView, TargetEndpoint } from './types.ts';
 
 /** The port name probes prefer. */
@@ -122,16 +125,24 @@ function serviceTargetClusters(snapshot: FleetSnapshot, namespace: string, name:
   return finish(acc);
 }
 
-/** Every HealthContract of the fleet with the clusters and endpoints it is evaluated on, sorted by namespace, target, contract. */
+/**
+ * Every HealthContract of the fleet with the clusters and endpoints it is evaluated on, plus the
+ * default contracts of FailoverPolicies (see {@link defaultContracts}), sorted by namespace, target, contract.
+ */
 export function healthTargets(snapshot: FleetSnapshot, mcs: McsHealthView): HealthTarget[] {
+  const clustersOf = (kind: 'ServiceImport' | 'Service', namespace: string, name: string): ClusterTarget[] =>
+    kind === 'ServiceImport' ? importTargetClusters(mcs, namespace, name) : serviceTargetClusters(snapshot, namespace, name);
   const targets: HealthTarget[] = [];
   for (const { object } of snapshot.fleetObjects) {
     if (object.kind !== 'HealthContract') continue;
     const contract = object as HealthContract;
     const namespace = contract.metadata.namespace ?? 'default';
     const { kind, name } = contract.spec.targetRef;
-    const clusters = kind === 'ServiceImport' ? importTargetClusters(mcs, namespace, name) : serviceTargetClusters(snapshot, namespace, name);
-    targets.push({ contract: `${namespace}/${contract.metadata.name}`, service: `${namespace}/${name}`, kind, spec: contract.spec, clusters });
+    targets.push({ contract: `${namespace}/${contract.metadata.name}`, service: `${namespace}/${name}`, kind, spec: contract.spec, clusters: clustersOf(kind, namespace, name) });
+  }
+  for (const d of defaultContracts(snapshot.fleetObjects.map((o) => o.object))) {
+    const slash = d.service.indexOf('/');
+    targets.push({ ...d, clusters: clustersOf(d.kind, d.service.slice(0, slash), d.service.slice(slash + 1)) });
   }
   return targets.sort(compareTargets);
 }

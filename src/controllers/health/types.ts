@@ -43,8 +43,10 @@ export interface ClusterHealth {
 
 /** The health of one contract's target service, per cluster that serves it. */
 export interface ServiceHealth {
-  /** The HealthContract, `ns/name`. */
+  /** The HealthContract, `ns/name` (the FailoverPolicy's, for a default contract). */
   readonly contract: string;
+  /** Set when this is a default contract: the FailoverPolicy (`ns/name`) it is evaluated for. */
+  readonly defaultFor?: string;
   /** The target ServiceImport or Service, `ns/name`. */
   readonly service: string;
   readonly kind: 'ServiceImport' | 'Service';
@@ -64,7 +66,36 @@ export interface HealthReport {
 export interface TargetEndpoint {
   readonly address: string;
   readonly port: number;
+  /** Its EndpointSlice condition. */
   readonly ready: boolean;
+  /**
+   * Set when the gateways keep this endpoint out of rotation although its slice says Ready:
+   * its active health checks fail (`unhealthy`) or outlier detection ejected it (`ejected`).
+   */
+  readonly gateway?: GatewayVerdict;
+}
+
+/** Why the gateways send a Ready endpoint nothing. */
+export type GatewayVerdict = 'unhealthy' | 'ejected';
+
+/**
+ * One endpoint of a service as the gateways see it (structural: the data plane's
+ * `EndpointObservation` fits, so this controller imports no data plane).
+ */
+export interface GatewayEndpointView {
+  readonly kind: 'ServiceImport' | 'Service';
+  readonly namespace: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** `healthy`, `unhealthy` (active checks fail), `ejected` (outlier detection), or a slice state. */
+  readonly state: string;
+}
+
+/** What the gateways see: endpoint states and the attempts they sent each destination cluster (monotonic counts). */
+export interface GatewayView {
+  readonly endpoints: readonly GatewayEndpointView[];
+  readonly attemptsByCluster: Readonly<Record<string, number>>;
 }
 
 /** The endpoints of the target in one cluster that serves it, sorted by address and port. */
@@ -75,8 +106,13 @@ export interface ClusterTarget {
 
 /** What one HealthContract asks to be probed: its spec and, per serving cluster, the endpoints. */
 export interface HealthTarget {
-  /** `ns/name` of the HealthContract. */
+  /** `ns/name` of the HealthContract (of the FailoverPolicy, for a default contract). */
   readonly contract: string;
+  /**
+   * Set on a default contract: no HealthContract targets the service, and the FailoverPolicy
+   * named here (`ns/name`) needs its health, so Lintas evaluates the gateways' own view of it.
+   */
+  readonly defaultFor?: string;
   /** `ns/name` of the target. */
   readonly service: string;
   readonly kind: 'ServiceImport' | 'Service';

@@ -13,10 +13,12 @@ export {
   createUpstreamSet,
   type AttemptOutcome,
   type EndpointHealth,
+  type EndpointObservation,
   type EndpointRef,
   type HealthEvent,
   type PickContext,
   type UpstreamExplain,
+  type UpstreamObservation,
   type UpstreamSet,
   type UpstreamSetOptions,
 } from './upstream/index.ts';

@@ -58,4 +58,12 @@ describe('explainPolicy', () => {
     assert.equal(r.requestClass, 'read');
     assert.equal(r.pick.ownerCluster, undefined);
   });
+
+  it('says when reads go to the owner after a write (read-your-writes)', () => {
+    const ryw = { ...policy, ownership: { ...map, readYourWrites: { windowMs: 10_000, maxKeys: 100 } } };
+    assert.equal(
+      explainPolicy(ryw, 'GET', req({ 'x-case-id': 'SGP-2' })).decision,
+      'read of SGP-2 (owner sgp): nearest healthy cluster (reads: Nearest); within 10s of a write of SGP-2 through this gateway, its owner (read-your-writes)',
+    );
+  });
 });

@@ -6,6 +6,8 @@
  * `X-Lintas-Owner` / `X-Lintas-Owner-Epoch`; a client's older epoch is
  * refused with 409), and the pick context: Owner-mode mutations go only to
  * the owner's healthy endpoints (else 503 `owner_unavailable`, flag OU);
+ * with `readYourWrites`, a read of a key mutated through this gateway within
+ * the window prefers the owner (the nearest region may not have caught up);
  * other requests follow the policy's locality mode, with session affinity.
  * Mutations are never retried on a response, never mirrored unless the
  * policy's mirror is `shadowSafe`.
@@ -201,6 +203,12 @@ export function applyPolicy(ex: Exchange): boolean {
         extra.ownerCluster = owner;
         ex.ownerStrict = true;
       }
+      const ryw = o.readYourWrites;
+      if (ryw !== undefined && ir.locality.mode === 'Owner' && owner !== undefined) {
+        // Remembered before the answer: a read racing its own write must not go to a region that lags.
+        if (mutation) ex.rt.recentWrites.record(ir.key, key, ryw.windowMs, ryw.maxKeys);
+        else if (ex.rt.recentWrites.has(ir.key, key)) extra.preferCluster = owner;
+      }
     }
   }
   const affinity = ir.sessionAffinity;
@@ -264,7 +272,10 @@ export function explainPolicy(p: TrafficPolicyIR, method: string, req: KeySource
   const owner = resolveOwner(o, key);
   const strict = p.locality.mode === 'Owner' && (mutation || o.reads === 'Owner');
   const common = { ...base, ownershipKey: key, ...(owner !== undefined ? { owner } : {}), epoch: o.epoch };
-  if (!strict) return { ...common, decision: `${mutation ? 'mutation' : 'read'} of ${key} (owner ${owner ?? 'none'}): ${mutation ? 'the locality mode decides' : 'nearest healthy cluster (reads: Nearest)'}`, pick };
+  if (!strict) {
+    const ryw = p.locality.mode === 'Owner' && o.readYourWrites !== undefined ? `; within ${String(o.readYourWrites.windowMs / 1000)}s of a write of ${key} through this gateway, its owner (read-your-writes)` : '';
+    return { ...common, decision: `${mutation ? 'mutation' : 'read'} of ${key} (owner ${owner ?? 'none'}): ${mutation ? 'the locality mode decides' : `nearest healthy cluster (reads: Nearest)${ryw}`}`, pick };
+  }
   if (owner === undefined) return { ...common, answer: 503, decision: `no cluster owns ${key}: 503 owner_unavailable`, pick };
   const moved = o.moved.some((m) => m.to === owner);
   return {

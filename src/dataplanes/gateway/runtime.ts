@@ -10,6 +10,7 @@ import type { AccessLogWriter } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { EndpointPools } from './pools.ts';
+import type { RecentWrites } from './recent-writes.ts';
 import type { UpstreamSet } from './upstream/index.ts';
 
 /** Process-wide state of one data plane. */
@@ -17,6 +18,8 @@ export interface GatewayRuntime {
   readonly upstreams: UpstreamSet;
   readonly pools: EndpointPools;
   readonly metrics: GatewayMetrics;
+  /** Ownership keys mutated recently (read-your-writes); survives config swaps. */
+  readonly recentWrites: RecentWrites;
   readonly accessLog: AccessLogWriter;
   readonly random: () => number;
   /** Epoch milliseconds (fractional allowed). */

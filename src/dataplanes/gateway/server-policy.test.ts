@@ -8,33 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { GatewayIR, TrafficPolicyIR, UpstreamIR } from '../../ir/index.ts';
-import { backend, deadPort, endpoint, eventually, listener, rule, send, startBackend, startGateway, upstream, vhost, type TestBackend, type TestGateway } from './test-kit.ts';
+import { backend, casesPolicy, deadPort, endpoint, eventually, listener, rule, send, startBackend, startGateway, upstream, vhost, type TestBackend, type TestGateway } from './test-kit.ts';
 
 const SUITE = { timeout: 60_000 };
-
-function casesPolicy(extra: Partial<TrafficPolicyIR> = {}, ownership: Partial<NonNullable<TrafficPolicyIR['ownership']>> = {}): TrafficPolicyIR {
-  return {
-    key: 'ns/cases',
-    locality: { mode: 'Owner' },
-    mutationMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-    requireIdempotencyKey: true,
-    ownership: {
-      key: { header: 'X-Case-Id' },
-      map: 'ns/case-owners',
-      rules: [
-        { prefix: 'JKT-', cluster: 'jkt' },
-        { prefix: 'SGP-', cluster: 'sgp' },
-        { keys: ['VIP-1'], cluster: 'tyo' },
-      ],
-      defaultClusters: ['jkt', 'sgp', 'tyo'],
-      reads: 'Nearest',
-      epoch: 1,
-      moved: [],
-      ...ownership,
-    },
-    ...extra,
-  };
-}
 
 describe('TrafficPolicy through the gateway', SUITE, () => {
   let jkt: TestBackend;

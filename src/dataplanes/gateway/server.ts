@@ -15,6 +15,7 @@ import { GatewayError } from './errors.ts';
 import { DEFAULT_HTTP_SERVER_OPTIONS, ListenerSet, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
 import { createGatewayMetrics, noGatewayMetrics } from './metrics.ts';
 import { DEFAULT_POOL_OPTIONS, EndpointPools, type PoolOptions } from './pools.ts';
+import { RecentWrites } from './recent-writes.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import type { UpstreamSet } from './upstream/index.ts';
 
@@ -70,13 +71,15 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
   const accessLog = new AccessLogWriter(options.accessLog ?? process.stdout, options.accessLogBufferBytes ?? DEFAULT_ACCESS_LOG_BUFFER_BYTES);
   const metrics = options.registry === undefined ? noGatewayMetrics : createGatewayMetrics(options.registry, () => accessLog.dropped);
   const pools = new EndpointPools({ ...DEFAULT_POOL_OPTIONS, ...options.pool });
+  const now = options.now ?? performanceClock;
   const rt: GatewayRuntime = {
     upstreams: options.upstreams,
     pools,
     metrics,
+    recentWrites: new RecentWrites(now),
     accessLog,
     random: options.random ?? Math.random,
-    now: options.now ?? performanceClock,
+    now,
     log: options.log,
     defaultBackendTimeoutMs: options.defaultBackendTimeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS,
     downstreamStallMs: options.http?.idleTimeoutMs ?? DEFAULT_HTTP_SERVER_OPTIONS.idleTimeoutMs,
@@ -97,6 +100,7 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
     // Same key format as EndpointRef.key (IPv6 in brackets).
     for (const u of ir.upstreams) for (const e of u.endpoints) endpoints.add(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`);
     pools.retain(endpoints);
+    rt.recentWrites.retain(new Set((ir.policies ?? []).map((p) => p.key)));
     generation += 1;
     metrics.generation(generation);
     return { generation, listeners: results, problems };

@@ -13,6 +13,7 @@ import type {
   HttpListenerIR,
   RouteMatchIR,
   RouteRuleIR,
+  TrafficPolicyIR,
   UpstreamEndpointIR,
   UpstreamIR,
   VirtualHostIR,
@@ -230,4 +231,29 @@ export async function eventually(check: () => boolean, timeoutMs = 5_000): Promi
 /** A gateway IR with one listener serving `routes` for `*` and the given upstreams. */
 export function simpleIR(routes: readonly RouteRuleIR[], upstreams: readonly UpstreamIR[]): GatewayIR {
   return { listeners: [listener('127.0.0.1:0', [vhost('*', routes)])], upstreams };
+}
+
+/** An Owner-mode policy `ns/cases` keyed by `X-Case-Id`: JKT- to jkt, SGP- to sgp, VIP-1 to tyo, other keys by rendezvous; override any field. */
+export function casesPolicy(extra: Partial<TrafficPolicyIR> = {}, ownership: Partial<NonNullable<TrafficPolicyIR['ownership']>> = {}): TrafficPolicyIR {
+  return {
+    key: 'ns/cases',
+    locality: { mode: 'Owner' },
+    mutationMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    requireIdempotencyKey: true,
+    ownership: {
+      key: { header: 'X-Case-Id' },
+      map: 'ns/case-owners',
+      rules: [
+        { prefix: 'JKT-', cluster: 'jkt' },
+        { prefix: 'SGP-', cluster: 'sgp' },
+        { keys: ['VIP-1'], cluster: 'tyo' },
+      ],
+      defaultClusters: ['jkt', 'sgp', 'tyo'],
+      reads: 'Nearest',
+      epoch: 1,
+      moved: [],
+      ...ownership,
+    },
+    ...extra,
+  };
 }

@@ -84,6 +84,7 @@ export function createTestUpstreams(): TestUpstreams {
     },
     backoffMs: () => 1,
     explain: () => undefined,
+    observe: () => ({ endpoints: [], attemptsByCluster: {} }),
     onHealthEvent: () => () => undefined,
     close: () => undefined,
   };

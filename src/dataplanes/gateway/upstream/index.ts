@@ -17,10 +17,12 @@ export { backoffDelayMs, retryBudgetLimit } from './retry-budget.ts';
 export type {
   AttemptOutcome,
   EndpointHealth,
+  EndpointObservation,
   EndpointRef,
   HealthEvent,
   PickContext,
   UpstreamExplain,
+  UpstreamObservation,
   UpstreamSet,
 } from './types.ts';
 export { endpointKey } from './upstream-state.ts';

@@ -51,6 +51,16 @@ describe('policy picks', () => {
     assert.equal(dead.pick(KEY, JKT)?.cluster, 'jkt');
   });
 
+  it('preferCluster (read-your-writes): the owner while it has a healthy endpoint, else the usual pick', () => {
+    const set = setup(fleet());
+    assert.deepEqual([...byCluster(set, 200, { ...JKT, preferCluster: 'sgp' }).keys()], ['sgp']);
+    // After a connect failure in the owner's cluster the retry goes elsewhere.
+    assert.deepEqual([...byCluster(set, 200, { ...JKT, preferCluster: 'sgp', avoidClusters: new Set(['sgp']) }).keys()], ['jkt']);
+    const dead = setup(fleet({ '10.2.0.1': { ready: false, serving: false }, '10.2.0.2': { ready: false, serving: false } }));
+    assert.deepEqual([...byCluster(dead, 200, { ...JKT, preferCluster: 'sgp' }).keys()], ['jkt']);
+    assert.deepEqual([...byCluster(setup(fleet(), ['sgp']), 200, { ...JKT, preferCluster: 'sgp' }).keys()], ['jkt'], 'an excluded owner is not preferred');
+  });
+
   it('Owner: an owner that is excluded (regional readiness false) is unavailable', () => {
     const set = setup(fleet(), ['sgp']);
     assert.equal(set.pick(KEY, { ...JKT, ownerCluster: 'sgp' }), undefined);

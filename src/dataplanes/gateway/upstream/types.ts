@@ -6,6 +6,7 @@
  * @module
  */
 import type { LocalityIR, UpstreamIR } from '../../../ir/index.ts';
+import type { EndpointState } from './metrics.ts';
 
 /** One endpoint as the proxy sees it. `key` is `address:port` (unique per upstream). */
 export interface EndpointRef {
@@ -33,6 +34,11 @@ export interface PickContext {
   readonly policyKey?: string;
   /** Owner-mode pick: only this cluster's healthy endpoints, never panic, never elsewhere. */
   readonly ownerCluster?: string;
+  /**
+   * Read-your-writes: this cluster's healthy endpoints when it has one (and is not in `avoidClusters`),
+   * else the pick as without it. Ignored when `ownerCluster` is set.
+   */
+  readonly preferCluster?: string;
   /** Session affinity: the same key picks the same endpoint while it stays healthy (rendezvous hashing). */
   readonly affinityKey?: string;
 }
@@ -77,6 +83,31 @@ export interface HealthEvent {
   readonly reason: string;
 }
 
+/** One endpoint of one upstream as the gateways see it now: the service it belongs to and its state. */
+export interface EndpointObservation {
+  /** The upstream key, e.g. `ServiceImport/ns/name:port`. */
+  readonly upstream: string;
+  readonly kind: 'Service' | 'ServiceImport';
+  readonly namespace: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: string;
+  /** `unhealthy`: active health checks fail; `ejected`: outlier detection; `not_ready`/`terminating`: the EndpointSlice says so. */
+  readonly state: EndpointState;
+}
+
+/**
+ * What the gateways see, for the health contract (seed 000 §19.1: a region whose endpoints are
+ * Ready but dead must not look ready) and capacity headroom (seed 000 §13.3).
+ */
+export interface UpstreamObservation {
+  /** Every endpoint of every upstream, in upstream then IR order. */
+  readonly endpoints: readonly EndpointObservation[];
+  /** HTTP attempts (requests, their retries and mirrors) started since the set was created, by destination cluster; monotonic. */
+  readonly attemptsByCluster: Readonly<Record<string, number>>;
+}
+
 /** Runtime upstream state for every upstream of the current config. */
 export interface UpstreamSet {
   /** Installs a new set of upstreams; keeps health/ejection state of endpoints still present. */
@@ -95,6 +126,8 @@ export interface UpstreamSet {
   backoffMs(attempt: number, baseMs?: number): number;
   /** Current view for `route explain` and `/api/v1/upstreams`. */
   explain(upstream: string, ctx: PickContext): UpstreamExplain | undefined;
+  /** Every endpoint's state now and the attempts counted per destination cluster (see {@link UpstreamObservation}). */
+  observe(): UpstreamObservation;
   /** Subscribes to health transitions; returns an unsubscribe function. */
   onHealthEvent(listener: (event: HealthEvent) => void): () => void;
   /** Stops health checkers and timers. */

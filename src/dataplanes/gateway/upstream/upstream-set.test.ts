@@ -251,6 +251,32 @@ describe('createUpstreamSet: retry budget, back-off, metrics', () => {
     assert.match(text, /lintas_upstream_retry_budget_exhausted_total 1/);
     set.close();
   });
+
+  it('observe(): each endpoint with its service and state, and HTTP attempts by destination cluster (not TCP)', () => {
+    const { set, clock } = setup();
+    const tcp = upstream([ep('10.2.0.1', 'tyo')], { key: 'ServiceImport/ns/db:5432', name: 'db', port: 5432, protocol: 'tcp' });
+    set.update([upstream([ep('10.0.0.1', 'jkt'), ep('10.0.0.2', 'jkt'), ep('10.1.0.1', 'sgp', { ready: false, serving: false })]), tcp]);
+    fail(set, '10.0.0.1', 5);
+    const sgp = { key: '10.1.0.1:8080', address: '10.1.0.1', port: 8080, cluster: 'sgp' };
+    set.onAttemptStart(KEY, sgp);
+    set.onAttemptEnd(KEY, sgp, { status: 200 });
+    const db = { key: '10.2.0.1:5432', address: '10.2.0.1', port: 5432, cluster: 'tyo' };
+    set.onAttemptStart(tcp.key, db);
+    set.onAttemptEnd(tcp.key, db, {});
+    const seen = set.observe();
+    assert.deepEqual(
+      seen.endpoints.filter((e) => e.name === 'svc').map((e) => [e.kind, e.namespace, e.address, e.port, e.cluster, e.state]),
+      [
+        ['ServiceImport', 'ns', '10.0.0.1', 8080, 'jkt', 'ejected'],
+        ['ServiceImport', 'ns', '10.0.0.2', 8080, 'jkt', 'healthy'],
+        ['ServiceImport', 'ns', '10.1.0.1', 8080, 'sgp', 'not_ready'],
+      ],
+    );
+    assert.deepEqual(seen.attemptsByCluster, { jkt: 5, sgp: 1 });
+    clock.advance(31_000);
+    assert.equal(set.observe().endpoints[0]?.state, 'healthy', 'an ejection that ended is not reported');
+    set.close();
+  });
 });
 
 describe('createUpstreamSet: connect failures on real sockets', () => {

@@ -15,7 +15,7 @@ import type { UpstreamIR } from '../../../ir/index.ts';
 import type { Logger } from '../../../observability/index.ts';
 import { pickFromPlan, type LbPolicy } from './balancer.ts';
 import { applyCheckResult, newCheckState, startHealthChecker, type ProbeResult } from './health-check.ts';
-import { createUpstreamMetrics, noMetrics, type EndpointSample } from './metrics.ts';
+import { createUpstreamMetrics, noMetrics } from './metrics.ts';
 import {
   DEFAULT_OUTLIER_DETECTION,
   eject,
@@ -28,7 +28,7 @@ import {
 } from './outlier.ts';
 import { planShape, shapeKey, type PlanShape } from './plan-shape.ts';
 import { backoffDelayMs, createRetryBudget } from './retry-budget.ts';
-import type { EndpointHealth, HealthEvent, PickContext, UpstreamExplain, UpstreamSet } from './types.ts';
+import type { EndpointHealth, EndpointObservation, HealthEvent, PickContext, UpstreamExplain, UpstreamSet } from './types.ts';
 import {
   ejectedCount,
   endpointKey,
@@ -70,20 +70,13 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
   const upstreams = new Map<string, UpstreamRuntime>();
   const listeners = new Set<(event: HealthEvent) => void>();
   const budget = createRetryBudget();
+  // HTTP attempts by destination cluster: the load the health contract's headroom is measured against.
+  const attemptsByCluster = new Map<string, number>();
   let active = 0;
   let closed = false;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepPeriod = 0;
-  const metrics =
-    options.registry === undefined
-      ? noMetrics
-      : createUpstreamMetrics(options.registry, function* samples(): Iterable<EndpointSample> {
-          const t = now();
-          for (const u of upstreams.values()) {
-            expire(u, t);
-            for (const e of u.list) yield { upstream: u.ir.key, cluster: e.ref.cluster, state: endpointState(e, t) };
-          }
-        });
+  const metrics = options.registry === undefined ? noMetrics : createUpstreamMetrics(options.registry, () => observeEndpoints());
 
   const emit = (upstream: string, e: EndpointRuntime, kind: HealthEvent['kind'], reason: string): void => {
     const event: HealthEvent = { upstream, endpoint: e.ref, kind, reason };
@@ -97,6 +90,18 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         log.error('health event listener failed', { error: err instanceof Error ? err.message : String(err) });
       }
     }
+  };
+
+  /** Every endpoint of every upstream with its state now (ejections due are ended first). */
+  const observeEndpoints = (): EndpointObservation[] => {
+    const t = now();
+    const endpoints: EndpointObservation[] = [];
+    for (const u of upstreams.values()) {
+      expire(u, t);
+      const { key, kind, namespace, name } = u.ir;
+      for (const e of u.list) endpoints.push({ upstream: key, kind, namespace, name, address: e.ir.address, port: e.ir.port, cluster: e.ref.cluster, state: endpointState(e, t) });
+    }
+    return endpoints;
   };
 
   /** Ends ejections whose time has passed (cheap when none is due). */
@@ -225,14 +230,22 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (u === undefined) return undefined;
       const t = now();
       expire(u, t);
-      const plan = planOf(u, ctx, t);
-      return pickFromPlan(plan, ctx, random, policy, u.balancer)?.ref;
+      const prefer = ctx.preferCluster;
+      if (prefer !== undefined && ctx.ownerCluster === undefined && ctx.avoidClusters?.has(prefer) !== true) {
+        // The owner's plan never panics and never spills: no healthy endpoint there means the usual pick.
+        const preferred = pickFromPlan(planOf(u, { ...ctx, ownerCluster: prefer }, t), ctx, random, policy, u.balancer);
+        if (preferred !== undefined) return preferred.ref;
+      }
+      return pickFromPlan(planOf(u, ctx, t), ctx, random, policy, u.balancer)?.ref;
     },
 
     onAttemptStart(upstream, endpoint) {
       active += 1;
-      const e = upstreams.get(upstream)?.endpoints.get(endpoint.key);
+      const u = upstreams.get(upstream);
+      const e = u?.endpoints.get(endpoint.key);
       if (e !== undefined) e.active += 1;
+      // East-west TCP connections are not requests: they do not count toward a cluster's request rate.
+      if (u?.ir.protocol === 'http') attemptsByCluster.set(endpoint.cluster, (attemptsByCluster.get(endpoint.cluster) ?? 0) + 1);
     },
 
     onAttemptEnd(upstream, endpoint, outcome) {
@@ -296,6 +309,10 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
         ...(u.ir.excludedClusters !== undefined && u.ir.excludedClusters.length > 0 ? { excludedClusters: u.ir.excludedClusters } : {}),
       };
       return result;
+    },
+
+    observe() {
+      return { endpoints: observeEndpoints(), attemptsByCluster: Object.fromEntries(attemptsByCluster) };
     },
 
     onHealthEvent(listener) {
