@@ -9,13 +9,20 @@
  */
 import type { Dispatcher } from 'undici';
 import type { MirrorIR } from '../../ir/index.ts';
+import { attemptPhase, classifyAttemptError, FAILURE_CLASSES } from './attempt-errors.ts';
 import type { Exchange } from './exchange.ts';
+import type { AttemptResult } from './metrics.ts';
 import type { GatewayRuntime } from './runtime.ts';
-import type { EndpointRef } from './upstream/index.ts';
+import type { AttemptOutcome, EndpointRef } from './upstream/index.ts';
 
-/** Discards the mirror response; reports the outcome once. */
+/** Discards the mirror response; reports the outcome once (classified like a main attempt, attempt-errors.ts). */
 class MirrorHandler implements Dispatcher.DispatchHandler {
   private done = false;
+  private status: number | undefined;
+  /** True while the copy is being handed to the upstream client. */
+  building = false;
+  connected = false;
+  headersSeen = false;
 
   /** Creates a handler for one mirror request. */
   constructor(
@@ -24,22 +31,22 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
     private readonly endpoint: EndpointRef,
   ) {}
 
-  private finish(status: number | undefined, error: 'connect' | 'reset' | 'timeout' | undefined): void {
+  private finish(outcome: AttemptOutcome, result: AttemptResult): void {
     if (this.done) return;
     this.done = true;
-    this.rt.upstreams.onAttemptEnd(this.upstream, this.endpoint, error !== undefined ? { error } : status !== undefined ? { status } : {});
-    this.rt.metrics.attempt(error === undefined ? 'response' : error === 'connect' ? 'connect_error' : error, true);
+    this.rt.upstreams.onAttemptEnd(this.upstream, this.endpoint, outcome);
+    this.rt.metrics.attempt(result, true);
   }
-
-  private status: number | undefined;
-  private connected = false;
 
   onConnect(): void {
     this.connected = true;
   }
 
   onHeaders(status: number): boolean {
-    if (status >= 200) this.status = status;
+    if (status >= 200) {
+      this.status = status;
+      this.headersSeen = true;
+    }
     return true;
   }
 
@@ -48,12 +55,12 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.finish(this.status, undefined);
+    this.finish(this.status !== undefined ? { status: this.status } : {}, 'response');
   }
 
   onError(err: Error): void {
-    const code = (err as { code?: string }).code ?? '';
-    this.finish(undefined, !this.connected ? 'connect' : code.endsWith('_TIMEOUT') ? 'timeout' : 'reset');
+    const c = FAILURE_CLASSES[classifyAttemptError(attemptPhase(this), err)];
+    this.finish(c.outcome, c.result);
   }
 }
 
@@ -70,6 +77,7 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
     headers.push('x-shadow-traffic', 'true');
     rt.upstreams.onAttemptStart(m.upstream, ep);
     const handler = new MirrorHandler(rt, m.upstream, ep);
+    handler.building = true;
     try {
       rt.pools.get(ep).dispatch(
         {
@@ -82,8 +90,10 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
         },
         handler,
       );
-    } catch {
-      handler.onError(new Error('mirror dispatch refused'));
+    } catch (err) {
+      handler.onError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      handler.building = false;
     }
   }
 }

@@ -111,15 +111,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 function replyJson(ex: Exchange, status: number, flags: number, body: Record<string, unknown>): false {
-  const text = `${JSON.stringify(body)}\n`;
-  ex.flags |= flags;
-  if (ex.finished || ex.res.headersSent) {
-    ex.reply(status, 0, text);
-    return false;
-  }
-  ex.status = status;
-  ex.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
-  ex.res.end(text);
+  ex.replyJson(status, flags, body);
   return false;
 }
 
