@@ -16,7 +16,7 @@ import { newRequestId, newTraceparent, randomHex, traceIdOf } from './ids.ts';
 import { matches } from './match.ts';
 import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
-import { absoluteTarget, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
+import { absoluteTarget, nominatedDecisionHeader, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
 import { rewritePath } from './rewrite.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { hostOf, pickHost } from './vhost.ts';
@@ -156,6 +156,8 @@ function route(ex: Exchange): void {
     urlRewrite(ex, bf);
   }
   if (backend.policy !== undefined && !applyPolicy(ex)) return;
+  const nominated = nominatedDecisionHeader(ex.connectionTokens, rule.ir.match, ex.policy?.ir);
+  if (nominated !== undefined) return ex.refuse(`Connection nominates ${nominated} as hop-by-hop, but the gateway decided on it: the backend must receive it`);
   // The request as it will be forwarded, checked as the upstream client would check it.
   const built = upstreamHeadersProblem(ex.outHeaders);
   if (built !== undefined) return ex.refuse(built);

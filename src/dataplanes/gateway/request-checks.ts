@@ -7,11 +7,13 @@
  * while building the forwarded request (a header name that is not a token, a
  * value with a control character, a second Host or Content-Length) is the
  * client's fault: it is answered 400 here and never reaches, or is charged
- * to, a backend. Node's parser refuses most of these already; checking again
+ * to, a backend. So is a `Connection` header that nominates, as hop-by-hop,
+ * a header the gateway decided on: the backend must see what the decision saw. Node's parser refuses most of these already; checking again
  * here keeps that true whichever parser or upstream client version runs.
  * Every check is a pure function of the request head.
  * @module
  */
+import type { RouteMatchIR, TrafficPolicyIR } from '../../ir/index.ts';
 import type { RequestHead } from './headers.ts';
 
 /** RFC 9110 token (a field name), lower or upper case. */
@@ -117,5 +119,27 @@ export function upstreamHeadersProblem(headers: readonly string[]): string | und
   }
   if (hosts > 1) return 'more than one Host header (RFC 9112 §3.2)';
   if (lengths > 1) return 'more than one Content-Length header';
+  return undefined;
+}
+
+/** Headers every request is decided on: routing (Host), framing, retries (Idempotency-Key), tracing. */
+const ALWAYS_DECIDED: ReadonlySet<string> = new Set(['host', 'content-length', 'idempotency-key', 'traceparent']);
+
+/**
+ * The first header that `Connection` nominated as hop-by-hop although a decision used it: the
+ * route's header matches, the policy's ownership key and session key (its header, or `cookie`),
+ * and {@link ALWAYS_DECIDED}. Such a header would be dropped on the way to the backend, which
+ * would then act on a request other than the one the gateway routed (issue 14 item 2).
+ */
+export function nominatedDecisionHeader(tokens: readonly string[] | undefined, match: RouteMatchIR | undefined, policy: TrafficPolicyIR | undefined): string | undefined {
+  if (tokens === undefined) return undefined;
+  const key = policy?.ownership?.key;
+  const ownershipHeader = key !== undefined && 'header' in key ? key.header.toLowerCase() : undefined;
+  const affinity = policy?.sessionAffinity;
+  const sessionHeader = affinity === undefined ? undefined : 'header' in affinity ? affinity.header.toLowerCase() : 'cookie';
+  for (const token of tokens) {
+    if (ALWAYS_DECIDED.has(token) || token === ownershipHeader || token === sessionHeader) return token;
+    if (match?.headers.some((h) => h.name.toLowerCase() === token) === true) return token;
+  }
   return undefined;
 }
