@@ -258,6 +258,12 @@ export const TrafficPolicySpec = z
     retry: RetryPolicy.optional(),
     timeouts: PolicyTimeouts.optional(),
     mirror: Mirror.optional(),
+    /**
+     * The targeted Services/ServiceImports are shadow-safe (seed 000 §21): they reject external side
+     * effects, so any RequestMirror or policy mirror may send them mutations. Without it, only
+     * safe methods (GET, HEAD, OPTIONS, TRACE) that are not a policy's mutations are mirrored to them.
+     */
+    shadowSafe: z.boolean().optional(),
   })
   .superRefine((spec, ctx) => {
     const seenTargets = new Map<string, number>();
@@ -296,6 +302,19 @@ export const TrafficPolicySpec = z
     // The ladder of GEP-1742: a backend attempt may not outlive the request (0s = no limit).
     if (exceeds(spec.timeouts?.backendRequest, spec.timeouts?.request)) {
       ctx.addIssue({ code: 'custom', path: ['timeouts', 'backendRequest'], message: `must be less than or equal to timeouts.request (${String(spec.timeouts?.request)})` });
+    }
+
+    // Shadow-safety is a property of the backend that receives mirrors, not of a route.
+    if (spec.shadowSafe === true) {
+      spec.targetRefs.forEach((ref, i) => {
+        if (ref.kind === 'HTTPRoute') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shadowSafe'],
+            message: `must not be true when a target is an HTTPRoute (.spec.targetRefs[${String(i)}]): shadowSafe declares that a backend may receive mirrored mutations; target the mirror's Service or ServiceImport`,
+          });
+        }
+      });
     }
 
     // Mirroring mutations without shadowSafe (seed 000 §21: "never mirror non-idempotent writes

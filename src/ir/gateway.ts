@@ -213,6 +213,8 @@ export interface UpstreamIR {
   readonly outlierDetection?: OutlierDetectionIR;
   /** `ns/name` of the TrafficPolicy targeting this Service/ServiceImport. */
   readonly policy?: string;
+  /** Declared shadow-safe by that policy (`spec.shadowSafe`): mirrors may send it mutations (seed 000 §21). */
+  readonly shadowSafe?: true;
   /** Clusters that get no traffic for this service whatever their endpoints say, sorted by cluster. */
   readonly excludedClusters?: readonly ExcludedClusterIR[];
 }

@@ -9,7 +9,10 @@
  * upstreams; clusters whose regional readiness is false (health contract) or
  * that are drained are excluded from routing. An operator's weight override
  * (`lintas weights set`) makes the policy Weighted with its weights until cleared
- * (except in Owner mode, whose mutations go only to the owner).
+ * (except in Owner mode, whose mutations go only to the owner). `spec.shadowSafe`
+ * marks the policy's upstreams shadow-safe: mirrors may send them mutations.
+ * Policy mirror targets are resolved to upstreams before any policy attaches, so
+ * a policy declaring its own mirror target shadow-safe finds it whatever their age.
  *
  * Conflicts follow GEP-713: when two policies target the same object, the
  * oldest (creationTimestamp, then namespace/name) wins and the other's
@@ -198,6 +201,10 @@ export function attachPolicies(
   const statuses: TrafficPolicyWithStatus[] = [];
 
   const routeRules = ir.listeners.flatMap((l) => l.virtualHosts.flatMap((v) => v.routes));
+  for (const policy of policies) {
+    const ref = policy.spec.mirror?.backendRef;
+    if (ref?.kind === 'ServiceImport') mirrorUpstream(index, upstreams, ref.namespace ?? policy.metadata.namespace ?? 'default', ref.name, ref.port);
+  }
 
   for (const policy of policies) {
     const ns = policy.metadata.namespace ?? 'default';
@@ -248,7 +255,7 @@ export function attachPolicies(
     for (const u of mine) {
       upstreamPolicy.set(u, key);
       const current = upstreams.get(u);
-      if (current !== undefined) upstreams.set(u, withHealth(current, policy));
+      if (current !== undefined) upstreams.set(u, { ...withHealth(current, policy), ...(policy.spec.shadowSafe === true ? { shadowSafe: true as const } : {}) });
     }
     for (const r of myRules) for (const rule of routeRules) if (rule.route.namespace === r.namespace && rule.route.name === r.name && (r.ruleName === undefined || rule.ruleName === r.ruleName)) rulePolicy.set(rule.name, key);
 

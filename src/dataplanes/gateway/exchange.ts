@@ -59,8 +59,6 @@ export class Exchange implements RequestHead, MatchInput {
   backendRequestMs = 0;
   retryCodes: ReadonlySet<number> | undefined = undefined;
   retryAttempts = 0;
-  /** False when mirrors must not see this request (a mutation under a policy that is not shadow-safe). */
-  mirrorsAllowed = true;
 
   // TrafficPolicy outcome (policy.ts), for the pick, the log and the owner-unavailable answer.
   policy: CompiledPolicy | undefined = undefined;

@@ -304,14 +304,12 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
-  if (ex.mirrorsAllowed) {
-    const mirrors = ex.rule?.filters.mirrors;
-    if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors);
-    const bm = ex.backend?.filters?.mirrors;
-    if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm);
-    const pm = ex.policy?.ir.mirror;
-    if (pm?.upstream !== undefined) sendMirrors(ex, [{ upstream: pm.upstream, percent: pm.percent }]);
-  }
+  const mirrors = ex.rule?.filters.mirrors;
+  if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors, false);
+  const bm = ex.backend?.filters?.mirrors;
+  if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm, false);
+  const pm = ex.policy?.ir.mirror;
+  if (pm?.upstream !== undefined) sendMirrors(ex, [{ upstream: pm.upstream, percent: pm.percent }], pm.shadowSafe);
   startAttempt(ex);
 }
 

@@ -5,6 +5,13 @@
  * errors are counted and otherwise ignored; the main request never waits for
  * it. Streamed (large or chunked) bodies are not mirrored: copying them would
  * tie the main request's pace to the mirror's.
+ *
+ * Shadow-safety (seed 000 §21, issue 14): only safe methods (GET, HEAD,
+ * OPTIONS, TRACE) that are not a policy's mutations are mirrored to any
+ * target. Everything else (POST, PUT, PATCH, DELETE, other methods) is
+ * mirrored only to a target a policy declared shadow-safe: the mirror
+ * target's own TrafficPolicy (`spec.shadowSafe`), or the policy whose
+ * `spec.mirror.shadowSafe` vouches for its mirror.
  * @module
  */
 import type { Dispatcher } from 'undici';
@@ -64,12 +71,22 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Sends the mirror copies of `ex` that the percentages select. */
-export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
+/** Methods that may be mirrored to a target nobody declared shadow-safe (RFC 9110 safe methods). */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Whether a copy of `ex` may go to `upstream` (see the module comment); `vouched` = the policy mirror's own shadowSafe. */
+export function mayMirror(ex: Pick<Exchange, 'method' | 'requestClass' | 'table'>, upstream: string, vouched: boolean): boolean {
+  if (vouched || ex.table.shadowSafe.has(upstream)) return true;
+  return ex.requestClass !== 'mutation' && SAFE_METHODS.has(ex.method);
+}
+
+/** Sends the mirror copies of `ex` that the percentages and shadow-safety allow. */
+export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[], vouched: boolean): void {
   const rt = ex.rt;
   const body = ex.body;
   if (body !== null && !Buffer.isBuffer(body)) return;
   for (const m of mirrors) {
+    if (!mayMirror(ex, m.upstream, vouched)) continue;
     if (m.percent <= 0 || (m.percent < 100 && rt.random() * 100 >= m.percent)) continue;
     const ep = rt.upstreams.pick(m.upstream, ex.table.pickContext);
     if (ep === undefined) continue;

@@ -8,7 +8,7 @@
  * the owner's healthy endpoints (else 503 `owner_unavailable`, flag OU);
  * other requests follow the policy's locality mode, with session affinity.
  * Mutations are never retried on a response, never mirrored unless the
- * policy's mirror is `shadowSafe`.
+ * mirror target is shadow-safe (mirror.ts).
  * @module
  */
 import type { LocalityIR, OwnershipIR, OwnershipKeyIR, TrafficPolicyIR } from '../../ir/index.ts';
@@ -179,7 +179,6 @@ export function applyPolicy(ex: Exchange): boolean {
   if (mutation) {
     // Only connect failures (nothing reached the backend) are retried, and only within the pick context (the owner).
     ex.retryCodes = undefined;
-    if (ir.mirror?.shadowSafe !== true) ex.mirrorsAllowed = false;
   }
   const t = ir.timeouts;
   if (t?.backendRequestMs !== undefined && t.backendRequestMs > 0 && (ex.backendRequestMs === 0 || t.backendRequestMs < ex.backendRequestMs)) {
