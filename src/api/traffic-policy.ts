@@ -222,6 +222,19 @@ export const HealthCheck = z
     if (exceeds(h.timeout, h.interval)) ctx.addIssue({ code: 'custom', path: ['timeout'], message: `must be less than or equal to interval (${String(h.interval)}): checks would overlap` });
   });
 
+/**
+ * Slow start (Envoy's slow_start_config): an endpoint that comes back (its first passing
+ * health check after it rejoined or was ejected; without health checks, its arrival) gets a
+ * share that ramps up over `window`: max(minWeightPercent, (elapsed / window) ^ (1 / aggression)).
+ */
+export const SlowStart = z
+  .looseObject({
+    window: GatewayDuration,
+    aggression: z.number().min(0.1).max(10).default(1),
+    minWeightPercent: z.int().min(1).max(100).default(10),
+  })
+  .superRefine((s, ctx) => positive(s.window, ['window'], ctx, 'a ramp of 0s is no slow start; leave slowStart out instead'));
+
 /** Retries: attempts per request and the share of requests that may be retries (a retry budget). */
 export const RetryPolicy = z.looseObject({
   attempts: z.int().min(0).optional(),
@@ -255,6 +268,7 @@ export const TrafficPolicySpec = z
     sessionAffinity: SessionAffinity.optional(),
     outlierDetection: OutlierDetection.optional(),
     healthCheck: HealthCheck.optional(),
+    slowStart: SlowStart.optional(),
     retry: RetryPolicy.optional(),
     timeouts: PolicyTimeouts.optional(),
     mirror: Mirror.optional(),

@@ -126,11 +126,13 @@ function overrideLocality(weights: Readonly<Record<string, number>> | undefined)
   return { mode: 'Weighted', weights: Object.entries(weights).map(([cluster, weight]) => ({ cluster, weight })).sort((a, b) => compareStrings(a.cluster, b.cluster)) };
 }
 
-/** Applies the policy's health settings to an upstream (policy values replace annotation values). */
+/** Applies the policy's health and slow start settings to an upstream (policy values replace annotation values). */
 function withHealth(u: UpstreamIR, policy: TrafficPolicy): UpstreamIR {
   const hc = policy.spec.healthCheck;
   const od = policy.spec.outlierDetection;
+  const ss = policy.spec.slowStart;
   let out = u;
+  if (ss !== undefined) out = { ...out, slowStart: { windowMs: ms(ss.window) ?? 0, aggression: ss.aggression, minWeightPercent: ss.minWeightPercent } };
   if (hc !== undefined) {
     out = {
       ...out,

@@ -62,6 +62,10 @@ export interface EndpointHealth extends EndpointRef {
   readonly healthy: boolean;
   readonly ejected: boolean;
   readonly activeRequests: number;
+  /** Came back and waits for a passing health check before it takes traffic. */
+  readonly awaitingHealthCheck?: true;
+  /** Share of its full weight while it ramps up under slow start, in (0, 1). */
+  readonly slowStartWeight?: number;
 }
 
 /** Load-balancing view of one upstream for one entry locality. */
