@@ -27,7 +27,7 @@ import { responseHeaders } from './headers.ts';
 import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
 import { replyOwnerUnavailable } from './policy.ts';
-import { FLAG_SI, FLAG_UC, FLAG_UH, FLAG_URX } from './runtime.ts';
+import { FLAG_SI, FLAG_UH, FLAG_UPE, FLAG_URX } from './runtime.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Bodies up to this size (by Content-Length) are buffered, so the request can be retried. */
@@ -175,7 +175,7 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): boolean {
   } catch {
     // A header node:http refuses to send (undici's parser is more lenient).
     a.cancel({ status }, 'response');
-    ex.reply(502, FLAG_UC, 'upstream sent an invalid response\n');
+    ex.reply(502, FLAG_UPE, 'upstream sent an invalid response\n');
     return false;
   }
   return true;

@@ -66,6 +66,8 @@ export const FLAG_OU = 512;
 export const FLAG_FE = 1024;
 /** UMR: the upstream connection was reset after the response started; the client's response was cut (issue 14). */
 export const FLAG_UMR = 2048;
+/** UPE: upstream protocol error: the response has a header the gateway cannot relay (502). */
+export const FLAG_UPE = 4096;
 
 const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_NR, 'NR'],
@@ -80,10 +82,11 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_OU, 'OU'],
   [FLAG_FE, 'FE'],
   [FLAG_UMR, 'UMR'],
+  [FLAG_UPE, 'UPE'],
 ];
 
 /** One more than the largest flag set. */
-const FLAG_LIMIT = 4096;
+const FLAG_LIMIT = 8192;
 
 const FLAG_STRINGS: readonly string[] = Array.from({ length: FLAG_LIMIT }, (_, bits) => {
   const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
