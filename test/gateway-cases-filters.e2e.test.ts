@@ -3,7 +3,8 @@
  * `lintas serve`, as case tables: RequestHeaderModifier as the backend sees it,
  * ResponseHeaderModifier as the client sees it, RequestRedirect `Location`s (with the
  * port rules), URLRewrite as the backend sees it, RequestMirror (a copy with
- * `X-Shadow-Traffic: true`, the client gets the primary's answer), weights within a
+ * `X-Shadow-Traffic: true`, the client gets the primary's answer; mutations only to a
+ * target a TrafficPolicy declares shadow-safe), weights within a
  * 5-sigma binomial tolerance, 500/503 for invalid, unready and missing backends, 504
  * for timeouts and 404 for unmatched requests. One fleet on loopback 127.94.128.0/17.
  */
@@ -35,7 +36,15 @@ import {
 import { waitFor } from './wait.ts';
 
 const GW_IP = '127.94.200.1';
-const BACKENDS = { echo: '127.94.128.10', mirror: '127.94.128.11', 'mirror-err': '127.94.128.12', 'w-a': '127.94.128.13', 'w-b': '127.94.128.14', 'w-c': '127.94.128.15' } as const;
+const BACKENDS = {
+  echo: '127.94.128.10',
+  mirror: '127.94.128.11',
+  'mirror-err': '127.94.128.12',
+  'w-a': '127.94.128.13',
+  'w-b': '127.94.128.14',
+  'w-c': '127.94.128.15',
+  'shadow-safe': '127.94.128.16',
+} as const;
 type BackendName = keyof typeof BACKENDS;
 /** An address nothing listens on; its endpoint is not ready anyway. */
 const UNREADY_IP = '127.94.128.99';
@@ -86,6 +95,7 @@ function routes(): object[] {
     route('mirror-two', 'mirror-two.test', [{ filters: [mirror('mirror'), mirror('mirror-err')], backendRefs: [ref('echo')] }]),
     route('mirror-none', 'mirror-none.test', [{ filters: [mirror('mirror', { percent: 0 })], backendRefs: [ref('echo')] }]),
     route('mirror-half', 'mirror-half.test', [{ filters: [mirror('mirror', { fraction: { numerator: 1, denominator: 2 } })], backendRefs: [ref('echo')] }]),
+    route('mirror-safe', 'mirror-safe.test', [{ filters: [mirror('shadow-safe')], backendRefs: [ref('echo')] }]),
     route('weights', 'weights.test', [{ backendRefs: [ref('w-a', 80), ref('w-b', 20), ref('w-c', 0)] }]),
     route('invalid-share', 'invalid-share.test', [{ backendRefs: [ref('w-a', 1), ref('ghost', 1)] }]),
     route('zero-invalid', 'zero-invalid.test', [{ backendRefs: [ref('w-a', 1), ref('ghost', 0)] }]),
@@ -106,7 +116,11 @@ function routes(): object[] {
 function fleetFiles(port: number, echoes: ReadonlyMap<BackendName, Echo>): Record<string, string> {
   const services = [...echoes.values()].flatMap((e) => serviceObjects('demo', e.name, [{ address: e.address, port: e.port }]));
   return {
-    'fleet.yaml': manifests(clusterObject('a', 'r1', 'r1a', '127.94.128.0/17')),
+    'fleet.yaml': manifests(
+      clusterObject('a', 'r1', 'r1a', '127.94.128.0/17'),
+      // The only mirror target declared shadow-safe: it may receive mirrored mutations (seed 000 §21).
+      { apiVersion: 'lintas.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: 'shadow-safe', namespace: 'demo' }, spec: { targetRefs: [{ kind: 'Service', name: 'shadow-safe' }], shadowSafe: true } },
+    ),
     'clusters/a/base.yaml': manifests(
       gatewayClassObject(),
       namespaceObject('demo'),
@@ -229,10 +243,20 @@ describe('gateway case tables through lintas serve: filters, weights, errors, ti
       assert.deepEqual({ shadow: copy.headers['x-shadow-traffic'], method: copy.method, host: copy.host }, { shadow: 'true', method: 'GET', host: 'mirror.test' });
     });
 
-    it('RequestMirror copies the request body', async () => {
-      const r = await get('mirror.test', '/mirror/post', { 'content-type': 'text/plain' }, 'POST', 'hello mirror');
+    it('RequestMirror never copies a mutation to a target no TrafficPolicy declared shadow-safe (seed 000 §21)', async () => {
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+        const r = await get('mirror.test', `/mirror/write-${method}`, { 'content-type': 'text/plain' }, method, 'hello mirror');
+        assert.equal(r.body.body, 'hello mirror', `the ${method} itself goes through`);
+      }
+      await get('mirror.test', '/mirror/after-writes');
+      await waitFor('marker mirrored', () => echo('mirror').received.find((s) => s.path === '/mirror/after-writes'));
+      assert.deepEqual(echo('mirror').received.filter((s) => s.path.startsWith('/mirror/write-')).map((s) => s.method), []);
+    });
+
+    it('RequestMirror copies a mutation, with its body, to a target a TrafficPolicy declares shadowSafe', async () => {
+      const r = await get('mirror-safe.test', '/mirror/post', { 'content-type': 'text/plain' }, 'POST', 'hello mirror');
       assert.equal(r.body.body, 'hello mirror');
-      const copy = await waitFor('mirrored POST', () => echo('mirror').received.find((s) => s.path === '/mirror/post'));
+      const copy = await waitFor('mirrored POST', () => echo('shadow-safe').received.find((s) => s.path === '/mirror/post'));
       assert.deepEqual({ method: copy.method, body: copy.body, shadow: copy.headers['x-shadow-traffic'] }, { method: 'POST', body: 'hello mirror', shadow: 'true' });
     });
 

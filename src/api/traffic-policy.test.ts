@@ -123,6 +123,8 @@ describe('TrafficPolicy schema', () => {
     assert.deepEqual(problems({ locality: { mode: 'Owner' }, ownership: OWNERSHIP }), []);
     assert.deepEqual(problems({ mirror: { backendRef: { kind: 'Service', name: 'shadow', port: 80 }, shadowSafe: true }, requestClasses: { mutation: { methods: ['POST'] } } }), [], 'a shadow-safe mirror may see every method');
     assert.deepEqual(problems({ timeouts: { request: '0s', backendRequest: '30s' } }), [], 'request 0s means no limit (GEP-1742)');
+    assert.deepEqual(problems({ targetRefs: [{ kind: 'Service', name: 'case-api-shadow' }], shadowSafe: true }), [], 'a Service declared shadow-safe');
+    assert.deepEqual(TrafficPolicy.parse(manifest({ slowStart: { window: '30s' } })).spec.slowStart, { window: '30s', aggression: 1, minWeightPercent: 10 }, 'slow start defaults');
   });
 
   const INVALID: ReadonlyArray<readonly [string, Spec, readonly string[]]> = [
@@ -162,6 +164,14 @@ describe('TrafficPolicy schema', () => {
       { mirror: { backendRef: { kind: 'ServiceImport', name: 'shadow', port: 8080 } }, requestClasses: { mutation: { methods: ['POST'] } } },
       ['.spec.mirror.shadowSafe: must be true, or requestClasses.mutation.methods must list PUT, PATCH, DELETE: those requests count as reads and would be mirrored to a backend that is not shadow-safe'],
     ],
+    [
+      'shadowSafe on an HTTPRoute target',
+      { targetRefs: [TARGET, { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'r' }], shadowSafe: true },
+      [
+        ".spec.shadowSafe: must not be true when a target is an HTTPRoute (.spec.targetRefs[1]): shadowSafe declares that a backend may receive mirrored mutations; target the mirror's Service or ServiceImport",
+      ],
+    ],
+    ['shadowSafe that is not a boolean', { shadowSafe: 'yes' }, ['.spec.shadowSafe:']],
     ['a mirror without a port', { mirror: { backendRef: { kind: 'Service', name: 'shadow' } } }, ['.spec.mirror.backendRef.port:']],
     ['a mirror percent above 100', { mirror: { backendRef: { kind: 'Service', name: 'shadow', port: 80 }, percent: 150 } }, ['.spec.mirror.percent:']],
     ['a health check timeout above its interval', { healthCheck: { path: '/healthz', interval: '1s', timeout: '2s' } }, ['.spec.healthCheck.timeout: must be less than or equal to interval (1s): checks would overlap']],
@@ -169,6 +179,10 @@ describe('TrafficPolicy schema', () => {
     ['a zero outlier interval', { outlierDetection: { interval: '0s' } }, ['.spec.outlierDetection.interval: must be greater than 0s: outlier detection counts errors per interval']],
     ['a base ejection above the cap', { outlierDetection: { baseEjectionTime: '5m', maxEjectionTime: '1m' } }, ['.spec.outlierDetection.baseEjectionTime: must be less than or equal to maxEjectionTime (1m)']],
     ['a retry budget above 100 %', { retry: { budgetPercent: 120 } }, ['.spec.retry.budgetPercent:']],
+    ['a slow start window of 0s', { slowStart: { window: '0s' } }, ['.spec.slowStart.window: must be greater than 0s: a ramp of 0s is no slow start; leave slowStart out instead']],
+    ['a slow start without a window', { slowStart: { aggression: 2 } }, ['.spec.slowStart.window:']],
+    ['a slow start aggression of 0', { slowStart: { window: '30s', aggression: 0 } }, ['.spec.slowStart.aggression:']],
+    ['a slow start minimum weight above 100 %', { slowStart: { window: '30s', minWeightPercent: 150 } }, ['.spec.slowStart.minWeightPercent:']],
     ['an unknown mode', { locality: { mode: 'Nearest' } }, ['.spec.locality.mode:']],
   ];
   for (const [name, spec, expected] of INVALID) {

@@ -246,6 +246,19 @@ export const HealthCheck = z
     if (exceeds(h.timeout, h.interval)) ctx.addIssue({ code: 'custom', path: ['timeout'], message: `must be less than or equal to interval (${String(h.interval)}): checks would overlap` });
   });
 
+/**
+ * Slow start (Envoy's slow_start_config): an endpoint that comes back (its first passing
+ * health check after it rejoined or was ejected; without health checks, its arrival) gets a
+ * share that ramps up over `window`: max(minWeightPercent, (elapsed / window) ^ (1 / aggression)).
+ */
+export const SlowStart = z
+  .looseObject({
+    window: GatewayDuration,
+    aggression: z.number().min(0.1).max(10).default(1),
+    minWeightPercent: z.int().min(1).max(100).default(10),
+  })
+  .superRefine((s, ctx) => positive(s.window, ['window'], ctx, 'a ramp of 0s is no slow start; leave slowStart out instead'));
+
 /** Retries: attempts per request and the share of requests that may be retries (a retry budget). */
 export const RetryPolicy = z.looseObject({
   attempts: z.int().min(0).optional(),
@@ -279,9 +292,16 @@ export const TrafficPolicySpec = z
     sessionAffinity: SessionAffinity.optional(),
     outlierDetection: OutlierDetection.optional(),
     healthCheck: HealthCheck.optional(),
+    slowStart: SlowStart.optional(),
     retry: RetryPolicy.optional(),
     timeouts: PolicyTimeouts.optional(),
     mirror: Mirror.optional(),
+    /**
+     * The targeted Services/ServiceImports are shadow-safe (seed 000 §21): they reject external side
+     * effects, so any RequestMirror or policy mirror may send them mutations. Without it, only
+     * safe methods (GET, HEAD, OPTIONS, TRACE) that are not a policy's mutations are mirrored to them.
+     */
+    shadowSafe: z.boolean().optional(),
   })
   .superRefine((spec, ctx) => {
     const seenTargets = new Map<string, number>();
@@ -323,6 +343,19 @@ export const TrafficPolicySpec = z
     // The ladder of GEP-1742: a backend attempt may not outlive the request (0s = no limit).
     if (exceeds(spec.timeouts?.backendRequest, spec.timeouts?.request)) {
       ctx.addIssue({ code: 'custom', path: ['timeouts', 'backendRequest'], message: `must be less than or equal to timeouts.request (${String(spec.timeouts?.request)})` });
+    }
+
+    // Shadow-safety is a property of the backend that receives mirrors, not of a route.
+    if (spec.shadowSafe === true) {
+      spec.targetRefs.forEach((ref, i) => {
+        if (ref.kind === 'HTTPRoute') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shadowSafe'],
+            message: `must not be true when a target is an HTTPRoute (.spec.targetRefs[${String(i)}]): shadowSafe declares that a backend may receive mirrored mutations; target the mirror's Service or ServiceImport`,
+          });
+        }
+      });
     }
 
     // Mirroring mutations without shadowSafe (seed 000 §21: "never mirror non-idempotent writes

@@ -172,6 +172,15 @@ export interface HealthCheckIR {
   readonly healthyThreshold: number;
 }
 
+/** Slow start of endpoints that come back (Envoy's slow_start_config): their share ramps up over `windowMs`. */
+export interface SlowStartIR {
+  readonly windowMs: number;
+  /** Shape of the ramp: 1 linear, above 1 faster at first. */
+  readonly aggression: number;
+  /** The share never starts below this percent of the full one. */
+  readonly minWeightPercent: number;
+}
+
 /** Passive outlier detection settings of an upstream. */
 export interface OutlierDetectionIR {
   readonly consecutive5xx: number;
@@ -211,8 +220,11 @@ export interface UpstreamIR {
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;
   readonly outlierDetection?: OutlierDetectionIR;
+  readonly slowStart?: SlowStartIR;
   /** `ns/name` of the TrafficPolicy targeting this Service/ServiceImport. */
   readonly policy?: string;
+  /** Declared shadow-safe by that policy (`spec.shadowSafe`): mirrors may send it mutations (seed 000 §21). */
+  readonly shadowSafe?: true;
   /** Clusters that get no traffic for this service whatever their endpoints say, sorted by cluster. */
   readonly excludedClusters?: readonly ExcludedClusterIR[];
 }

@@ -17,6 +17,7 @@ export type {
   RetryIR,
   RouteMatchIR,
   RouteRuleIR,
+  SlowStartIR,
   StringMatchIR,
   TcpListenerIR,
   TimeoutsIR,

@@ -69,7 +69,7 @@ export interface OwnershipIR {
 /** Session affinity key: a header or a cookie. */
 export type SessionAffinityIR = { readonly header: string } | { readonly cookie: string };
 
-/** A policy-level mirror (not applied to mutations unless `shadowSafe`). */
+/** A policy-level mirror (not applied to mutations unless `shadowSafe` or its upstream is declared shadow-safe). */
 export interface PolicyMirrorIR {
   /** Key into GatewayIR.upstreams; absent when the mirror target does not resolve (then nothing is mirrored). */
   readonly upstream?: string;

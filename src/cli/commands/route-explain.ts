@@ -69,7 +69,17 @@ export function formatExplanation(list: readonly RouteExplanation[], req: Explai
       out.push(`    priority load ${load}${u.panic ? ' (PANIC: health ignored)' : ''}`);
       for (const x of u.excludedClusters ?? []) out.push(`    excluded ${x.cluster}: ${x.reason}`);
       for (const ep of [...u.endpoints].sort((x, y) => (x.priority < 0 ? 99 : x.priority) - (y.priority < 0 ? 99 : y.priority) || (x.key < y.key ? -1 : 1))) {
-        const state = !ep.ready ? 'not ready' : ep.ejected ? 'EJECTED' : !ep.healthy ? 'UNHEALTHY' : 'healthy';
+        const state = !ep.ready
+          ? 'not ready'
+          : ep.ejected
+            ? 'EJECTED'
+            : ep.awaitingHealthCheck === true
+              ? 'PENDING (back: waits for a passing health check)'
+              : !ep.healthy
+                ? 'UNHEALTHY'
+                : ep.slowStartWeight !== undefined
+                  ? `healthy, slow start ${String(Math.round(ep.slowStartWeight * 100))}%`
+                  : 'healthy';
         const level = ep.priority < 0 ? 'skipped (policy or excluded cluster)' : `P${ep.priority} ${levelName(ep.priority)}`;
         out.push(`    ${level}: ${ep.key} ${ep.cluster}${ep.region ? `/${ep.region}` : ''}${ep.zone ? `/${ep.zone}` : ''} ${state}, ${ep.activeRequests} active`);
       }

@@ -9,7 +9,10 @@
  * upstreams; clusters whose regional readiness is false (health contract) or
  * that are drained are excluded from routing. An operator's weight override
  * (`lintas weights set`) makes the policy Weighted with its weights until cleared
- * (except in Owner mode, whose mutations go only to the owner).
+ * (except in Owner mode, whose mutations go only to the owner). `spec.shadowSafe`
+ * marks the policy's upstreams shadow-safe: mirrors may send them mutations.
+ * Policy mirror targets are resolved to upstreams before any policy attaches, so
+ * a policy declaring its own mirror target shadow-safe finds it whatever their age.
  *
  * Conflicts follow GEP-713: when two policies target the same object, the
  * oldest (creationTimestamp, then namespace/name) wins and the other's
@@ -127,11 +130,13 @@ function overrideLocality(weights: Readonly<Record<string, number>> | undefined)
   return { mode: 'Weighted', weights: Object.entries(weights).map(([cluster, weight]) => ({ cluster, weight })).sort((a, b) => compareStrings(a.cluster, b.cluster)) };
 }
 
-/** Applies the policy's health settings to an upstream (policy values replace annotation values). */
+/** Applies the policy's health and slow start settings to an upstream (policy values replace annotation values). */
 function withHealth(u: UpstreamIR, policy: TrafficPolicy): UpstreamIR {
   const hc = policy.spec.healthCheck;
   const od = policy.spec.outlierDetection;
+  const ss = policy.spec.slowStart;
   let out = u;
+  if (ss !== undefined) out = { ...out, slowStart: { windowMs: ms(ss.window) ?? 0, aggression: ss.aggression, minWeightPercent: ss.minWeightPercent } };
   if (hc !== undefined) {
     out = {
       ...out,
@@ -202,6 +207,10 @@ export function attachPolicies(
   const statuses: TrafficPolicyWithStatus[] = [];
 
   const routeRules = ir.listeners.flatMap((l) => l.virtualHosts.flatMap((v) => v.routes));
+  for (const policy of policies) {
+    const ref = policy.spec.mirror?.backendRef;
+    if (ref?.kind === 'ServiceImport') mirrorUpstream(index, upstreams, ref.namespace ?? policy.metadata.namespace ?? 'default', ref.name, ref.port);
+  }
 
   for (const policy of policies) {
     const ns = policy.metadata.namespace ?? 'default';
@@ -252,7 +261,7 @@ export function attachPolicies(
     for (const u of mine) {
       upstreamPolicy.set(u, key);
       const current = upstreams.get(u);
-      if (current !== undefined) upstreams.set(u, withHealth(current, policy));
+      if (current !== undefined) upstreams.set(u, { ...withHealth(current, policy), ...(policy.spec.shadowSafe === true ? { shadowSafe: true as const } : {}) });
     }
     for (const r of myRules) for (const rule of routeRules) if (rule.route.namespace === r.namespace && rule.route.name === r.name && (r.ruleName === undefined || rule.ruleName === r.ruleName)) rulePolicy.set(rule.name, key);
 

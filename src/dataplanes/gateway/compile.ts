@@ -82,6 +82,8 @@ export interface CompiledListener {
   readonly region: string | null;
   /** Access log fragment: `,"entry_region":…,"entry_cluster":…`. */
   readonly logEntry: string;
+  /** Upstreams declared shadow-safe: mirrors may send them mutations. */
+  readonly shadowSafe: ReadonlySet<string>;
   /** East-west listeners: the table as seen from the client's cluster (by source address), when known. */
   readonly bySource?: (remoteAddress: string | undefined) => CompiledListener | undefined;
 }
@@ -98,9 +100,10 @@ interface CompileScope {
   readonly problems: CompileProblem[];
   readonly policies: ReadonlyMap<string, CompiledPolicy>;
   readonly upstreamPolicy: ReadonlyMap<string, string>;
+  readonly shadowSafe: ReadonlySet<string>;
 }
 
-const EMPTY_SCOPE_MAPS = { policies: new Map<string, CompiledPolicy>(), upstreamPolicy: new Map<string, string>() };
+const EMPTY_SCOPE_MAPS = { policies: new Map<string, CompiledPolicy>(), upstreamPolicy: new Map<string, string>(), shadowSafe: new Set<string>() };
 
 function compileBackend(b: BackendIR, rulePolicy: CompiledPolicy | undefined, scope: CompileScope): CompiledBackend {
   const service = `${b.namespace}/${b.name}`;
@@ -169,6 +172,7 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[], m
     cluster: l.cluster,
     region: l.region ?? null,
     logEntry: `,"entry_region":${jsonString(l.region ?? null)},"entry_cluster":${jsonString(l.cluster)}`,
+    shadowSafe: scope.shadowSafe,
   };
   if (l.entryBySource === undefined || l.entryBySource.length === 0) return base;
   // One shared variant per entry cluster: requests only swap which (immutable) table they read.
@@ -198,6 +202,10 @@ export function compileGateway(ir: GatewayIR): { listeners: CompiledListener[]; 
   const problems: CompileProblem[] = [];
   const policies = new Map<string, CompiledPolicy>((ir.policies ?? []).map((p: TrafficPolicyIR) => [p.key, compilePolicy(p)]));
   const upstreamPolicy = new Map<string, string>();
-  for (const u of ir.upstreams) if (u.policy !== undefined) upstreamPolicy.set(u.key, u.policy);
-  return { listeners: ir.listeners.map((l) => compileListener(l, problems, { policies, upstreamPolicy })), problems };
+  const shadowSafe = new Set<string>();
+  for (const u of ir.upstreams) {
+    if (u.policy !== undefined) upstreamPolicy.set(u.key, u.policy);
+    if (u.shadowSafe === true) shadowSafe.add(u.key);
+  }
+  return { listeners: ir.listeners.map((l) => compileListener(l, problems, { policies, upstreamPolicy, shadowSafe })), problems };
 }

@@ -8,12 +8,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CompiledBackend, CompiledListener, CompiledRule, CompiledVhost } from './compile.ts';
+import type { AttemptFailure } from './attempt-errors.ts';
 import type { Attempt } from './forward.ts';
 import type { CompiledPolicy, FailoverMode } from './policy.ts';
 import { scanRequestHeaders, type RequestHead } from './headers.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
-import { FLAG_DC, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import { FLAG_DC, FLAG_DPE, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import type { EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Status logged when the client went away before any response (nginx's convention). */
@@ -23,8 +24,12 @@ export const STATUS_CLIENT_CLOSED = 499;
 export class Exchange implements RequestHead, MatchInput {
   // RequestHead (filled by scanRequestHeaders)
   host = '';
+  hostLines = 0;
   contentLength = -1;
+  contentLengthLines = 0;
   chunked = false;
+  transferEncoding: string | undefined = undefined;
+  connectionTokens: readonly string[] | undefined = undefined;
   idempotencyKey = false;
   forwardedFor: string | undefined = undefined;
   requestId: string | undefined = undefined;
@@ -54,8 +59,6 @@ export class Exchange implements RequestHead, MatchInput {
   backendRequestMs = 0;
   retryCodes: ReadonlySet<number> | undefined = undefined;
   retryAttempts = 0;
-  /** False when mirrors must not see this request (a mutation under a policy that is not shadow-safe). */
-  mirrorsAllowed = true;
 
   // TrafficPolicy outcome (policy.ts), for the pick, the log and the owner-unavailable answer.
   policy: CompiledPolicy | undefined = undefined;
@@ -80,9 +83,9 @@ export class Exchange implements RequestHead, MatchInput {
   endpoint: EndpointRef | undefined = undefined;
   upstreamStart = 0;
   upstreamEnd = 0;
-  /** What to answer when the last attempt failed and no retry follows. */
+  /** What to answer when the last attempt failed and no retry follows (`lastFailure` undefined: a retry-code response). */
   lastStatus = 502;
-  lastFlag = 0;
+  lastFailure: AttemptFailure | undefined = undefined;
   /** A retry-budget slot taken for the next attempt. */
   slotPending = false;
 
@@ -108,6 +111,11 @@ export class Exchange implements RequestHead, MatchInput {
     this.table = listener.table.bySource?.(req.socket.remoteAddress) ?? listener.table;
     this.method = req.method ?? 'GET';
     this.outHeaders = scanRequestHeaders(req.rawHeaders, this);
+  }
+
+  /** `1.1` or `1.0`, from the request line. */
+  get httpVersion(): string {
+    return this.req.httpVersion;
   }
 
   /** Lazily parsed request headers (only header matches need them). */
@@ -136,6 +144,25 @@ export class Exchange implements RequestHead, MatchInput {
     if (extra !== undefined) headers.push(...extra);
     res.writeHead(status, headers);
     res.end(body);
+  }
+
+  /** Sends a local JSON reply (or cuts the response when one already started). */
+  replyJson(status: number, flags: number, body: Readonly<Record<string, unknown>>): void {
+    const text = `${JSON.stringify(body)}\n`;
+    if (this.finished || this.res.headersSent) return this.reply(status, flags, text);
+    this.flags |= flags;
+    this.status = status;
+    this.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
+    this.res.end(text);
+  }
+
+  /**
+   * Refuses an invalid request: 400 `invalid_request` with the reason, flag DPE, and the
+   * connection closed after it (the framing of what follows on it cannot be trusted).
+   */
+  refuse(reason: string): void {
+    this.res.shouldKeepAlive = false;
+    this.replyJson(400, FLAG_DPE, { error: 'invalid_request', reason });
   }
 
   /** Starts the whole-request timer, or restarts it when `ms` is tighter than the one in force. */

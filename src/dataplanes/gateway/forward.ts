@@ -14,23 +14,24 @@
  * body that was streamed (except a connect failure before any byte was read).
  * Under a TrafficPolicy, a mutation is retried only after a connect failure,
  * and only inside its pick context (the owner's endpoints in Owner mode).
+ * A request the upstream client refuses to build is the client's fault: 400,
+ * never retried and never charged to the endpoint (attempt-errors.ts).
  * @module
  */
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { attemptPhase, classifyAttemptError, FAILURE_CLASSES, type AttemptFailure } from './attempt-errors.ts';
 import type { Exchange } from './exchange.ts';
 import { modifyHeaders } from './filters.ts';
 import { responseHeaders } from './headers.ts';
 import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
 import { replyOwnerUnavailable } from './policy.ts';
-import { FLAG_SI, FLAG_UC, FLAG_UF, FLAG_UH, FLAG_URX, FLAG_UT } from './runtime.ts';
+import { FLAG_SI, FLAG_UH, FLAG_UPE, FLAG_URX } from './runtime.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Bodies up to this size (by Content-Length) are buffered, so the request can be retried. */
 export const MAX_BUFFERED_BODY = 64 * 1024;
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** An error undici gets when the proxy abandons an attempt (never shown to clients). */
 class AttemptCancelled extends Error {
@@ -39,6 +40,8 @@ class AttemptCancelled extends Error {
 
 /** One attempt to one endpoint (an undici dispatch handler). */
 export class Attempt implements Dispatcher.DispatchHandler {
+  /** True while the request is being handed to the upstream client (errors then are the request's own). */
+  building = false;
   connected = false;
   headersSeen = false;
   ended = false;
@@ -70,8 +73,8 @@ export class Attempt implements Dispatcher.DispatchHandler {
     ex.rt.metrics.attempt(result, false);
   }
 
-  /** Abandons the attempt (client gone, request timeout, discarded retryable response). */
-  cancel(outcome: AttemptOutcome = {}, result: AttemptResult = 'cancelled'): void {
+  /** Abandons the attempt (client gone, request timeout, discarded retryable response); by default the backend is not judged on it. */
+  cancel(outcome: AttemptOutcome = { uncharged: true }, result: AttemptResult = 'cancelled'): void {
     this.end(outcome, result);
     if (this.stale) return;
     this.stale = true;
@@ -122,9 +125,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
     if (this.stale) return;
     this.stale = true;
-    const code = (err as { code?: string }).code ?? '';
-    const kind: 'connect' | 'reset' | 'timeout' = !this.connected ? 'connect' : TIMEOUT_CODES.has(code) ? 'timeout' : 'reset';
-    attemptFailed(this, kind);
+    attemptFailed(this, classifyAttemptError(attemptPhase(this), err), err);
   }
 }
 
@@ -161,7 +162,7 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
   if (status >= 500 && mayRetryStatus(ex, status)) {
     remember(ex, a, false);
     ex.lastStatus = status;
-    ex.lastFlag = 0;
+    ex.lastFailure = undefined;
     a.cancel({ status }, 'retried_5xx');
     scheduleRetry(ex);
     return;
@@ -177,25 +178,32 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
   } catch {
     // A header node:http refuses to send (undici's parser is more lenient).
     a.cancel({ status }, 'response');
-    ex.reply(502, FLAG_UC, 'upstream sent an invalid response\n');
+    ex.reply(502, FLAG_UPE, 'upstream sent an invalid response\n');
   }
 }
 
-function attemptFailed(a: Attempt, kind: 'connect' | 'reset' | 'timeout'): void {
+function attemptFailed(a: Attempt, failure: AttemptFailure, err?: Error): void {
   const ex = a.ex;
-  a.end({ error: kind }, kind === 'connect' ? 'connect_error' : kind);
+  const c = FAILURE_CLASSES[failure];
+  a.end(c.outcome, c.result);
   if (ex.finished) return;
+  if (failure === 'invalid_request') {
+    // Debug only: any client can cause this, and one log line per request would be theirs to fill.
+    ex.rt.log.debug('upstream client refused the request', { error: err?.message ?? '', upstream: ex.upstream });
+    ex.refuse(`the request cannot be forwarded: ${err?.message ?? 'refused by the upstream client'}`);
+    return;
+  }
   if (a.headersSeen) {
     // The response already started: it cannot be retried or replaced, only cut.
-    ex.flags |= kind === 'timeout' ? FLAG_UT : FLAG_UC;
+    ex.flags |= c.flag;
     ex.cut = true;
     ex.res.destroy();
     return;
   }
-  remember(ex, a, kind === 'connect');
-  if (kind === 'connect') {
-    ex.lastStatus = 502;
-    ex.lastFlag = FLAG_UF;
+  remember(ex, a, failure === 'connect');
+  ex.lastStatus = c.status;
+  ex.lastFailure = failure;
+  if (failure === 'connect') {
     if (ex.rule !== undefined && ex.connectRetries < Math.max(1, ex.retryAttempts) && bodyReplayable(ex, true)) {
       ex.connectRetries += 1;
       ex.retries += 1;
@@ -203,29 +211,16 @@ function attemptFailed(a: Attempt, kind: 'connect' | 'reset' | 'timeout'): void 
       return;
     }
     if (ex.connectRetries > 0) ex.flags |= FLAG_URX;
-  } else {
-    const status = kind === 'timeout' ? 504 : 502;
-    ex.lastStatus = status;
-    ex.lastFlag = kind === 'timeout' ? FLAG_UT : FLAG_UC;
-    if (mayRetryStatus(ex, status)) {
-      scheduleRetry(ex);
-      return;
-    }
+  } else if (mayRetryStatus(ex, c.status)) {
+    scheduleRetry(ex);
+    return;
   }
   replyFailure(ex);
 }
 
 function replyFailure(ex: Exchange): void {
-  const status = ex.lastStatus;
-  const text =
-    ex.lastFlag === FLAG_UF
-      ? 'upstream connect error\n'
-      : ex.lastFlag === FLAG_UT
-        ? 'upstream request timeout\n'
-        : ex.lastFlag === FLAG_UC
-          ? 'upstream reset before response\n'
-          : 'upstream error\n';
-  ex.reply(status, ex.lastFlag, text);
+  const c = ex.lastFailure === undefined ? undefined : FAILURE_CLASSES[ex.lastFailure];
+  ex.reply(ex.lastStatus, c?.flag ?? 0, c?.text ?? 'upstream error\n');
 }
 
 function scheduleRetry(ex: Exchange): void {
@@ -256,7 +251,7 @@ function onAttemptTimeout(a: Attempt): void {
   ex.attemptTimer = undefined;
   if (a.stale) return;
   // cancel() records the outcome; then decide as for any other timeout.
-  a.cancel({ error: 'timeout' }, 'timeout');
+  a.cancel(FAILURE_CLASSES.timeout.outcome, 'timeout');
   attemptFailed(a, 'timeout');
 }
 
@@ -283,16 +278,18 @@ export function startAttempt(ex: Exchange): void {
   rt.upstreams.onAttemptStart(ex.upstream, ep);
   const perAttempt = ex.backendRequestMs > 0 ? ex.backendRequestMs : rt.defaultBackendTimeoutMs;
   if (ex.backendRequestMs > 0) ex.attemptTimer = setTimeout(onAttemptTimeout, ex.backendRequestMs, a);
+  // The build phase: whatever fails before dispatch returns (reported through onResponseError with no
+  // controller, as undici 8 does, or thrown) is a request the upstream client will not build, never a network failure.
+  a.building = true;
   try {
     rt.pools.get(ep).dispatch(
       { path: ex.outPath, method: ex.method as Dispatcher.HttpMethod, headers: ex.outHeaders, body: ex.body, headersTimeout: perAttempt, bodyTimeout: perAttempt },
       a,
     );
   } catch (err) {
-    // undici refused the request synchronously (e.g. a header value it rejects): not worth a retry.
-    rt.log.warn('upstream dispatch refused', { error: err instanceof Error ? err.message : String(err), upstream: ex.upstream });
-    a.cancel({}, 'cancelled');
-    ex.reply(502, FLAG_UF, 'upstream request refused\n');
+    a.onResponseError(null, err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    a.building = false;
   }
 }
 
@@ -308,14 +305,12 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
-  if (ex.mirrorsAllowed) {
-    const mirrors = ex.rule?.filters.mirrors;
-    if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors);
-    const bm = ex.backend?.filters?.mirrors;
-    if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm);
-    const pm = ex.policy?.ir.mirror;
-    if (pm?.upstream !== undefined) sendMirrors(ex, [{ upstream: pm.upstream, percent: pm.percent }]);
-  }
+  const mirrors = ex.rule?.filters.mirrors;
+  if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors, false);
+  const bm = ex.backend?.filters?.mirrors;
+  if (bm !== undefined && bm.length > 0) sendMirrors(ex, bm, false);
+  const pm = ex.policy?.ir.mirror;
+  if (pm?.upstream !== undefined) sendMirrors(ex, [{ upstream: pm.upstream, percent: pm.percent }], pm.shadowSafe);
   startAttempt(ex);
 }
 

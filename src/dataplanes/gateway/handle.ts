@@ -16,6 +16,7 @@ import { newRequestId, newTraceparent, randomHex, traceIdOf } from './ids.ts';
 import { matches } from './match.ts';
 import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
+import { absoluteTarget, nominatedDecisionHeader, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
 import { rewritePath } from './rewrite.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { hostOf, pickHost } from './vhost.ts';
@@ -47,12 +48,14 @@ export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req
   }
 }
 
-/** Splits the request target into path and query (origin-form; absolute-form keeps its path). */
-function parseTarget(ex: Exchange, url: string): void {
-  let target = url;
-  if (target.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(target)) {
-    const slash = target.indexOf('/', target.indexOf('//') + 2);
-    target = slash < 0 ? '/' : target.slice(slash);
+/** Splits the request target into path and query (absolute-form keeps its path; its authority is returned for the checks). */
+function parseTarget(ex: Exchange, url: string): AbsoluteTarget | undefined {
+  const absolute = absoluteTarget(url);
+  const target = absolute === undefined ? url : absolute.target;
+  // HTTP/1.0 without Host: the absolute-form authority is the host (RFC 9112 §3.2.2).
+  if (absolute !== undefined && ex.hostLines === 0) {
+    ex.host = absolute.authority;
+    ex.outHeaders.push('host', absolute.authority);
   }
   const q = target.indexOf('?');
   if (q < 0) {
@@ -63,6 +66,7 @@ function parseTarget(ex: Exchange, url: string): void {
     ex.queryString = target.slice(q + 1);
     ex.outPath = target;
   }
+  return absolute;
 }
 
 /** Adds X-Forwarded-*, x-request-id and traceparent to the upstream headers. */
@@ -113,8 +117,10 @@ function urlRewrite(ex: Exchange, filters: FiltersIR): void {
 }
 
 function route(ex: Exchange): void {
-  parseTarget(ex, ex.req.url ?? '/');
+  const absolute = parseTarget(ex, ex.req.url ?? '/');
   identify(ex);
+  const problem = requestHeadProblem(ex, absolute);
+  if (problem !== undefined) return ex.refuse(problem);
   const vhost = pickHost(ex.table.hosts, hostOf(ex.host));
   if (vhost === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
   ex.vhost = vhost;
@@ -150,5 +156,10 @@ function route(ex: Exchange): void {
     urlRewrite(ex, bf);
   }
   if (backend.policy !== undefined && !applyPolicy(ex)) return;
+  const nominated = nominatedDecisionHeader(ex.connectionTokens, rule.ir.match, ex.policy?.ir);
+  if (nominated !== undefined) return ex.refuse(`Connection nominates ${nominated} as hop-by-hop, but the gateway decided on it: the backend must receive it`);
+  // The request as it will be forwarded, checked as the upstream client would check it.
+  const built = upstreamHeadersProblem(ex.outHeaders);
+  if (built !== undefined) return ex.refuse(built);
   forward(ex);
 }

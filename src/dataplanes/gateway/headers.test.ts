@@ -7,8 +7,12 @@ import { newTraceparent, traceIdOf } from './ids.ts';
 function head(): RequestHead {
   return {
     host: '',
+    hostLines: 0,
     contentLength: -1,
+    contentLengthLines: 0,
     chunked: false,
+    transferEncoding: undefined,
+    connectionTokens: undefined,
     idempotencyKey: false,
     forwardedFor: undefined,
     requestId: undefined,
@@ -49,8 +53,12 @@ describe('request headers (RFC 9110 hop-by-hop, proxy headers)', () => {
     assert.deepEqual(out, ['host', 'a.example.com', 'accept', 'a', 'accept', 'b', 'idempotency-key', 'k1', 'content-length', '12']);
     assert.deepEqual(h, {
       host: 'a.example.com',
+      hostLines: 1,
       contentLength: 12,
+      contentLengthLines: 1,
       chunked: true,
+      transferEncoding: 'chunked',
+      connectionTokens: ['x-secret'],
       idempotencyKey: true,
       forwardedFor: '10.0.0.1',
       requestId: 'rid-1',

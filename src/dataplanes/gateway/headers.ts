@@ -14,8 +14,16 @@
 /** What one pass over the request headers found (written into by {@link scanRequestHeaders}). */
 export interface RequestHead {
   host: string;
+  /** Host field lines (RFC 9112 §3.2 allows exactly one). */
+  hostLines: number;
+  /** The Content-Length value, NaN when it is not a decimal number. */
   contentLength: number;
+  contentLengthLines: number;
   chunked: boolean;
+  /** Every Transfer-Encoding line joined with `,` (checked in request-checks.ts), undefined when absent. */
+  transferEncoding: string | undefined;
+  /** Field names the client's `Connection` nominated as hop-by-hop (dropped here), undefined when none. */
+  connectionTokens: readonly string[] | undefined;
   idempotencyKey: boolean;
   forwardedFor: string | undefined;
   requestId: string | undefined;
@@ -23,6 +31,8 @@ export interface RequestHead {
   /** The client's `X-Lintas-Owner-Epoch` (the fencing epoch it last saw); never forwarded as sent. */
   clientEpoch: string | undefined;
 }
+
+const DIGITS = /^[0-9]{1,15}$/;
 
 /** Names listed in a `Connection` value, other than the usual `keep-alive` / `close`. */
 function connectionTokens(value: string): string[] {
@@ -63,15 +73,18 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
     const value = raw[i + 1] as string;
     switch (name) {
       case 'host':
-        head.host = value;
+        if (head.hostLines === 0) head.host = value;
+        head.hostLines += 1;
         out.push(name, value);
         break;
       case 'content-length':
-        head.contentLength = Number(value);
+        head.contentLength = DIGITS.test(value) ? Number(value) : Number.NaN;
+        head.contentLengthLines += 1;
         out.push(name, value);
         break;
       case 'transfer-encoding':
         head.chunked = true;
+        head.transferEncoding = head.transferEncoding === undefined ? value : `${head.transferEncoding},${value}`;
         break;
       case 'connection':
         connection = connection === undefined ? value : `${connection},${value}`;
@@ -112,7 +125,10 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
   }
   if (connection !== undefined) {
     const tokens = connectionTokens(connection);
-    if (tokens.length > 0) dropNames(out, tokens);
+    if (tokens.length > 0) {
+      head.connectionTokens = tokens;
+      dropNames(out, tokens);
+    }
   }
   return out;
 }

@@ -10,7 +10,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What an upstream attempt ended as (metric label). */
-export type AttemptResult = 'response' | 'connect_error' | 'reset' | 'timeout' | 'cancelled' | 'retried_5xx';
+export type AttemptResult = 'response' | 'connect_error' | 'reset' | 'reset_mid_response' | 'timeout' | 'invalid_request' | 'cancelled' | 'retried_5xx';
 
 /** The gateway's metric hooks (no-ops when no registry is given). */
 export interface GatewayMetrics {
@@ -66,7 +66,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
   });
   new Counter({
     name: 'lintas_gateway_upstream_attempts_total',
-    help: 'Upstream attempts by result (response, connect_error, reset, timeout, cancelled, retried_5xx) and kind (main, mirror).',
+    help: 'Upstream attempts by result (response, connect_error, reset (before the response), reset_mid_response, timeout, invalid_request (refused while building it), cancelled, retried_5xx) and kind (main, mirror).',
     labelNames: ['result', 'kind'],
     registers: [registry],
     collect() {

@@ -5,17 +5,31 @@
  * errors are counted and otherwise ignored; the main request never waits for
  * it. Streamed (large or chunked) bodies are not mirrored: copying them would
  * tie the main request's pace to the mirror's.
+ *
+ * Shadow-safety (seed 000 §21, issue 14): only safe methods (GET, HEAD,
+ * OPTIONS, TRACE) that are not a policy's mutations are mirrored to any
+ * target. Everything else (POST, PUT, PATCH, DELETE, other methods) is
+ * mirrored only to a target a policy declared shadow-safe: the mirror
+ * target's own TrafficPolicy (`spec.shadowSafe`), or the policy whose
+ * `spec.mirror.shadowSafe` vouches for its mirror.
  * @module
  */
 import type { Dispatcher } from 'undici';
 import type { MirrorIR } from '../../ir/index.ts';
+import { attemptPhase, classifyAttemptError, FAILURE_CLASSES } from './attempt-errors.ts';
 import type { Exchange } from './exchange.ts';
+import type { AttemptResult } from './metrics.ts';
 import type { GatewayRuntime } from './runtime.ts';
-import type { EndpointRef } from './upstream/index.ts';
+import type { AttemptOutcome, EndpointRef } from './upstream/index.ts';
 
-/** Discards the mirror response; reports the outcome once. */
+/** Discards the mirror response; reports the outcome once (classified like a main attempt, attempt-errors.ts). */
 class MirrorHandler implements Dispatcher.DispatchHandler {
   private done = false;
+  private status: number | undefined;
+  /** True while the copy is being handed to the upstream client. */
+  building = false;
+  connected = false;
+  headersSeen = false;
 
   /** Creates a handler for one mirror request. */
   constructor(
@@ -24,15 +38,12 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
     private readonly endpoint: EndpointRef,
   ) {}
 
-  private finish(status: number | undefined, error: 'connect' | 'reset' | 'timeout' | undefined): void {
+  private finish(outcome: AttemptOutcome, result: AttemptResult): void {
     if (this.done) return;
     this.done = true;
-    this.rt.upstreams.onAttemptEnd(this.upstream, this.endpoint, error !== undefined ? { error } : status !== undefined ? { status } : {});
-    this.rt.metrics.attempt(error === undefined ? 'response' : error === 'connect' ? 'connect_error' : error, true);
+    this.rt.upstreams.onAttemptEnd(this.upstream, this.endpoint, outcome);
+    this.rt.metrics.attempt(result, true);
   }
-
-  private status: number | undefined;
-  private connected = false;
 
   /** The copy is being written to a connected socket. */
   onRequestStart(): void {
@@ -41,7 +52,10 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
 
   /** Keeps the final status; informational responses are skipped. */
   onResponseStart(_controller: Dispatcher.DispatchController, status: number): void {
-    if (status >= 200) this.status = status;
+    if (status >= 200) {
+      this.status = status;
+      this.headersSeen = true;
+    }
   }
 
   /** The body is read and dropped. */
@@ -49,22 +63,32 @@ class MirrorHandler implements Dispatcher.DispatchHandler {
 
   /** The mirror answered in full. */
   onResponseEnd(): void {
-    this.finish(this.status, undefined);
+    this.finish(this.status !== undefined ? { status: this.status } : {}, 'response');
   }
 
-  /** The mirror failed (before connecting, after a reset, or on a timeout). */
+  /** The mirror failed: classified by phase like a main attempt (attempt-errors.ts). */
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
-    const code = (err as { code?: string }).code ?? '';
-    this.finish(undefined, !this.connected ? 'connect' : code.endsWith('_TIMEOUT') ? 'timeout' : 'reset');
+    const c = FAILURE_CLASSES[classifyAttemptError(attemptPhase(this), err)];
+    this.finish(c.outcome, c.result);
   }
 }
 
-/** Sends the mirror copies of `ex` that the percentages select. */
-export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
+/** Methods that may be mirrored to a target nobody declared shadow-safe (RFC 9110 safe methods). */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Whether a copy of `ex` may go to `upstream` (see the module comment); `vouched` = the policy mirror's own shadowSafe. */
+export function mayMirror(ex: Pick<Exchange, 'method' | 'requestClass' | 'table'>, upstream: string, vouched: boolean): boolean {
+  if (vouched || ex.table.shadowSafe.has(upstream)) return true;
+  return ex.requestClass !== 'mutation' && SAFE_METHODS.has(ex.method);
+}
+
+/** Sends the mirror copies of `ex` that the percentages and shadow-safety allow. */
+export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[], vouched: boolean): void {
   const rt = ex.rt;
   const body = ex.body;
   if (body !== null && !Buffer.isBuffer(body)) return;
   for (const m of mirrors) {
+    if (!mayMirror(ex, m.upstream, vouched)) continue;
     if (m.percent <= 0 || (m.percent < 100 && rt.random() * 100 >= m.percent)) continue;
     const ep = rt.upstreams.pick(m.upstream, ex.table.pickContext);
     if (ep === undefined) continue;
@@ -72,6 +96,7 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
     headers.push('x-shadow-traffic', 'true');
     rt.upstreams.onAttemptStart(m.upstream, ep);
     const handler = new MirrorHandler(rt, m.upstream, ep);
+    handler.building = true;
     try {
       rt.pools.get(ep).dispatch(
         {
@@ -84,8 +109,10 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[]): void {
         },
         handler,
       );
-    } catch {
-      handler.onResponseError(null, new Error('mirror dispatch refused'));
+    } catch (err) {
+      handler.onResponseError(null, err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      handler.building = false;
     }
   }
 }

@@ -10,7 +10,7 @@
  * the window prefers the owner (the nearest region may not have caught up);
  * other requests follow the policy's locality mode, with session affinity.
  * Mutations are never retried on a response, never mirrored unless the
- * policy's mirror is `shadowSafe`.
+ * mirror target is shadow-safe (mirror.ts).
  * @module
  */
 import type { LocalityIR, OwnershipIR, OwnershipKeyIR, TrafficPolicyIR } from '../../ir/index.ts';
@@ -142,15 +142,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 function replyJson(ex: Exchange, status: number, flags: number, body: Record<string, unknown>): false {
-  const text = `${JSON.stringify(body)}\n`;
-  ex.flags |= flags;
-  if (ex.finished || ex.res.headersSent) {
-    ex.reply(status, 0, text);
-    return false;
-  }
-  ex.status = status;
-  ex.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);
-  ex.res.end(text);
+  ex.replyJson(status, flags, body);
   return false;
 }
 
@@ -226,7 +218,6 @@ export function applyPolicy(ex: Exchange): boolean {
   if (mutation) {
     // Only connect failures (nothing reached the backend) are retried, and only within the pick context (the owner).
     ex.retryCodes = undefined;
-    if (ir.mirror?.shadowSafe !== true) ex.mirrorsAllowed = false;
   }
   const t = ir.timeouts;
   if (t?.backendRequestMs !== undefined && t.backendRequestMs > 0 && (ex.backendRequestMs === 0 || t.backendRequestMs < ex.backendRequestMs)) {

@@ -51,7 +51,7 @@ export const FLAG_NR = 1;
 export const FLAG_UH = 2;
 /** UF: upstream connect failure. */
 export const FLAG_UF = 4;
-/** UC: upstream connection reset / terminated. */
+/** UC: the upstream connection was reset or closed before the response started. */
 export const FLAG_UC = 8;
 /** UT: upstream (or whole-request) timeout. */
 export const FLAG_UT = 16;
@@ -59,7 +59,7 @@ export const FLAG_UT = 16;
 export const FLAG_URX = 32;
 /** DC: the client went away before the response was complete. */
 export const FLAG_DC = 64;
-/** DPE: downstream protocol error (400/408/431 from the HTTP parser). */
+/** DPE: downstream protocol error: an invalid request (400 from the HTTP parser, request-checks.ts, or the upstream client refusing to build it), or 408/431 from the parser. */
 export const FLAG_DPE = 128;
 /** Envoy's stream idle timeout: here, a client that stopped reading the response. */
 export const FLAG_SI = 256;
@@ -67,6 +67,10 @@ export const FLAG_SI = 256;
 export const FLAG_OU = 512;
 /** FE: refused by fencing: the client's ownership epoch is older than the current one (issue 6). */
 export const FLAG_FE = 1024;
+/** UMR: the upstream connection was reset after the response started; the client's response was cut (issue 14). */
+export const FLAG_UMR = 2048;
+/** UPE: upstream protocol error: the response has a header the gateway cannot relay (502). */
+export const FLAG_UPE = 4096;
 
 const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_NR, 'NR'],
@@ -80,14 +84,19 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_SI, 'SI'],
   [FLAG_OU, 'OU'],
   [FLAG_FE, 'FE'],
+  [FLAG_UMR, 'UMR'],
+  [FLAG_UPE, 'UPE'],
 ];
 
-const FLAG_STRINGS: readonly string[] = Array.from({ length: 2048 }, (_, bits) => {
+/** One more than the largest flag set. */
+const FLAG_LIMIT = 8192;
+
+const FLAG_STRINGS: readonly string[] = Array.from({ length: FLAG_LIMIT }, (_, bits) => {
   const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);
   return names.length === 0 ? '-' : names.join(',');
 });
 
 /** The access log form of a flag set: `-` when none, else names joined by `,`. */
 export function flagString(bits: number): string {
-  return FLAG_STRINGS[bits & 2047] ?? '-';
+  return FLAG_STRINGS[bits & (FLAG_LIMIT - 1)] ?? '-';
 }

@@ -25,6 +25,7 @@ describe('filters through real sockets', SUITE, () => {
   let a: TestBackend;
   let b: TestBackend;
   let mirror: TestBackend;
+  let safeMirror: TestBackend;
   let gw: TestGateway;
   let port: number;
   const heldMirror: http.ServerResponse[] = [];
@@ -46,6 +47,7 @@ describe('filters through real sockets', SUITE, () => {
     rule('rewrite', 2, { match: prefix('/rw-full'), backends: [backend('a')] }, { urlRewrite: { hostname: 'internal.svc', path: { type: 'ReplaceFullPath', value: '/full' } } }),
     rule('mirror', 0, { match: prefix('/mirror'), backends: [backend('a')] }, { mirrors: [{ upstream: 'mirror', percent: 100 }] }),
     rule('mirror', 1, { match: prefix('/half-mirror'), backends: [backend('a')] }, { mirrors: [{ upstream: 'mirror', percent: 50 }] }),
+    rule('mirror', 2, { match: prefix('/safe-mirror'), backends: [backend('a')] }, { mirrors: [{ upstream: 'safe-mirror', percent: 100 }] }),
     rule('weights', 0, { match: prefix('/weights'), backends: [backend('a', 3), backend('b', 1)] }),
     rule('halfbad', 0, { match: prefix('/halfbad'), backends: [backend('a', 1), invalid] }),
     rule('bfilter', 0, {
@@ -60,19 +62,26 @@ describe('filters through real sockets', SUITE, () => {
   before(async () => {
     [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
     // The mirror backend never answers until the test ends: the main request must not wait for it.
-    mirror = await startBackend('mirror', (_req, res) => {
+    const hold = (_req: http.IncomingMessage, res: http.ServerResponse): boolean => {
       heldMirror.push(res);
       return true;
-    });
-    gw = await startGateway(simpleIR(routes, [upstream('a', [endpoint(a.port)]), upstream('b', [endpoint(b.port)]), upstream('mirror', [endpoint(mirror.port)])]), {
-      random: seededRandom(7),
-    });
+    };
+    mirror = await startBackend('mirror', hold);
+    safeMirror = await startBackend('safe-mirror', hold);
+    const upstreams = [
+      upstream('a', [endpoint(a.port)]),
+      upstream('b', [endpoint(b.port)]),
+      upstream('mirror', [endpoint(mirror.port)]),
+      // A TrafficPolicy with `shadowSafe: true` targets this one: it may receive mutations.
+      upstream('safe-mirror', [endpoint(safeMirror.port)], { shadowSafe: true }),
+    ];
+    gw = await startGateway(simpleIR(routes, upstreams), { random: seededRandom(7) });
     port = gw.port();
   });
   after(async () => {
     for (const res of heldMirror) res.end();
     await gw.close();
-    await Promise.all([a.close(), b.close(), mirror.close()]);
+    await Promise.all([a.close(), b.close(), mirror.close(), safeMirror.close()]);
   });
 
   test('RequestHeaderModifier: set overwrites, add appends, remove deletes', async () => {
@@ -124,9 +133,12 @@ describe('filters through real sockets', SUITE, () => {
     }
   });
 
-  test('RequestMirror: the mirror gets X-Shadow-Traffic: true and the body; the main response does not wait', async () => {
+  /** Copies dispatched to an upstream and not answered yet (the mirrors hold every response): counted when sent, so no wait is needed. */
+  const copiesInFlight = (key: string): number => gw.upstreams.explain(key, { entryCluster: 'c1' })?.endpoints[0]?.activeRequests ?? -1;
+
+  test('RequestMirror: the mirror gets X-Shadow-Traffic: true; the main response does not wait', async () => {
     const before = mirror.seen.length;
-    const r = await send(port, '/mirror/x', { method: 'POST', body: 'payload', headers: { 'x-trace-me': '1' } });
+    const r = await send(port, '/mirror/x', { headers: { 'x-trace-me': '1' } });
     assert.equal(r.status, 200);
     assert.equal(r.json().backend, 'a');
     assert.equal(r.json().headers['x-shadow-traffic'], undefined);
@@ -135,10 +147,34 @@ describe('filters through real sockets', SUITE, () => {
     assert.equal(copy?.headers['x-shadow-traffic'], 'true');
     assert.equal(copy?.headers['x-trace-me'], '1');
     assert.equal(copy?.url, '/mirror/x');
-    assert.equal(copy?.body, 'payload');
     // The mirror still has not answered (held), yet the client got its response above.
     assert.ok(heldMirror.length > 0);
     assert.ok(heldMirror.every((res) => !res.writableEnded));
+  });
+
+  test('RequestMirror never copies a mutation to a target no policy declared shadow-safe (seed 000 §21)', async () => {
+    const before = copiesInFlight('mirror');
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      const r = await send(port, '/mirror/write', { method, body: 'payload' });
+      assert.equal(r.status, 200, method);
+      assert.equal(r.json().method, method, 'the main request still goes through');
+    }
+    assert.equal(copiesInFlight('mirror'), before, 'no copy was dispatched');
+    await send(port, '/mirror/read');
+    assert.equal(copiesInFlight('mirror'), before + 1, 'a read is copied');
+    await eventually(() => mirror.seen.some((s) => s.url === '/mirror/read'));
+    assert.deepEqual(mirror.seen.filter((s) => s.url === '/mirror/write'), []);
+  });
+
+  test('RequestMirror to a target declared shadow-safe copies mutations too, with the body', async () => {
+    const before = safeMirror.seen.length;
+    const r = await send(port, '/safe-mirror/x', { method: 'POST', body: 'payload' });
+    assert.equal(r.status, 200);
+    await eventually(() => safeMirror.seen.length > before);
+    const copy = safeMirror.seen[before];
+    assert.equal(copy?.method, 'POST');
+    assert.equal(copy?.headers['x-shadow-traffic'], 'true');
+    assert.equal(copy?.body, 'payload');
   });
 
   test('RequestMirror percent: about half of the requests are mirrored', async () => {

@@ -258,11 +258,13 @@ describe('forwarding, timeouts and retries', SUITE, () => {
       assert.equal((await line('/reset/x')).response_flags, 'UC');
     });
 
-    test('backend resets mid-body → the client response is cut, flagged UC', async () => {
+    test('backend resets mid-body → the client response is cut, flagged UMR (not UC: that is before the response)', async () => {
       await assert.rejects(send(port, '/midreset/x'));
       const l = await line('/midreset/x');
       assert.equal(l.status, 200);
-      assert.equal(l.response_flags, 'UC');
+      assert.equal(l.response_flags, 'UMR');
+      // Still charged to the endpoint: a backend that cuts its responses is failing.
+      assert.ok(tu().outcomes.some((o) => o.endpoint.endsWith(`:${String(midReset.port)}`) && o.outcome.error === 'reset'));
     });
 
     test('every attempt started was ended (no leaked accounting)', async () => {

@@ -6,7 +6,6 @@ import { Registry } from 'prom-client';
 import type { GatewayIR } from '../../ir/index.ts';
 import { ACCESS_LOG_FIELDS } from './access-log.ts';
 import {
-  CLIENT_TIMEOUT_MS,
   backend,
   deadPort,
   endpoint,
@@ -14,6 +13,7 @@ import {
   listener,
   rule,
   send,
+  sendRaw,
   simpleIR,
   startBackend,
   startGateway,
@@ -24,20 +24,6 @@ import {
 } from './test-kit.ts';
 
 const SUITE = { timeout: 60_000 };
-
-/** Writes raw bytes and collects the reply until the server closes (bounded). */
-function raw(port: number, bytes: string, endAfterWrite = false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(CLIENT_TIMEOUT_MS, () => socket.destroy(new Error('raw timeout')));
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.write(bytes);
-    if (endAfterWrite) socket.end();
-  });
-}
 
 describe('config changes, listeners and bad input', SUITE, () => {
   let a: TestBackend;
@@ -135,23 +121,23 @@ describe('config changes, listeners and bad input', SUITE, () => {
     });
 
     test('a malformed request line → 400', async () => {
-      const reply = await raw(gw.port(), 'THIS IS NOT HTTP\r\n\r\n');
+      const reply = await sendRaw(gw.port(), 'THIS IS NOT HTTP\r\n\r\n');
       assert.match(reply, /^HTTP\/1\.1 400 /);
     });
 
     test('a bad header → 400', async () => {
-      const reply = await raw(gw.port(), 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n');
+      const reply = await sendRaw(gw.port(), 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n');
       assert.match(reply, /^HTTP\/1\.1 400 /);
     });
 
     test('a client that never finishes its headers is cut off (408)', async () => {
-      const reply = await raw(gw.port(), 'GET / HTTP/1.1\r\nHost: x\r\n');
+      const reply = await sendRaw(gw.port(), 'GET / HTTP/1.1\r\nHost: x\r\n');
       assert.match(reply, /^HTTP\/1\.1 408 /);
     });
 
     test('a client that never finishes its body gets 408, the backend sees nothing', async () => {
       const before = a.seen.length;
-      const reply = await raw(gw.port(), 'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort');
+      const reply = await sendRaw(gw.port(), 'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort');
       assert.match(reply, /408|^$/);
       assert.equal(a.seen.length, before);
     });

@@ -5,7 +5,7 @@
  * @module
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type {
   BackendIR,
   FiltersIR,
@@ -216,6 +216,20 @@ export function send(port: number, path: string, options: SendOptions = {}): Pro
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
+  });
+}
+
+/** Writes raw bytes on a fresh connection and collects the reply until the server closes (bounded by {@link CLIENT_TIMEOUT_MS}). */
+export function sendRaw(port: number, bytes: string, endAfterWrite = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(CLIENT_TIMEOUT_MS, () => socket.destroy(new Error('raw timeout')));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.write(Buffer.from(bytes, 'latin1'));
+    if (endAfterWrite) socket.end();
   });
 }
 

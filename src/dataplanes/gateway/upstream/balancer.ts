@@ -20,6 +20,10 @@
  *    derived from the key instead of a random number, and the endpoint by
  *    rendezvous hashing, so a key keeps its endpoint while that endpoint stays
  *    healthy, and only the keys of an endpoint that goes away move.
+ * 5. Slow start (`weight`, given while some endpoint ramps up): one weighted
+ *    random draw with weight / (active + 1), Envoy's weighted least-request,
+ *    instead of two choices or round robin. Affinity keys are not weighted:
+ *    a key keeps its endpoint.
  * @module
  */
 import { keyFraction, rendezvousPick } from '../../../lib/index.ts';
@@ -77,17 +81,41 @@ export function chooseRoundRobin<E extends Balanceable>(candidates: readonly E[]
   return chosen;
 }
 
-/** Picks one endpoint from `plan` for `ctx` (see the module comment for the order). */
+/** One weighted random draw by weight / (active + 1) (weights in (0, 1]). */
+export function chooseWeighted<E extends Balanceable>(candidates: readonly E[], random: () => number, weight: (e: E) => number): E | undefined {
+  if (candidates.length <= 1) return candidates[0];
+  let total = 0;
+  const shares = candidates.map((e) => {
+    const share = weight(e) / (e.active + 1);
+    total += share;
+    return share;
+  });
+  let r = random() * total;
+  for (let i = 0; i < candidates.length; i += 1) {
+    r -= shares[i] ?? 0;
+    if (r < 0) return candidates[i];
+  }
+  return candidates[candidates.length - 1];
+}
+
+/** Picks one endpoint from `plan` for `ctx` (see the module comment for the order); `weight` only while some endpoint ramps up. */
 export function pickFromPlan<E extends Balanceable>(
   plan: Plan<E>,
   ctx: PickContext,
   random: () => number,
   policy: LbPolicy = 'least-request',
   state: BalancerState = { cursor: 0 },
+  weight?: (e: E) => number,
 ): E | undefined {
   const key = ctx.affinityKey;
   const choose = (c: readonly E[]): E | undefined =>
-    key !== undefined ? rendezvousPick(key, c, endpointName) : policy === 'round-robin' ? chooseRoundRobin(c, state) : chooseP2C(c, random);
+    key !== undefined
+      ? rendezvousPick(key, c, endpointName)
+      : weight !== undefined
+        ? chooseWeighted(c, random, weight)
+        : policy === 'round-robin'
+          ? chooseRoundRobin(c, state)
+          : chooseP2C(c, random);
   const levelRandom = key !== undefined ? (): number => keyFraction(key) : random;
   const pool = (level: number): readonly E[] => {
     const l = plan.levels[level];

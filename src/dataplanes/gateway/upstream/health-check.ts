@@ -7,8 +7,13 @@
  * - Each probe uses a fresh connection (`agent: false`, `connection: close`)
  *   so a check never rides on, or is hidden by, a pooled keep-alive socket.
  * - The first probe is delayed by a random share of the interval so a fleet
- *   of endpoints is not checked in lockstep; the next one is scheduled only
+ *   of endpoints is not checked in lockstep (except for an endpoint waiting
+ *   for its first check: probed at once); the next one is scheduled only
  *   after the previous finished (no overlap). Timers are unref'd.
+ * - Returning endpoints (issue 14; Envoy's `ignore_new_hosts_until_first_hc`):
+ *   an endpoint that joins a checked upstream, becomes ready again or comes
+ *   back from an ejection is *pending*: it gets no traffic and is not counted
+ *   until a check passes, and its first pass is enough to make it healthy.
  * @module
  */
 import { request, type ClientRequest } from 'node:http';
@@ -17,17 +22,39 @@ import type { HealthCheckIR } from '../../../ir/index.ts';
 /** Health verdict of one endpoint with its consecutive pass/fail counts. */
 export interface CheckState {
   healthy: boolean;
+  /** Waiting for a check since it (re)joined: not healthy, and left out of the level counts. */
+  pending: boolean;
   passes: number;
   fails: number;
 }
 
-/** New endpoints start healthy, so a config push never blackholes traffic while the first checks run. */
+/**
+ * Endpoints known when their upstream is first installed start healthy, so a
+ * config push never blackholes traffic while the first checks run.
+ */
 export function newCheckState(): CheckState {
-  return { healthy: true, passes: 0, fails: 0 };
+  return { healthy: true, pending: false, passes: 0, fails: 0 };
+}
+
+/** Makes an endpoint wait for a passing check before it takes traffic (a returning endpoint). */
+export function awaitCheck(state: CheckState): void {
+  state.healthy = false;
+  state.pending = true;
+  state.passes = 0;
+  state.fails = 0;
 }
 
 /** Applies one probe result; returns the transition it caused, if any. */
 export function applyCheckResult(state: CheckState, ok: boolean, config: HealthCheckIR): 'healthy' | 'unhealthy' | undefined {
+  if (state.pending) {
+    // The first check decides alone (Envoy: one pass is enough for a new host); a failure
+    // leaves the endpoint unhealthy, needing healthyThreshold passes like any other.
+    state.pending = false;
+    state.passes = ok ? 1 : 0;
+    state.fails = ok ? 0 : 1;
+    state.healthy = ok;
+    return ok ? 'healthy' : undefined;
+  }
   if (ok) {
     state.passes += 1;
     state.fails = 0;
@@ -109,6 +136,9 @@ export function probeHttp(address: string, port: number, path: string, timeoutMs
   };
 }
 
+/** Sends one probe (probeHttp, or a stand-in in tests). */
+export type ProbeFn = (address: string, port: number, path: string, timeoutMs: number) => Probe;
+
 /** Options of {@link startHealthChecker}. */
 export interface HealthCheckerOptions {
   readonly address: string;
@@ -116,18 +146,25 @@ export interface HealthCheckerOptions {
   readonly config: HealthCheckIR;
   /** [0, 1): jitter of the first probe. */
   readonly random: () => number;
+  /** Probe at once instead of after the jitter (an endpoint waiting for its first check). */
+  readonly immediate?: boolean;
+  /** How to probe (default {@link probeHttp}). */
+  readonly probe?: ProbeFn;
   /** Called after every probe (not after `stop`). */
   readonly onResult: (result: ProbeResult) => void;
 }
 
 /** A running check loop. */
 export interface HealthChecker {
+  /** Probes now unless a probe is in flight (a returning endpoint should not wait an interval). */
+  checkNow(): void;
   stop(): void;
 }
 
 /** Starts probing one endpoint until `stop()`. */
 export function startHealthChecker(options: HealthCheckerOptions): HealthChecker {
   const interval = Math.max(1, options.config.intervalMs);
+  const send = options.probe ?? probeHttp;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inflight: Probe | undefined;
@@ -138,7 +175,7 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
   const run = (): void => {
     timer = undefined;
     if (stopped) return;
-    const probe = probeHttp(options.address, options.port, options.config.path, options.config.timeoutMs);
+    const probe = send(options.address, options.port, options.config.path, options.config.timeoutMs);
     inflight = probe;
     void probe.result.then((r) => {
       inflight = undefined;
@@ -147,8 +184,13 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
       if (!stopped) schedule(interval);
     });
   };
-  schedule(Math.floor(Math.min(Math.max(options.random(), 0), 0.999) * interval));
+  schedule(options.immediate === true ? 0 : Math.floor(Math.min(Math.max(options.random(), 0), 0.999) * interval));
   return {
+    checkNow() {
+      if (stopped || inflight !== undefined) return;
+      if (timer !== undefined) clearTimeout(timer);
+      run();
+    },
     stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

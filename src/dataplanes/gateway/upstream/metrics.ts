@@ -8,7 +8,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Mutually exclusive state of an endpoint for the gauge (first that applies wins). */
-export type EndpointState = 'not_ready' | 'terminating' | 'unhealthy' | 'ejected' | 'healthy';
+export type EndpointState = 'not_ready' | 'terminating' | 'pending' | 'unhealthy' | 'ejected' | 'healthy';
 
 /** One endpoint as counted by the gauge. */
 export interface EndpointSample {
@@ -31,7 +31,7 @@ export const noMetrics: UpstreamMetrics = { ejection: () => undefined, healthChe
 export function createUpstreamMetrics(registry: Registry, sample: () => Iterable<EndpointSample>): UpstreamMetrics {
   new Gauge({
     name: 'lintas_upstream_endpoints',
-    help: 'Upstream endpoints by upstream, endpoint cluster and state (healthy, ejected, unhealthy, terminating, not_ready)',
+    help: 'Upstream endpoints by upstream, endpoint cluster and state (healthy, ejected, unhealthy, pending (waiting for its first health check since it came back), terminating, not_ready)',
     labelNames: ['upstream', 'cluster', 'state'],
     registers: [registry],
     collect() {

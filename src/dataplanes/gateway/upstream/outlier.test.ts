@@ -37,6 +37,16 @@ describe('outlier detection', () => {
     assert.equal(s.consecutive5xx, 3);
   });
 
+  it('an uncharged outcome (invalid request, client gone) neither counts nor resets the run', () => {
+    const s = newOutlierState();
+    recordOutcome(s, { error: 'connect' }, cfg, 0);
+    recordOutcome(s, { error: 'connect' }, cfg, 0);
+    const before = { ...s };
+    for (let i = 0; i < 10; i += 1) assert.equal(recordOutcome(s, { uncharged: true }, cfg, 0), undefined);
+    assert.deepEqual(s, before);
+    assert.equal(recordOutcome(s, { error: 'connect' }, cfg, 0), 'consecutive_gateway_errors');
+  });
+
   it('zero thresholds disable a detector', () => {
     const s = newOutlierState();
     const off = { ...cfg, consecutive5xx: 0, consecutiveGatewayErrors: 0 };

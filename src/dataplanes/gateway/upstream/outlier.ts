@@ -12,7 +12,8 @@
  *   (Envoy decrements on each healthy interval sweep; here it is computed
  *   lazily from the time of the last un-ejection).
  * - Outcomes that arrive while the endpoint is ejected (in-flight requests)
- *   are ignored.
+ *   are ignored, and so are `uncharged` ones (a client that went away, a
+ *   request refused while being built): they neither count nor reset.
  * @module
  */
 import type { OutlierDetectionIR } from '../../../ir/index.ts';
@@ -75,7 +76,7 @@ export function recordOutcome(
   config: OutlierDetectionIR,
   now: number,
 ): EjectionReason | undefined {
-  if (isEjected(state, now)) return undefined;
+  if (outcome.uncharged === true || isEjected(state, now)) return undefined;
   const gateway = isGatewayError(outcome);
   const is5xx = gateway || (outcome.status !== undefined && outcome.status >= 500);
   if (!is5xx) {

@@ -43,12 +43,20 @@ export interface PickContext {
   readonly affinityKey?: string;
 }
 
-/** How one proxied attempt ended, for passive outlier detection and least-request. */
+/**
+ * How one proxied attempt ended, for passive outlier detection and least-request.
+ * `{}` is a success without a status (a TCP connection that closed cleanly).
+ */
 export interface AttemptOutcome {
   /** Upstream response status, when one arrived. */
   readonly status?: number;
-  /** Transport failure: `connect` (refused/unreachable), `reset` (mid-response), `timeout`. */
+  /** Transport failure: `connect` (refused/unreachable/connect timeout), `reset` (before or after the response started), `timeout`. */
   readonly error?: 'connect' | 'reset' | 'timeout';
+  /**
+   * The attempt says nothing about the backend (the gateway abandoned it because the client went
+   * away, or the request was refused while being built): outlier state is left exactly as it was.
+   */
+  readonly uncharged?: true;
 }
 
 /** Health of one endpoint, for metrics, `route explain` and logs. */
@@ -60,6 +68,10 @@ export interface EndpointHealth extends EndpointRef {
   readonly healthy: boolean;
   readonly ejected: boolean;
   readonly activeRequests: number;
+  /** Came back and waits for a passing health check before it takes traffic. */
+  readonly awaitingHealthCheck?: true;
+  /** Share of its full weight while it ramps up under slow start, in (0, 1). */
+  readonly slowStartWeight?: number;
 }
 
 /** Load-balancing view of one upstream for one entry locality. */

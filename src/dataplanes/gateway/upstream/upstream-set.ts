@@ -8,13 +8,21 @@
  * Ejections end lazily (checked on every pick and explain against `now`) and
  * on a sweep timer at the smallest outlier interval, so events and metrics
  * follow even without traffic.
+ *
+ * Returning endpoints (issue 14): with health checks, an endpoint that joins
+ * an upstream already installed (added or re-added to its EndpointSlice),
+ * becomes ready again, or whose ejection time ends takes traffic only after
+ * its next check passes (it is probed at once). Endpoints known when an
+ * upstream is first installed start healthy. With `slowStart`, an endpoint
+ * that comes back ramps up its share (slow-start.ts); without health checks
+ * the ramp starts when it returns.
  * @module
  */
 import type { Registry } from 'prom-client';
 import type { UpstreamIR } from '../../../ir/index.ts';
 import type { Logger } from '../../../observability/index.ts';
 import { pickFromPlan, type LbPolicy } from './balancer.ts';
-import { applyCheckResult, newCheckState, startHealthChecker, type ProbeResult } from './health-check.ts';
+import { applyCheckResult, awaitCheck, newCheckState, startHealthChecker, type ProbeFn, type ProbeResult } from './health-check.ts';
 import { createUpstreamMetrics, noMetrics } from './metrics.ts';
 import {
   DEFAULT_OUTLIER_DETECTION,
@@ -28,6 +36,7 @@ import {
 } from './outlier.ts';
 import { planShape, shapeKey, type PlanShape } from './plan-shape.ts';
 import { backoffDelayMs, createRetryBudget } from './retry-budget.ts';
+import { slowStartWeight } from './slow-start.ts';
 import type { EndpointHealth, EndpointObservation, HealthEvent, PickContext, UpstreamExplain, UpstreamSet } from './types.ts';
 import {
   ejectedCount,
@@ -48,8 +57,8 @@ export interface UpstreamSetOptions {
   readonly random?: () => number;
   /** Clock in ms for outlier detection (default Date.now). */
   readonly now?: () => number;
-  /** Active health checks run only when enabled (default true) and an upstream has `healthCheck`. */
-  readonly healthCheck?: { readonly enabled?: boolean };
+  /** Active health checks run only when enabled (default true) and an upstream has `healthCheck`; `probe` replaces the HTTP probe (tests). */
+  readonly healthCheck?: { readonly enabled?: boolean; readonly probe?: ProbeFn };
   /** Where to register `lintas_upstream_*` metrics (one set per registry). */
   readonly registry?: Registry;
   /** Balancing inside a priority level (default least-request with two choices). */
@@ -104,10 +113,33 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     return endpoints;
   };
 
+  /** Starts the slow start ramp of an endpoint that came back at `t` (nothing without slowStart). */
+  const startWarming = (u: UpstreamRuntime, e: EndpointRuntime, t: number): void => {
+    const ss = u.ir.slowStart;
+    if (ss === undefined) return;
+    e.warmingSince = t;
+    u.warmingUntil = Math.max(u.warmingUntil, t + ss.windowMs);
+  };
+
+  /**
+   * An endpoint comes back (re-added, ready again, ejection over): with checks, a healthy one waits
+   * for its next passing check, probed at once (an unhealthy one already waits); without, it ramps up.
+   * Returns the detail for the event.
+   */
+  const comeBack = (u: UpstreamRuntime, e: EndpointRuntime, t: number): string => {
+    if (e.checker === undefined) {
+      startWarming(u, e, t);
+      return '';
+    }
+    if (e.check.healthy) awaitCheck(e.check);
+    e.checker.checkNow();
+    return '; takes traffic after a passing health check';
+  };
+
   /** Ends ejections whose time has passed (cheap when none is due). */
   const expire = (u: UpstreamRuntime, t: number): void => {
     if (u.nextExpiry === 0 || t < u.nextExpiry) return;
-    for (const e of u.list) if (expireEjection(e.outlier, t)) emit(u.ir.key, e, 'unejected', 'ejection time elapsed');
+    for (const e of u.list) if (expireEjection(e.outlier, t)) emit(u.ir.key, e, 'unejected', `ejection time elapsed${comeBack(u, e, t)}`);
     recomputeNextExpiry(u);
     u.plans.clear();
   };
@@ -118,16 +150,19 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     metrics.healthCheck(u.ir.key, e.ref.cluster, r.ok);
     const t = now();
     expire(u, t);
-    let changed = false;
+    // A pending endpoint's first result changes how the plan counts it, whatever it says.
+    let changed = e.check.pending;
     // Envoy's successful_active_health_check_uneject_host (default true).
     if (r.ok && uneject(e.outlier, t)) {
       emit(u.ir.key, e, 'unejected', 'active health check passed');
       recomputeNextExpiry(u);
+      startWarming(u, e, t);
       changed = true;
     }
     const transition = applyCheckResult(e.check, r.ok, hc);
     if (transition !== undefined) {
       emit(u.ir.key, e, transition, `health check ${r.detail}`);
+      if (transition === 'healthy') startWarming(u, e, t);
       changed = true;
     }
     if (changed) u.plans.clear();
@@ -141,6 +176,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       port: e.ir.port,
       config: hc,
       random,
+      immediate: e.check.pending,
+      ...(options.healthCheck?.probe !== undefined ? { probe: options.healthCheck.probe } : {}),
       onResult: (r) => onProbe(u, e, r),
     });
   };
@@ -181,7 +218,9 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       nextExpiry: 0,
       balancer: { cursor: 0 },
       excluded: new Set(),
+      warmingUntil: 0,
     };
+    const t = now();
     const checksChanged = u.healthCheckKey !== healthCheckKey;
     u.ir = ir;
     u.outlier = ir.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
@@ -194,12 +233,17 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (next.has(key)) continue; // duplicate address:port: the first (IR order) wins
       const old = u.endpoints.get(key);
       const e: EndpointRuntime = old ?? { ref: toRef(epIr), ir: epIr, active: 0, check: newCheckState(), outlier: newOutlierState() };
+      // Back into an installed upstream: added (or re-added) to it, or ready again.
+      const returning = old === undefined ? previous !== undefined && epIr.ready : !old.ir.ready && epIr.ready;
       e.ref = toRef(epIr);
       e.ir = epIr;
       if (old !== undefined && checksChanged) {
         stopChecker(e);
         if (healthCheckKey === '') e.check = newCheckState();
       }
+      // A new endpoint's checker starts after this (probing at once when it waits for a check).
+      if (returning && healthCheckKey !== '' && e.checker === undefined) awaitCheck(e.check);
+      else if (returning) comeBack(u, e, t);
       if (e.checker === undefined) startChecker(u, e);
       next.set(key, e);
       list.push(e);
@@ -230,13 +274,15 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       if (u === undefined) return undefined;
       const t = now();
       expire(u, t);
+      const ss = u.ir.slowStart;
+      const weight = ss !== undefined && t < u.warmingUntil ? (e: EndpointRuntime) => slowStartWeight(ss, e.warmingSince, t) : undefined;
       const prefer = ctx.preferCluster;
       if (prefer !== undefined && ctx.ownerCluster === undefined && ctx.avoidClusters?.has(prefer) !== true) {
         // The owner's plan never panics and never spills: no healthy endpoint there means the usual pick.
-        const preferred = pickFromPlan(planOf(u, { ...ctx, ownerCluster: prefer }, t), ctx, random, policy, u.balancer);
+        const preferred = pickFromPlan(planOf(u, { ...ctx, ownerCluster: prefer }, t), ctx, random, policy, u.balancer, weight);
         if (preferred !== undefined) return preferred.ref;
       }
-      return pickFromPlan(planOf(u, ctx, t), ctx, random, policy, u.balancer)?.ref;
+      return pickFromPlan(planOf(u, ctx, t), ctx, random, policy, u.balancer, weight)?.ref;
     },
 
     onAttemptStart(upstream, endpoint) {
@@ -291,14 +337,19 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const shape = shapeOf(u, ctx);
       const plan = planOf(u, ctx, t);
       const endpoints: EndpointHealth[] = u.list
-        .map((e) => ({
-          ...e.ref,
-          priority: shape.levelOf(e.ref),
-          ready: e.ir.ready,
-          healthy: e.check.healthy,
-          ejected: isEjected(e.outlier, t),
-          activeRequests: e.active,
-        }))
+        .map((e) => {
+          const weight = u.ir.slowStart === undefined ? 1 : slowStartWeight(u.ir.slowStart, e.warmingSince, t);
+          return {
+            ...e.ref,
+            priority: shape.levelOf(e.ref),
+            ready: e.ir.ready,
+            healthy: e.check.healthy,
+            ejected: isEjected(e.outlier, t),
+            activeRequests: e.active,
+            ...(e.check.pending ? { awaitingHealthCheck: true as const } : {}),
+            ...(weight < 1 ? { slowStartWeight: weight } : {}),
+          };
+        })
         .sort((a, b) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const result: UpstreamExplain = {
         upstream,

@@ -14,6 +14,9 @@
  * cluster failing readiness is lost capacity). Terminating endpoints (not
  * ready) are left out of the total: they are leaving by design (rollouts, scale-down),
  * and counting them would spill traffic across regions on every rollout.
+ * Pending endpoints (waiting for their first passing health check since they
+ * came back) are left out altogether, panic included: they are not known to
+ * work yet, and counting them would spill traffic on every scale-up.
  * @module
  */
 import type { OutlierDetectionIR, UpstreamEndpointIR, UpstreamIR } from '../../../ir/index.ts';
@@ -34,6 +37,8 @@ export interface EndpointRuntime {
   check: CheckState;
   outlier: OutlierState;
   checker?: HealthChecker;
+  /** When it came back into the pool (slow start ramps from here); undefined = never ramping. */
+  warmingSince?: number;
 }
 
 /** Live state of one upstream. */
@@ -52,6 +57,8 @@ export interface UpstreamRuntime {
   balancer: BalancerState;
   /** Clusters the IR excludes from routing (regional readiness, drain). */
   excluded: ReadonlySet<string>;
+  /** Until when some endpoint ramps up under slow start (0 = none): picks are weighted until then. */
+  warmingUntil: number;
 }
 
 /** Plans kept per upstream before the cache is flushed (entry localities are few; this only bounds abuse). */
@@ -88,6 +95,7 @@ export function isLastResort(e: EndpointRuntime, now: number): boolean {
 /** The endpoint's state for the metrics gauge. */
 export function endpointState(e: EndpointRuntime, now: number): EndpointState {
   if (!e.ir.ready) return e.ir.serving && e.ir.terminating ? 'terminating' : 'not_ready';
+  if (e.check.pending) return 'pending';
   if (!e.check.healthy) return 'unhealthy';
   if (isEjected(e.outlier, now)) return 'ejected';
   return 'healthy';
@@ -109,7 +117,7 @@ export function buildPlan(list: readonly EndpointRuntime[], shape: PlanShape, no
   for (const e of list) {
     const p = shape.levelOf(e.ref);
     const level = levels[p];
-    if (level === undefined) continue;
+    if (level === undefined || e.check.pending) continue;
     if (!e.ir.terminating || e.ir.ready) totals[p] = (totals[p] ?? 0) + 1;
     // Panic ignores health checks and ejections, never EndpointSlice readiness: an endpoint that
     // is neither ready nor serving gets no traffic, so "no ready endpoints" stays a 503 (Gateway API).
