@@ -3,6 +3,7 @@
  * @module
  */
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
+export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
 export type {
   BackendIR,
   EntrySourceIR,

@@ -88,7 +88,7 @@ describe('detection without a HealthContract (the default contract)', () => {
   });
 
   it('the owner\'s endpoints dead at the gateways: the policy detects it and the destinations carry headroom evidence', () => {
-    const dead = [{ kind: 'ServiceImport' as const, namespace: 'cases', name: 'public-case-api', address: '10.2.0.1', port: 8080, state: 'ejected' }];
+    const dead = [{ upstream: 'ServiceImport/cases/public-case-api:8080', kind: 'ServiceImport' as const, namespace: 'cases', name: 'public-case-api', address: '10.2.0.1', port: 8080, cluster: 'sgp-prod-1', state: 'ejected' as const }];
     const now = '2026-05-01T12:00:01.000Z';
     const report = evaluateHealth({
       targets: withGatewayView(healthTargets(snapshot, mcs), dead),

@@ -15,8 +15,8 @@ function target(endpoints: TargetEndpoint[], kind: HealthTarget['kind'] = 'Servi
   return { contract: 'cases/cases', service: 'cases/public-case-api', kind, spec: SPEC, clusters: [{ cluster: 'sgp', endpoints }] };
 }
 
-function seen(n: number, state: string, extra: Partial<GatewayEndpointView> = {}): GatewayEndpointView {
-  return { kind: 'ServiceImport', namespace: 'cases', name: 'public-case-api', address: `10.0.0.${n}`, port: 8080, state, ...extra };
+function seen(n: number, state: GatewayEndpointView['state'], extra: Partial<GatewayEndpointView> = {}): GatewayEndpointView {
+  return { upstream: 'ServiceImport/cases/public-case-api:8080', kind: 'ServiceImport', namespace: 'cases', name: 'public-case-api', address: `10.0.0.${n}`, port: 8080, cluster: 'sgp', state, ...extra };
 }
 
 const regional = (t: HealthTarget) => evaluateCluster({ spec: SPEC, target: t.clusters[0]!, probes: [], now: NOW }).regional;

@@ -24,7 +24,16 @@ const TARGET: HealthTarget = {
   ],
 };
 
-const endpoint = (address: string, state: string) => ({ kind: 'ServiceImport' as const, namespace: 'cases', name: 'public-case-api', address, port: 8080, state });
+const endpoint = (address: string, state: GatewayView['endpoints'][number]['state']) => ({
+  upstream: 'ServiceImport/cases/public-case-api:8080',
+  kind: 'ServiceImport' as const,
+  namespace: 'cases',
+  name: 'public-case-api',
+  address,
+  port: 8080,
+  cluster: address.startsWith('10.1.') ? 'jkt' : 'sgp',
+  state,
+});
 
 describe('startHealthRunner with the gateways\' view', () => {
   it('counts ejected and failing endpoints against regional readiness, and measures headroom against the gateways\' request rate', async () => {

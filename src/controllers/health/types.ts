@@ -5,6 +5,7 @@
  * @module
  */
 import type { EndpointSlice, HealthContractSpec, ServiceImport } from '../../api/index.ts';
+import type { EndpointObservation, UpstreamObservation } from '../../ir/index.ts';
 
 /** One step of a contract's synthetic transaction. */
 export type SyntheticStepSpec = NonNullable<HealthContractSpec['synthetic']>['steps'][number];
@@ -78,25 +79,11 @@ export interface TargetEndpoint {
 /** Why the gateways send a Ready endpoint nothing. */
 export type GatewayVerdict = 'unhealthy' | 'ejected';
 
-/**
- * One endpoint of a service as the gateways see it (structural: the data plane's
- * `EndpointObservation` fits, so this controller imports no data plane).
- */
-export interface GatewayEndpointView {
-  readonly kind: 'ServiceImport' | 'Service';
-  readonly namespace: string;
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  /** `healthy`, `unhealthy` (active checks fail), `ejected` (outlier detection), or a slice state. */
-  readonly state: string;
-}
+/** One endpoint of a service as the gateways see it (the data plane's observation, defined in the IR). */
+export type GatewayEndpointView = EndpointObservation;
 
 /** What the gateways see: endpoint states and the attempts they sent each destination cluster (monotonic counts). */
-export interface GatewayView {
-  readonly endpoints: readonly GatewayEndpointView[];
-  readonly attemptsByCluster: Readonly<Record<string, number>>;
-}
+export type GatewayView = UpstreamObservation;
 
 /** The endpoints of the target in one cluster that serves it, sorted by address and port. */
 export interface ClusterTarget {

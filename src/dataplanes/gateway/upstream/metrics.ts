@@ -6,9 +6,7 @@
  * @module
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-
-/** Mutually exclusive state of an endpoint for the gauge (first that applies wins). */
-export type EndpointState = 'not_ready' | 'terminating' | 'pending' | 'unhealthy' | 'ejected' | 'healthy';
+import type { EndpointState } from '../../../ir/index.ts';
 
 /** One endpoint as counted by the gauge. */
 export interface EndpointSample {

@@ -5,8 +5,9 @@
  * it survives config swaps so health is not reset by an unrelated edit.
  * @module
  */
-import type { LocalityIR, UpstreamIR } from '../../../ir/index.ts';
-import type { EndpointState } from './metrics.ts';
+import type { EndpointObservation, EndpointState, LocalityIR, UpstreamIR, UpstreamObservation } from '../../../ir/index.ts';
+
+export type { EndpointObservation, EndpointState, UpstreamObservation };
 
 /** One endpoint as the proxy sees it. `key` is `address:port` (unique per upstream). */
 export interface EndpointRef {
@@ -93,31 +94,6 @@ export interface HealthEvent {
   readonly endpoint: EndpointRef;
   readonly kind: 'healthy' | 'unhealthy' | 'ejected' | 'unejected';
   readonly reason: string;
-}
-
-/** One endpoint of one upstream as the gateways see it now: the service it belongs to and its state. */
-export interface EndpointObservation {
-  /** The upstream key, e.g. `ServiceImport/ns/name:port`. */
-  readonly upstream: string;
-  readonly kind: 'Service' | 'ServiceImport';
-  readonly namespace: string;
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly cluster: string;
-  /** `unhealthy`: active health checks fail; `ejected`: outlier detection; `not_ready`/`terminating`: the EndpointSlice says so. */
-  readonly state: EndpointState;
-}
-
-/**
- * What the gateways see, for the health contract (seed 000 §19.1: a region whose endpoints are
- * Ready but dead must not look ready) and capacity headroom (seed 000 §13.3).
- */
-export interface UpstreamObservation {
-  /** Every endpoint of every upstream, in upstream then IR order. */
-  readonly endpoints: readonly EndpointObservation[];
-  /** HTTP attempts (requests, their retries and mirrors) started since the set was created, by destination cluster; monotonic. */
-  readonly attemptsByCluster: Readonly<Record<string, number>>;
 }
 
 /** Runtime upstream state for every upstream of the current config. */

@@ -22,7 +22,7 @@
 import type { OutlierDetectionIR, UpstreamEndpointIR, UpstreamIR } from '../../../ir/index.ts';
 import type { BalancerState, LevelPlan, Plan } from './balancer.ts';
 import type { CheckState, HealthChecker } from './health-check.ts';
-import type { EndpointState } from './metrics.ts';
+import type { EndpointState } from '../../../ir/index.ts';
 import { isEjected, type OutlierState } from './outlier.ts';
 import type { PlanShape } from './plan-shape.ts';
 import type { LevelCounts, Locality } from './priority-load.ts';
