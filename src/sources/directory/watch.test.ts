@@ -115,7 +115,9 @@ describe('watchFleet', () => {
     assert.equal(h.events.length, 1);
     assert.equal(h.events[0]?.published, true);
     assert.equal(h.events[0]?.version, 1);
-    assert.deepEqual(h.watcher.status(), { lastGoodVersion: 1, lastIssues: [], loads: 1 });
+    const { lastSuccessAt, ...status } = h.watcher.status();
+    assert.deepEqual(status, { lastGoodVersion: 1, lastIssues: [], loads: 1 });
+    assert.equal(lastSuccessAt, h.events[0]?.loadedAt, 'the config served was loaded by this load');
     assert.equal(publishedPort(h.store), 8080);
     assert.ok(h.logs.some((l) => l.startsWith('INFO  fleet published') && l.includes('version=1')), h.logs.join('\n'));
   });
