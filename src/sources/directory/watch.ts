@@ -6,7 +6,8 @@
  * published: the store keeps serving the last good fleet and the errors are
  * logged and kept in `status()` (and `lintas validate` shows them too).
  *
- * With `lastGoodPath`, every good load is persisted, and
+ * Loads run on a worker thread (load-worker.ts), so the thread that serves
+ * traffic never parses. With `lastGoodPath`, every good load is persisted, and
  * when the tree is invalid (or unreadable) at start the persisted last good
  * tree is published instead, so a restart with one bad file is not an outage.
  * @module
@@ -17,6 +18,7 @@ import type { Logger } from '../../observability/index.ts';
 import type { FleetStore } from '../../store/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { createFleetLoader, type LoaderOptions, type LoadResult } from './load-fleet.ts';
+import { createWorkerFleetLoader } from './load-worker.ts';
 
 /** Options of {@link watchFleet}. */
 export interface WatchOptions extends LoaderOptions {
@@ -29,6 +31,8 @@ export interface WatchOptions extends LoaderOptions {
   readonly signal?: AbortSignal;
   /** Called after every load attempt, published or not (and after a start from the persisted last good tree). */
   readonly onLoad?: (event: LoadEvent) => void;
+  /** Load on the calling thread instead of a worker (tools that load once and exit). */
+  readonly inProcess?: boolean;
 }
 
 /** The outcome of one reload. */
@@ -82,7 +86,9 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
 
   const pollMs = options.pollMs ?? 2000;
   const loaderOptions: LoaderOptions = { ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}), ...(options.lastGoodPath !== undefined ? { lastGoodPath: options.lastGoodPath } : {}) };
-  const loader = createFleetLoader(loaderOptions);
+  const loader = options.inProcess
+    ? createFleetLoader(loaderOptions)
+    : createWorkerFleetLoader({ ...loaderOptions, onFallback: (why) => log.warn('cannot start the fleet loader worker; loading on the main thread', { error: why }) });
   let watcher: FSWatcher | undefined;
   let poller: NodeJS.Timeout | undefined;
   const startPolling = (): void => {
