@@ -32,6 +32,7 @@ import { BENCH_NAMESPACE, originAddress, targetPath } from '../gateway/fleet.ts'
 import { ORIGIN_BODY } from '../gateway/nginx.ts';
 import { startLintas } from '../gateway/servers.ts';
 import { benchOptionChecks } from '../lib/options.ts';
+import { runBench } from '../lib/run-bench.ts';
 import { createSupervisor, freePort, lintasEntry, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
@@ -238,25 +239,4 @@ async function main(): Promise<number> {
 
 // Bounded whatever happens: two start-ups, and per case a warm-up and two phases plus their drains.
 const WATCHDOG_MS = 2 * (60_000 + (options.warmup + 2 * options.seconds) * 1000 + 3 * (REQUEST_TIMEOUT_MS + 10_000));
-let interrupted = false;
-function shutdown(code: number, why: string): void {
-  interrupted = true;
-  console.error(`\nbench:config-edits: ${why}; stopping everything it started`);
-  void sv.cleanup(options.keep).finally(() => process.exit(code));
-}
-process.once('SIGINT', () => shutdown(130, 'interrupted (SIGINT)'));
-process.once('SIGTERM', () => shutdown(143, 'terminated (SIGTERM)'));
-const watchdog = setTimeout(() => shutdown(1, `watchdog: still running after ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
-watchdog.unref();
-
-let exitCode: number;
-try {
-  exitCode = await main();
-} catch (error) {
-  if (!interrupted) console.error(`bench:config-edits: ${(error as Error).message}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await sv.cleanup(options.keep);
-}
-process.exit(exitCode);
+await runBench('bench:config-edits', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });
