@@ -14,7 +14,7 @@ import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli/main.ts';
-import { freePort, removeDir, request, startEcho, writeFiles, type Echo } from './gateway-fleet.ts';
+import { clusterObject, freePort, gatewayClassObject, gatewayObject, httpRoute, manifests, namespaceObject, removeDir, request, serviceObjects, startEcho, writeFiles, type Echo } from './gateway-fleet.ts';
 import { waitFor } from './wait.ts';
 
 const VIEWER = 'viewer-token-0123456789abcdef';
@@ -23,58 +23,17 @@ const SERVICE_FILE = 'clusters/a/web.yaml';
 
 function fleetFiles(gwPort: number, backendPort: number): Record<string, string> {
   return {
-    'fleet.yaml': `apiVersion: lintas.dev/v1alpha1
-kind: Cluster
-metadata: {name: a}
-spec: {region: r1, zones: [r1a], podCIDRs: [127.96.0.0/16]}
----
-apiVersion: lintas.dev/v1alpha1
-kind: ClusterSet
-metadata: {name: e2e}
-spec: {clusters: [a], clusterSetIPRange: 127.97.0.0/24}
-`,
-    [SERVICE_FILE]: `apiVersion: v1
-kind: Namespace
-metadata: {name: demo}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: demo}
-spec:
-  ports: [{name: http, port: 8080, targetPort: ${backendPort}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-a, namespace: demo, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{name: http, port: ${backendPort}}]
-endpoints: [{addresses: [127.96.0.10], zone: r1a}]
----
-apiVersion: multicluster.x-k8s.io/v1beta1
-kind: ServiceExport
-metadata: {name: web, namespace: demo}
-`,
-    'clusters/a/gateway.yaml': `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: lintas}
-spec: {controllerName: lintas.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: demo}
-spec:
-  gatewayClassName: lintas
-  addresses: [{type: IPAddress, value: 127.96.255.1}]
-  listeners: [{name: http, protocol: HTTP, port: ${gwPort}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: demo}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [${HOST}]
-  rules: [{backendRefs: [{name: web, port: 8080}]}]
-`,
+    'fleet.yaml': manifests(clusterObject('a', 'r1', 'r1a', '127.96.0.0/16'), { apiVersion: 'lintas.dev/v1alpha1', kind: 'ClusterSet', metadata: { name: 'e2e' }, spec: { clusters: ['a'], clusterSetIPRange: '127.97.0.0/24' } }),
+    [SERVICE_FILE]: manifests(
+      namespaceObject('demo'),
+      ...serviceObjects('demo', 'web', [{ address: '127.96.0.10', port: backendPort }]),
+      { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: { name: 'web', namespace: 'demo' } },
+    ),
+    'clusters/a/gateway.yaml': manifests(
+      gatewayClassObject(),
+      gatewayObject('demo', 'edge', '127.96.255.1', [{ name: 'http', protocol: 'HTTP', port: gwPort }]),
+      httpRoute('demo', 'web', { parentRefs: [{ name: 'edge' }], hostnames: [HOST], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] }),
+    ),
   };
 }
 
@@ -147,7 +106,7 @@ describe('lintas serve restarted with a bad file (end to end)', () => {
 
     // 2. One bad file, then restart.
     const service = join(fleet, SERVICE_FILE);
-    writeFileSync(service, readFileSync(service, 'utf8').replace('port: 8080', 'port: 70000'));
+    writeFileSync(service, readFileSync(service, 'utf8').replace('"port": 8080', '"port": 70000'));
     current = start();
     const ready = await waitFor('serve ready on the last good fleet', async () => {
       const r = await readyz();
@@ -177,7 +136,7 @@ describe('lintas serve restarted with a bad file (end to end)', () => {
     assert.match(await metrics(), /^lintas_alert\{alert="ConfigLoadFailing",severity="warning"[^}]*\} 1$/m);
 
     // 3. The fix is loaded live: the warning, the error gauge and the alert go away.
-    writeFileSync(service, readFileSync(service, 'utf8').replace('port: 70000', 'port: 8080'));
+    writeFileSync(service, readFileSync(service, 'utf8').replace('"port": 70000', '"port": 8080'));
     await waitFor('a clean /readyz', async () => ((await readyz()).text === 'ok\n' ? true : undefined));
     assert.equal((await activeAlerts()).find((a) => a.alert === 'ConfigLoadFailing'), undefined);
     const cleared = await metrics();
