@@ -34,6 +34,7 @@ import { cpuSeconds, createSupervisor, findExecutable, lintasEntry, tail, versio
 import { generateFleet } from '../config-load/generate.ts';
 import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
 import { benchOptionChecks } from '../lib/options.ts';
+import { runBench } from '../lib/run-bench.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INSTALL_HINT = 'apt-get install -y dnsperf dnsmasq-base';
@@ -451,26 +452,4 @@ const options = parseOptions();
 // Bounded whatever happens: startups, verification, warm-ups and runs all fit well inside this.
 const WATCHDOG_MS = 90_000 + 2 * (options.warmup + options.seconds + QUERY_TIMEOUT_S + 15) * 1000;
 
-let interrupted = false;
-function shutdown(code: number, why: string): void {
-  interrupted = true;
-  console.error(`\nbench:dns: ${why}; stopping everything it started`);
-  void cleanup().finally(() => process.exit(code));
-}
-process.once('SIGINT', () => shutdown(130, 'interrupted (SIGINT)'));
-process.once('SIGTERM', () => shutdown(143, 'terminated (SIGTERM)'));
-const watchdog = setTimeout(() => shutdown(1, `watchdog: still running after ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
-watchdog.unref();
-
-let exitCode: number;
-try {
-  exitCode = await main(options);
-} catch (error) {
-  // Once interrupted, failures are the processes being stopped: not worth a line.
-  if (!interrupted) console.error(`bench:dns: ${(error as Error).message}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
-process.exit(exitCode);
+await runBench('bench:dns', { watchdogMs: WATCHDOG_MS, cleanup, main: () => main(options) });

@@ -40,6 +40,7 @@ import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type Prox
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';
 import { benchOptionChecks } from '../lib/options.ts';
+import { runBench } from '../lib/run-bench.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INSTALL_HINT = 'apt-get install -y wrk nginx-light   # or: nginx';
@@ -325,26 +326,4 @@ async function main(): Promise<number> {
 // Bounded whatever happens: the origin, two cases of two startups each, four warm-ups and four runs.
 const WATCHDOG_MS = 60_000 + 2 * 2 * 30_000 + 4 * (options.warmup + options.seconds + WRK_TIMEOUT_S + 10) * 2 * 1000;
 
-let interrupted = false;
-function shutdown(code: number, why: string): void {
-  interrupted = true;
-  console.error(`\nbench:gateway: ${why}; stopping everything it started`);
-  void sv.cleanup(options.keep).finally(() => process.exit(code));
-}
-process.once('SIGINT', () => shutdown(130, 'interrupted (SIGINT)'));
-process.once('SIGTERM', () => shutdown(143, 'terminated (SIGTERM)'));
-const watchdog = setTimeout(() => shutdown(1, `watchdog: still running after ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
-watchdog.unref();
-
-let exitCode: number;
-try {
-  exitCode = await main();
-} catch (error) {
-  // Once interrupted, failures are the processes being stopped: not worth a line.
-  if (!interrupted) console.error(`bench:gateway: ${(error as Error).message}`);
-  exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await sv.cleanup(options.keep);
-}
-process.exit(exitCode);
+await runBench('bench:gateway', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });

@@ -109,6 +109,8 @@ export interface LintasLaunch {
   /** The Gateway listener's port (written into the fleet). */
   readonly listenerPort: number;
   readonly path: string;
+  /** Node options before the entry (e.g. `--import` a probe into the serve process). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** The argv that runs `lintas <args>` from the bundle or from the sources (as bin/lintas.js does without a bundle). */
@@ -122,7 +124,7 @@ export function lintasArgv(root: string, entry: 'dist' | 'src', args: readonly s
 /** Starts `lintas serve`, waits for /readyz 200 and for its Gateway listener to route to the origin. */
 export async function startLintas(sv: Supervisor, o: LintasLaunch): Promise<Server & { admin: string }> {
   const serveArgs = ['serve', '--config', o.fleet, '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', o.stateDir, '--access-log', o.accessLog, '--log-level', 'warn'];
-  const proc = sv.launch('lintas serve', process.execPath, lintasArgv(o.root, o.entry, serveArgs), o.root);
+  const proc = sv.launch('lintas serve', process.execPath, [...(o.nodeArgs ?? []), ...lintasArgv(o.root, o.entry, serveArgs)], o.root);
   const banner = await waitFor('the `lintas serve` banner', START_TIMEOUT_MS, () => /admin (http:\/\/[^\s,]+)/.exec(proc.output()) ?? undefined, proc);
   const admin = banner[1] as string;
   await waitFor('/readyz 200', START_TIMEOUT_MS, async () => ((await probe(`${admin}/readyz`))?.status === 200 ? true : undefined), proc);

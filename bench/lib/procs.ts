@@ -211,9 +211,17 @@ const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8', tim
 
 /** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
 export function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds of one thread of a process (the main thread's id is the pid): what a worker thread spends is left out. */
+export function threadCpuSeconds(pid: number | undefined, tid = pid): number | undefined {
+  return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function statCpuSeconds(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after "(comm)": state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;

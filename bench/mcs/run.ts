@@ -23,6 +23,7 @@ import { parseArgs, promisify } from 'node:util';
 import { generateMcsFleet, type McsFleetOptions } from './generate.ts';
 import { measureFlips, stopChild, type FlipReport, type ServerSpec } from './flip.ts';
 import type { ReloadBreakdown, TranslateMode, TranslateReport } from './translate-child.ts';
+import { summarize, type Summary } from '../lib/stats.ts';
 
 const USAGE = `usage: npm run bench:mcs -- [options]
 part 1 (translate):
@@ -196,22 +197,6 @@ function newestMtime(dir: string): number {
     if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
   }
   return newest;
-}
-
-function pct(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
-interface Summary {
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly min: number;
-}
-function summarize(xs: readonly number[]): Summary {
-  const s = [...xs].sort((a, b) => a - b);
-  return { p50: pct(s, 0.5), p99: pct(s, 0.99), max: s[s.length - 1] ?? NaN, min: s[0] ?? NaN };
 }
 
 function printFlip(r: FlipReport): Summary {

@@ -22,6 +22,20 @@ describe('startAdminServer', () => {
     }
   });
 
+  it('adds the ready detail to /readyz, as warnings while ready and after the reason while not', async () => {
+    let reason: string | undefined;
+    const admin = await startAdminServer({ host: '127.0.0.1', port: 0, log: silentLogger, notReady: () => reason, readyDetail: () => ['serving last good config from 2026-01-01T00:00:00.000Z'] });
+    try {
+      const ready = await fetch(`${admin.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(await ready.text(), 'ok\nwarning: serving last good config from 2026-01-01T00:00:00.000Z\n');
+      reason = 'DNS not bound';
+      assert.equal(await (await fetch(`${admin.url}/readyz`)).text(), 'not ready: DNS not bound\nserving last good config from 2026-01-01T00:00:00.000Z\n');
+    } finally {
+      await admin.close();
+    }
+  });
+
   it('serves registered metrics in Prometheus text format', async () => {
     const registry = createRegistry();
     new Gauge({ name: 'lintas_test_gauge', help: 'a test gauge', registers: [registry] }).set(42);

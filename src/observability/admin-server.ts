@@ -77,6 +77,8 @@ export interface AdminServerOptions {
   readonly log: Logger;
   /** Why the process is not ready yet (undefined when ready). */
   readonly notReady: () => string | undefined;
+  /** Conditions worth knowing while ready (e.g. serving the last good config): lines after `ok` on `/readyz`. */
+  readonly readyDetail?: () => readonly string[];
   readonly registry?: Registry;
   /** Public GET JSON routes by path or pattern, e.g. `/api/v1/serviceimports` or `/api/v1/x/:name`. */
   readonly routes?: Readonly<Record<string, JsonRoute>>;
@@ -221,7 +223,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n');
       if (url.pathname === '/readyz') {
         const why = options.notReady();
-        return why === undefined ? send(200, 'text/plain', 'ok\n') : send(503, 'text/plain', `not ready: ${why}\n`);
+        const detail = options.readyDetail?.() ?? [];
+        return why === undefined ? send(200, 'text/plain', ['ok', ...detail.map((d) => `warning: ${d}`)].join('\n') + '\n') : send(503, 'text/plain', [`not ready: ${why}`, ...detail].join('\n') + '\n');
       }
       if (url.pathname === '/metrics') return send(200, registry.contentType, await registry.metrics());
     }

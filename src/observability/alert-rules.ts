@@ -79,6 +79,16 @@ export function prometheusRules(): PrometheusRulesFile {
         description: `The MCS endpoints of this source cluster have not been confirmed for more than ${range(ENDPOINT_AGE_THRESHOLD_SECONDS * 1000)} (its source stopped refreshing, or the fleet directory fails to load); traffic may reach dead workloads until the endpoint TTL withdraws them.`,
       },
     },
+    {
+      alert: 'ConfigLoadFailing',
+      expr: `max(${ALERT_METRICS.configErrors}) > 0`,
+      for: '0m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'The fleet config has {{ $value }} error(s); its changes are not applied',
+        description: `The latest load of the fleet directory had errors, so Lintas keeps serving the last good config (${ALERT_METRICS.configLastSuccess} says from when; after a restart it is the copy persisted in the state directory, and /readyz says so). Run lintas validate on the directory to see the errors.`,
+      },
+    },
     ...FAILOVER_RULE_ALERTS.map(
       (f): PrometheusRule => ({
         alert: f.alert,

@@ -21,8 +21,9 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const MIN = 60_000;
 
 /** A sample at `minute` with requests `dest:class=n`, non-owner mutations `owner>dest=n` and ages `cluster=s`. */
-function at(minute: number, spec: { req?: Record<string, number>; mut?: Record<string, number>; age?: Record<string, number> } = {}): AlertSample {
+function at(minute: number, spec: { req?: Record<string, number>; mut?: Record<string, number>; age?: Record<string, number>; config?: { errors: number; lastSuccess: number } } = {}): AlertSample {
   return {
+    ...(spec.config !== undefined ? { configErrors: spec.config.errors, configLastSuccessSeconds: spec.config.lastSuccess } : {}),
     at: T0 + minute * MIN,
     requests: Object.entries(spec.req ?? {}).map(([k, value]) => {
       const [destinationCluster = '', codeClass = ''] = k.split(':');
@@ -76,6 +77,8 @@ const cases: { name: string; samples: AlertSample[]; want: string[] }[] = [
   { name: 'endpoint age above 10 m', samples: [at(0, { age: { sgp: ENDPOINT_AGE_THRESHOLD_SECONDS + 1, jkt: 0 } })], want: ['ImportedEndpointsStale sgp 601'] },
   { name: 'endpoint age at 10 m does not fire', samples: [at(0, { age: { sgp: ENDPOINT_AGE_THRESHOLD_SECONDS } })], want: [] },
   { name: 'age comes from the newest sample only', samples: [at(0, { age: { sgp: 9999 } }), at(1, { age: { sgp: 3 } })], want: [] },
+  { name: 'config errors fire on the first sample that has them', samples: [at(0, { config: { errors: 2, lastSuccess: T0 / 1000 - 60 } })], want: ['ConfigLoadFailing  2'] },
+  { name: 'a clean config load does not fire', samples: [at(0, { config: { errors: 2, lastSuccess: 1 } }), at(1, { config: { errors: 0, lastSuccess: T0 / 1000 } })], want: [] },
   {
     name: 'all three, sorted by alert name',
     samples: [at(0), at(5, { mut: { 'sgp>jkt': 1 }, req: { 'tyo:5xx': 200 }, age: { jkt: 700 } })],
@@ -96,6 +99,8 @@ describe('metricAlerts', () => {
       value: 0.04,
       threshold: 0.02,
     });
+    const [c] = metricAlerts([at(0, { config: { errors: 3, lastSuccess: T0 / 1000 } })]);
+    assert.equal(c?.message, 'the fleet config has 3 error(s) and its changes are not applied; serving the last good config from 2026-01-01T00:00:00.000Z (lintas validate shows the errors)');
     const [m] = metricAlerts([at(0), at(1, { mut: { 'sgp>jkt': 2 } })]);
     assert.equal(m?.severity, 'critical');
     assert.equal(m?.threshold, 0);

@@ -16,6 +16,10 @@
  *   window (1 error in 3 requests is not worth a page).
  * - `ImportedEndpointsStale` (warning): the endpoints imported from a source
  *   cluster were last confirmed more than 10 m ago.
+ * - `ConfigLoadFailing` (warning): the latest load of the fleet config had
+ *   errors, so edits are not applied and the last good config (maybe one
+ *   persisted before a restart) is served. It fires on the first evaluation
+ *   that sees the errors (every 15 s in `serve`), not after an age threshold.
  *
  * Counter increases are exact deltas between the newest sample and the window's
  * base (the newest sample at or before the window start, else the oldest kept);
@@ -42,12 +46,16 @@ export const ALERT_METRICS = {
   requests: 'lintas_gateway_requests_total',
   nonOwnerMutations: 'lintas_gateway_non_owner_mutations_total',
   endpointAge: 'lintas_mcs_imported_endpoint_age_seconds',
+  /** Errors in the latest load of the fleet config (a gauge: 0 once a load is clean). */
+  configErrors: 'lintas_config_load_errors',
+  /** When the config being served was loaded without errors (Unix seconds; 0 before any). */
+  configLastSuccess: 'lintas_config_last_success_timestamp_seconds',
   /** 1 per active alert (failover and metric alerts alike). */
   alert: 'lintas_alert',
 } as const;
 
 /** Alerts computed from metrics. */
-export type MetricAlertName = 'MutationToNonOwner' | 'DestinationErrorRateHigh' | 'ImportedEndpointsStale';
+export type MetricAlertName = 'MutationToNonOwner' | 'DestinationErrorRateHigh' | 'ImportedEndpointsStale' | 'ConfigLoadFailing';
 
 /** One reading of the metrics the alerts need, at `at` (epoch ms). */
 export interface AlertSample {
@@ -58,18 +66,22 @@ export interface AlertSample {
   readonly nonOwnerMutations: readonly { readonly owner: string; readonly destinationCluster: string; readonly value: number }[];
   /** `lintas_mcs_imported_endpoint_age_seconds` by source cluster. */
   readonly endpointAges: readonly { readonly cluster: string; readonly seconds: number }[];
+  /** `lintas_config_load_errors` (absent: no config source reports). */
+  readonly configErrors?: number;
+  /** `lintas_config_last_success_timestamp_seconds` (0: nothing loaded cleanly yet). */
+  readonly configLastSuccessSeconds?: number;
 }
 
 /** An alert condition that holds at the newest sample. */
 export interface MetricAlert {
   readonly alert: MetricAlertName;
   readonly severity: 'warning' | 'critical';
-  /** The destination cluster (mutations, 5xx) or the source cluster (endpoint age). */
+  /** The destination cluster (mutations, 5xx) or the source cluster (endpoint age); empty for fleet-wide alerts (config). */
   readonly cluster: string;
   /** The owner the mutations should have gone to (MutationToNonOwner only). */
   readonly owner?: string;
   readonly message: string;
-  /** The observed value: mutations in the window, the 5xx ratio, or the age in seconds. */
+  /** The observed value: mutations in the window, the 5xx ratio, the age in seconds, or the config errors. */
   readonly value: number;
   readonly threshold: number;
 }
@@ -186,6 +198,21 @@ export function metricAlerts(samples: readonly AlertSample[]): MetricAlert[] {
       message: `endpoints imported from ${cluster} were last confirmed ${minutes(seconds)} ago (threshold ${minutes(ENDPOINT_AGE_THRESHOLD_SECONDS)})`,
       value: seconds,
       threshold: ENDPOINT_AGE_THRESHOLD_SECONDS,
+    });
+  }
+  const configErrors = newest.configErrors ?? 0;
+  if (configErrors > 0) {
+    const since = newest.configLastSuccessSeconds ?? 0;
+    alerts.push({
+      alert: 'ConfigLoadFailing',
+      severity: 'warning',
+      cluster: '',
+      message:
+        `the fleet config has ${String(configErrors)} error(s) and its changes are not applied; ` +
+        (since > 0 ? `serving the last good config from ${new Date(since * 1000).toISOString()}` : 'no good config has been loaded, so nothing is served') +
+        ' (lintas validate shows the errors)',
+      value: configErrors,
+      threshold: 0,
     });
   }
   return alerts.sort((a, b) => cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.owner ?? '', b.owner ?? ''));

@@ -66,6 +66,19 @@ export function checkFleet(objects: readonly Sourced[], clusterFolders: readonly
     if (!folders.has(c.object.metadata.name)) at(c, [], `no clusters/${c.object.metadata.name}/ folder: the cluster has no objects yet`, 'warning');
   }
 
+  // One ClusterSet per fleet: MCS, its DNS zone and ClusterSetIP allocation serve exactly one set, so a
+  // second set would leave its members without imports (and their routes without backends).
+  const [firstSet, ...extraSets] = [...clusterSets].sort((a, b) => (a.object.metadata.name < b.object.metadata.name ? -1 : a.object.metadata.name > b.object.metadata.name ? 1 : 0));
+  for (const extra of extraSets) {
+    const first = firstSet as Sourced<ClusterSet>;
+    at(
+      extra,
+      ['metadata', 'name'],
+      `a fleet has at most one ClusterSet, and ClusterSet "${first.object.metadata.name}" (${first.origin.file}:${first.origin.line}) is already defined: ` +
+        `Lintas serves one ClusterSet per fleet, so the clusters of "${extra.object.metadata.name}" would get no ServiceImports; add them to "${first.object.metadata.name}" or give this set a fleet directory and a Lintas of its own`,
+    );
+  }
+
   // ClusterSet membership: members must exist, and a cluster belongs to at most one set (KEP-1645).
   const setOf = new Map<string, Sourced<ClusterSet>>();
   for (const set of clusterSets) {

@@ -41,6 +41,7 @@ describe('lintas alerts rules', () => {
       MutationToNonOwner: 'critical',
       DestinationErrorRateHigh: 'warning',
       ImportedEndpointsStale: 'warning',
+      ConfigLoadFailing: 'warning',
       FailoverPendingApproval: 'warning',
       GuardrailBlocking: 'warning',
       OwnerUnhealthy: 'critical',
@@ -60,6 +61,7 @@ describe('lintas alerts rules', () => {
     assert.ok(expr('DestinationErrorRateHigh').endsWith(`>= ${String(ERROR_RATE_MIN_REQUESTS)}`));
     assert.ok(expr('DestinationErrorRateHigh').includes(`sum by (destination_cluster) (increase(${ALERT_METRICS.requests}{destination_cluster!=""}[5m]))`));
     assert.equal(expr('ImportedEndpointsStale'), `max by (source_cluster) (${ALERT_METRICS.endpointAge}) > ${String(ENDPOINT_AGE_THRESHOLD_SECONDS)}`);
+    assert.equal(expr('ConfigLoadFailing'), `max(${ALERT_METRICS.configErrors}) > 0`);
     assert.equal(expr('GuardrailBlocking'), `max by (policy, owner, cluster) (${ALERT_METRICS.alert}{alert="GuardrailBlocking"}) > 0`);
   });
 

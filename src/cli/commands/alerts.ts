@@ -57,6 +57,7 @@ Alerts (evaluated every 15 s and on every read; also the gauge lintas_alert on /
   MutationToNonOwner        critical  a mutation reached a cluster that does not own its key (5 m; must be 0)
   DestinationErrorRateHigh  warning   5xx > 2 % of requests to a destination cluster over 5 m (≥ 100 requests)
   ImportedEndpointsStale    warning   endpoints imported from a cluster last confirmed > 10 m ago
+  ConfigLoadFailing         warning   the fleet config has errors: edits are not applied, the last good config is served
   FailoverPendingApproval   warning   a failover or failback waits for approvals
   GuardrailBlocking         warning   a failing guardrail blocks a failover
   OwnerUnhealthy            critical  an owner is not regionally ready (mode Manual waits, or the new owner after a failover)

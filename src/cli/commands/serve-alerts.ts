@@ -74,13 +74,17 @@ const label = (v: Values[number], name: string): string => String(v.labels[name]
 
 /** Reads one sample of the metrics the alerts need from `registry`. */
 export async function readAlertSample(registry: Registry, at: number): Promise<AlertSample> {
-  const [requests, mutations, ages] = await Promise.all([
+  const [requests, mutations, ages, configErrors, configLastSuccess] = await Promise.all([
     valuesOf(registry, ALERT_METRICS.requests),
     valuesOf(registry, ALERT_METRICS.nonOwnerMutations),
     valuesOf(registry, ALERT_METRICS.endpointAge),
+    valuesOf(registry, ALERT_METRICS.configErrors),
+    valuesOf(registry, ALERT_METRICS.configLastSuccess),
   ]);
   return {
     at,
+    ...(configErrors[0] !== undefined ? { configErrors: configErrors[0].value } : {}),
+    ...(configLastSuccess[0] !== undefined ? { configLastSuccessSeconds: configLastSuccess[0].value } : {}),
     requests: requests.map((v) => ({ destinationCluster: label(v, 'destination_cluster'), codeClass: label(v, 'code_class'), value: v.value })),
     nonOwnerMutations: mutations.map((v) => ({ owner: label(v, 'owner'), destinationCluster: label(v, 'destination_cluster'), value: v.value })),
     endpointAges: ages.map((v) => ({ cluster: label(v, 'source_cluster'), seconds: v.value })),

@@ -15,12 +15,13 @@ import type { Cluster, FleetSnapshot, Issue } from '../../api/index.ts';
 import { excludedByHealth, healthTargets, runMcs, startHealthRunner, type AlertsView, type HealthReport, type HealthTarget, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex } from '../../dataplanes/index.ts';
 import { createAuthenticator, createLogger, createRegistry, isLoopbackHost, loadAuthFile, startAdminServer, type AdminAction, type Authenticator, type JsonRoute, type Logger, type LogLevel, type ProtectedRoute } from '../../observability/index.ts';
-import { assertFleetRoot, watchFleet, type FleetWatcher } from '../../sources/index.ts';
+import { assertFleetRoot, LAST_GOOD_FILE, watchFleet, type FleetWatcher } from '../../sources/index.ts';
 import { FleetStore, openStore, type LintasStore } from '../../store/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { policiesOf, startFailoverRunner } from './serve-failover.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
+import { createConfigStatus } from './serve-config-status.ts';
 import { startAlertService } from './serve-alerts.ts';
 import { parseHeaderFlags } from './route-explain.ts';
 import { startGatewayRunner, type GatewayRunner } from './serve-gateway.ts';
@@ -197,6 +198,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   const source: { watcher?: FleetWatcher } = {};
   const confirmedAt = (): number => (source.watcher !== undefined && !hasErrors(source.watcher.status().lastIssues) ? Date.now() : lastLoadAt);
   const metrics = createMcsMetrics(registry, store, confirmedAt);
+  const config = createConfigStatus(registry, () => source.watcher?.status());
   let latest: McsResult | undefined;
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
   let dnsBound = false;
@@ -238,6 +240,8 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     store: base,
     log: log.child({ component: 'source' }),
     debounceMs,
+    // A restart with an invalid tree starts from the last good one (issue 14 item 3).
+    lastGoodPath: join(options.stateDir, LAST_GOOD_FILE),
     onLoad: (event) => {
       if (!event.published) return;
       republish();
@@ -294,7 +298,8 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     ...(ext.auth !== undefined ? { auth: ext.auth } : {}),
     ...(ext.actions !== undefined ? { actions: ext.actions() } : {}),
     protectedRoutes: { ...ext.protectedRoutes?.(), ...alerts.protectedRoutes },
-    notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
+    readyDetail: () => config.readyDetail(),
+    notReady: () => (store.version === 0 ? config.notLoaded() : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
     routes: {
       ...ext.routes,
       '/api/v1/mcs': () => latest ?? { clusters: [] },

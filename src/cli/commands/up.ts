@@ -15,7 +15,7 @@ import type { FleetSnapshot, Gateway } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
 import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
-import { loadConfig } from '../fleet-config.ts';
+import { lastGoodConfig, loadConfig } from '../fleet-config.ts';
 import { processAlive, readUpFile, upFilePath, writeUpFile, type UpInfo } from '../up-file.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
@@ -93,10 +93,14 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   mkdirSync(stateDir, { recursive: true });
 
   io.err(`lintas up: loading ${dir}`);
-  const loaded = await loadConfig(dir);
+  let loaded = await loadConfig(dir);
   if (hasErrors(loaded.issues)) {
     for (const issue of loaded.issues) io.err(formatIssue(issue));
-    throw new CliError(`error: ${dir} has errors; fix them and run lintas up again`, EXIT.invalid);
+    // A restart with one bad file is not an outage: start from the last good config, as serve does.
+    const lastGood = await lastGoodConfig(dir, stateDir);
+    if (lastGood === undefined) throw new CliError(`error: ${dir} has errors; fix them and run lintas up again`, EXIT.invalid);
+    io.err(`lintas up: ${dir} has errors; starting from the last good config, saved ${lastGood.restored.savedAt} in ${stateDir}; fix the files and the fleet reloads`);
+    loaded = lastGood;
   }
   const plan = planFleet(loaded.snapshot);
   if (plan.problems.length > 0) {

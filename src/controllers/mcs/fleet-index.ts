@@ -102,8 +102,9 @@ function indexMember(name: ClusterName, cluster: Cluster | undefined, objects: C
 }
 
 /**
- * Indexes the fleet for MCS, or undefined when it has no ClusterSet. Lintas supports one
- * ClusterSet per fleet for now; should there be several, the first by name is used.
+ * Indexes the fleet for MCS, or undefined when it has no ClusterSet. Lintas serves one
+ * ClusterSet per fleet: validation refuses a second one (fleet-checks.ts), and should
+ * several reach here anyway, the first by name is used.
  */
 export function indexFleet(snapshot: FleetSnapshot): FleetIndex | undefined {
   const clusterSets: ClusterSet[] = [];

@@ -4,9 +4,10 @@
  * @module
  */
 import { clusterName, KINDS, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Issue, type Sourced } from '../../api/index.ts';
-import { checkFleet, decodeDocument, sortIssues, type DecodeResult } from '../../validation/index.ts';
+import { checkFleet, decodeDocument, hasErrors, sortIssues, type DecodeResult } from '../../validation/index.ts';
+import { readLastGood, saveLastGood, treeDigest, type LastGoodMissing } from './last-good.ts';
 import { parseManifestFile, type RawDocument } from './parse-manifests.ts';
-import { readTree, type ReadTreeOptions } from './read-tree.ts';
+import { readTree, type ReadTreeOptions, type TreeContents } from './read-tree.ts';
 
 /** Counters that tell the user how much was read. */
 export interface LoadStats {
@@ -22,6 +23,16 @@ export interface LoadResult {
   readonly snapshot: FleetSnapshot;
   readonly issues: readonly Issue[];
   readonly stats: LoadStats;
+  /** Set when this is the persisted last good tree (see {@link FleetLoader.restore}), not the directory as it is. */
+  readonly restored?: { readonly savedAt: string };
+  /** Why the last good tree could not be persisted after this clean load (the load itself is fine). */
+  readonly lastGoodError?: string;
+}
+
+/** Options of {@link createFleetLoader}. */
+export interface LoaderOptions extends ReadTreeOptions {
+  /** Where every load without errors persists its tree (`<state dir>/last-good-fleet.json`); absent: nothing is persisted. */
+  readonly lastGoodPath?: string;
 }
 
 const KIND_ORDER = new Map(KINDS.map((k, i) => [k.kind, i]));
@@ -47,7 +58,12 @@ interface FileResult {
 
 /** A loader that remembers each file's decoded objects, so a reload re-parses only the files whose text changed. */
 export interface FleetLoader {
+  /** Reads, decodes and checks the tree at `root`. Throws SourceError only when `root` itself is unusable. */
   load(root: string): Promise<LoadResult>;
+  /** Loads the persisted last good tree of `root` through the same checks (result has `restored`), or says why there is none. */
+  restore(root: string): Promise<LoadResult | LastGoodMissing>;
+  /** Releases what the loader holds (a worker thread); loads after close fail. */
+  close(): void;
 }
 
 /**
@@ -55,40 +71,64 @@ export interface FleetLoader {
  * whole tree on every edit: reusing unchanged files' results keeps an edit's cost
  * proportional to that file. Fleet-wide checks still run over every object.
  */
-export function createFleetLoader(options: ReadTreeOptions = {}): FleetLoader {
+export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
   let cache = new Map<string, FileResult>();
+  let savedDigest: string | undefined;
+  const fromTree = (root: string, tree: Pick<TreeContents, 'files' | 'clusterFolders'> & Partial<Pick<TreeContents, 'issues'>>): LoadResult => {
+    const next = new Map<string, FileResult>();
+    const issues: Issue[] = [...(tree.issues ?? [])];
+    const objects: Sourced[] = [];
+    const documents = new WeakMap<Sourced, RawDocument>();
+    const invalidClusters = new Set<string>();
+    let documentCount = 0;
+    let bytes = 0;
+    for (const file of tree.files) {
+      bytes += file.text.length;
+      let entry = cache.get(file.path);
+      if (!entry || entry.text !== file.text) {
+        const parsed = parseManifestFile(file);
+        entry = { text: file.text, issues: parsed.issues, decoded: parsed.documents.map((doc) => ({ doc, result: decodeDocument(doc) })) };
+      }
+      next.set(file.path, entry);
+      issues.push(...entry.issues);
+      for (const { doc, result } of entry.decoded) {
+        documentCount++;
+        issues.push(...result.issues);
+        if (!result.object && result.declared?.kind === 'Cluster') invalidClusters.add(result.declared.name);
+        if (result.object) {
+          objects.push(result.object);
+          documents.set(result.object, doc);
+        }
+      }
+    }
+    cache = next; // files that vanished are forgotten
+    issues.push(...checkFleet(objects, tree.clusterFolders, (s, path) => documents.get(s)?.lineOf(path) ?? s.origin.line, invalidClusters));
+    return { root, snapshot: buildSnapshot(objects, tree.clusterFolders), issues: sortIssues(issues), stats: { files: tree.files.length, documents: documentCount, objects: objects.length, bytes } };
+  };
   return {
     async load(root) {
       const tree = await readTree(root, options);
-      const next = new Map<string, FileResult>();
-      const issues: Issue[] = [...tree.issues];
-      const objects: Sourced[] = [];
-      const documents = new WeakMap<Sourced, RawDocument>();
-      const invalidClusters = new Set<string>();
-      let documentCount = 0;
-      let bytes = 0;
-      for (const file of tree.files) {
-        bytes += file.text.length;
-        let entry = cache.get(file.path);
-        if (!entry || entry.text !== file.text) {
-          const parsed = parseManifestFile(file);
-          entry = { text: file.text, issues: parsed.issues, decoded: parsed.documents.map((doc) => ({ doc, result: decodeDocument(doc) })) };
-        }
-        next.set(file.path, entry);
-        issues.push(...entry.issues);
-        for (const { doc, result } of entry.decoded) {
-          documentCount++;
-          issues.push(...result.issues);
-          if (!result.object && result.declared?.kind === 'Cluster') invalidClusters.add(result.declared.name);
-          if (result.object) {
-            objects.push(result.object);
-            documents.set(result.object, doc);
-          }
-        }
+      const result = fromTree(root, tree);
+      if (options.lastGoodPath === undefined || hasErrors(result.issues)) return result;
+      // Persisted only when the content changed: an edit that changes nothing costs no write.
+      const digest = treeDigest(tree);
+      if (digest === savedDigest) return result;
+      try {
+        saveLastGood(options.lastGoodPath, root, tree, new Date(), digest);
+        savedDigest = digest;
+        return result;
+      } catch (error) {
+        return { ...result, lastGoodError: `cannot persist the last good fleet to ${options.lastGoodPath}: ${(error as Error).message}` };
       }
-      cache = next; // files that vanished are forgotten
-      issues.push(...checkFleet(objects, tree.clusterFolders, (s, path) => documents.get(s)?.lineOf(path) ?? s.origin.line, invalidClusters));
-      return { root, snapshot: buildSnapshot(objects, tree.clusterFolders), issues: sortIssues(issues), stats: { files: tree.files.length, documents: documentCount, objects: objects.length, bytes } };
+    },
+    async restore(root) {
+      if (options.lastGoodPath === undefined) return { reason: 'none', detail: 'no state directory to restore from' };
+      const stored = readLastGood(options.lastGoodPath, root);
+      if ('reason' in stored) return stored;
+      return { ...fromTree(root, stored.tree), restored: { savedAt: stored.savedAt } };
+    },
+    close() {
+      cache = new Map();
     },
   };
 }

@@ -2,14 +2,17 @@
  * Tests of watchFleet on a real temp copy of examples/capstone: the initial
  * load publishes, edits reload and publish, bad edits keep the last good
  * fleet (with the located errors in status()), a vanished root is logged, not
- * thrown, and close()/abort release every watcher and timer.
+ * thrown, and close()/abort release every watcher and timer. Then the persisted
+ * last good fleet (issue 14 item 3): written by good loads only (0600, no temp
+ * file left), published when the tree is invalid at start, replaced live by a
+ * fix, and refused when it belongs to another directory or was damaged.
  *
  * Edits are written in place (writeFileSync), as `echo >` or most IDEs do.
  * Every wait is bounded; no assertion depends on wall-clock time.
  */
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,6 +21,8 @@ import type { Service } from '../../api/index.ts';
 import { createLogger } from '../../observability/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
+import { LAST_GOOD_FILE, readLastGood } from './last-good.ts';
+import { createFleetLoader } from './load-fleet.ts';
 import { watchFleet, type FleetWatcher, type LoadEvent } from './watch.ts';
 
 const CAPSTONE = fileURLToPath(new URL('../../../examples/capstone', import.meta.url));
@@ -79,8 +84,8 @@ interface Harness {
   readonly waitForEvent: (what: string, from: number, predicate: (e: LoadEvent) => boolean) => Promise<LoadEvent>;
 }
 
-async function start(options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<Harness> {
-  const root = copyCapstone();
+async function start(options: { signal?: AbortSignal; pollMs?: number; root?: string; lastGoodPath?: string } = {}): Promise<Harness> {
+  const root = options.root ?? copyCapstone();
   const store = new FleetStore();
   const events: LoadEvent[] = [];
   const logs: string[] = [];
@@ -90,6 +95,7 @@ async function start(options: { signal?: AbortSignal; pollMs?: number } = {}): P
     debounceMs: 20,
     pollMs: options.pollMs ?? 50,
     signal: options.signal,
+    ...(options.lastGoodPath !== undefined ? { lastGoodPath: options.lastGoodPath } : {}),
     onLoad: (event) => events.push(event),
   });
   watchers.push(watcher);
@@ -115,7 +121,9 @@ describe('watchFleet', () => {
     assert.equal(h.events.length, 1);
     assert.equal(h.events[0]?.published, true);
     assert.equal(h.events[0]?.version, 1);
-    assert.deepEqual(h.watcher.status(), { lastGoodVersion: 1, lastIssues: [], loads: 1 });
+    const { lastSuccessAt, ...status } = h.watcher.status();
+    assert.deepEqual(status, { lastGoodVersion: 1, lastIssues: [], loads: 1 });
+    assert.equal(lastSuccessAt, h.events[0]?.loadedAt, 'the config served was loaded by this load');
     assert.equal(publishedPort(h.store), 8080);
     assert.ok(h.logs.some((l) => l.startsWith('INFO  fleet published') && l.includes('version=1')), h.logs.join('\n'));
   });
@@ -268,5 +276,71 @@ describe('watchFleet', () => {
     assert.equal(h.watcher.status().loads, loads);
     assert.equal(h.logs.length, logged, `nothing runs after close:\n${h.logs.slice(logged).join('\n')}`);
     assert.deepEqual(await handles(), baseline);
+  });
+});
+
+describe('watchFleet with a persisted last good fleet', () => {
+  /** A capstone copy and, beside it, a state directory for its last good fleet. */
+  function withState(): { root: string; state: string; lastGoodPath: string } {
+    const root = copyCapstone();
+    const state = mkdtempSync(join(tmpdir(), 'lintas-watch-state-'));
+    roots.push(state);
+    return { root, state, lastGoodPath: join(state, LAST_GOOD_FILE) };
+  }
+
+  it('is written by a good load (0600, no temp file left) and never replaced by a bad edit', async () => {
+    const { root, state, lastGoodPath } = withState();
+    const h = await start({ root, lastGoodPath });
+    const saved = readFileSync(lastGoodPath, 'utf8');
+    assert.equal(statSync(lastGoodPath).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(state), [LAST_GOOD_FILE], 'nothing half-written beside it');
+    edit(root, SERVICES, 'port: 8080', 'port: 70000');
+    await h.watcher.reload();
+    assert.equal(h.events.at(-1)?.published, false);
+    assert.equal(readFileSync(lastGoodPath, 'utf8'), saved, 'the bad tree is not persisted');
+  });
+
+  it('is published when the tree is invalid at start, and a fix is published live', async () => {
+    const { root, lastGoodPath } = withState();
+    const good = await createFleetLoader().load(root);
+    (await start({ root, lastGoodPath })).watcher.close();
+    edit(root, SERVICES, 'port: 8080', 'port: 70000');
+
+    const h = await start({ root, lastGoodPath });
+    const stored = readLastGood(lastGoodPath, root);
+    assert.ok(!('reason' in stored));
+    assert.equal(h.store.version, 1, 'something is served');
+    assert.deepEqual(h.store.current(), good.snapshot, 'the last good fleet, objects and origins alike');
+    const status = h.watcher.status();
+    assert.equal(status.restoredFrom, stored.savedAt);
+    assert.equal(status.lastSuccessAt, Date.parse(stored.savedAt));
+    assert.deepEqual(status.lastIssues.filter((i) => i.severity === 'error').map(formatIssue), [`${SERVICES}:${PORT_LINE}: Service cases/public-case-api: .spec.ports[0].port: must be at most 65535, got 70000`]);
+    assert.deepEqual(h.events.map((e) => [e.published, e.restored ?? false]), [[false, false], [true, true]]);
+    assert.ok(h.logs.some((l) => l.startsWith('WARN  serving the last good fleet persisted before the restart')), h.logs.join('\n'));
+
+    const from = h.events.length;
+    edit(root, SERVICES, 'port: 70000', 'port: 8081');
+    await h.waitForEvent('the fix', from, (e) => e.published && !e.restored);
+    assert.equal(h.watcher.status().restoredFrom, undefined);
+    assert.deepEqual(h.watcher.status().lastIssues, []);
+    assert.equal(publishedPort(h.store), 8081);
+  });
+
+  it('is not used for another directory, nor when it was damaged: nothing is served', async () => {
+    const { root, lastGoodPath } = withState();
+    (await start({ root, lastGoodPath })).watcher.close();
+    edit(root, SERVICES, 'port: 8080', 'port: 70000');
+
+    const other = withState();
+    cpSync(root, other.root, { recursive: true, force: true });
+    cpSync(lastGoodPath, other.lastGoodPath);
+    const moved = await start({ root: other.root, lastGoodPath: other.lastGoodPath });
+    assert.equal(moved.store.version, 0);
+    assert.ok(moved.logs.some((l) => l.includes('no last good fleet to start from') && l.includes('holds the fleet of')), moved.logs.join('\n'));
+
+    writeFileSync(lastGoodPath, readFileSync(lastGoodPath, 'utf8').replace('public-case-api', 'public-case-apj'));
+    const damaged = await start({ root, lastGoodPath });
+    assert.equal(damaged.store.version, 0);
+    assert.ok(damaged.logs.some((l) => l.includes('does not match its digest')), damaged.logs.join('\n'));
   });
 });

@@ -1,0 +1,242 @@
+/**
+ * Config-edit benchmark (issue 14 item 5): does loading the fleet stall the
+ * gateway? `lintas serve` proxies a constant-rate load (open loop, a fixed
+ * number of requests) while nothing changes, then the same load while a
+ * one-line edit lands every `--edit-every-ms`; the gateway's p99 with edits
+ * should stay within 1.5× of its p99 without. Two cases:
+ *
+ *   1. a fleet of about 1,500 objects (three MCS clusters + the gateway's
+ *      cluster), edits flipping one endpoint's readiness in a cluster's
+ *      EndpointSlice file;
+ *   2. the same plus a file holding a 10,000-endpoint Service, edits to that file.
+ *
+ * Inside the serve process, bench/config-edits/loop-delay.ts samples the main
+ * thread's event-loop delay (perf_hooks.monitorEventLoopDelay) per phase.
+ * The origin is an HTTP server in this process on 127.77.0.1 answering 200
+ * "ok\n". Loopback only; every wait is bounded, the whole run has a watchdog,
+ * and everything started is stopped in `finally` and on SIGINT/SIGTERM.
+ *
+ * Usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10]
+ *          [--warmup 2] [--edit-every-ms 500] [--services 163] [--big-endpoints 10000]
+ *          [--lintas auto|dist|src] [--root DIR] [--keep] [--json]
+ * `--root` runs the Lintas of another checkout (e.g. an older commit, for before/after).
+ */
+import http from 'node:http';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BENCH_NAMESPACE, originAddress, targetPath } from '../gateway/fleet.ts';
+import { ORIGIN_BODY } from '../gateway/nginx.ts';
+import { startLintas } from '../gateway/servers.ts';
+import { benchOptionChecks } from '../lib/options.ts';
+import { runBench } from '../lib/run-bench.ts';
+import { createSupervisor, freePort, lintasEntry, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
+import { summarize, type Summary } from '../lib/stats.ts';
+import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
+import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--warmup 2] [--edit-every-ms 500]
+                 [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]`;
+const REQUEST_TIMEOUT_MS = 5_000;
+/** p99 with edits over p99 without (issue 14 item 5). */
+const TARGET_RATIO = 1.5;
+
+const { intOption, lintasOption, usageError } = benchOptionChecks('bench:config-edits', USAGE);
+
+function parseOptions() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        rate: { type: 'string', default: '200' },
+        seconds: { type: 'string', default: '10' },
+        warmup: { type: 'string', default: '2' },
+        'edit-every-ms': { type: 'string', default: '500' },
+        services: { type: 'string', default: String(DEFAULT_SERVICES) },
+        'big-endpoints': { type: 'string', default: '10000' },
+        lintas: { type: 'string', default: 'auto' },
+        root: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
+        keep: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return {
+    rate: intOption(values.rate, 'rate', 1, 5_000),
+    seconds: intOption(values.seconds, 'seconds', 1, 120),
+    warmup: intOption(values.warmup, 'warmup', 0, 30),
+    editEveryMs: intOption(values['edit-every-ms'], 'edit-every-ms', 50, 60_000),
+    services: intOption(values.services, 'services', 1, 3_000),
+    bigEndpoints: intOption(values['big-endpoints'], 'big-endpoints', 1, 30_000),
+    lintas: lintasOption(values.lintas),
+    root: resolve(values.root),
+    keep: values.keep,
+    json: values.json,
+  };
+}
+
+const options = parseOptions();
+const say = (line: string): void => void (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+const sv = createSupervisor('bench:config-edits', (line) => console.error(line));
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** One measured phase of a case. */
+interface Phase {
+  readonly requests: number;
+  readonly errors: number;
+  readonly latency: Summary;
+  /** The serve process's main-thread event-loop delay during the phase. */
+  readonly loopDelay: LoopDelay | undefined;
+  /** Edits written, and fleet loads that reached DNS (lintas_mcs_propagation_lag_seconds_count). */
+  readonly edits: number;
+  readonly loads: number;
+  /** CPU seconds the serve process's main thread used during the phase (Linux; a loader worker's are not counted). */
+  readonly mainThreadCpuSeconds: number | undefined;
+}
+
+interface CaseResult {
+  readonly name: string;
+  readonly objects: number;
+  readonly quiet: Phase;
+  readonly edits: Phase;
+  readonly ratio: number;
+  /** Extra main-thread CPU per edit: (edit phase − quiet phase) / edits, ms. */
+  readonly mainThreadMsPerEdit: number | undefined;
+}
+
+/** Asks the serve process for its loop delay since the previous ask (SIGUSR2 → one stderr line). */
+async function loopDelay(proc: Proc): Promise<LoopDelay | undefined> {
+  const before = parseLoopDelays(proc.output()).length;
+  proc.child.kill('SIGUSR2');
+  const reports = await waitFor('the loop-delay report', 10_000, () => {
+    const all = parseLoopDelays(proc.output());
+    return all.length > before ? all : undefined;
+  }, proc);
+  return reports[reports.length - 1];
+}
+
+async function loadsSoFar(admin: string): Promise<number> {
+  const text = await (await fetch(`${admin}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  return Number(/^lintas_mcs_propagation_lag_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', index: number, big: boolean): Promise<CaseResult> {
+  const dir = join(temp, `case-${index}`);
+  const fleet = join(dir, 'fleet');
+  const listenerPort = await freePort('127.0.0.1');
+  const objects = writeEditFleet(fleet, { services: options.services, bigEndpoints: big ? options.bigEndpoints : 0, listenerPort, originPort });
+  const file = big ? BIG_FILE : SMALL_FILE;
+  const name = big ? `${objects} objects incl. a ${options.bigEndpoints}-endpoint file; edits to that file` : `${objects} objects; edits to ${file}`;
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const path = targetPath(1);
+  const lintas = await startLintas(sv, {
+    root: options.root,
+    entry,
+    fleet,
+    stateDir: join(dir, 'state'),
+    accessLog: join(dir, 'access.log'),
+    listenerPort,
+    path,
+    nodeArgs: ['--import', 'tsx', '--import', join(HERE, 'loop-delay.ts')],
+  });
+  const url = `http://127.0.0.1:${listenerPort}${path}`;
+  const requests = options.rate * options.seconds;
+  const load = (onTick?: () => void) =>
+    constantRate({ url, requests, ratePerSecond: options.rate, timeoutMs: REQUEST_TIMEOUT_MS, body: ORIGIN_BODY, ...(onTick ? { onTick, tickMs: options.editEveryMs } : {}) });
+  try {
+    say(`\n[${name}] lintas gateway ${url} (admin ${lintas.admin}); ${requests} requests per phase at ${options.rate}/s`);
+    if (lintas.proc.output().includes('cannot start the fleet loader worker')) say('  note: this serve loads the fleet on its main thread (its loader worker could not start; see its log)');
+    if (options.warmup > 0) await constantRate({ url, requests: options.rate * options.warmup, ratePerSecond: options.rate, timeoutMs: REQUEST_TIMEOUT_MS, body: ORIGIN_BODY });
+    await loopDelay(lintas.proc);
+
+    const pid = lintas.proc.child.pid;
+    const cpuSince = (from: number | undefined): number | undefined => {
+      const now = threadCpuSeconds(pid);
+      return from === undefined || now === undefined ? undefined : now - from;
+    };
+    const loads0 = await loadsSoFar(lintas.admin);
+    const cpu0 = threadCpuSeconds(pid);
+    const quietRun = await load();
+    const quietCpu = cpuSince(cpu0);
+    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu };
+
+    let edits = 0;
+    const loads1 = await loadsSoFar(lintas.admin);
+    const cpu1 = threadCpuSeconds(pid);
+    const editRun = await load(() => flipReady(fleet, file, edits++));
+    const editCpu = cpuSince(cpu1);
+    if (edits % 2 === 1) flipReady(fleet, file, edits++); // leave the file as it started
+    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu };
+    for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
+      say(
+        `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms, ${p.errors} errors; ` +
+          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS`,
+      );
+    }
+    const perEdit = quiet.mainThreadCpuSeconds === undefined || edited.mainThreadCpuSeconds === undefined || edits === 0 ? undefined : ((edited.mainThreadCpuSeconds - quiet.mainThreadCpuSeconds) * 1000) / edits;
+    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits)`);
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit };
+  } finally {
+    await sv.stop(lintas.proc);
+  }
+}
+
+async function startOrigin(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(ORIGIN_BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, originAddress(0), resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function main(): Promise<number> {
+  const picked = lintasEntry(options.root, options.lintas);
+  if ('error' in picked) return usageError(picked.error);
+  const temp = mkdtempSync(join(tmpdir(), 'lintas-config-edits-bench-'));
+  sv.addTempDir(temp);
+  const load0 = loadavg()[0] ?? 0;
+  say(`config-edit benchmark: ${options.root} (${picked.mode}: ${picked.why}), node ${process.version}, ${availableParallelism()} CPUs, load average ${load0.toFixed(2)}`);
+  say(`load: ${options.rate} GET/s, open loop, ${options.seconds} s per phase after a ${options.warmup} s warm-up; a one-line edit every ${options.editEveryMs} ms in the edit phase (serve's debounce 200 ms)`);
+  const origin = await startOrigin();
+  try {
+    const cases = [await runCase(temp, origin.port, picked.mode, 1, false), await runCase(temp, origin.port, picked.mode, 2, true)];
+    const load1 = loadavg()[0] ?? 0;
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ root: options.root, lintas: picked.mode, namespace: BENCH_NAMESPACE, params: options, loadAverage: [load0, load1], target: TARGET_RATIO, cases }, null, 2)}\n`);
+    } else {
+      say('');
+      for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit`);
+      say(`load average ${load0.toFixed(2)} → ${load1.toFixed(2)} (${availableParallelism()} CPUs shared with the load generator and the origin)`);
+    }
+    return cases.some((c) => c.quiet.errors + c.edits.errors > 0) ? 1 : 0;
+  } finally {
+    await origin.close();
+  }
+}
+
+// Bounded whatever happens: two start-ups, and per case a warm-up and two phases plus their drains.
+const WATCHDOG_MS = 2 * (60_000 + (options.warmup + 2 * options.seconds) * 1000 + 3 * (REQUEST_TIMEOUT_MS + 10_000));
+await runBench('bench:config-edits', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });
