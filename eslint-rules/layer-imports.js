@@ -38,6 +38,7 @@ export const LAYERS = Object.freeze([
   'dataplanes',
   'observability',
   'sandbox',
+  'runtime',
   'cli',
 ]);
 
@@ -59,6 +60,7 @@ export const MATRIX = Object.freeze({
   dataplanes: ['api', 'ir', 'store', 'observability', 'lib'],
   observability: ['api', 'ir', 'store', 'lib'],
   sandbox: ['api', 'observability', 'lib'],
+  runtime: ['api', 'validation', 'sources', 'store', 'controllers', 'ir', 'dataplanes', 'observability', 'sandbox', 'lib'],
   cli: EVERYTHING,
   main: EVERYTHING,
 });

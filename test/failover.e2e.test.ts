@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerFailoverCommands } from '../src/cli/commands/failover.ts';
-import { startFailoverRunner, type FailoverService } from '../src/cli/commands/serve-failover.ts';
+import { startFailoverRunner, type FailoverService } from '../src/runtime/index.ts';
 import { runRegistered, type CliResult } from '../src/cli/test-cli.ts';
 import { casesTrafficPolicy, healthReport } from '../src/controllers/failover/runner-test-support.ts';
 import { JKT, makePolicy, PRIMARY, TYO } from '../src/controllers/failover/test-support.ts';

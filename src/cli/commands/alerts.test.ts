@@ -24,7 +24,7 @@ import {
 } from '../../observability/index.ts';
 import { EXIT } from '../io.ts';
 import { lintas } from '../test-cli.ts';
-import { startAlertService, type AlertService, type AlertsAnswer } from './serve-alerts.ts';
+import { startAlertService, type AlertService, type AlertsAnswer } from '../../runtime/index.ts';
 
 const VIEWER = 'viewer-token-0123456789abcdef';
 

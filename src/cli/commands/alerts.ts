@@ -11,7 +11,7 @@ import { prometheusRules } from '../../observability/index.ts';
 import { addClientOptions, adminClient, type ClientFlags } from '../admin-client.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import { renderTable } from '../printers.ts';
-import type { AlertsAnswer } from './serve-alerts.ts';
+import type { AlertsAnswer } from '../../runtime/index.ts';
 
 /** Flags of `alerts list`. */
 export interface AlertsListOptions extends ClientFlags {

@@ -6,8 +6,8 @@
  * @module
  */
 import { Option, type Command } from 'commander';
-import type { BlockingGuardrail, OperatorCommand, PendingProposal, PolicyStatus } from '../../controllers/index.ts';
-import type { Role } from '../../observability/index.ts';
+import type { BlockingGuardrail, PendingProposal, PolicyStatus } from '../../controllers/index.ts';
+import { FAILOVER_VERBS, type FailoverVerb } from '../../runtime/index.ts';
 import { addClientOptions, adminClient, seg, splitNsName, type ClientFlags } from '../admin-client.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import { renderTable } from '../printers.ts';
@@ -29,17 +29,7 @@ export interface FailoverActionOptions extends ClientFlags {
   readonly output: string;
 }
 
-/** The failover verbs of the API and CLI, with the command and role each needs. */
-export const FAILOVER_VERBS = {
-  propose: { type: 'Propose', role: 'operator' },
-  approve: { type: 'Approve', role: 'approver' },
-  reject: { type: 'Reject', role: 'approver' },
-  execute: { type: 'Execute', role: 'operator' },
-  abort: { type: 'Abort', role: 'operator' },
-  failback: { type: 'Failback', role: 'operator' },
-} as const satisfies Record<string, { type: OperatorCommand['type']; role: Role }>;
-/** One failover verb. */
-export type FailoverVerb = keyof typeof FAILOVER_VERBS;
+export { FAILOVER_VERBS, type FailoverVerb };
 
 const none = '<none>';
 

@@ -16,7 +16,7 @@ import type { AppFault, ReplicaPlan, ReplicaState, ReplicaStatus, Supervisor } f
 import { CliError, EXIT } from '../io.ts';
 import { capture, type CliResult } from '../test-cli.ts';
 import { DEFAULT_FAULT_REASON, parseErrorRate, registerFaultCommands } from './fault.ts';
-import { faultActions, faultRoutes, type FaultAuditEntry, type FaultResult, type FaultsView } from './up-faults.ts';
+import { faultActions, faultRoutes, type FaultAuditEntry, type FaultResult, type FaultsView } from '../../sandbox/index.ts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const VIEWER = 'viewer-token-0123456789abcdef';

@@ -10,7 +10,7 @@ import { Argument, Option, type Command } from 'commander';
 import { parseGatewayDuration } from '../../lib/index.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { processAlive, readUpFile, upFilePath, type UpFile } from '../up-file.ts';
-import { CLUSTER_FAULTS, type FaultResult, type FaultsView } from './up-faults.ts';
+import { CLUSTER_FAULTS, type FaultResult, type FaultsView } from '../../sandbox/index.ts';
 
 /** The reason sent when `--reason` is not given. */
 export const DEFAULT_FAULT_REASON = 'lintas fault (sandbox)';

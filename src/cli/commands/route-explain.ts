@@ -7,6 +7,7 @@
  * live health and ejections.
  * @module
  */
+import { parseHeaderList } from '../../runtime/index.ts';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { loadMcsState, translateGateway, translateMcs } from '../../controllers/index.ts';
@@ -32,13 +33,10 @@ export interface RouteExplainOptions {
 
 /** Parses repeated `-H 'Name: value'`; usage error when malformed. */
 export function parseHeaderFlags(values: readonly string[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const value of values ?? []) {
-    const colon = value.indexOf(':');
-    if (colon <= 0) throw new CliError(`error: -H must be "Name: value", got "${value}"`);
-    headers[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim();
-  }
-  return headers;
+  // The same parser as the admin API's `header=` parameters; only the error is the CLI's.
+  const bad = (values ?? []).find((value) => value.indexOf(':') <= 0);
+  if (bad !== undefined) throw new CliError(`error: -H must be "Name: value", got "${bad}"`);
+  return parseHeaderList(values ?? []);
 }
 
 /** Human-readable rendering of the explanation. */

@@ -13,17 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetSnapshot, Gateway } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
-import { createSupervisor, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
+import { createSupervisor, faultActions, faultRoutes, gatewayFaults, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { lastGoodConfig, loadConfig } from '../fleet-config.ts';
 import { processAlive, readUpFile, upFilePath, writeUpFile, type UpInfo } from '../up-file.ts';
 import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
-import { checkAdminAddress, startServe, type SnapshotOverlay } from './serve.ts';
-import type { GatewayRunner } from './serve-gateway.ts';
-import { gatewayFaults } from './up-gateway-faults.ts';
-import { faultActions, faultRoutes } from './up-faults.ts';
-import { policiesOf, startFailoverRunner } from './serve-failover.ts';
+import { createBus, type ServeRuntime, type SnapshotOverlay } from '../../runtime/index.ts';
+import { checkAdminAddress, runtimeConfig, startRuntimeOrExplain } from './serve.ts';
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -180,10 +177,11 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await supervisor.stop();
     throw new CliError(`error: cannot open the audit store in ${stateDir}: ${(error as Error).message}`, EXIT.invalid);
   }
-  let gatewayRunner: GatewayRunner | undefined;
+  // The runtime's bus: the sandbox's cluster faults write `clusterDown`, the gateway component reads it.
+  const bus = createBus();
   const gatewayFaultHooks = gatewayFaults({
-    setClusterDown: (cluster, down) => gatewayRunner?.setClusterDown(cluster, down),
-    gatewayUrl: (cluster) => gatewayUrls(handle?.snapshot() ?? loaded.snapshot)[cluster],
+    setClusterDown: (cluster, down) => void (down ? bus.clusterDown.set(cluster, true) : bus.clusterDown.delete(cluster)),
+    gatewayUrl: (cluster) => gatewayUrls(bus.fleet.version > 0 ? bus.fleet.current() : loaded.snapshot)[cluster],
   });
   const faults = faultActions({
     supervisor,
@@ -194,41 +192,20 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     },
     clusters: () => [...loaded.snapshot.clusters.keys()],
   });
-  let handle: Awaited<ReturnType<typeof startServe>> | undefined;
-  const fleetNow = (): FleetSnapshot => handle?.snapshot() ?? loaded.snapshot;
-  const failover = await startFailoverRunner({
-    log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'failover' }),
-    store,
-    ...policiesOf(fleetNow),
-    onOwnership: (ownership, drained, weights) => handle?.setFailoverInputs({ ownership, drained, weights }),
-  }).catch(async (error: unknown) => {
-    await supervisor.stop();
-    await store.close();
-    throw new CliError(`error: cannot start the failover controller: ${(error as Error).message}`, EXIT.invalid);
-  });
+  let serving: ServeRuntime;
   try {
     const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
-    handle = await startServe(dir, { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts }, io, {
-      overlay,
+    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts };
+    const config = await runtimeConfig(dir, serveOptions, io, store, {
       auth,
-      onStart: ({ gateway, registry }) => {
-        gatewayRunner = gateway;
-        failover.registerMetrics(registry);
-      },
-      actions: () => ({ ...faults, ...failover.actions }),
-      protectedRoutes: () => failover.protectedRoutes,
-      onHealth: (report) => failover.onHealth(report),
-      failoverAlerts: () => failover.runner.alerts(),
-      routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
+      sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) } },
     });
+    serving = await startRuntimeOrExplain(config, serveOptions, bus);
   } catch (error) {
-    await failover.close();
     await supervisor.stop();
     await store.close();
     throw error;
   }
-  handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained(), weights: failover.weights() });
-  const serving = handle;
   io.err('lintas up: control plane, DNS and gateways starting');
   const ready = await waitUntil(
     async () => {
@@ -251,8 +228,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   }
   io.err('lintas up: stopping');
   await gatewayFaultHooks.close();
-  await serving.close();
-  await failover.close();
+  await serving.stop();
   await supervisor.stop();
   await store.close();
   if (notify !== undefined) clearTimeout(notify);

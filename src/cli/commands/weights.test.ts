@@ -14,7 +14,7 @@ import { createAuthenticator, createRegistry, parseAuthFile, silentLogger, start
 import { openStore, type AuditRecord, type LintasStore } from '../../store/index.ts';
 import { CliError, EXIT } from '../io.ts';
 import { runRegistered, type CliResult } from '../test-cli.ts';
-import { startFailoverRunner, type FailoverService } from './serve-failover.ts';
+import { startFailoverRunner, type FailoverService } from '../../runtime/index.ts';
 import { parseWeightArgs, registerWeightsCommands } from './weights.ts';
 
 const [JKT, PRIMARY, TYO] = ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1'];

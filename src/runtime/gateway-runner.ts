@@ -9,11 +9,11 @@
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
-import type { FleetSnapshot } from '../../api/index.ts';
-import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
-import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../../dataplanes/index.ts';
-import type { GatewayIR } from '../../ir/index.ts';
-import type { Logger } from '../../observability/index.ts';
+import type { FleetSnapshot } from '../api/index.ts';
+import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
+import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
+import type { GatewayIR } from '../ir/index.ts';
+import type { Logger } from '../observability/index.ts';
 
 /** Options of {@link startGatewayRunner}. */
 export interface GatewayRunnerOptions {
@@ -30,8 +30,8 @@ export interface GatewayRunner {
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
   /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
   setPolicyInputs(inputs: PolicyInputs): void;
-  /** Stops (or restarts) the gateway listeners of a cluster: `lintas fault cluster NAME down` takes its gateway down too. */
-  setClusterDown(cluster: string, down: boolean): void;
+  /** The clusters whose gateway listeners are down (`lintas fault cluster NAME down` takes its gateway down too); replaces the previous set. */
+  setClustersDown(clusters: ReadonlySet<string>): void;
   /** The latest translation (status for the admin API). */
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
@@ -115,9 +115,10 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       policy = inputs;
       translate();
     },
-    setClusterDown(cluster, isDown) {
-      if (isDown) down.add(cluster);
-      else down.delete(cluster);
+    setClustersDown(clusters) {
+      if (clusters.size === down.size && [...clusters].every((c) => down.has(c))) return;
+      down.clear();
+      for (const c of clusters) down.add(c);
       translate();
     },
     latest: () => latest,

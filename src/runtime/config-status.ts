@@ -13,9 +13,9 @@
  * @module
  */
 import { Gauge, type Registry } from 'prom-client';
-import { ALERT_METRICS } from '../../observability/index.ts';
-import type { WatchStatus } from '../../sources/index.ts';
-import { formatIssue } from '../../validation/index.ts';
+import { ALERT_METRICS } from '../observability/index.ts';
+import type { WatchStatus } from '../sources/index.ts';
+import { formatIssue } from '../validation/index.ts';
 
 /** The config side of `serve`'s readiness. */
 export interface ConfigStatus {

@@ -9,8 +9,8 @@
  * @module
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { AlertsView } from '../../controllers/index.ts';
-import { advanceAlerts, ALERT_METRICS, EMPTY_ALERT_STATE, type AlertSample, type AlertState, type Logger, type MetricAlert, type ProtectedRoute } from '../../observability/index.ts';
+import type { AlertsView } from '../controllers/index.ts';
+import { advanceAlerts, ALERT_METRICS, EMPTY_ALERT_STATE, type AlertSample, type AlertState, type Logger, type MetricAlert, type ProtectedRoute } from '../observability/index.ts';
 
 /** How often the alerts are evaluated without anyone asking. */
 export const DEFAULT_ALERT_INTERVAL_MS = 15_000;

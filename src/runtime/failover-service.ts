@@ -7,7 +7,7 @@
  * @module
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { Cluster, FailoverPolicy, FleetSnapshot, TrafficPolicy } from '../../api/index.ts';
+import type { Cluster, FailoverPolicy, FleetSnapshot, TrafficPolicy } from '../api/index.ts';
 import {
   evidenceBundle,
   FailoverRunnerError,
@@ -18,11 +18,22 @@ import {
   type OperatorCommand,
   type OwnershipState,
   type WeightChange,
-} from '../../controllers/index.ts';
-import { dns1123Label, parseGatewayDuration } from '../../lib/index.ts';
-import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute } from '../../observability/index.ts';
-import { StoreError, type AuditQuery, type LintasStore } from '../../store/index.ts';
-import { FAILOVER_VERBS } from './failover.ts';
+} from '../controllers/index.ts';
+import { dns1123Label, parseGatewayDuration } from '../lib/index.ts';
+import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute, type Role } from '../observability/index.ts';
+import { StoreError, type AuditQuery, type LintasStore } from '../store/index.ts';
+
+/** The failover verbs of the API and CLI, with the command and role each needs. */
+export const FAILOVER_VERBS = {
+  propose: { type: 'Propose', role: 'operator' },
+  approve: { type: 'Approve', role: 'approver' },
+  reject: { type: 'Reject', role: 'approver' },
+  execute: { type: 'Execute', role: 'operator' },
+  abort: { type: 'Abort', role: 'operator' },
+  failback: { type: 'Failback', role: 'operator' },
+} as const satisfies Record<string, { type: OperatorCommand['type']; role: Role }>;
+/** One failover verb. */
+export type FailoverVerb = keyof typeof FAILOVER_VERBS;
 
 /** Options of {@link startFailoverRunner}. */
 export interface FailoverServiceOptions {

@@ -10,7 +10,8 @@
  */
 import { dns1123Subdomain } from '../../lib/index.ts';
 import { AdminApiError, type ActionContext, type ActionResult, type AdminAction, type JsonRoute } from '../../observability/index.ts';
-import type { AppFault, ReplicaState, ReplicaStatus, Supervisor } from '../../sandbox/index.ts';
+import type { AppFault } from '../apps/index.ts';
+import type { ReplicaState, ReplicaStatus, Supervisor } from '../supervisor.ts';
 
 /** What every fault records in the audit trail. */
 export interface FaultAuditEntry {

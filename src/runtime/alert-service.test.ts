@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Registry } from 'prom-client';
-import type { AlertsView, McsResult } from '../../controllers/index.ts';
-import { ALERT_METRICS, silentLogger } from '../../observability/index.ts';
-import { FleetStore } from '../../store/index.ts';
+import type { AlertsView, McsResult } from '../controllers/index.ts';
+import { ALERT_METRICS, silentLogger } from '../observability/index.ts';
+import { FleetStore } from '../store/index.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
-import { readAlertSample, startAlertService, type AlertService } from './serve-alerts.ts';
+import { readAlertSample, startAlertService, type AlertService } from './alert-service.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const MIN = 60_000;

@@ -5,8 +5,8 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { McsResult } from '../../controllers/index.ts';
-import type { FleetStore } from '../../store/index.ts';
+import type { McsResult } from '../controllers/index.ts';
+import type { FleetStore } from '../store/index.ts';
 
 /** Gauges and histograms registered once per `serve`. */
 export interface McsMetrics {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { gatewayFaults } from './up-gateway-faults.ts';
+import { gatewayFaults } from './gateway-faults.ts';
 
 const get = (port: number): Promise<string> =>
   new Promise((resolve) => {

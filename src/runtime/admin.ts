@@ -1,0 +1,91 @@
+/**
+ * The admin component: `/readyz` (every component's readiness, in start order), `/metrics`, the
+ * JSON status routes, and the authenticated admin actions of the failover component and the sandbox.
+ * @module
+ */
+import type { Registry } from 'prom-client';
+import { startAdminServer, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction } from '../observability/index.ts';
+import { parseHeaderList } from './headers.ts';
+import type { Component } from './component.ts';
+import type { ListenAddress } from './config.ts';
+import type { HealthComponent } from './control-plane.ts';
+import type { GatewayComponent } from './data-plane.ts';
+import type { Bus } from './bus.ts';
+
+/** The admin component, with its URL once bound. */
+export interface AdminComponent extends Component {
+  /** `http://host:port` (empty before start). */
+  url(): string;
+}
+
+/** Options of {@link adminComponent}. */
+export interface AdminComponentOptions {
+  readonly bus: Bus;
+  readonly address: ListenAddress;
+  readonly allowedHosts: readonly string[];
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly auth?: Authenticator;
+  /** The components whose readiness `/readyz` reports (in order; the first not ready is named). */
+  readonly readiness: readonly Component[];
+  /** Detail lines `/readyz` adds while ready (e.g. a last-good config being served). */
+  readonly readyDetail: () => readonly string[];
+  readonly gateway: GatewayComponent;
+  readonly health: HealthComponent;
+  readonly actions: () => Readonly<Record<string, AdminAction>>;
+  readonly protectedRoutes: () => Readonly<Record<string, ProtectedRoute>>;
+  readonly routes?: Readonly<Record<string, JsonRoute>>;
+}
+
+/** Creates the admin component. */
+export function adminComponent(options: AdminComponentOptions): AdminComponent {
+  const { bus, gateway } = options;
+  let server: AdminServer | undefined;
+  return {
+    name: 'admin',
+    async start() {
+      server = await startAdminServer({
+        host: options.address.host,
+        port: options.address.port,
+        allowedHosts: options.allowedHosts,
+        log: options.log,
+        registry: options.registry,
+        ...(options.auth !== undefined ? { auth: options.auth } : {}),
+        actions: options.actions(),
+        protectedRoutes: options.protectedRoutes(),
+        readyDetail: options.readyDetail,
+        notReady: () => {
+          for (const component of options.readiness) {
+            const h = component.health();
+            if (!h.ready) return h.detail ?? `${component.name} not ready`;
+          }
+          return undefined;
+        },
+        routes: {
+          ...options.routes,
+          '/api/v1/mcs': () => bus.mcs.get('latest')?.result ?? { clusters: [] },
+          '/api/v1/health': () => options.health.runner()?.current() ?? bus.health.get('latest') ?? {},
+          '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
+          '/api/v1/explain': (url) => {
+            const q = url.searchParams;
+            const method = q.get('method');
+            const listener = q.get('listener');
+            return gateway.explain({
+              cluster: q.get('cluster') ?? '',
+              host: q.get('host') ?? '',
+              path: q.get('path') ?? '/',
+              ...(method !== null ? { method } : {}),
+              ...(listener !== null ? { listener } : {}),
+              headers: parseHeaderList(q.getAll('header')),
+            });
+          },
+        },
+      });
+    },
+    async stop() {
+      await server?.close();
+    },
+    health: () => (server === undefined ? { ready: false, detail: 'admin not bound' } : { ready: true }),
+    url: () => server?.url ?? '',
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The watchable maps the components of a runtime talk through (issue 15): each has one writer,
+ * and readers subscribe (current state first, then coalesced updates). No component calls a setter
+ * of another or receives a callback from it; what one decides, the others read here.
+ * @module
+ */
+import type { FleetSnapshot } from '../api/index.ts';
+import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
+import { FleetStore, WatchableMap } from '../store/index.ts';
+
+/** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
+export interface McsPublished {
+  readonly version: number;
+  readonly result: McsResult;
+  readonly snapshot: FleetSnapshot;
+}
+
+/** What the failover runner decided: ownership by TrafficPolicy `ns/name`, drained clusters, weight overrides. */
+export interface FailoverPublished {
+  readonly ownership: Readonly<Record<string, OwnershipState>>;
+  readonly drained: readonly string[];
+  readonly weights: Readonly<Record<string, ClusterWeightMap>>;
+}
+
+/** The maps of one runtime. */
+export interface Bus {
+  /** Fleet snapshots as routed (the directory source plus any overlay, e.g. `lintas up`'s generated slices); writer: source. */
+  readonly fleet: FleetStore;
+  /** Key `latest`; writer: mcs. */
+  readonly mcs: WatchableMap<'latest', McsPublished>;
+  /** Key `latest`; writer: failover. */
+  readonly failover: WatchableMap<'latest', FailoverPublished>;
+  /** Key `latest` (absent until the first round ends); writer: health. */
+  readonly health: WatchableMap<'latest', HealthReport>;
+  /** Clusters whose gateway is down (sandbox fault: `lintas fault cluster X down`); writer: the sandbox faults. */
+  readonly clusterDown: WatchableMap<string, true>;
+}
+
+/** A fresh, empty bus. */
+export function createBus(): Bus {
+  return {
+    fleet: new FleetStore(),
+    mcs: new WatchableMap(),
+    failover: new WatchableMap(),
+    health: new WatchableMap(),
+    clusterDown: new WatchableMap(),
+  };
+}
+
+/**
+ * Runs `fn` on every update of `map` until `signal` aborts (the current state first). `fn` errors
+ * are logged by the caller's `onError`, never end the loop: one bad update must not stop a component.
+ */
+export function follow<K, V>(map: WatchableMap<K, V>, signal: AbortSignal, fn: (state: ReadonlyMap<K, V>) => void, onError: (error: unknown) => void): Promise<void> {
+  return (async () => {
+    for await (const update of map.subscribe(signal)) {
+      try {
+        fn(update.state);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  })();
+}

@@ -1,0 +1,58 @@
+/**
+ * The typed configuration a runtime is built from: what `lintas serve` and `lintas up` parse
+ * from their flags, and what tests build directly.
+ * @module
+ */
+import type { FleetSnapshot } from '../api/index.ts';
+import type { AdminAction, Authenticator, JsonRoute, Logger } from '../observability/index.ts';
+import type { LintasStore } from '../store/index.ts';
+
+/**
+ * Objects a runtime adds to the fleet read from disk (e.g. the EndpointSlices `lintas up`
+ * generates from running processes): applied to every published snapshot, and re-applied
+ * whenever the overlay itself changes.
+ */
+export interface SnapshotOverlay {
+  apply(snapshot: FleetSnapshot): FleetSnapshot;
+  /** Calls `listener` when the overlay changed; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Everything the control plane and its embedded data planes need. */
+export interface RuntimeConfig {
+  /** The fleet directory (validated by the caller). */
+  readonly fleetDir: string;
+  /** Where mcs-state.json and the last good fleet live. */
+  readonly stateDir: string;
+  readonly dns: ListenAddress;
+  readonly admin: ListenAddress;
+  /** `Host` names the admin server accepts besides loopback and its bound address. */
+  readonly adminAllowedHosts: readonly string[];
+  /** Quiet period after a file change before reloading (ms). */
+  readonly debounceMs: number;
+  /** Access log file (JSON lines); `writeAccessLog` when absent. */
+  readonly accessLogPath?: string;
+  readonly writeAccessLog: (line: string) => void;
+  readonly log: Logger;
+  /** The audit store, opened by the caller (it outlives a failed start so the caller reports on it). */
+  readonly store: LintasStore;
+  /** Who may call the mutating admin API (none: read-only, mutations refused). */
+  readonly auth?: Authenticator;
+  /** Sandbox additions (`lintas up`): the generated slices, its fault actions and routes. */
+  readonly sandbox?: SandboxExtensions;
+}
+
+/** What `lintas up` adds to the runtime. */
+export interface SandboxExtensions {
+  readonly overlay: SnapshotOverlay;
+  /** Extra authenticated admin actions (the faults). */
+  readonly actions: Readonly<Record<string, AdminAction>>;
+  /** Extra public JSON routes. */
+  readonly routes: Readonly<Record<string, JsonRoute>>;
+}

@@ -1,0 +1,134 @@
+/**
+ * The embedded data-plane components of a runtime: the HTTP/TCP gateways of every cluster and the
+ * MCS DNS server. They read the bus (MCS results, failover decisions, health exclusions, sandbox
+ * faults) and never write another component's state.
+ * @module
+ */
+import type { Registry } from 'prom-client';
+import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type ExplainRequest, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { follow, type Bus } from './bus.ts';
+import type { Component } from './component.ts';
+import type { ListenAddress } from './config.ts';
+import { startGatewayRunner, type GatewayRunner } from './gateway-runner.ts';
+
+/** The gateway component and the views of it that the health contract and the admin API read. */
+export interface GatewayComponent extends Component {
+  /** What the gateways see now (the health contract's input). */
+  observe(): UpstreamObservation | undefined;
+  /** `route explain` against the live config. */
+  explain(req: ExplainRequest): RouteExplanation[];
+  /** The latest translation, for `/api/v1/gateway`. */
+  latest(): ReturnType<GatewayRunner['latest']>;
+  /** Listeners bound right now (`address:port`). */
+  bound(): readonly string[];
+}
+
+/** Options of {@link gatewayComponent}. */
+export interface GatewayComponentOptions {
+  readonly bus: Bus;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly accessLogPath?: string;
+  readonly writeAccessLog: (line: string) => void;
+}
+
+/** Creates the gateway component (it opens the access log at start: a bad path fails the start). */
+export function gatewayComponent(options: GatewayComponentOptions): GatewayComponent {
+  const { bus, log } = options;
+  const stopping = new AbortController();
+  let runner: GatewayRunner | undefined;
+  const following: Promise<void>[] = [];
+  // Policy inputs come from two components: failover (ownership, drained, weight overrides) and health (exclusions).
+  let failover: Pick<PolicyInputs, 'ownership' | 'drained' | 'weights'> = {};
+  let excluded: PolicyInputs['excluded'] = {};
+  const onError = (what: string) => (error: unknown) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  return {
+    name: 'gateway',
+    async start() {
+      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+      runner = gateway;
+      const signal = stopping.signal;
+      following.push(
+        follow(bus.failover, signal, (state) => {
+          const latest = state.get('latest');
+          if (latest === undefined) return;
+          failover = { ownership: latest.ownership, drained: latest.drained, weights: latest.weights };
+          gateway.setPolicyInputs({ ...failover, excluded });
+        }, onError('applying failover state failed')),
+        follow(bus.health, signal, (state) => {
+          const report = state.get('latest');
+          if (report === undefined) return;
+          excluded = excludedByHealth(report);
+          gateway.setPolicyInputs({ ...failover, excluded });
+        }, onError('applying health exclusions failed')),
+        follow(bus.clusterDown, signal, (state) => {
+          gateway.setClustersDown(new Set(state.keys()));
+        }, onError('applying cluster faults failed')),
+        follow(bus.mcs, signal, (state) => {
+          const latest = state.get('latest');
+          if (latest !== undefined) gateway.onMcs(latest.result, latest.snapshot);
+        }, onError('gateway translation input failed')),
+      );
+    },
+    async stop() {
+      stopping.abort();
+      await Promise.all(following);
+      await runner?.close();
+    },
+    health: () => {
+      const why = runner === undefined ? 'gateway not started' : runner.notReady();
+      return why === undefined ? { ready: true } : { ready: false, detail: why };
+    },
+    observe: () => runner?.observe(),
+    explain: (req) => runner?.explain(req) ?? [],
+    latest: () => runner?.latest(),
+    bound: () => runner?.bound() ?? [],
+  };
+}
+
+/** The DNS component, with its port once bound. */
+export interface DnsComponent extends Component {
+  /** The bound UDP port (0 before start). */
+  port(): number;
+}
+
+/** Creates the DNS component: serves the zone of the latest MCS result (`clusterset.local`). */
+export function dnsComponent(options: { bus: Bus; address: ListenAddress; registry: Registry; log: Logger; onQuery?: Parameters<typeof startDnsServer>[0]['onQuery'] }): DnsComponent {
+  const { bus } = options;
+  const stopping = new AbortController();
+  let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
+  let server: DnsServer | undefined;
+  let following: Promise<void> | undefined;
+  return {
+    name: 'dns',
+    async start() {
+      server = await startDnsServer({
+        address: options.address.host,
+        port: options.address.port,
+        getIndex: () => index,
+        log: options.log,
+        ...(options.onQuery !== undefined ? { onQuery: options.onQuery } : {}),
+      });
+      const running = server;
+      registerDnsServerMetrics(options.registry, () => running.stats());
+      following = follow(
+        bus.mcs,
+        stopping.signal,
+        (state) => {
+          const latest = state.get('latest');
+          if (latest !== undefined) index = indexZone(latest.result.dns);
+        },
+        (error) => options.log.error('DNS zone update failed', { error: String(error) }),
+      );
+    },
+    async stop() {
+      stopping.abort();
+      await following;
+      await server?.close();
+    },
+    health: () => (server === undefined ? { ready: false, detail: 'DNS not bound' } : { ready: true }),
+    port: () => server?.udpPort ?? 0,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The runtime: the composition root that builds `lintas serve` and `lintas up` from one list of
+ * components talking through one bus (issue 15).
+ * @module
+ */
+export { startAlertService, readAlertSample, DEFAULT_ALERT_INTERVAL_MS, type AlertEntry, type AlertsAnswer, type AlertService, type AlertServiceOptions } from './alert-service.ts';
+export { createBus, follow, type Bus, type FailoverPublished, type McsPublished } from './bus.ts';
+export { ComponentStartError, startComponents, type Component, type ComponentHealth, type StartedComponents } from './component.ts';
+export type { ListenAddress, RuntimeConfig, SandboxExtensions, SnapshotOverlay } from './config.ts';
+export { FAILOVER_VERBS, policiesOf, startFailoverRunner, type FailoverService, type FailoverServiceOptions, type FailoverVerb } from './failover-service.ts';
+export { startGatewayRunner, type GatewayRunner, type GatewayRunnerOptions } from './gateway-runner.ts';
+export { createMcsMetrics, type McsMetrics } from './mcs-metrics.ts';
+export { parseHeaderList } from './headers.ts';
+export { startServeRuntime, type ServeRuntime } from './serve-runtime.ts';

@@ -1,0 +1,112 @@
+/**
+ * The composition root of `lintas serve` (and of `lintas up`, which adds its sandbox): one list of
+ * components, started in dependency order and stopped in reverse, talking through one bus.
+ *
+ *   source ─► bus.fleet ─► mcs ─► bus.mcs ─┬─► gateway (embedded data plane) ◄─ bus.failover, bus.health, bus.clusterDown
+ *                                          ├─► health ─► bus.health ─► failover ─► bus.failover
+ *                                          └─► dns
+ *   alerts, admin (readiness of every component, status routes, admin actions)
+ * @module
+ */
+import { createRegistry } from '../observability/index.ts';
+import { startAlertService, type AlertService } from './alert-service.ts';
+import { adminComponent, type AdminComponent } from './admin.ts';
+import { createBus, type Bus } from './bus.ts';
+import { startComponents, type Component, type StartedComponents } from './component.ts';
+import type { RuntimeConfig } from './config.ts';
+import { createConfigStatus } from './config-status.ts';
+import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
+import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
+
+/** A running control plane with its embedded data planes. */
+export interface ServeRuntime {
+  readonly bus: Bus;
+  readonly adminUrl: string;
+  readonly dnsPort: number;
+  readonly gateway: GatewayComponent;
+  readonly health: HealthComponent;
+  readonly failover: FailoverComponent;
+  /** Stops every component in reverse start order (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** The alerts component: evaluates the metric alerts and the failover alerts on the shared registry. */
+function alertsComponent(options: { registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent }): Component & { service(): AlertService | undefined } {
+  let service: AlertService | undefined;
+  return {
+    name: 'alerts',
+    async start() {
+      service = startAlertService({
+        registry: options.registry,
+        log: options.log,
+        failover: () => options.failover.service()?.runner.alerts() ?? { active: [], recent: [] },
+      });
+    },
+    async stop() {
+      service?.close();
+    },
+    health: () => ({ ready: true }),
+    service: () => service,
+  };
+}
+
+/** Builds and starts the runtime of `config`; a failed start stops what started and throws a ComponentStartError. */
+export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
+  const { log } = config;
+  const registry = createRegistry();
+  const source = sourceComponent({
+    bus,
+    fleetDir: config.fleetDir,
+    stateDir: config.stateDir,
+    debounceMs: config.debounceMs,
+    log: log.child({ component: 'source' }),
+    ...(config.sandbox !== undefined ? { overlay: config.sandbox.overlay } : {}),
+  });
+  const configStatus = createConfigStatus(registry, () => source.status());
+  const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
+  const failover = failoverComponent({ bus, store: config.store, registry, log: log.child({ component: 'failover' }) });
+  const gateway = gatewayComponent({
+    bus,
+    registry,
+    log,
+    writeAccessLog: config.writeAccessLog,
+    ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
+  });
+  const health = healthComponent({ bus, gateway, log });
+  const dns: DnsComponent = dnsComponent({
+    bus,
+    address: config.dns,
+    registry,
+    log: log.child({ component: 'dns' }),
+    onQuery: (e) => mcs.metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }),
+  });
+  const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover });
+  // A source that has never loaded says why (the config errors) rather than a generic "not loaded".
+  const readableSource: Component = { ...source, health: () => (bus.fleet.version === 0 ? { ready: false, detail: configStatus.notLoaded() } : { ready: true }) };
+  const admin: AdminComponent = adminComponent({
+    bus,
+    address: config.admin,
+    allowedHosts: config.adminAllowedHosts,
+    registry,
+    log: log.child({ component: 'admin' }),
+    ...(config.auth !== undefined ? { auth: config.auth } : {}),
+    readiness: [readableSource, mcs, gateway, health, dns],
+    readyDetail: () => configStatus.readyDetail(),
+    gateway,
+    health,
+    actions: () => ({ ...config.sandbox?.actions, ...failover.service()?.actions }),
+    protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes }),
+    ...(config.sandbox !== undefined ? { routes: config.sandbox.routes } : {}),
+  });
+  const list: Component[] = [readableSource, mcs, failover, gateway, health, dns, alerts, admin];
+  const started: StartedComponents = await startComponents(list, log);
+  return {
+    bus,
+    adminUrl: admin.url(),
+    dnsPort: dns.port(),
+    gateway,
+    health,
+    failover,
+    stop: () => started.stop(),
+  };
+}
