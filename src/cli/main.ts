@@ -61,11 +61,16 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--state-dir <dir>', 'state of lintas serve to reuse offline (ClusterSetIP allocations)', '.lintas')
     .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('table'))
     .addOption(configOption())
-    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas get clusters --config examples/capstone -o wide\n  lintas get svc -A --cluster jkt-prod-1\n  lintas get svcex -n cases -o yaml\n  lintas get svcim -A --config examples/capstone             # computed offline by the MCS controller\n  lintas get eps -A -l multicluster.kubernetes.io/service-name=public-case-api\n  lintas get svcim -A --server http://127.0.0.1:7070          # from a running lintas serve\n  lintas get health -n cases                                  # health-contract layers per cluster (running fleet)`)
+    .addHelpText('after', `${KIND_HELP}\n\nExamples:\n  lintas get clusters --config examples/capstone -o wide\n  lintas get svc -A --cluster jkt-prod-1\n  lintas get svcex -n cases -o yaml\n  lintas get svcim -A --config examples/capstone             # computed offline by the MCS controller\n  lintas get eps -A -l multicluster.kubernetes.io/service-name=public-case-api\n  lintas get svcim -A --server http://127.0.0.1:7070          # from a running lintas serve\n  lintas get health -n cases                                  # health-contract layers per cluster (running fleet)\n  lintas get dataplanes                                       # each cluster's data plane: acknowledged config and ownership (running fleet)`)
     .action(async (kind: string, name: string | undefined, opts: Parameters<typeof getCommand>[2]) => {
       if (kind === 'health') {
         const { getHealthCommand } = await import('./commands/get-health.ts');
         exit(await getHealthCommand(opts, io));
+        return;
+      }
+      if (kind === 'dataplanes' || kind === 'dataplane' || kind === 'dp') {
+        const { getDataPlanesCommand } = await import('./commands/get-dataplanes.ts');
+        exit(await getDataPlanesCommand(opts, io));
         return;
       }
       exit(await getCommand(kind, name, opts, io));

@@ -4,6 +4,7 @@
  */
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
+export type { DataPlaneAck } from './dataplane-ack.ts';
 export type {
   BackendIR,
   EntrySourceIR,

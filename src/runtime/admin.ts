@@ -64,6 +64,7 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         routes: {
           ...options.routes,
           '/api/v1/mcs': () => bus.mcs.get('latest')?.result ?? { clusters: [] },
+          '/api/v1/dataplanes': () => ({ dataplanes: [...bus.dataplanes.snapshot().values()].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)) }),
           '/api/v1/health': () => options.health.runner()?.current() ?? bus.health.get('latest') ?? {},
           '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
           '/api/v1/explain': (url) => {

@@ -6,6 +6,7 @@
  */
 import type { FleetSnapshot } from '../api/index.ts';
 import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
+import type { DataPlaneAck } from '../ir/index.ts';
 import { FleetStore, WatchableMap } from '../store/index.ts';
 
 /** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
@@ -34,6 +35,8 @@ export interface Bus {
   readonly health: WatchableMap<'latest', HealthReport>;
   /** Clusters whose gateway is down (sandbox fault: `lintas fault cluster X down`); writer: the sandbox faults. */
   readonly clusterDown: WatchableMap<string, true>;
+  /** Each cluster's data plane: the config version it acknowledged (or refused) and the ownership it serves; writer: the gateways. */
+  readonly dataplanes: WatchableMap<string, DataPlaneAck>;
 }
 
 /** A fresh, empty bus. */
@@ -44,6 +47,7 @@ export function createBus(): Bus {
     failover: new WatchableMap(),
     health: new WatchableMap(),
     clusterDown: new WatchableMap(),
+    dataplanes: new WatchableMap(),
   };
 }
 

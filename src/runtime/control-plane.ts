@@ -195,6 +195,7 @@ export function failoverComponent(options: { bus: Bus; store: LintasStore; regis
         log: options.log,
         store: options.store,
         registry: options.registry,
+        acks: bus.dataplanes,
         ...policiesOf(() => (bus.fleet.version === 0 ? undefined : bus.fleet.current())),
         onOwnership: (ownership, drained, weights) => {
           bus.failover.set('latest', { ownership, drained, weights });

@@ -47,7 +47,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
   return {
     name: 'gateway',
     async start() {
-      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
       runner = gateway;
       const signal = stopping.signal;
       following.push(

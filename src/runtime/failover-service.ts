@@ -21,7 +21,8 @@ import {
 } from '../controllers/index.ts';
 import { dns1123Label, parseGatewayDuration } from '../lib/index.ts';
 import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute, type Role } from '../observability/index.ts';
-import { StoreError, type AuditQuery, type LintasStore } from '../store/index.ts';
+import type { DataPlaneAck } from '../ir/index.ts';
+import { StoreError, type AuditQuery, type LintasStore, type WatchableMap } from '../store/index.ts';
 
 /** The failover verbs of the API and CLI, with the command and role each needs. */
 export const FAILOVER_VERBS = {
@@ -52,6 +53,8 @@ export interface FailoverServiceOptions {
   readonly drainWaitMs?: number;
   /** How often states written by other replicas are picked up (default 2000 ms). */
   readonly syncIntervalMs?: number;
+  /** The data planes' acknowledgements: a drain completes once every one serves the new ownership epoch. */
+  readonly acks?: WatchableMap<string, DataPlaneAck>;
   /** Where the failover gauges go (alerts, epoch, phase, drained clusters, weight overrides), read at scrape time. */
   readonly registry?: Registry;
 }
@@ -211,6 +214,7 @@ export async function startFailoverRunner(options: FailoverServiceOptions): Prom
     ...(options.clusters === undefined ? {} : { clusters: options.clusters }),
     ...(options.drainWaitMs === undefined ? {} : { drainWaitMs: options.drainWaitMs }),
     ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
+    ...(options.acks === undefined ? {} : { acks: options.acks }),
   });
   if (options.registry !== undefined) registerFailoverMetrics(options.registry, runner);
   const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {

@@ -12,7 +12,8 @@ import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
 import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
-import type { GatewayIR } from '../ir/index.ts';
+import type { DataPlaneAck, GatewayIR } from '../ir/index.ts';
+import type { WatchableMap } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 
 /** Options of {@link startGatewayRunner}. */
@@ -22,6 +23,8 @@ export interface GatewayRunnerOptions {
   /** Access log sink: a file path, or undefined for stdout (`write`). */
   readonly accessLogPath?: string;
   readonly write: (line: string) => void;
+  /** Where the embedded gateways report each applied (or refused) config, by cluster (the failover runner waits on it). */
+  readonly acks?: WatchableMap<string, DataPlaneAck>;
 }
 
 /** The running gateway side of `serve`. */
@@ -69,7 +72,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
 
   let latest: GatewayResult | undefined;
   let applied = false;
-  let pending: GatewayIR | undefined;
+  let pending: { ir: GatewayIR; ownership: Record<string, number> } | undefined;
+  let generation = 0;
+  let served: Record<string, number> = {};
   let applying: Promise<void> | undefined;
   let closed = false;
   let policy: PolicyInputs = {};
@@ -86,20 +91,39 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
       return;
     }
-    pending = withoutDown(latest.ir);
+    // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
+    const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
+    pending = { ir: withoutDown(latest.ir), ownership };
     applying ??= drain();
+  };
+
+  /** Reports the outcome of one apply for every cluster that has gateway listeners (the embedded data planes). */
+  const acknowledge = (ir: GatewayIR, state: DataPlaneAck['state'], error?: string): void => {
+    if (options.acks === undefined) return;
+    const at = new Date().toISOString();
+    const clusters = new Set(ir.listeners.filter((l) => l.entryBySource === undefined).map((l) => l.cluster));
+    // A cluster whose gateway is down (no listeners) serves nothing, so it has nothing to acknowledge.
+    const gone = [...options.acks.snapshot().values()].filter((a) => a.mode === 'embedded' && !clusters.has(a.cluster)).map((a) => a.cluster);
+    options.acks.apply({
+      set: [...clusters].sort().map((cluster): [string, DataPlaneAck] => [cluster, { cluster, mode: 'embedded', version: generation, state, ...(error !== undefined ? { error } : {}), ownership: served, at }]),
+      delete: gone,
+    });
   };
 
   const drain = async (): Promise<void> => {
     while (pending !== undefined && !closed) {
-      const ir = pending;
+      const { ir, ownership } = pending;
       pending = undefined;
+      generation += 1;
       try {
         const report = await dataPlane.apply(ir);
         const tcp = await tcpProxy.apply(ir.tcpListeners ?? []);
         applied = true;
+        served = ownership;
+        acknowledge(ir, 'acked');
         log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, tcpFailed: tcp.failed });
       } catch (error) {
+        acknowledge(ir, 'nacked', (error as Error).message);
         log.error('gateway apply failed; the previous config keeps serving', { error: (error as Error).stack ?? String(error) });
       }
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { DataPlaneAck } from '../ir/index.ts';
 import { silentLogger } from '../observability/index.ts';
 import { openStore } from '../store/index.ts';
 import { ComponentStartError } from './component.ts';
@@ -72,6 +73,14 @@ describe('startServeRuntime', () => {
       for await (const update of runtime.bus.health.subscribe()) if (update.state.get('latest') !== undefined) break;
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
       assert.ok(runtime.gateway.bound().includes('127.1.255.1:8080'));
+      // Every cluster's embedded gateway acknowledged the config it serves, with the ownership epochs in it.
+      const { dataplanes } = (await (await fetch(`${runtime.adminUrl}/api/v1/dataplanes`)).json()) as { dataplanes: DataPlaneAck[] };
+      assert.deepEqual(dataplanes.map((d) => [d.cluster, d.mode, d.state]), [
+        ['jkt-prod-1', 'embedded', 'acked'],
+        ['sgp-prod-1', 'embedded', 'acked'],
+        ['tyo-prod-1', 'embedded', 'acked'],
+      ]);
+      assert.equal(dataplanes[0]?.ownership['cases/cases'], 1);
     } finally {
       await runtime.stop();
       await store.close();

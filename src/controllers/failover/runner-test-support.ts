@@ -5,6 +5,8 @@
  * backend under test (the runner suite runs on SQLite and on PostgreSQL).
  * @module
  */
+import type { DataPlaneAck } from '../../ir/index.ts';
+import type { WatchableMap } from '../../store/index.ts';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LINTAS_V1ALPHA1, TrafficPolicy, type FailoverPolicy } from '../../api/index.ts';
@@ -131,7 +133,14 @@ export interface RunnerHarness {
 }
 
 /** Starts a runner governing `policy` (and the TrafficPolicies, default `cases/cases`) on a new store instance of `db`, without background sync. */
-export async function startRunner(db: RunnerDatabase, policy: FailoverPolicy, clock: FakeClock, drainWaitMs = 5, trafficPolicies: readonly TrafficPolicy[] = [casesTrafficPolicy()]): Promise<RunnerHarness> {
+export async function startRunner(
+  db: RunnerDatabase,
+  policy: FailoverPolicy,
+  clock: FakeClock,
+  drainWaitMs = 5,
+  trafficPolicies: readonly TrafficPolicy[] = [casesTrafficPolicy()],
+  acks?: WatchableMap<string, DataPlaneAck>,
+): Promise<RunnerHarness> {
   const store = await db.open();
   const calls: OwnershipCall[] = [];
   const runner = await startFailoverController({
@@ -143,6 +152,7 @@ export async function startRunner(db: RunnerDatabase, policy: FailoverPolicy, cl
     now: clock.now,
     drainWaitMs,
     syncIntervalMs: 0,
+    ...(acks !== undefined ? { acks } : {}),
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;

@@ -118,6 +118,8 @@ export interface PolicyStatus {
   readonly pending: readonly PendingProposal[];
   readonly blocking: readonly BlockingGuardrail[];
   readonly machines: readonly MachineStatus[];
+  /** While a drain waits for them: the data planes (clusters) not yet serving the new ownership epoch. */
+  readonly awaitingDataPlanes?: readonly string[];
 }
 
 const isPending = (s: FailoverState): s is FailoverState & { phase: 'FailoverPending' | 'FailbackPending' } => s.phase === 'FailoverPending' || s.phase === 'FailbackPending';

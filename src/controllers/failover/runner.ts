@@ -15,11 +15,13 @@
  */
 import type { FailoverPolicy, TrafficPolicy } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
-import type { AuditRecord as StoredAuditRecord, LintasStore, StoredState } from '../../store/index.ts';
+import type { DataPlaneAck } from '../../ir/index.ts';
+import type { AuditRecord as StoredAuditRecord, LintasStore, StoredState, WatchableMap } from '../../store/index.ts';
 import type { OwnershipState } from '../gateway/index.ts';
 import type { HealthReport } from '../health/index.ts';
 import { initialFailoverState, nextDeadline, step } from './reducer.ts';
 import { createDrainBook, type DrainBook } from './runner-drain.ts';
+import { pendingDataPlanes } from './runner-acks.ts';
 import { FailoverRunnerError } from './runner-errors.ts';
 import { observationsFor, trafficPolicyKey } from './runner-health.ts';
 import { createWeightBook, type ClusterWeightMap, type WeightChange, type WeightOverride, type WeightRequest } from './runner-weights.ts';
@@ -41,6 +43,11 @@ export interface FailoverRunnerOptions {
   readonly now?: () => Date;
   /** How long in-flight mutations to the previous owner get before the runner reports the drain complete (default 1000 ms). */
   readonly drainWaitMs?: number;
+  /**
+   * The data planes' acknowledgements by cluster: a drain completes (FailingOver → FailedOver) only once
+   * every data plane here serves the drain's epoch; absent or empty, after `drainWaitMs` alone.
+   */
+  readonly acks?: WatchableMap<string, DataPlaneAck>;
   /** How often to pick up transitions another replica wrote (default 2000 ms; 0 = never). */
   readonly syncIntervalMs?: number;
 }
@@ -101,6 +108,8 @@ interface Machine {
   timerAt?: string;
   drainTimer?: NodeJS.Timeout;
   drainFor?: string;
+  /** The drain wait has passed; the drain completes once every data plane acknowledged its epoch. */
+  drainWaited?: boolean;
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -165,7 +174,26 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
   const clearTimers = (m: Machine): void => {
     clearTimeout(m.timer);
     clearTimeout(m.drainTimer);
-    m.timer = m.timerAt = m.drainTimer = m.drainFor = undefined;
+    m.timer = m.timerAt = m.drainTimer = m.drainFor = m.drainWaited = undefined;
+  };
+
+  /** Data planes not yet serving the machine's new ownership epoch while it drains (none outside a drain). */
+  const awaiting = (m: Machine): string[] => {
+    const s = m.state;
+    if (m.policy === undefined || options.acks === undefined || (s.phase !== 'FailingOver' && s.phase !== 'FailingBack')) return [];
+    // The domain's epoch (what the gateways stamp), not the machine's: one TrafficPolicy may have several owners.
+    const key = trafficPolicyKey(m.policy);
+    return pendingDataPlanes(options.acks.snapshot(), key, ownership()[key]?.epoch ?? 1);
+  };
+
+  /** Completes the drain once its wait passed and every data plane acknowledged (the reducer's drain deadline stays the backstop). */
+  const completeDrain = (m: Machine): void => {
+    const s = m.state;
+    if (m.drainWaited !== true || (s.phase !== 'FailingOver' && s.phase !== 'FailingBack')) return;
+    if (awaiting(m).length > 0) return;
+    m.drainWaited = false;
+    const event: FailoverEvent = { type: 'DrainComplete', cluster: s.drain.cluster, epoch: s.drain.epoch };
+    enqueue(m, () => apply(m, event)).catch(report('drain'));
   };
 
   /** Arms the machine's one tick timer at the reducer's next deadline, and the drain wait while a drain is in progress. */
@@ -191,12 +219,13 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
       clearTimeout(m.drainTimer);
       m.drainTimer = undefined;
       m.drainFor = drainFor;
+      m.drainWaited = false;
       if ((s.phase === 'FailingOver' || s.phase === 'FailingBack') && drainFor !== undefined) {
-        const event: FailoverEvent = { type: 'DrainComplete', cluster: s.drain.cluster, epoch: s.drain.epoch };
         // The gateway bounds in-flight mutations by its timeouts; the reducer's drain deadline is the backstop.
         m.drainTimer = setTimeout(() => {
           m.drainTimer = undefined;
-          enqueue(m, () => apply(m, event)).catch(report('drain'));
+          m.drainWaited = true;
+          completeDrain(m);
         }, drainWaitMs);
         m.drainTimer.unref();
       }
@@ -326,7 +355,9 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     if (first === undefined) return undefined;
     const order = sourcesOf(first.policy);
     own.sort((a, b) => order.indexOf(a.primary) - order.indexOf(b.primary));
-    return policyStatus(first.policy, own.map((m) => ({ policy: first.policy, primary: m.primary, state: m.state })));
+    const status = policyStatus(first.policy, own.map((m) => ({ policy: first.policy, primary: m.primary, state: m.state })));
+    const waiting = [...new Set(own.flatMap((m) => awaiting(m)))].sort();
+    return waiting.length === 0 ? status : { ...status, awaitingDataPlanes: waiting };
   };
 
   const sync = async (): Promise<void> => {
@@ -361,6 +392,15 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     sync().catch(report('sync')).finally(() => (syncing = false));
   }, syncMs) : undefined;
   syncTimer?.unref();
+
+  // Every acknowledgement may end a drain that waits for it.
+  const acksDone = new AbortController();
+  const acks = options.acks;
+  const acksFollowed = (async () => {
+    if (acks === undefined) return;
+    const updates = acks.subscribe(acksDone.signal);
+    while (!(await updates.next()).done) for (const m of machines.values()) completeDrain(m);
+  })().catch(report('acknowledgements'));
 
   const idle = async (): Promise<void> => {
     await Promise.all([...[...machines.values()].map((m) => m.queue), drains.idle(), weights.idle()]);
@@ -420,6 +460,8 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
     async close() {
       closed = true;
       clearInterval(syncTimer);
+      acksDone.abort();
+      await acksFollowed;
       for (const m of machines.values()) clearTimers(m);
       await idle();
     },
