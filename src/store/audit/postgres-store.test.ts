@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../../../test/postgres.ts';
+import { startTcpRelay } from '../../../test/tcp-relay.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { openStore } from './open-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -128,6 +129,26 @@ describe('postgres: connection', () => {
       assert.deepEqual(await b.list(), []);
     } finally {
       await db.cleanup();
+    }
+  });
+
+  it('fails a write whose connection dies mid-transaction with STORE_WRITE_FAILED, without crashing the process', async () => {
+    assert.ok(server !== undefined);
+    const url = new URL(await server.createSchema());
+    const relay = await startTcpRelay({ host: url.hostname, port: Number(url.port) });
+    url.port = String(relay.port);
+    const store = await openPostgresStore({ url: url.toString(), poolSize: 1 });
+    try {
+      await store.append([{ actor: 'a', action: 'b', target: 'c' }]);
+      relay.stall();
+      const write = store.append([{ actor: 'a', action: 'b', target: 'c' }]);
+      write.catch(() => {});
+      relay.cut();
+      // Before: the dying connection's 'error' event had no listener and crashed the test process.
+      await rejectsWithCode(write, 'STORE_WRITE_FAILED');
+    } finally {
+      await relay.close();
+      await store.close();
     }
   });
 

@@ -303,6 +303,12 @@ class PostgresStore implements LintasStore {
       throw asStoreError(code, `${what} on ${this.location} failed`, error);
     }
     let broken = false;
+    // pg emits 'error' on a checked-out client whose connection dies (the pool listens only to idle
+    // ones); unheard, that would crash the process. The pending query rejects with the same error.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(client);
@@ -312,6 +318,7 @@ class PostgresStore implements LintasStore {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw asStoreError(code, `${what} on ${this.location} failed`, error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
