@@ -63,7 +63,8 @@ export interface LintasStore {
   readonly location: string;
   /**
    * Appends records atomically (all or none), after every record already stored; resolves once durable.
-   * With `options.fence`, refuses (STORE_FENCED, nothing stored) unless the fence's token is still current.
+   * With `options.fence`, refuses (STORE_FENCED, nothing stored) unless the fence's token is still current
+   * (an empty batch writes nothing and is not checked).
    */
   append(drafts: readonly AuditDraft[], options?: WriteOptions): Promise<AuditRecord[]>;
   /** Records matching `query`, in seq order. */
