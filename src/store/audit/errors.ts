@@ -17,7 +17,9 @@ export type StoreErrorCode =
   /** A write failed at the database and was rolled back (nothing of it was stored). */
   | 'STORE_WRITE_FAILED'
   /** The store was used after close(). */
-  | 'STORE_CLOSED';
+  | 'STORE_CLOSED'
+  /** A write carried a fencing token that is no longer its lease's current token (a newer leader exists); nothing was written. */
+  | 'STORE_FENCED';
 
 /** A failure of the durable store. */
 export class StoreError extends Error {

@@ -18,6 +18,7 @@ export {
   verifyChain,
 } from './chain.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
+export { type Fence, type Lease, type LeaseResult, MAX_LEASE_TTL_MS, type WriteOptions } from './lease.ts';
 export { openStore, type OpenStoreOptions } from './open-store.ts';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
 export { openSqliteStore, SQLITE_FILE, type SqliteStoreOptions } from './sqlite-store.ts';

@@ -9,6 +9,8 @@
 import pg from 'pg';
 import { type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, createChainVerifier, GENESIS_HASH, sealRecords } from './chain.ts';
 import { asStoreError, StoreError } from './errors.ts';
+import { checkFence, checkLeaseName, checkLeaseRequest, checkToken, type Lease, type LeaseResult, type WriteOptions } from './lease.ts';
+import { acquirePostgresLease, checkPostgresFence, POSTGRES_LEASE_SCHEMA, readPostgresLease, releasePostgresLease, renewPostgresLease } from './postgres-lease.ts';
 import {
   type AuditQuery,
   type CasResult,
@@ -42,7 +44,8 @@ export interface PostgresStoreOptions extends StoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const SCHEMA_VERSION = 1;
+/** The schema version this code writes (2 added `lintas_leases`); a database with a newer one is refused. */
+const SCHEMA_VERSION = 2;
 
 /** Key of the advisory lock that serializes migrations when several replicas start at once. */
 const MIGRATION_LOCK = 0x6c696e746173; // "lintas"
@@ -77,7 +80,7 @@ DO $$ BEGIN
   END IF;
 END $$;
 CREATE TABLE IF NOT EXISTS lintas_state (key text PRIMARY KEY, revision bigint NOT NULL CHECK (revision > 0), state_json text NOT NULL);
-`;
+${POSTGRES_LEASE_SCHEMA}`;
 
 /** The URL without its password, for logs and messages. */
 function redact(url: string): string {
@@ -151,10 +154,15 @@ class PostgresStore implements LintasStore {
     this.#beginWrite = beginWrite;
   }
 
-  async append(drafts: readonly AuditDraft[]): Promise<AuditRecord[]> {
+  async append(drafts: readonly AuditDraft[], options?: WriteOptions): Promise<AuditRecord[]> {
     this.#open();
+    checkFence(options);
     if (Array.isArray(drafts) && drafts.length === 0) return [];
-    return this.#transaction('append', 'write', (client) => this.#appendLocked(client, drafts));
+    return this.#transaction('append', 'write', async (client) => {
+      const head = await readHead(client, ' FOR UPDATE');
+      await checkPostgresFence(client, options?.fence);
+      return this.#appendLocked(client, drafts, head);
+    });
   }
 
   async list(query: AuditQuery = {}): Promise<AuditRecord[]> {
@@ -200,12 +208,15 @@ class PostgresStore implements LintasStore {
     return row === undefined ? undefined : { revision: Number(row.revision), state: decodeState(key, row.state_json) };
   }
 
-  async compareAndSet(key: string, expectedRevision: number, state: unknown, drafts: readonly AuditDraft[] = []): Promise<CasResult> {
+  async compareAndSet(key: string, expectedRevision: number, state: unknown, drafts: readonly AuditDraft[] = [], options?: WriteOptions): Promise<CasResult> {
     this.#open();
     const stateJson = checkCas(key, expectedRevision, state);
+    checkFence(options);
     return this.#transaction('compareAndSet', 'write', async (client): Promise<CasResult> => {
-      // The head lock comes first in every write, so all writers queue on one row and never deadlock.
+      // The head lock comes first in every write, so all writers queue on one row and never deadlock
+      // (lease calls lock only their lease row, and take no head lock).
       const head = await readHead(client, ' FOR UPDATE');
+      await checkPostgresFence(client, options?.fence);
       const result = await client.query<{ revision: string; state_json: string }>('SELECT revision, state_json FROM lintas_state WHERE key = $1', [key]);
       const row = result.rows[0];
       const revision = row === undefined ? 0 : Number(row.revision);
@@ -227,6 +238,32 @@ class PostgresStore implements LintasStore {
       this.#pool.query<{ key: string; revision: string; state_json: string }>('SELECT key, revision, state_json FROM lintas_state ORDER BY key COLLATE "C"'),
     );
     return result.rows.map((row) => ({ key: row.key, revision: Number(row.revision), state: decodeState(row.key, row.state_json) }));
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseResult> {
+    this.#open();
+    checkLeaseRequest(name, holder, ttlMs);
+    return this.#transaction('acquireLease', 'write', (client) => acquirePostgresLease(client, name, holder, ttlMs));
+  }
+
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<LeaseResult> {
+    this.#open();
+    checkLeaseRequest(name, holder, ttlMs);
+    checkToken(name, token);
+    return this.#transaction('renewLease', 'write', (client) => renewPostgresLease(client, name, holder, token, ttlMs));
+  }
+
+  async releaseLease(name: string, holder: string, token: number): Promise<boolean> {
+    this.#open();
+    checkLeaseRequest(name, holder);
+    checkToken(name, token);
+    return this.#transaction('releaseLease', 'write', (client) => releasePostgresLease(client, name, holder, token));
+  }
+
+  async readLease(name: string): Promise<Lease | undefined> {
+    this.#open();
+    checkLeaseName(name);
+    return this.#read('readLease', () => readPostgresLease(this.#pool, name));
   }
 
   async close(): Promise<void> {
@@ -266,6 +303,12 @@ class PostgresStore implements LintasStore {
       throw asStoreError(code, `${what} on ${this.location} failed`, error);
     }
     let broken = false;
+    // pg emits 'error' on a checked-out client whose connection dies (the pool listens only to idle
+    // ones); unheard, that would crash the process. The pending query rejects with the same error.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(client);
@@ -275,6 +318,7 @@ class PostgresStore implements LintasStore {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw asStoreError(code, `${what} on ${this.location} failed`, error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, createChainVerifier, GENESIS_HASH, sealRecords } from './chain.ts';
 import { asStoreError, StoreError, type StoreErrorCode } from './errors.ts';
+import { checkFence, checkLeaseName, checkLeaseRequest, checkToken, type Lease, type LeaseResult, type WriteOptions } from './lease.ts';
+import { SQLITE_LEASE_SCHEMA, SqliteLeases } from './sqlite-lease.ts';
 import {
   type AuditQuery,
   type CasResult,
@@ -44,8 +46,8 @@ export interface SqliteStoreOptions extends StoreOptions {
 /** The file name of the database inside the data directory. */
 export const SQLITE_FILE = 'lintas.db';
 
-/** The schema version this code writes; a database with a newer one is refused. */
-const SCHEMA_VERSION = 1;
+/** The schema version this code writes (2 added `lintas_leases`); a database with a newer one is refused. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS lintas_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -81,7 +83,7 @@ CREATE TABLE IF NOT EXISTS lintas_state (
   revision INTEGER NOT NULL CHECK (revision > 0),
   state_json TEXT NOT NULL
 ) STRICT;
-`;
+${SQLITE_LEASE_SCHEMA}`;
 
 /** SQLite's primary result codes for a file that is not (or no longer) a database. */
 const SQLITE_CORRUPT = 11;
@@ -162,6 +164,7 @@ class SqliteStore implements LintasStore {
   readonly #writeHead: StatementSync;
   readonly #readState: StatementSync;
   readonly #writeState: StatementSync;
+  readonly #leases: SqliteLeases;
   #closed = false;
 
   constructor(
@@ -178,12 +181,17 @@ class SqliteStore implements LintasStore {
     this.#writeState = db.prepare(
       'INSERT INTO lintas_state (key, revision, state_json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, state_json = excluded.state_json',
     );
+    this.#leases = new SqliteLeases(db);
   }
 
-  async append(drafts: readonly AuditDraft[]): Promise<AuditRecord[]> {
+  async append(drafts: readonly AuditDraft[], options?: WriteOptions): Promise<AuditRecord[]> {
     this.#open();
+    checkFence(options);
     if (Array.isArray(drafts) && drafts.length === 0) return [];
-    return this.#write('append', () => this.#appendLocked(drafts));
+    return this.#write('append', () => {
+      this.#leases.check(options?.fence);
+      return this.#appendLocked(drafts);
+    });
   }
 
   async list(query: AuditQuery = {}): Promise<AuditRecord[]> {
@@ -228,10 +236,12 @@ class SqliteStore implements LintasStore {
     return row === undefined ? undefined : { revision: row.revision, state: decodeState(key, row.state_json) };
   }
 
-  async compareAndSet(key: string, expectedRevision: number, state: unknown, drafts: readonly AuditDraft[] = []): Promise<CasResult> {
+  async compareAndSet(key: string, expectedRevision: number, state: unknown, drafts: readonly AuditDraft[] = [], options?: WriteOptions): Promise<CasResult> {
     this.#open();
     const stateJson = checkCas(key, expectedRevision, state);
+    checkFence(options);
     return this.#write('compareAndSet', (): CasResult => {
+      this.#leases.check(options?.fence);
       const row = rowOf<{ revision: number; state_json: string }>(this.#readState, key);
       const revision = row?.revision ?? 0;
       if (revision !== expectedRevision) {
@@ -249,6 +259,32 @@ class SqliteStore implements LintasStore {
       rowsOf<{ key: string; revision: number; state_json: string }>(this.#db.prepare('SELECT key, revision, state_json FROM lintas_state ORDER BY key')),
     );
     return rows.map((row) => ({ key: row.key, revision: row.revision, state: decodeState(row.key, row.state_json) }));
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseResult> {
+    this.#open();
+    checkLeaseRequest(name, holder, ttlMs);
+    return this.#write('acquireLease', () => this.#leases.acquire(name, holder, ttlMs));
+  }
+
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<LeaseResult> {
+    this.#open();
+    checkLeaseRequest(name, holder, ttlMs);
+    checkToken(name, token);
+    return this.#write('renewLease', () => this.#leases.renew(name, holder, token, ttlMs));
+  }
+
+  async releaseLease(name: string, holder: string, token: number): Promise<boolean> {
+    this.#open();
+    checkLeaseRequest(name, holder);
+    checkToken(name, token);
+    return this.#write('releaseLease', () => this.#leases.release(name, holder, token));
+  }
+
+  async readLease(name: string): Promise<Lease | undefined> {
+    this.#open();
+    checkLeaseName(name);
+    return this.#read('readLease', () => this.#leases.read(name));
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,8 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** Generous bound for a child to reach a point (never asserted as a duration). */
 const WAIT_MS = 30_000;
 
-interface Worker {
+/** A child process started by {@link startWorker}, with its output as lines. */
+export interface Worker {
   readonly child: ChildProcess;
   /** Complete stdout lines so far. */
   readonly lines: string[];
@@ -26,8 +27,9 @@ interface Worker {
   readonly exited: Promise<number | null>;
 }
 
-function startWorker(args: readonly string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `script` (default testdata/store-worker.ts) under tsx with `args`, collecting its stdout lines. */
+export function startWorker(args: readonly string[], script = WORKER): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';

@@ -1,13 +1,15 @@
 /**
  * The behavioural test suite every LintasStore backend must pass, as a `describe` factory: each backend's
  * test file supplies a harness (a fresh database, raw SQL access for tampering) and calls
- * `describeStoreSuite`. Crash and multi-process tests are in store-suite-processes.ts.
+ * `describeStoreSuite`. Leases and fenced writes are in store-suite-leases.ts, crash and multi-process
+ * tests in store-suite-processes.ts.
  * @module
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AuditDraft, type AuditRecord, hashRecord } from './chain.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { describeLeaseSuite } from './store-suite-leases.ts';
 import { describeProcessSuite } from './store-suite-processes.ts';
 import { rejectsWithCode, type StoreHarness, withFresh } from './store-harness.ts';
 import type { LintasStore } from './store.ts';
@@ -272,5 +274,6 @@ export function describeStoreSuite(name: string, harness: StoreHarness): void {
     });
   });
 
+  describeLeaseSuite(name, harness);
   describeProcessSuite(name, harness);
 }

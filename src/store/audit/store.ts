@@ -6,6 +6,7 @@
 import { auditId, type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, type ChainVerifier, JSON_FIELDS, normalizeTime } from './chain.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { StoreError } from './errors.ts';
+import type { Lease, LeaseResult, WriteOptions } from './lease.ts';
 
 /** Filters for `list`; all given filters must hold. Results are in seq order. */
 export interface AuditQuery {
@@ -51,16 +52,21 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /**
  * The durable store: an append-only, hash-chained audit trail plus versioned state (the failover state
- * machines) written by compare-and-set together with its audit records. Every method is safe to call
- * from several store instances, in one or several processes, on the same database.
+ * machines) written by compare-and-set together with its audit records, and leader leases whose fencing
+ * tokens those writes may carry. Every method is safe to call from several store instances, in one or
+ * several processes, on the same database.
  */
 export interface LintasStore {
   /** Which backend this is. */
   readonly backend: 'sqlite' | 'postgres';
   /** Where the data lives (a file path, or a URL without its password), for logs. */
   readonly location: string;
-  /** Appends records atomically (all or none), after every record already stored; resolves once durable. */
-  append(drafts: readonly AuditDraft[]): Promise<AuditRecord[]>;
+  /**
+   * Appends records atomically (all or none), after every record already stored; resolves once durable.
+   * With `options.fence`, refuses (STORE_FENCED, nothing stored) unless the fence's token is still current
+   * (an empty batch writes nothing and is not checked).
+   */
+  append(drafts: readonly AuditDraft[], options?: WriteOptions): Promise<AuditRecord[]>;
   /** Records matching `query`, in seq order. */
   list(query?: AuditQuery): Promise<AuditRecord[]>;
   /** The record with this id. */
@@ -71,11 +77,23 @@ export interface LintasStore {
   loadState(key: string): Promise<StoredState | undefined>;
   /**
    * Writes `state` under `key` if its revision is still `expectedRevision` (0 = absent), appending `drafts`
-   * in the same transaction: both are stored, or neither is.
+   * in the same transaction: both are stored, or neither is. With `options.fence`, refuses (STORE_FENCED,
+   * nothing stored) unless the fence's token is still current, checked before the revision.
    */
-  compareAndSet(key: string, expectedRevision: number, state: unknown, drafts?: readonly AuditDraft[]): Promise<CasResult>;
+  compareAndSet(key: string, expectedRevision: number, state: unknown, drafts?: readonly AuditDraft[], options?: WriteOptions): Promise<CasResult>;
   /** Every stored state, sorted by key. */
   listStates(): Promise<StateEntry[]>;
+  /**
+   * Takes lease `name` for `holder` for `ttlMs` (by the database's clock) if nobody holds it (absent,
+   * expired or released), with the next fencing token. A live lease is refused even to its own holder.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseResult>;
+  /** Extends a live lease by `ttlMs` from now (database clock) if `holder` still holds it with `token`; an expired one is refused. */
+  renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<LeaseResult>;
+  /** Ends a live lease at once if `holder` holds it with `token` (true), so another holder may acquire it without waiting; the token stays. */
+  releaseLease(name: string, holder: string, token: number): Promise<boolean>;
+  /** The lease `name` as stored, if it was ever acquired. */
+  readLease(name: string): Promise<Lease | undefined>;
   /** Closes the database (idempotent); later calls fail with STORE_CLOSED. */
   close(): Promise<void>;
 }
