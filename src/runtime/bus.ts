@@ -7,7 +7,7 @@
 import type { FleetSnapshot } from '../api/index.ts';
 import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
 import type { DataPlaneAck } from '../ir/index.ts';
-import { FleetStore, WatchableMap } from '../store/index.ts';
+import { FleetStore, WatchableMap, type LeaderRole } from '../store/index.ts';
 
 /** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
 export interface McsPublished {
@@ -37,6 +37,8 @@ export interface Bus {
   readonly clusterDown: WatchableMap<string, true>;
   /** Each cluster's data plane: the config version it acknowledged (or refused) and the ownership it serves; writer: the gateways. */
   readonly dataplanes: WatchableMap<string, DataPlaneAck>;
+  /** This replica's role under the control-plane lease (leadership.ts); writer: the leader component. */
+  readonly leader: WatchableMap<string, LeaderRole>;
 }
 
 /** A fresh, empty bus. */
@@ -48,6 +50,7 @@ export function createBus(): Bus {
     health: new WatchableMap(),
     clusterDown: new WatchableMap(),
     dataplanes: new WatchableMap(),
+    leader: new WatchableMap(),
   };
 }
 

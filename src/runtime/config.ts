@@ -44,6 +44,10 @@ export interface RuntimeConfig {
   readonly store: LintasStore;
   /** Who may call the mutating admin API (none: read-only, mutations refused). */
   readonly auth?: Authenticator;
+  /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */
+  readonly holder?: string;
+  /** Lease timings (default DEFAULT_LEASE: 15 s TTL, renewed every 2 s). */
+  readonly lease?: { readonly ttlMs: number; readonly renewMs: number };
   /** Sandbox additions (`lintas up`): the generated slices, its fault actions and routes. */
   readonly sandbox?: SandboxExtensions;
 }

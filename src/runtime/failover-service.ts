@@ -101,6 +101,8 @@ function apiError(error: unknown): unknown {
         return new AdminApiError(503, 'unavailable', error.message);
     }
   }
+  // A follower (or a leader that lost its lease) may not write: the caller should ask the leader.
+  if (error instanceof StoreError && error.code === 'STORE_FENCED') return new AdminApiError(503, 'not_leader', `this control-plane replica is not the leader; retry on the leader (${error.message})`);
   if (error instanceof StoreError) return new AdminApiError(503, 'store_unavailable', `the audit store failed (${error.code}): ${error.message}`);
   return error;
 }

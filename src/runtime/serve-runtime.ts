@@ -17,6 +17,7 @@ import type { RuntimeConfig } from './config.ts';
 import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
+import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
 
 /** A running control plane with its embedded data planes. */
 export interface ServeRuntime {
@@ -64,7 +65,10 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   });
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
-  const failover = failoverComponent({ bus, store: config.store, registry, log: log.child({ component: 'failover' }) });
+  // Every replica runs the same components; only the lease holder's writes land (leadership.ts).
+  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, log: log.child({ component: 'leader' }) });
+  const writes = fencedStore(config.store, () => currentFence(bus.leader.get(CONTROL_PLANE_LEASE)));
+  const failover = failoverComponent({ bus, store: writes, registry, log: log.child({ component: 'failover' }) });
   const gateway = gatewayComponent({
     bus,
     registry,
@@ -98,7 +102,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes }),
     ...(config.sandbox !== undefined ? { routes: config.sandbox.routes } : {}),
   });
-  const list: Component[] = [readableSource, mcs, failover, gateway, health, dns, alerts, admin];
+  const list: Component[] = [leader, readableSource, mcs, failover, gateway, health, dns, alerts, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

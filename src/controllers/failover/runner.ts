@@ -168,7 +168,10 @@ export async function startFailoverController(options: FailoverRunnerOptions): P
   };
   const report = (what: string) => (error: unknown): void => {
     // Work still queued when the runner stops is dropped on purpose: not an error.
-    if (!(error instanceof FailoverRunnerError && error.code === 'FAILOVER_CLOSED')) log.error(`failover: ${what} failed`, { error: (error as Error).message });
+    if (error instanceof FailoverRunnerError && error.code === 'FAILOVER_CLOSED') return;
+    // A follower's writes are fenced off by design: the leader makes the change, and the sync brings it here.
+    if ((error as { code?: unknown }).code === 'STORE_FENCED') return log.debug(`failover: ${what} not written (not the leader)`, { error: (error as Error).message });
+    log.error(`failover: ${what} failed`, { error: (error as Error).message });
   };
 
   const clearTimers = (m: Machine): void => {

@@ -1,0 +1,98 @@
+/**
+ * One leader among the control-plane replicas that share a store (issue 15 part 5). Every replica
+ * runs the same components; the leader lease decides whose writes land: every write of the control
+ * plane goes through {@link fencedStore}, which stamps it with the leader's fencing token, or on a
+ * follower with a lease nobody holds, which the store refuses (STORE_FENCED). A stale leader that still believes
+ * it leads is refused the same way once another replica took the lease. Followers keep serving
+ * reads and routing from the state the leader wrote (the failover runner's sync).
+ * @module
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../observability/index.ts';
+import { startLeaderElection, type Fence, type LeaderElection, type LeaderRole, type LintasStore } from '../store/index.ts';
+import type { Bus } from './bus.ts';
+import type { Component } from './component.ts';
+
+/** The lease the control-plane replicas compete for. */
+export const CONTROL_PLANE_LEASE = 'lintas-control-plane';
+
+/** Lease timings: a dead leader is replaced within about `ttlMs`; a healthy one renews every `renewMs`. */
+export const DEFAULT_LEASE = { ttlMs: 15_000, renewMs: 2_000 } as const;
+
+/** A holder name unique to this process (a restarted process must never reuse a live holder's name). */
+export function uniqueHolder(): string {
+  return `${hostname()}-${String(process.pid)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A lease nobody ever acquires: a write fenced by it is always refused (STORE_FENCED). */
+const NEVER_HELD = `${CONTROL_PLANE_LEASE}.not-leader`;
+
+/** The fence a write carries now: the leader's token, or one the store always refuses. */
+export function currentFence(role: LeaderRole | undefined): Fence {
+  return role?.role === 'leader' ? role.fence : { lease: NEVER_HELD, token: 1 };
+}
+
+/** `store` with every append and compare-and-set fenced by `fence()` (reads pass through). */
+export function fencedStore(store: LintasStore, fence: () => Fence): LintasStore {
+  return {
+    backend: store.backend,
+    location: store.location,
+    append: (drafts, options) => store.append(drafts, { ...options, fence: fence() }),
+    list: (query) => store.list(query),
+    get: (id) => store.get(id),
+    verify: () => store.verify(),
+    loadState: (key) => store.loadState(key),
+    compareAndSet: (key, expectedRevision, state, drafts, options) => store.compareAndSet(key, expectedRevision, state, drafts, { ...options, fence: fence() }),
+    listStates: () => store.listStates(),
+    acquireLease: (name, holder, ttlMs) => store.acquireLease(name, holder, ttlMs),
+    renewLease: (name, holder, token, ttlMs) => store.renewLease(name, holder, token, ttlMs),
+    releaseLease: (name, holder, token) => store.releaseLease(name, holder, token),
+    readLease: (name) => store.readLease(name),
+    // The runtime's caller owns the real store and closes it.
+    close: async () => undefined,
+  };
+}
+
+/** The leader component: elects, publishes the role to `bus.leader`, and is ready once the first attempt decided. */
+export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger }): Component {
+  const { bus } = options;
+  let election: LeaderElection | undefined;
+  let last: string | undefined;
+  const stopping = new AbortController();
+  let following: Promise<void> | undefined;
+  const decided = (role: LeaderRole | undefined): boolean => role !== undefined && !(role.role === 'follower' && role.reason === 'Starting');
+  return {
+    name: 'leader',
+    async start() {
+      election = startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader });
+      const updates = bus.leader.subscribe(stopping.signal);
+      // Writes before the first decision would all be refused: wait for it (an acquire is one round trip).
+      for (;;) {
+        const next = await updates.next();
+        if (next.done === true || decided(next.value.state.get(CONTROL_PLANE_LEASE))) break;
+      }
+      following = (async () => {
+        for (;;) {
+          const next = await updates.next();
+          if (next.done === true) return;
+          const role = next.value.state.get(CONTROL_PLANE_LEASE);
+          const text = role === undefined ? 'none' : role.role === 'leader' ? `leader (token ${String(role.fence.token)})` : `follower (${role.reason}${role.leader !== undefined ? `, leader ${role.leader}` : ''})`;
+          if (text !== last) options.log.info('control-plane role', { role: text, holder: options.holder });
+          last = text;
+        }
+      })();
+    },
+    async stop() {
+      await election?.stop();
+      stopping.abort();
+      await following;
+    },
+    health: () => {
+      const role = bus.leader.get(CONTROL_PLANE_LEASE);
+      if (!decided(role)) return { ready: false, detail: 'leader election not decided yet' };
+      // A follower is ready: it serves reads and routes by the leader's state.
+      return { ready: true };
+    },
+  };
+}
