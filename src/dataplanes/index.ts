@@ -52,7 +52,9 @@ export { createTcpProxy, type BoundTcpListener, type TcpConnectionEvent, type Tc
 export { compileEntrySources, type EntryLocality } from './entry-locality.ts';
 export {
   ACCESS_LOG_FIELDS,
+  ConfigFreshness,
   DEFAULT_BACKEND_TIMEOUT_MS,
+  DEFAULT_STALE_AFTER_MS,
   DEFAULT_HTTP_SERVER_OPTIONS,
   DEFAULT_POOL_OPTIONS,
   GatewayError,

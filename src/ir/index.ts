@@ -2,6 +2,7 @@
  * The IR: what controllers compute and data planes consume. Data only.
  * @module
  */
+export type { AckedVersion, ClusterConfig, ConfigAckBody, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
 export type {
