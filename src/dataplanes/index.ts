@@ -73,3 +73,16 @@ export {
   type PoolOptions,
 } from './gateway/index.ts';
 export { explainRoute, type BackendShare, type ExplainRequest, type RouteExplanation, type RuleVerdict } from './gateway/explain.ts';
+export { createLocalDataPlane, type LocalApplyResult, type LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.ts';
+export {
+  checkGatewayIR,
+  ConfigStreamError,
+  readConfigStream,
+  startGatewayRole,
+  type ConfigStreamErrorCode,
+  type GatewayRole,
+  type GatewayRoleOptions,
+  type GatewayRoleStatus,
+  type RoleVersion,
+  type StreamClientOptions,
+} from './gateway-role/index.ts';
