@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
-import { publishClusterConfigs } from '../src/controllers/gateway/cluster-configs.ts';
+import { publishClusterConfigs } from '../src/controllers/index.ts';
 import { startGatewayRole, type GatewayRole } from '../src/dataplanes/index.ts';
 import { backend, casesPolicy, endpoint, listener, rule, send, startBackend, upstream, vhost, type TestBackend } from '../src/dataplanes/gateway/test-kit.ts';
 import type { ClusterConfig, DataPlaneAck, GatewayIR } from '../src/ir/index.ts';

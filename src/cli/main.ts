@@ -7,6 +7,7 @@
 import { registerAlertCommands } from './commands/alerts.ts';
 import { registerFailoverCommands } from './commands/failover.ts';
 import { registerFaultCommands } from './commands/fault.ts';
+import { registerGatewayCommand } from './commands/gateway.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -186,6 +187,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
   registerFaultCommands(program, io, exit);
   registerFailoverCommands(program, io, exit);
   registerAlertCommands(program, io, exit);
+  registerGatewayCommand(program, io, exit, signal);
 
   program
     .command('version')

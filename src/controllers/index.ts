@@ -45,10 +45,17 @@ export {
   RouteResolvedRefsReason,
   PolicyReason,
   VERSION_LABELS,
+  configVersion,
+  isEastWestListener,
+  nextClusterConfigs,
+  publishClusterConfigs,
+  sliceGatewayIR,
   translateGateway,
 } from './gateway/index.ts';
 export type {
   BackendRefReason,
+  ClusterConfigOptions,
+  ClusterConfigWrites,
   GatewayClassWithStatus,
   GatewayInput,
   GatewayResult,
@@ -62,6 +69,7 @@ export type {
   RouteGroupKind,
   RouteParentStatus,
   RuleProblemReason,
+  SliceOptions,
   TrafficPolicyWithStatus,
 } from './gateway/index.ts';
 export * from './failover/index.ts';

@@ -163,12 +163,16 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     const body = JSON.stringify({ version: frame.version, generation: frame.generation, ok, applyMs: Math.round(applyMs * 1000) / 1000, ...(error !== undefined ? { error } : {}) });
     // In order, off the apply path; a lost ACK is repaired by the next connect (`since` is the served version).
     acking = acking.then(async () => {
-      try {
-        const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' }, body, signal: AbortSignal.any([AbortSignal.timeout(ACK_TIMEOUT_MS), stopping.signal]) });
-        await res.arrayBuffer();
-        if (res.status !== 200) log.warn('config acknowledgement refused', { version: frame.version, status: res.status });
-      } catch (e) {
-        log.info('config acknowledgement not delivered; the next connect reports the served version', { version: frame.version, error: (e as Error).message });
+      // Twice: a kept-alive connection the control plane closed (a restart) fails the first try at once.
+      for (let attempt = 1; attempt <= 2 && !stopping.signal.aborted; attempt++) {
+        try {
+          const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' }, body, signal: AbortSignal.any([AbortSignal.timeout(ACK_TIMEOUT_MS), stopping.signal]) });
+          await res.arrayBuffer();
+          if (res.status !== 200) log.warn('config acknowledgement refused', { version: frame.version, status: res.status });
+          return;
+        } catch (e) {
+          if (attempt === 2) log.info('config acknowledgement not delivered; the next connect reports the served version', { version: frame.version, error: (e as Error).message });
+        }
       }
     });
   };
