@@ -62,6 +62,8 @@ export interface AckedVersion {
   readonly at: string;
   /** From publish to this acknowledgement (ms); absent when the version was published by an earlier control plane. */
   readonly lagMs?: number;
+  /** How long the gateway took to check and apply it (ms), as it reported. */
+  readonly applyMs?: number;
   readonly error?: string;
 }
 

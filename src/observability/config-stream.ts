@@ -130,7 +130,7 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     const current = configs.get(cluster);
     const at = iso();
     const lagMs = current?.version === body.version ? Math.max(0, now() - Date.parse(current.publishedAt)) : undefined;
-    const version = { version: body.version, ...(body.generation !== undefined ? { generation: body.generation } : {}), at, ...(lagMs !== undefined ? { lagMs } : {}) };
+    const version = { version: body.version, ...(body.generation !== undefined ? { generation: body.generation } : {}), at, ...(lagMs !== undefined ? { lagMs } : {}), ...(body.applyMs !== undefined ? { applyMs: body.applyMs } : {}) };
     if (body.ok) {
       record(cluster, principal.subject, () => ({ acked: version, nacked: undefined }));
     } else {
