@@ -16,7 +16,7 @@ import { publishClusterConfigs } from '../src/controllers/index.ts';
 import { startGatewayRole, type GatewayRole } from '../src/dataplanes/index.ts';
 import { backend, casesPolicy, endpoint, listener, rule, send, startBackend, upstream, vhost, type TestBackend } from '../src/dataplanes/gateway/test-kit.ts';
 import type { ClusterConfig, DataPlaneAck, GatewayIR } from '../src/ir/index.ts';
-import { configStreamRoutes, createAuthenticator, silentLogger, startAdminServer, type AdminServer } from '../src/observability/index.ts';
+import { configStreamRoutes, createAuthenticator, MAX_STREAMS_PER_CLUSTER, silentLogger, startAdminServer, type AdminServer } from '../src/observability/index.ts';
 import { WatchableMap } from '../src/store/index.ts';
 import { waitFor } from './wait.ts';
 
@@ -181,6 +181,26 @@ describe('gateway roles fed by the config stream', SUITE, () => {
     const audit = await fetch(`${cp.url}/api/v1/config-stream/sgp/ack`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.sgp}`, 'content-type': 'application/json' }, body: '{"version": 3}' });
     assert.equal(audit.status, 400);
     assert.match(await audit.text(), /\.version: must be a non-empty string/);
+  });
+
+  test('a cluster holds a bounded number of streams: one more gets 429 and the gateway\'s own stream is unharmed', async () => {
+    const extra: AbortController[] = [];
+    try {
+      // The gateway holds one; open up to the cap beside it.
+      for (let i = 1; i < MAX_STREAMS_PER_CLUSTER; i++) {
+        const stop = new AbortController();
+        extra.push(stop);
+        const res = await fetch(`${cp.url}/api/v1/config-stream/sgp?since=x`, { headers: { authorization: `Bearer ${TOKENS.sgp}` }, signal: stop.signal });
+        assert.equal(res.status, 200);
+      }
+      const refused = await fetch(`${cp.url}/api/v1/config-stream/sgp`, { headers: { authorization: `Bearer ${TOKENS.sgp}` } });
+      assert.equal(refused.status, 429);
+      assert.match(await refused.text(), /too_many_streams/);
+    } finally {
+      for (const stop of extra) stop.abort();
+    }
+    assert.equal(sgp.status().connected, true);
+    assert.equal(cp.acks.get('sgp')?.connected, true);
   });
 
   test('with the control plane gone the gateways keep serving; past the budget Owner-mode mutations get 503 while reads work', async () => {

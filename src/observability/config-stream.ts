@@ -33,6 +33,8 @@ export const CONFIG_ACK_ROUTE = '/api/v1/config-stream/:cluster/ack';
 export const DEFAULT_HEARTBEAT_MS = 5_000;
 /** Longest NACK error kept (longer ones are cut). */
 export const MAX_NACK_ERROR_CHARS = 2_000;
+/** Streams one cluster may hold open at once (a reconnect overlapping a dying stream needs two); more get 429. */
+export const MAX_STREAMS_PER_CLUSTER = 4;
 /** The media type of the stream. */
 export const CONFIG_STREAM_CONTENT_TYPE = 'application/x-ndjson';
 
@@ -78,6 +80,8 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     const cluster = checkedCluster(params);
     const since = url.searchParams.get('since') ?? '';
     if (since.length > MAX_VERSION_CHARS) throw new AdminApiError(400, 'bad_request', `since must be a version of at most ${MAX_VERSION_CHARS} characters`);
+    // A leaked or looping token must not pin the control plane's memory with subscriptions.
+    if ((open.get(cluster) ?? 0) >= MAX_STREAMS_PER_CLUSTER) throw new AdminApiError(429, 'too_many_streams', `cluster ${cluster} already has ${String(MAX_STREAMS_PER_CLUSTER)} config streams open`);
     const stop = new AbortController();
     res.on('close', () => stop.abort());
     res.writeHead(200, { 'content-type': CONFIG_STREAM_CONTENT_TYPE, 'cache-control': 'no-store' });

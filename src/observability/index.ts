@@ -41,7 +41,7 @@ export {
   type Role,
 } from './auth.ts';
 export { createHostCheck, hostOf, isLoopbackHost } from './admin-host.ts';
-export { CONFIG_ACK_ROUTE, CONFIG_STREAM_CONTENT_TYPE, CONFIG_STREAM_ROUTE, configStreamRoutes, DEFAULT_HEARTBEAT_MS, MAX_NACK_ERROR_CHARS, type ConfigStreamOptions } from './config-stream.ts';
+export { CONFIG_ACK_ROUTE, CONFIG_STREAM_CONTENT_TYPE, CONFIG_STREAM_ROUTE, configStreamRoutes, DEFAULT_HEARTBEAT_MS, MAX_NACK_ERROR_CHARS, MAX_STREAMS_PER_CLUSTER, type ConfigStreamOptions } from './config-stream.ts';
 export { createLogLimiter, type LogLimiter, type LogLimiterOptions } from './log-limiter.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {
