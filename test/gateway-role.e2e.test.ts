@@ -144,6 +144,25 @@ describe('gateway roles fed by the config stream', SUITE, () => {
     assert.equal(jkt.status().rejected?.version, 'bad-0000000001');
     assert.equal((await get(jkt, '127.0.0.1')).headers['x-config'], 'v2');
     assert.match(await (await fetch(`${jkt.adminUrl ?? ''}/readyz`)).text(), /warning: version bad-0000000001 \(generation 3\) rejected: invalid config/);
+    // Its ownership is the served one's: heartbeats naming it keep the config fresh past the budget.
+    const confirmed = jkt.status().configAgeMs ?? 0;
+    skewMs += BUDGET_MS + 1_000;
+    await waitFor('a heartbeat confirming jkt', () => ((jkt.status().configAgeMs ?? Infinity) < BUDGET_MS ? true : undefined));
+    assert.ok(confirmed < BUDGET_MS);
+    assert.equal((await post(jkt, '127.0.0.1')).status, 200);
+  });
+
+  test('a rejected version that moves ownership leaves the config unconfirmed: past the budget Owner-mode mutations fail closed', async () => {
+    const good = cp.configs.get('jkt') as ClusterConfig;
+    const moved: GatewayIR = { ...good.ir, upstreams: [], policies: [casesPolicy({ requireIdempotencyKey: false }, { epoch: 2, moved: [{ from: 'sgp', to: 'jkt' }] })] };
+    cp.configs.set('jkt', { version: 'bad-0000000002', generation: good.generation + 1, publishedAt: new Date().toISOString(), ir: moved });
+    await waitFor('jkt NACK', () => (cp.acks.get('jkt')?.nacked?.version === 'bad-0000000002' ? true : undefined));
+    skewMs += BUDGET_MS + 1_000;
+    await waitFor('jkt stale', () => (jkt.status().stale ? true : undefined));
+    const refused = await post(jkt, '127.0.0.1');
+    assert.equal(refused.status, 503, 'ownership may have moved: the old owner must not take the write');
+    assert.equal(refused.json<{ error: string }>().error, 'config_stale');
+    assert.equal((await get(jkt, '127.0.0.1')).status, 200);
   });
 
   test('a version with a listener that cannot bind is NACKed and rolled back: the good listener keeps serving', async () => {

@@ -10,8 +10,9 @@
  *   good version keeps serving, and NACKed with the error.
  * - Fail-static: without the control plane it keeps serving its last version.
  *   The config counts as current while the stream confirms it (config frames and
- *   heartbeats naming the served version); once it has not been confirmed for the
- *   staleness budget, Owner-mode mutations fail closed (`ConfigFreshness`).
+ *   heartbeats naming the served version, or naming a version it rejected whose
+ *   ownership is the same as the served one's); once it has not been confirmed for
+ *   the staleness budget, Owner-mode mutations fail closed (`ConfigFreshness`).
  * - Ready once the first version is applied; `/readyz` says why not, and warns while
  *   disconnected, stale or serving an older version than the one it rejected.
  * @module
@@ -125,6 +126,8 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
 
   let serving: (RoleVersion & { readonly ir: GatewayIR }) | undefined;
   let rejected: (RoleVersion & { readonly error: string }) | undefined;
+  // Whether the rejected version routes owners as the served one does: then heartbeats naming it still vouch for ownership.
+  let rejectedKeepsOwnership = false;
   let connected = false;
   let disconnectedAt: number | undefined = now();
   let lastError: string | undefined;
@@ -207,6 +210,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     const applyMs = now() - started;
     if (error !== undefined) {
       rejected = { version: frame.version, generation: frame.generation, at: now(), error };
+      rejectedKeepsOwnership = serving !== undefined && ownershipOf(frame.ir) === ownershipOf(serving.ir);
       nacks += 1;
       log.error('config version rejected (NACK); the last good version keeps serving', { cluster, version: frame.version, generation: frame.generation, serving: serving?.version ?? null, error });
       postAck(frame, false, applyMs, error);
@@ -246,7 +250,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
           } else if (frame.type === 'config') {
             next = { frame, receivedAt };
             applying ??= drain();
-          } else if (frame.version !== null && frame.version === serving?.version && next === undefined) {
+          } else if (frame.version !== null && next === undefined && (frame.version === serving?.version || (frame.version === rejected?.version && rejectedKeepsOwnership))) {
             freshness.confirm(receivedAt);
           }
         }
@@ -313,4 +317,16 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       await Promise.all([admin?.close(), local.close()]);
     },
   };
+}
+
+/**
+ * The ownership an IR routes by (every policy's owners, moves and epoch), as one string to compare;
+ * a malformed IR gets a value no real one has.
+ */
+function ownershipOf(ir: GatewayIR): string {
+  try {
+    return JSON.stringify((ir.policies ?? []).map((p) => [p.key, p.ownership ?? null]));
+  } catch {
+    return '\u0000malformed';
+  }
 }
