@@ -45,10 +45,21 @@ export {
   RouteResolvedRefsReason,
   PolicyReason,
   VERSION_LABELS,
+  configVersion,
+  dataPlaneRow,
+  dataPlaneRows,
+  isEastWestListener,
+  nextClusterConfigs,
+  publishClusterConfigs,
+  sliceGatewayIR,
   translateGateway,
 } from './gateway/index.ts';
 export type {
   BackendRefReason,
+  ClusterConfigOptions,
+  ClusterConfigWrites,
+  DataPlaneRow,
+  DataPlaneSyncState,
   GatewayClassWithStatus,
   GatewayInput,
   GatewayResult,
@@ -62,6 +73,7 @@ export type {
   RouteGroupKind,
   RouteParentStatus,
   RuleProblemReason,
+  SliceOptions,
   TrafficPolicyWithStatus,
 } from './gateway/index.ts';
 export * from './failover/index.ts';

@@ -52,7 +52,9 @@ export { createTcpProxy, type BoundTcpListener, type TcpConnectionEvent, type Tc
 export { compileEntrySources, type EntryLocality } from './entry-locality.ts';
 export {
   ACCESS_LOG_FIELDS,
+  ConfigFreshness,
   DEFAULT_BACKEND_TIMEOUT_MS,
+  DEFAULT_STALE_AFTER_MS,
   DEFAULT_HTTP_SERVER_OPTIONS,
   DEFAULT_POOL_OPTIONS,
   GatewayError,
@@ -71,3 +73,16 @@ export {
   type PoolOptions,
 } from './gateway/index.ts';
 export { explainRoute, type BackendShare, type ExplainRequest, type RouteExplanation, type RuleVerdict } from './gateway/explain.ts';
+export { createLocalDataPlane, type LocalApplyResult, type LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.ts';
+export {
+  checkGatewayIR,
+  ConfigStreamError,
+  readConfigStream,
+  startGatewayRole,
+  type ConfigStreamErrorCode,
+  type GatewayRole,
+  type GatewayRoleOptions,
+  type GatewayRoleStatus,
+  type RoleVersion,
+  type StreamClientOptions,
+} from './gateway-role/index.ts';

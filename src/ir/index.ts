@@ -2,9 +2,10 @@
  * The IR: what controllers compute and data planes consume. Data only.
  * @module
  */
+export type { AckedVersion, ClusterConfig, ConfigAckBody, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
-export type { DataPlaneAck } from './dataplane-ack.ts';
+export type { DataPlaneServing } from './dataplane-serving.ts';
 export type {
   BackendIR,
   EntrySourceIR,

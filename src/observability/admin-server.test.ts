@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Gauge } from 'prom-client';
-import { createRegistry, startAdminServer } from './admin-server.ts';
+import { AdminApiError, createRegistry, readJsonObjectBody, startAdminServer } from './admin-server.ts';
+import { createAuthenticator } from './auth.ts';
 import { silentLogger } from './logger.ts';
 
 describe('startAdminServer', () => {
@@ -65,6 +66,43 @@ describe('startAdminServer', () => {
       assert.equal((await fetch(`${admin.url}/api/x`, { method: 'POST' })).status, 405);
       assert.equal((await fetch(`${admin.url}/api/boom`)).status, 500);
       assert.equal((await fetch(`${admin.url}/healthz`)).status, 200, 'still serving after a failed handler');
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it('raw routes: the role comes from the path, the handler writes its own response, a refusal thrown before writing is answered', async () => {
+    const auth = createAuthenticator({ tokens: [{ token: 'token-of-gateway-a-0123', subject: 'gw-a', roles: ['gateway:a'] }] });
+    const admin = await startAdminServer({
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLogger,
+      notReady: () => undefined,
+      auth,
+      rawRoutes: {
+        '/raw/:cluster': {
+          method: 'POST',
+          role: (params) => `gateway:${params['cluster'] ?? ''}`,
+          async handle({ req, res, principal, params }) {
+            const read = await readJsonObjectBody(req);
+            if (read === 'aborted') return;
+            if ('status' in read) throw new AdminApiError(read.status, read.code, read.message);
+            res.writeHead(202, { 'content-type': 'text/plain' });
+            res.end(`${principal.subject} ${params['cluster'] ?? ''} ${JSON.stringify(read.body)}`);
+          },
+        },
+      },
+    });
+    const post = (cluster: string, body: string) => fetch(`${admin.url}/raw/${cluster}`, { method: 'POST', headers: { authorization: 'Bearer token-of-gateway-a-0123' }, body });
+    try {
+      const ok = await post('a', '{"x":1}');
+      assert.equal(ok.status, 202);
+      assert.equal(await ok.text(), 'gw-a a {"x":1}', 'no reason needed, unlike actions');
+      assert.equal((await post('b', '{}')).status, 403);
+      const bad = await post('a', '[1]');
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { error: string }).error, 'bad_request');
+      assert.equal((await fetch(`${admin.url}/raw/a`)).status, 405);
     } finally {
       await admin.close();
     }

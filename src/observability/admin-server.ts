@@ -50,6 +50,28 @@ export interface AdminAction {
   handler(ctx: ActionContext): Promise<ActionResult> | ActionResult;
 }
 
+/** What a raw route's handler receives once the bearer token holds the route's role. */
+export interface RawRouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly principal: Principal;
+  readonly params: PathParams;
+  readonly url: URL;
+}
+
+/**
+ * A route that writes its own response after the role check: a long-lived stream, or a
+ * machine-to-machine call that is not an audited action (no `reason`), such as the config
+ * stream of the gateways and their acknowledgements.
+ */
+export interface RawRoute {
+  readonly method: 'GET' | 'POST';
+  /** The role the token must hold, which may depend on the path (e.g. `gateway:<cluster>`). */
+  role(params: PathParams): Role;
+  /** Writes the response; throw an error with `status` and `code` (before writing) to refuse. */
+  handle(ctx: RawRouteContext): Promise<void> | void;
+}
+
 /** An error a handler throws to answer with `status` and `{ error: code, message }` (any error with `status` works). */
 export class AdminApiError extends Error {
   override readonly name = 'AdminApiError';
@@ -86,6 +108,8 @@ export interface AdminServerOptions {
   readonly protectedRoutes?: Readonly<Record<string, ProtectedRoute>>;
   /** POST actions by path or pattern, e.g. `/api/v1/failover/:namespace/:name/propose`. */
   readonly actions?: Readonly<Record<string, AdminAction>>;
+  /** Routes that write their own response after the role check (streams, acknowledgements), by path or pattern. */
+  readonly rawRoutes?: Readonly<Record<string, RawRoute>>;
   /** Checks bearer tokens; without one (or a read-only one) actions and protected routes are refused. */
   readonly auth?: Authenticator;
   /** `Host` names accepted besides loopback names/addresses and the bound address (e.g. the name Prometheus scrapes). */
@@ -112,7 +136,8 @@ type Method = 'GET' | 'POST';
 type Target =
   | { readonly kind: 'public'; readonly handler: JsonRoute }
   | { readonly kind: 'protected'; readonly role: Role; readonly handler: JsonRoute }
-  | { readonly kind: 'action'; readonly role: Role; readonly action: AdminAction };
+  | { readonly kind: 'action'; readonly role: Role; readonly action: AdminAction }
+  | { readonly kind: 'raw'; readonly route: RawRoute };
 type Segment = { readonly literal: string } | { readonly param: string };
 interface CompiledRoute {
   readonly method: Method;
@@ -126,7 +151,8 @@ interface Match {
   readonly route: CompiledRoute;
   readonly params: PathParams;
 }
-interface Refusal {
+/** A refusal the server answers with `{ error: code, message }` and `status`. */
+export interface Refusal {
   readonly status: number;
   readonly code: string;
   readonly message: string;
@@ -156,6 +182,7 @@ function compileRoutes(options: AdminServerOptions): CompiledRoute[] {
   for (const [pattern, handler] of Object.entries(options.routes ?? {})) add('GET', pattern, { kind: 'public', handler });
   for (const [pattern, route] of Object.entries(options.protectedRoutes ?? {})) add('GET', pattern, { kind: 'protected', role: route.role, handler: route.handler });
   for (const [pattern, action] of Object.entries(options.actions ?? {})) add('POST', pattern, { kind: 'action', role: action.role, action });
+  for (const [pattern, route] of Object.entries(options.rawRoutes ?? {})) add(route.method, pattern, { kind: 'raw', route });
   // The most specific route wins: `/audit/verify` before `/audit/:id`.
   return compiled.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
 }
@@ -242,7 +269,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 
     let principal: Principal | undefined;
     if (target.kind !== 'public') {
-      const checked = authorize(req, target.role, target.kind === 'action');
+      const checked = authorize(req, target.kind === 'raw' ? target.route.role(params) : target.role, target.kind === 'action');
       if ('status' in checked) {
         refusals.warn('admin request refused', { ...where, status: checked.status, error: checked.code, ...(checked.subject ? { subject: checked.subject } : {}) });
         return refuse(checked, checked.status === 401 ? { 'www-authenticate': 'Bearer realm="lintas"' } : {});
@@ -251,6 +278,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
 
     try {
+      if (target.kind === 'raw') return await target.route.handle({ req, res, principal: principal as Principal, params, url });
       if (target.kind !== 'action') {
         const body = await target.handler(url, params);
         if (body === undefined) return refuse({ status: 404, code: 'not_found', message: `no route ${url.pathname}` });
@@ -269,6 +297,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       log.info('admin action', { ...where, ...who(), reason: ctx.reason.slice(0, 200), status });
       return sendJson(status, result.body);
     } catch (error) {
+      if (res.headersSent) {
+        // A stream that failed half-way: nothing sensible can be sent any more.
+        log.warn('admin response failed after it started', { ...where, ...who(), error: error instanceof Error ? error.message : String(error) });
+        res.destroy();
+        return;
+      }
       const known = statusOf(error);
       if (known) {
         log.info('admin request refused by handler', { ...where, ...who(), status: known.status, error: known.code });
@@ -336,6 +370,27 @@ function statusOf(error: unknown): Refusal | undefined {
 
 /** Reads a JSON object body with a non-empty `reason`, at most {@link MAX_ACTION_BODY_BYTES}. */
 async function readActionBody(req: IncomingMessage): Promise<{ body: Record<string, unknown>; reason: string } | Refusal | 'aborted'> {
+  const hint = 'the body must be a JSON object with a non-empty "reason"';
+  const read = await readJsonObjectBody(req, hint, 'reason_required');
+  if (read === 'aborted' || 'status' in read) return read;
+  const body = read.body;
+  const reason = body['reason'];
+  if (typeof reason !== 'string' || reason.trim() === '') return { status: 400, code: 'reason_required', message: hint };
+  // Both are kept forever in the audit chain: bound them.
+  for (const field of ['reason', 'changeRequest']) {
+    const value = body[field];
+    if (typeof value === 'string' && value.trim().length > MAX_AUDIT_TEXT_CHARS) {
+      return { status: 400, code: 'too_long', message: `"${field}" must be at most ${String(MAX_AUDIT_TEXT_CHARS)} characters, got ${String(value.trim().length)}` };
+    }
+  }
+  return { body, reason: reason.trim() };
+}
+
+/**
+ * Reads a JSON object body of at most {@link MAX_ACTION_BODY_BYTES} (raw routes use it too):
+ * the object, or the refusal to send (400 with `hint`, 413), or 'aborted' when the client left.
+ */
+export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body must be a JSON object', emptyCode = 'bad_request'): Promise<{ body: Record<string, unknown> } | Refusal | 'aborted'> {
   const tooLarge: Refusal = { status: 413, code: 'too_large', message: `the body must be at most ${MAX_ACTION_BODY_BYTES} bytes` };
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > MAX_ACTION_BODY_BYTES) {
@@ -363,8 +418,7 @@ async function readActionBody(req: IncomingMessage): Promise<{ body: Record<stri
   if (raw === 'aborted') return 'aborted';
   if (raw === 'too_large') return tooLarge;
   const text = raw.toString('utf8');
-  const hint = 'the body must be a JSON object with a non-empty "reason"';
-  if (text.trim() === '') return { status: 400, code: 'reason_required', message: hint };
+  if (text.trim() === '') return { status: 400, code: emptyCode, message: hint };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -372,14 +426,5 @@ async function readActionBody(req: IncomingMessage): Promise<{ body: Record<stri
     return { status: 400, code: 'bad_json', message: `the body is not valid JSON: ${(error as Error).message}` };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, code: 'bad_request', message: hint };
-  const reason = (body as Record<string, unknown>)['reason'];
-  if (typeof reason !== 'string' || reason.trim() === '') return { status: 400, code: 'reason_required', message: hint };
-  // Both are kept forever in the audit chain: bound them.
-  for (const field of ['reason', 'changeRequest']) {
-    const value = (body as Record<string, unknown>)[field];
-    if (typeof value === 'string' && value.trim().length > MAX_AUDIT_TEXT_CHARS) {
-      return { status: 400, code: 'too_long', message: `"${field}" must be at most ${String(MAX_AUDIT_TEXT_CHARS)} characters, got ${String(value.trim().length)}` };
-    }
-  }
-  return { body: body as Record<string, unknown>, reason: reason.trim() };
+  return { body: body as Record<string, unknown> };
 }

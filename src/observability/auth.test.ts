@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthFileError, createAuthenticator, generateToken, hasRole, loadAuthFile, parseAuthFile, type AuthConfig } from './auth.ts';
+import { AuthFileError, createAuthenticator, gatewayRole, generateToken, hasRole, loadAuthFile, parseAuthFile, type AuthConfig } from './auth.ts';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef';
@@ -64,10 +64,10 @@ extra: 1
 `;
     assert.deepEqual(problems(text), [
       '5: .tokens[1].token: duplicate token (same as .tokens[0].token)',
-      '7: .tokens[1].roles[0]: unknown role "root" (expected one of viewer, operator, approver, admin)',
+      '7: .tokens[1].roles[0]: unknown role "root" (expected one of viewer, operator, approver, admin, gateway:<cluster>)',
       '8: .tokens[2].token: must not be empty',
       '9: .tokens[2].subject: must not be empty',
-      '10: .tokens[2].roles: must name at least one role (viewer, operator, approver, admin)',
+      '10: .tokens[2].roles: must name at least one role (viewer, operator, approver, admin, gateway:<cluster>)',
       '12: .tokens[3].role: unknown field (expected token, subject, roles)',
       '11: .tokens[3].token: must be at least 16 characters (got 12); use e.g. 32 random bytes, base64url',
       '11: .tokens[3].subject: is required',
@@ -162,6 +162,26 @@ describe('hasRole', () => {
     assert.equal(hasRole(operator, 'approver'), false);
     assert.equal(hasRole(operator, 'admin'), false);
     assert.equal(hasRole({ subject: 'nobody', roles: [] }, 'viewer'), false);
+  });
+
+  it('gives a gateway token its own cluster\'s role only: not another cluster\'s, not viewer; admin holds every gateway role', () => {
+    const gateway = { subject: 'gw-jkt', roles: [gatewayRole('jkt-prod-1')] };
+    assert.equal(hasRole(gateway, gatewayRole('jkt-prod-1')), true);
+    assert.equal(hasRole(gateway, gatewayRole('sgp-prod-1')), false);
+    for (const role of ['viewer', 'operator', 'approver', 'admin'] as const) assert.equal(hasRole(gateway, role), false, role);
+    assert.equal(hasRole({ subject: 'root', roles: ['admin'] }, gatewayRole('sgp-prod-1')), true);
+    assert.equal(hasRole({ subject: 'op', roles: ['operator'] }, gatewayRole('sgp-prod-1')), false);
+  });
+});
+
+describe('gateway roles in the auth file', () => {
+  it('reads gateway:<cluster> and refuses a role whose cluster is not a DNS-1123 label', () => {
+    const ok = parseAuthFile(`tokens:\n  - { token: "${ALICE}", subject: gw-jkt, roles: ["gateway:jkt-prod-1"] }\n`, 'auth.yaml');
+    assert.deepEqual(ok.tokens[0]?.roles, ['gateway:jkt-prod-1']);
+    assert.deepEqual(problems(`tokens:\n  - token: "${ALICE}"\n    subject: gw\n    roles: ["gateway:", "gateway:JKT_1"]\n`), [
+      '4: .tokens[0].roles[0]: unknown role "gateway:" (expected one of viewer, operator, approver, admin, gateway:<cluster>)',
+      '4: .tokens[0].roles[1]: unknown role "gateway:JKT_1" (expected one of viewer, operator, approver, admin, gateway:<cluster>)',
+    ]);
   });
 });
 

@@ -1,19 +1,41 @@
 /**
  * Bearer-token authentication of the admin API: the `--auth-file` (YAML
  * `tokens: [{ token, subject, roles }]`), parsed with every problem located,
- * and an authenticator that compares tokens in constant time.
+ * and an authenticator that compares tokens in constant time. Roles are for
+ * people (viewer, operator, approver, admin) or for one cluster's gateway
+ * (`gateway:<cluster>`: its config stream only).
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Issue } from '../api/index.ts';
+import { dns1123Label } from '../lib/index.ts';
+
+/** The role of one cluster's gateway (`lintas gateway --cluster NAME`): it may read that cluster's config stream, nothing else. */
+export type GatewayRole = `gateway:${string}`;
 
 /** Roles of the admin API; `admin` implies every other role. */
-export type Role = 'viewer' | 'operator' | 'approver' | 'admin';
+export type Role = 'viewer' | 'operator' | 'approver' | 'admin' | GatewayRole;
 
-/** Every role, least to most powerful. */
+/** Every role for people, least to most powerful (gateway roles, `gateway:<cluster>`, come on top). */
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'approver', 'admin'];
+
+/** The prefix of gateway roles. */
+export const GATEWAY_ROLE_PREFIX = 'gateway:';
+
+/** The role that lets a gateway read `cluster`'s config stream. */
+export function gatewayRole(cluster: string): GatewayRole {
+  return `${GATEWAY_ROLE_PREFIX}${cluster}`;
+}
+
+/** A role named in an auth file: one of {@link ROLES}, or `gateway:<cluster>` with a DNS-1123 label as the cluster. */
+function parseRole(value: unknown): Role | undefined {
+  if (typeof value !== 'string') return undefined;
+  if ((ROLES as readonly string[]).includes(value)) return value as Role;
+  if (value.startsWith(GATEWAY_ROLE_PREFIX) && dns1123Label(value.slice(GATEWAY_ROLE_PREFIX.length)) === undefined) return value as GatewayRole;
+  return undefined;
+}
 
 /** Who made a request: the subject named in the auth file and the roles granted there. */
 export interface Principal {
@@ -70,12 +92,14 @@ const MAX_ALIAS_COUNT = 100;
 // Visible ASCII only: a token must survive an HTTP header and a shell unchanged.
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 const ENTRY_FIELDS = new Set(['token', 'subject', 'roles']);
+const ROLE_CHOICES = `${ROLES.join(', ')}, ${GATEWAY_ROLE_PREFIX}<cluster>`;
 
-/** True when `principal` holds `role`: `admin` implies every role, and every role implies `viewer`. */
+/** True when `principal` holds `role`: `admin` implies every role, and every role of a person implies `viewer`. */
 export function hasRole(principal: Principal, role: Role): boolean {
   if (principal.roles.includes('admin') || principal.roles.includes(role)) return true;
-  // Whoever may change something may also read it (the CLI reads status before and after a change).
-  return role === 'viewer' && principal.roles.length > 0;
+  // Whoever may change something may also read it (the CLI reads status before and after a change);
+  // a gateway's token reads its cluster's config and nothing more, so a leaked one exposes little.
+  return role === 'viewer' && principal.roles.some((r) => !r.startsWith(GATEWAY_ROLE_PREFIX));
 }
 
 /** A fresh token: 32 random bytes, base64url (43 characters), e.g. for `lintas up`'s local admin. */
@@ -137,13 +161,14 @@ export function parseAuthFile(text: string, file: string): AuthConfig {
     const roles = entry['roles'];
     const parsedRoles: Role[] = [];
     if (!Array.isArray(roles)) problem(...at('roles'), roles === undefined ? 'is required' : 'must be a list');
-    else if (roles.length === 0) problem(...at('roles'), `must name at least one role (${ROLES.join(', ')})`);
+    else if (roles.length === 0) problem(...at('roles'), `must name at least one role (${ROLE_CHOICES})`);
     else
       roles.forEach((role: unknown, r: number) => {
-        if (typeof role === 'string' && (ROLES as readonly string[]).includes(role)) {
-          if (!parsedRoles.includes(role as Role)) parsedRoles.push(role as Role);
+        const parsed = parseRole(role);
+        if (parsed !== undefined) {
+          if (!parsedRoles.includes(parsed)) parsedRoles.push(parsed);
         } else {
-          problem(lineOf(['tokens', i, 'roles', r]), `.tokens[${i}].roles[${r}]`, `unknown role ${JSON.stringify(role)} (expected one of ${ROLES.join(', ')})`);
+          problem(lineOf(['tokens', i, 'roles', r]), `.tokens[${i}].roles[${r}]`, `unknown role ${JSON.stringify(role)} (expected one of ${ROLE_CHOICES})`);
         }
       });
     if (problems.length === before) tokens.push({ token: token as string, subject: subject as string, roles: parsedRoles });

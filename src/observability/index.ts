@@ -7,6 +7,7 @@ export {
   createRegistry,
   MAX_ACTION_BODY_BYTES,
   MAX_AUDIT_TEXT_CHARS,
+  readJsonObjectBody,
   startAdminServer,
   type ActionContext,
   type ActionResult,
@@ -16,10 +17,15 @@ export {
   type JsonRoute,
   type PathParams,
   type ProtectedRoute,
+  type RawRoute,
+  type RawRouteContext,
+  type Refusal,
 } from './admin-server.ts';
 export {
   AuthFileError,
   createAuthenticator,
+  GATEWAY_ROLE_PREFIX,
+  gatewayRole,
   generateToken,
   hasRole,
   loadAuthFile,
@@ -30,10 +36,12 @@ export {
   type AuthFileErrorCode,
   type Authenticator,
   type AuthToken,
+  type GatewayRole,
   type Principal,
   type Role,
 } from './auth.ts';
 export { createHostCheck, hostOf, isLoopbackHost } from './admin-host.ts';
+export { CONFIG_ACK_ROUTE, CONFIG_STREAM_CONTENT_TYPE, CONFIG_STREAM_ROUTE, configStreamRoutes, DEFAULT_HEARTBEAT_MS, MAX_NACK_ERROR_CHARS, MAX_STREAMS_PER_CLUSTER, type ConfigStreamOptions } from './config-stream.ts';
 export { createLogLimiter, type LogLimiter, type LogLimiterOptions } from './log-limiter.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {

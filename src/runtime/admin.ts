@@ -4,7 +4,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import { startAdminServer, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction } from '../observability/index.ts';
+import { configStreamRoutes, startAdminServer, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction } from '../observability/index.ts';
 import { parseHeaderList } from './headers.ts';
 import type { Component } from './component.ts';
 import type { ListenAddress } from './config.ts';
@@ -54,6 +54,8 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         actions: options.actions(),
         protectedRoutes: options.protectedRoutes(),
         readyDetail: options.readyDetail,
+        // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
+        rawRoutes: configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }) }),
         notReady: () => {
           for (const component of options.readiness) {
             const h = component.health();

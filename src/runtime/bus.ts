@@ -6,7 +6,7 @@
  */
 import type { FleetSnapshot } from '../api/index.ts';
 import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
-import type { DataPlaneAck } from '../ir/index.ts';
+import type { ClusterConfig, DataPlaneAck, DataPlaneServing } from '../ir/index.ts';
 import { FleetStore, WatchableMap, type LeaderRole } from '../store/index.ts';
 
 /** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
@@ -36,7 +36,11 @@ export interface Bus {
   /** Clusters whose gateway is down (sandbox fault: `lintas fault cluster X down`); writer: the sandbox faults. */
   readonly clusterDown: WatchableMap<string, true>;
   /** Each cluster's data plane: the config version it acknowledged (or refused) and the ownership it serves; writer: the gateways. */
-  readonly dataplanes: WatchableMap<string, DataPlaneAck>;
+  readonly dataplanes: WatchableMap<string, DataPlaneServing>;
+  /** Each cluster's desired gateway config (a versioned slice of the fleet IR) for `lintas gateway` processes; writer: the gateway translation. */
+  readonly gatewayConfigs: WatchableMap<string, ClusterConfig>;
+  /** The config stream's ACK/NACK record per cluster; writer: the stream routes of the admin server. */
+  readonly streamAcks: WatchableMap<string, DataPlaneAck>;
   /** This replica's role under the control-plane lease (leadership.ts); writer: the leader component. */
   readonly leader: WatchableMap<string, LeaderRole>;
 }
@@ -51,6 +55,8 @@ export function createBus(): Bus {
     clusterDown: new WatchableMap(),
     dataplanes: new WatchableMap(),
     leader: new WatchableMap(),
+    gatewayConfigs: new WatchableMap(),
+    streamAcks: new WatchableMap(),
   };
 }
 

@@ -44,6 +44,8 @@ export interface RuntimeConfig {
   readonly store: LintasStore;
   /** Who may call the mutating admin API (none: read-only, mutations refused). */
   readonly auth?: Authenticator;
+  /** Run every cluster's gateways in this process (default true); false: `lintas gateway` processes serve them from the config stream. */
+  readonly embeddedGateways?: boolean;
   /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */
   readonly holder?: string;
   /** Lease timings (default DEFAULT_LEASE: 15 s TTL, renewed every 2 s). */

@@ -32,6 +32,8 @@ export interface GatewayComponentOptions {
   readonly log: Logger;
   readonly accessLogPath?: string;
   readonly writeAccessLog: (line: string) => void;
+  /** Run the clusters' gateways in this process (default true); false: only publish their configs for `lintas gateway`. */
+  readonly embedded?: boolean;
 }
 
 /** Creates the gateway component (it opens the access log at start: a bad path fails the start). */
@@ -47,7 +49,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
   return {
     name: 'gateway',
     async start() {
-      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, configs: bus.gatewayConfigs, embedded: options.embedded ?? true, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
       runner = gateway;
       const signal = stopping.signal;
       following.push(

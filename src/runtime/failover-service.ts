@@ -21,7 +21,7 @@ import {
 } from '../controllers/index.ts';
 import { dns1123Label, parseGatewayDuration } from '../lib/index.ts';
 import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute, type Role } from '../observability/index.ts';
-import type { DataPlaneAck } from '../ir/index.ts';
+import type { DataPlaneServing } from '../ir/index.ts';
 import { StoreError, type AuditQuery, type LintasStore, type WatchableMap } from '../store/index.ts';
 
 /** The failover verbs of the API and CLI, with the command and role each needs. */
@@ -54,7 +54,7 @@ export interface FailoverServiceOptions {
   /** How often states written by other replicas are picked up (default 2000 ms). */
   readonly syncIntervalMs?: number;
   /** The data planes' acknowledgements: a drain completes once every one serves the new ownership epoch. */
-  readonly acks?: WatchableMap<string, DataPlaneAck>;
+  readonly acks?: WatchableMap<string, DataPlaneServing>;
   /** Where the failover gauges go (alerts, epoch, phase, drained clusters, weight overrides), read at scrape time. */
   readonly registry?: Registry;
 }

@@ -10,9 +10,9 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
-import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
+import { publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
 import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
-import type { DataPlaneAck, GatewayIR } from '../ir/index.ts';
+import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 
@@ -23,8 +23,12 @@ export interface GatewayRunnerOptions {
   /** Access log sink: a file path, or undefined for stdout (`write`). */
   readonly accessLogPath?: string;
   readonly write: (line: string) => void;
+  /** Where each cluster's versioned slice is published for `lintas gateway` processes (the config stream). */
+  readonly configs?: WatchableMap<string, ClusterConfig>;
+  /** Run the clusters' gateways in this process (default true); false: translate and publish only. */
+  readonly embedded?: boolean;
   /** Where the embedded gateways report each applied (or refused) config, by cluster (the failover runner waits on it). */
-  readonly acks?: WatchableMap<string, DataPlaneAck>;
+  readonly acks?: WatchableMap<string, DataPlaneServing>;
 }
 
 /** The running gateway side of `serve`. */
@@ -71,7 +75,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   });
 
   let latest: GatewayResult | undefined;
-  let applied = false;
+  const embedded = options.embedded ?? true;
+  // Without embedded gateways there is nothing to apply: translated is ready.
+  let applied = !embedded;
   let pending: { ir: GatewayIR; ownership: Record<string, number> } | undefined;
   let generation = 0;
   let served: Record<string, number> = {};
@@ -91,6 +97,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
       return;
     }
+    // The whole fleet's IR (not without downed clusters: a remote gateway that is down is a dead process).
+    if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString());
+    if (!embedded) return;
     // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
     const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
     pending = { ir: withoutDown(latest.ir), ownership };
@@ -98,14 +107,14 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   };
 
   /** Reports the outcome of one apply for every cluster that has gateway listeners (the embedded data planes). */
-  const acknowledge = (ir: GatewayIR, state: DataPlaneAck['state'], error?: string): void => {
+  const acknowledge = (ir: GatewayIR, state: DataPlaneServing['state'], error?: string): void => {
     if (options.acks === undefined) return;
     const at = new Date().toISOString();
     const clusters = new Set(ir.listeners.filter((l) => l.entryBySource === undefined).map((l) => l.cluster));
     // A cluster whose gateway is down (no listeners) serves nothing, so it has nothing to acknowledge.
     const gone = [...options.acks.snapshot().values()].filter((a) => a.mode === 'embedded' && !clusters.has(a.cluster)).map((a) => a.cluster);
     options.acks.apply({
-      set: [...clusters].sort().map((cluster): [string, DataPlaneAck] => [cluster, { cluster, mode: 'embedded', version: generation, state, ...(error !== undefined ? { error } : {}), ownership: served, at }]),
+      set: [...clusters].sort().map((cluster): [string, DataPlaneServing] => [cluster, { cluster, mode: 'embedded', version: generation, state, ...(error !== undefined ? { error } : {}), ownership: served, at }]),
       delete: gone,
     });
   };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { DataPlaneAck } from '../ir/index.ts';
+import type { DataPlaneServing } from '../ir/index.ts';
 import { silentLogger } from '../observability/index.ts';
 import { openStore } from '../store/index.ts';
 import { ComponentStartError } from './component.ts';
@@ -74,7 +74,7 @@ describe('startServeRuntime', () => {
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
       assert.ok(runtime.gateway.bound().includes('127.1.255.1:8080'));
       // Every cluster's embedded gateway acknowledged the config it serves, with the ownership epochs in it.
-      const { dataplanes } = (await (await fetch(`${runtime.adminUrl}/api/v1/dataplanes`)).json()) as { dataplanes: DataPlaneAck[] };
+      const { dataplanes } = (await (await fetch(`${runtime.adminUrl}/api/v1/dataplanes`)).json()) as { dataplanes: DataPlaneServing[] };
       assert.deepEqual(dataplanes.map((d) => [d.cluster, d.mode, d.state]), [
         ['jkt-prod-1', 'embedded', 'acked'],
         ['sgp-prod-1', 'embedded', 'acked'],

@@ -17,6 +17,7 @@ import type { RuntimeConfig } from './config.ts';
 import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
+import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
 import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
 
 /** A running control plane with its embedded data planes. */
@@ -74,6 +75,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log,
     writeAccessLog: config.writeAccessLog,
+    embedded: config.embeddedGateways ?? true,
     ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
   });
   const health = healthComponent({ bus, gateway, log });
@@ -102,7 +104,8 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes }),
     ...(config.sandbox !== undefined ? { routes: config.sandbox.routes } : {}),
   });
-  const list: Component[] = [leader, readableSource, mcs, failover, gateway, health, dns, alerts, admin];
+  const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
+  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, dns, alerts, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 import { renderTable } from '../printers.ts';
 import { ageOf, dataPlaneRows } from './get-dataplanes.ts';
 
@@ -8,7 +8,7 @@ const NOW = Date.parse('2026-12-07T12:00:00.000Z');
 
 describe('get dataplanes', () => {
   it('one row per cluster, sorted: mode, version, ACK or NACK with the reason, ownership epochs, time since the last report', () => {
-    const acks: DataPlaneAck[] = [
+    const acks: DataPlaneServing[] = [
       { cluster: 'tyo', mode: 'remote', version: 7, state: 'nacked', error: 'listener 127.3.255.1:8080: address in use', ownership: { 'cases/cases': 2 }, at: '2026-12-07T11:58:55.000Z' },
       { cluster: 'jkt', mode: 'embedded', version: 9, state: 'acked', ownership: {}, at: '2026-12-07T11:59:58.800Z' },
     ];

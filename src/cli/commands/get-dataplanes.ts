@@ -5,7 +5,7 @@
  * @module
  */
 import { stringify } from 'yaml';
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 import { adminClient } from '../admin-client.ts';
 import { EXIT, type CliIO } from '../io.ts';
 import { renderTable } from '../printers.ts';
@@ -24,7 +24,7 @@ export function ageOf(at: string, now: number): string {
 }
 
 /** The table rows of `acks`, sorted by cluster. */
-export function dataPlaneRows(acks: readonly DataPlaneAck[], now: number): string[][] {
+export function dataPlaneRows(acks: readonly DataPlaneServing[], now: number): string[][] {
   return [...acks]
     .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
     .map((a) => [
@@ -39,7 +39,7 @@ export function dataPlaneRows(acks: readonly DataPlaneAck[], now: number): strin
 
 /** Runs `get dataplanes`; exit 0 when the list was shown. */
 export async function getDataPlanesCommand(options: GetDataPlanesOptions, io: CliIO): Promise<number> {
-  const { dataplanes } = await adminClient(options.server !== undefined ? { server: options.server } : {}, io).get<{ dataplanes: DataPlaneAck[] }>('/api/v1/dataplanes');
+  const { dataplanes } = await adminClient(options.server !== undefined ? { server: options.server } : {}, io).get<{ dataplanes: DataPlaneServing[] }>('/api/v1/dataplanes');
   if (options.output === 'json') {
     io.out(JSON.stringify({ dataplanes }, null, 2));
     return EXIT.ok;

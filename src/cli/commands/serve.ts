@@ -34,6 +34,8 @@ export interface ServeOptions {
   readonly insecureAdmin?: boolean;
   /** `Host` names the admin server accepts besides loopback and its bound address (comma-separated). */
   readonly adminAllowedHosts?: string;
+  /** Run the clusters' gateways in this process (default true; `--no-embedded-gateways`). */
+  readonly embeddedGateways?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -85,6 +87,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     debounceMs,
     ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
     writeAccessLog: io.out,
+    ...(options.embeddedGateways === false ? { embeddedGateways: false } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),
     store,
     ...(extra.auth !== undefined ? { auth: extra.auth } : {}),

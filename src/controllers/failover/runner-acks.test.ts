@@ -3,13 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 import { openStore, WatchableMap } from '../../store/index.ts';
 import { pendingDataPlanes } from './runner-acks.ts';
 import { fakeClock, healthReport, startRunner, until } from './runner-test-support.ts';
 import { JKT, makePolicy, PRIMARY, t, TYO } from './test-support.ts';
 
-const ack = (cluster: string, ownership: Record<string, number>): [string, DataPlaneAck] => [cluster, { cluster, mode: 'remote', version: 1, state: 'acked', ownership, at: '2026-12-07T00:00:00.000Z' }];
+const ack = (cluster: string, ownership: Record<string, number>): [string, DataPlaneServing] => [cluster, { cluster, mode: 'remote', version: 1, state: 'acked', ownership, at: '2026-12-07T00:00:00.000Z' }];
 
 describe('pendingDataPlanes', () => {
   it('names the data planes below the epoch, sorted; a policy a data plane never saw counts as epoch 1', () => {
@@ -29,7 +29,7 @@ describe('failover runner: FailedOver only once every data plane serves the new 
   it('waits in FailingOver, naming the data planes that have not acknowledged, then completes on the last ack', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lintas-failover-acks-'));
     dirs.push(dir);
-    const acks = new WatchableMap<string, DataPlaneAck>();
+    const acks = new WatchableMap<string, DataPlaneServing>();
     acks.apply({ set: [ack('jkt-prod-1', { 'cases/cases': 1 }), ack('tyo-prod-1', { 'cases/cases': 1 })] });
     const clock = fakeClock(t(0));
     const h = await startRunner({ open: () => openStore({ dataDir: dir }) }, makePolicy({ mode: 'Manual' }), clock, 5, undefined, acks);

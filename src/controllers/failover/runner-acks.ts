@@ -4,10 +4,10 @@
  * until then the status names the ones that do not.
  * @module
  */
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 
 /** Clusters whose data plane does not yet serve ownership `epoch` for TrafficPolicy `trafficPolicy` (sorted; absent epoch = 1). */
-export function pendingDataPlanes(acks: ReadonlyMap<string, DataPlaneAck>, trafficPolicy: string, epoch: number): string[] {
+export function pendingDataPlanes(acks: ReadonlyMap<string, DataPlaneServing>, trafficPolicy: string, epoch: number): string[] {
   return [...acks.values()]
     .filter((a) => (a.ownership[trafficPolicy] ?? 1) < epoch)
     .map((a) => a.cluster)

@@ -5,7 +5,7 @@
  * backend under test (the runner suite runs on SQLite and on PostgreSQL).
  * @module
  */
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 import type { WatchableMap } from '../../store/index.ts';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -139,7 +139,7 @@ export async function startRunner(
   clock: FakeClock,
   drainWaitMs = 5,
   trafficPolicies: readonly TrafficPolicy[] = [casesTrafficPolicy()],
-  acks?: WatchableMap<string, DataPlaneAck>,
+  acks?: WatchableMap<string, DataPlaneServing>,
 ): Promise<RunnerHarness> {
   const store = await db.open();
   const calls: OwnershipCall[] = [];

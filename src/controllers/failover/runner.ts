@@ -15,7 +15,7 @@
  */
 import type { FailoverPolicy, TrafficPolicy } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
-import type { DataPlaneAck } from '../../ir/index.ts';
+import type { DataPlaneServing } from '../../ir/index.ts';
 import type { AuditRecord as StoredAuditRecord, LintasStore, StoredState, WatchableMap } from '../../store/index.ts';
 import type { OwnershipState } from '../gateway/index.ts';
 import type { HealthReport } from '../health/index.ts';
@@ -47,7 +47,7 @@ export interface FailoverRunnerOptions {
    * The data planes' acknowledgements by cluster: a drain completes (FailingOver → FailedOver) only once
    * every data plane here serves the drain's epoch; absent or empty, after `drainWaitMs` alone.
    */
-  readonly acks?: WatchableMap<string, DataPlaneAck>;
+  readonly acks?: WatchableMap<string, DataPlaneServing>;
   /** How often to pick up transitions another replica wrote (default 2000 ms; 0 = never). */
   readonly syncIntervalMs?: number;
 }

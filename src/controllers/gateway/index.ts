@@ -4,6 +4,9 @@
  * @module
  */
 export { translateGateway } from './translate.ts';
+export { isEastWestListener, sliceGatewayIR, type SliceOptions } from './slice.ts';
+export { dataPlaneRow, dataPlaneRows, type DataPlaneRow, type DataPlaneSyncState } from './dataplane-status.ts';
+export { configVersion, nextClusterConfigs, publishClusterConfigs, type ClusterConfigOptions, type ClusterConfigWrites } from './cluster-configs.ts';
 export { DEFAULT_CONTROLLER_NAME } from './types.ts';
 export type {
   GatewayClassWithStatus,

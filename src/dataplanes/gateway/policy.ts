@@ -6,6 +6,9 @@
  * `X-Lintas-Owner` / `X-Lintas-Owner-Epoch`; a client's older epoch is
  * refused with 409), and the pick context: Owner-mode mutations go only to
  * the owner's healthy endpoints (else 503 `owner_unavailable`, flag OU);
+ * a gateway fed by a control plane also refuses them (503 `config_stale`, flag
+ * SC) once its config is older than the staleness budget, since ownership may
+ * have moved meanwhile (fail-static, seed 000 §17.2);
  * with `readYourWrites`, a read of a key mutated through this gateway within
  * the window prefers the owner (the nearest region may not have caught up);
  * other requests follow the policy's locality mode, with session affinity.
@@ -17,7 +20,8 @@ import type { LocalityIR, OwnershipIR, OwnershipKeyIR, TrafficPolicyIR } from '.
 import { rendezvousPick } from '../../lib/index.ts';
 import { jsonString } from './access-log.ts';
 import type { Exchange } from './exchange.ts';
-import { FLAG_FE, FLAG_OU } from './runtime.ts';
+import type { ConfigFreshness } from './freshness.ts';
+import { FLAG_FE, FLAG_OU, FLAG_SC } from './runtime.ts';
 import type { PickContext } from './upstream/index.ts';
 
 /** Response codes a policy `retry` retries when the route has no retry stanza of its own. */
@@ -151,6 +155,23 @@ export function replyOwnerUnavailable(ex: Exchange): void {
   replyJson(ex, 503, FLAG_OU, { error: 'owner_unavailable', owner: ex.owner ?? null, key: ex.ownershipKey ?? null });
 }
 
+/**
+ * The refusal of an Owner-mode mutation on a stale config, or undefined when the config is
+ * fresh enough (or not fed by a control plane). `now` is the data plane's clock.
+ */
+export function staleConfigRefusal(freshness: ConfigFreshness | undefined, now: number, policy: string): Record<string, unknown> | undefined {
+  if (freshness === undefined || !freshness.stale(now)) return undefined;
+  const age = freshness.ageMs(now);
+  const seconds = (ms: number): string => `${String(Math.round(ms / 100) / 10)} s`;
+  return {
+    error: 'config_stale',
+    message: `${age === undefined ? 'this gateway has no config confirmed by its control plane' : `this gateway's config was last confirmed by its control plane ${seconds(age)} ago`} (staleness budget ${seconds(freshness.budgetMs)}); ownership may have moved since, so Owner-mode mutations fail closed until it is current again; reads are still served`,
+    policy,
+    config_age_ms: age === undefined ? null : Math.round(age),
+    stale_after_ms: freshness.budgetMs,
+  };
+}
+
 /** Applies the chosen backend's policy to `ex`; false when the request was answered here. */
 export function applyPolicy(ex: Exchange): boolean {
   const p = ex.backend?.policy;
@@ -188,6 +209,9 @@ export function applyPolicy(ex: Exchange): boolean {
       // The domain names whose epoch this is (one fencing epoch per policy), so a backend can keep one per domain.
       if (owner !== undefined) ex.outHeaders.push('x-lintas-owner', owner, 'x-lintas-owner-epoch', String(o.epoch), 'x-lintas-owner-domain', ir.key);
       if (ir.locality.mode === 'Owner' && (mutation || o.reads === 'Owner')) {
+        // Before anything else: on a stale config the owner itself may be wrong.
+        const stale = mutation ? staleConfigRefusal(ex.rt.freshness, ex.rt.now(), ir.key) : undefined;
+        if (stale !== undefined) return replyJson(ex, 503, FLAG_SC, { ...stale, owner: owner ?? null, key });
         if (owner === undefined) {
           replyOwnerUnavailable(ex);
           return false;

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '../../observability/index.ts';
 import type { AccessLogWriter } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
+import type { ConfigFreshness } from './freshness.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { EndpointPools } from './pools.ts';
 import type { RecentWrites } from './recent-writes.ts';
@@ -29,6 +30,8 @@ export interface GatewayRuntime {
   readonly defaultBackendTimeoutMs: number;
   /** How long a response may stay blocked on a client that does not read (ms). */
   readonly downstreamStallMs: number;
+  /** How current the config is, for a gateway fed by a control plane (fail-static); absent when the config is local. */
+  readonly freshness?: ConfigFreshness;
 }
 
 /** One bound listener. `table` is replaced wholesale on apply (requests keep the table they started with). */
@@ -71,6 +74,8 @@ export const FLAG_FE = 1024;
 export const FLAG_UMR = 2048;
 /** UPE: upstream protocol error: the response has a header the gateway cannot relay (502). */
 export const FLAG_UPE = 4096;
+/** SC: stale config: an Owner-mode mutation refused because the control plane has not confirmed the config within the staleness budget (issue 15). */
+export const FLAG_SC = 8192;
 
 const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_NR, 'NR'],
@@ -86,10 +91,11 @@ const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [FLAG_FE, 'FE'],
   [FLAG_UMR, 'UMR'],
   [FLAG_UPE, 'UPE'],
+  [FLAG_SC, 'SC'],
 ];
 
 /** One more than the largest flag set. */
-const FLAG_LIMIT = 8192;
+const FLAG_LIMIT = 16384;
 
 const FLAG_STRINGS: readonly string[] = Array.from({ length: FLAG_LIMIT }, (_, bits) => {
   const names = FLAG_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, name]) => name);

@@ -12,6 +12,7 @@ import type { Logger } from '../../observability/index.ts';
 import { AccessLogWriter, DEFAULT_ACCESS_LOG_BUFFER_BYTES, type AccessLogSink } from './access-log.ts';
 import { compileGateway, DEFAULT_BACKEND_TIMEOUT_MS, type CompileProblem } from './compile.ts';
 import { GatewayError } from './errors.ts';
+import type { ConfigFreshness } from './freshness.ts';
 import { DEFAULT_HTTP_SERVER_OPTIONS, ListenerSet, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
 import { createGatewayMetrics, noGatewayMetrics } from './metrics.ts';
 import { DEFAULT_POOL_OPTIONS, EndpointPools, type PoolOptions } from './pools.ts';
@@ -43,6 +44,11 @@ export interface GatewayDataPlaneOptions {
   readonly pool?: Partial<PoolOptions>;
   /** Per-attempt bound when a route sets no `backendRequest` timeout (default 15 s). */
   readonly defaultBackendTimeoutMs?: number;
+  /**
+   * How current the config is, when a control plane feeds it (`lintas gateway`): Owner-mode
+   * mutations fail closed once it is stale, judged with `now`. Absent: never stale.
+   */
+  readonly freshness?: ConfigFreshness;
 }
 
 /** What one apply did. */
@@ -83,6 +89,7 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
     log: options.log,
     defaultBackendTimeoutMs: options.defaultBackendTimeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS,
     downstreamStallMs: options.http?.idleTimeoutMs ?? DEFAULT_HTTP_SERVER_OPTIONS.idleTimeoutMs,
+    ...(options.freshness !== undefined ? { freshness: options.freshness } : {}),
   };
   const httpOptions: HttpServerOptions = { ...DEFAULT_HTTP_SERVER_OPTIONS, ...options.http };
   const listeners = new ListenerSet(rt, httpOptions);

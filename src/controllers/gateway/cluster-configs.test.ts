@@ -1,0 +1,43 @@
+/** Tests of the versioned per-cluster configs the control plane publishes for the config stream. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClusterConfig, GatewayIR, HttpListenerIR } from '../../ir/index.ts';
+import { WatchableMap } from '../../store/index.ts';
+import { configVersion, nextClusterConfigs, publishClusterConfigs } from './cluster-configs.ts';
+
+const listener = (cluster: string, address: string, upstream: string): HttpListenerIR => ({
+  key: `${address}:80`,
+  address,
+  port: 80,
+  cluster,
+  virtualHosts: [{ hostname: '*', gateway: 'ns/gw', listener: 'http', routes: [{ name: 'r', route: { namespace: 'ns', name: 'r' }, ruleIndex: 0, matchIndex: 0, match: { path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }, filters: {}, backends: [{ weight: 1, kind: 'Service', namespace: 'ns', name: upstream, port: 80, upstream }] }] }],
+});
+const fleet = (bPort = 8080): GatewayIR => ({
+  listeners: [listener('a', '10.0.0.1', 'ua'), listener('b', '10.0.0.2', 'ub')],
+  upstreams: [
+    { key: 'ua', kind: 'Service', namespace: 'ns', name: 'ua', port: 80, protocol: 'http', endpoints: [] },
+    { key: 'ub', kind: 'Service', namespace: 'ns', name: 'ub', port: 80, protocol: 'http', endpoints: [{ address: '10.2.0.1', port: bPort, cluster: 'b', ready: true, serving: true, terminating: false }] },
+  ],
+});
+
+describe('cluster configs', () => {
+  it('bumps only the clusters whose slice changed; an unchanged fleet publishes nothing', () => {
+    const map = new WatchableMap<string, ClusterConfig>();
+    assert.deepEqual(publishClusterConfigs(map, fleet(), ['b', 'a'], 't1'), ['a', 'b']);
+    const a1 = map.get('a');
+    assert.equal(publishClusterConfigs(map, fleet(), ['a', 'b'], 't2').length, 0);
+    assert.deepEqual(publishClusterConfigs(map, fleet(9090), ['a', 'b'], 't3'), ['b']);
+    assert.equal(map.get('a'), a1, 'a kept its version, generation and publish time');
+    assert.deepEqual([map.get('b')?.generation, map.get('b')?.publishedAt], [2, 't3']);
+    assert.notEqual(map.get('b')?.version, configVersion({ ...fleet(), listeners: [] }));
+  });
+
+  it('removes clusters that left; versions hash content, not key order', () => {
+    const current = new Map(nextClusterConfigs(new Map(), fleet(), ['a', 'b', 'c'], 't1').set);
+    assert.deepEqual(nextClusterConfigs(current, fleet(), ['a'], 't2'), { set: [], delete: ['b', 'c'] });
+    const ir = fleet();
+    const reordered = JSON.parse(JSON.stringify({ upstreams: ir.upstreams, listeners: ir.listeners })) as GatewayIR;
+    assert.equal(configVersion(reordered), configVersion(ir));
+    assert.match(configVersion(ir), /^[0-9a-f]{16}$/);
+  });
+});

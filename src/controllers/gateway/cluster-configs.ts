@@ -1,0 +1,54 @@
+/**
+ * The control plane's side of the config stream: the fleet Gateway IR becomes
+ * one versioned {@link ClusterConfig} per cluster, written into the config map
+ * the stream serves (`WatchableMap<cluster, ClusterConfig>`). A cluster whose
+ * slice did not change keeps its version and generation, so its gateway gets
+ * nothing; a changed slice gets the content hash of its IR as version (equal
+ * IR, equal version, across control-plane restarts too: a reconnecting
+ * gateway that already serves it is not sent it again) and the next
+ * generation. Pure apart from the map write in {@link publishClusterConfigs}.
+ * @module
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ClusterConfig, GatewayIR } from '../../ir/index.ts';
+import { compareStrings } from '../../lib/index.ts';
+import { canonicalJson, sha256hex, type WatchableMap } from '../../store/index.ts';
+import { sliceGatewayIR } from './slice.ts';
+
+/** Options of {@link nextClusterConfigs}. */
+export interface ClusterConfigOptions {
+  /** Clusters whose gateway serves the east-west ClusterSetIP listeners (default: every cluster). */
+  readonly eastWestClusters?: readonly string[];
+}
+
+/** Writes for the config map: configs to store and clusters to remove. */
+export interface ClusterConfigWrites {
+  readonly set: readonly (readonly [string, ClusterConfig])[];
+  readonly delete: readonly string[];
+}
+
+/** The version of an IR: 16 hex digits of the SHA-256 of its canonical JSON (key order does not matter). */
+export function configVersion(ir: GatewayIR): string {
+  return sha256hex(canonicalJson(ir)).slice(0, 16);
+}
+
+/** The writes that make `current` hold the slice of `fleet` for every cluster in `clusters` (sorted output). */
+export function nextClusterConfigs(current: ReadonlyMap<string, ClusterConfig>, fleet: GatewayIR, clusters: readonly string[], now: string, options: ClusterConfigOptions = {}): ClusterConfigWrites {
+  const wanted = [...new Set(clusters)].sort(compareStrings);
+  const eastWest = options.eastWestClusters === undefined ? undefined : new Set(options.eastWestClusters);
+  const set: (readonly [string, ClusterConfig])[] = [];
+  for (const cluster of wanted) {
+    const ir = sliceGatewayIR(fleet, cluster, { eastWest: eastWest?.has(cluster) ?? true });
+    const before = current.get(cluster);
+    if (before !== undefined && isDeepStrictEqual(before.ir, ir)) continue;
+    set.push([cluster, { version: configVersion(ir), generation: (before?.generation ?? 0) + 1, publishedAt: now, ir }]);
+  }
+  const keep = new Set(wanted);
+  const remove = [...current.keys()].filter((c) => !keep.has(c)).sort(compareStrings);
+  return { set, delete: remove };
+}
+
+/** Publishes the fleet IR into the config map; returns the clusters whose config changed. */
+export function publishClusterConfigs(map: WatchableMap<string, ClusterConfig>, fleet: GatewayIR, clusters: readonly string[], now: string, options: ClusterConfigOptions = {}): string[] {
+  return map.apply(nextClusterConfigs(map.snapshot(), fleet, clusters, now, options));
+}
