@@ -6,6 +6,7 @@
 import type { FleetSnapshot } from '../api/index.ts';
 import type { AdminAction, Authenticator, JsonRoute, Logger } from '../observability/index.ts';
 import type { LintasStore } from '../store/index.ts';
+import type { EmbeddedGateways } from './gateway-runner.ts';
 
 /**
  * Objects a runtime adds to the fleet read from disk (e.g. the EndpointSlices `lintas up`
@@ -44,8 +45,8 @@ export interface RuntimeConfig {
   readonly store: LintasStore;
   /** Who may call the mutating admin API (none: read-only, mutations refused). */
   readonly auth?: Authenticator;
-  /** Run every cluster's gateways in this process (default true); false: `lintas gateway` processes serve them from the config stream. */
-  readonly embeddedGateways?: boolean;
+  /** Which gateway listeners this process serves (default `all`); the others are `lintas gateway` processes' (the config stream). */
+  readonly embeddedGateways?: EmbeddedGateways;
   /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */
   readonly holder?: string;
   /** Lease timings (default DEFAULT_LEASE: 15 s TTL, renewed every 2 s). */

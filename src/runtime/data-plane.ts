@@ -11,7 +11,7 @@ import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
 import type { ListenAddress } from './config.ts';
-import { startGatewayRunner, type GatewayRunner } from './gateway-runner.ts';
+import { startGatewayRunner, type EmbeddedGateways, type GatewayRunner } from './gateway-runner.ts';
 
 /** The gateway component and the views of it that the health contract and the admin API read. */
 export interface GatewayComponent extends Component {
@@ -32,8 +32,8 @@ export interface GatewayComponentOptions {
   readonly log: Logger;
   readonly accessLogPath?: string;
   readonly writeAccessLog: (line: string) => void;
-  /** Run the clusters' gateways in this process (default true); false: only publish their configs for `lintas gateway`. */
-  readonly embedded?: boolean;
+  /** Which listeners this process serves itself (default `all`; see EmbeddedGateways). */
+  readonly embedded?: EmbeddedGateways;
 }
 
 /** Creates the gateway component (it opens the access log at start: a bad path fails the start). */
@@ -49,7 +49,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
   return {
     name: 'gateway',
     async start() {
-      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, configs: bus.gatewayConfigs, embedded: options.embedded ?? true, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, configs: bus.gatewayConfigs, embedded: options.embedded ?? 'all', ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
       runner = gateway;
       const signal = stopping.signal;
       following.push(
@@ -65,9 +65,6 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
           excluded = excludedByHealth(report);
           gateway.setPolicyInputs({ ...failover, excluded });
         }, onError('applying health exclusions failed')),
-        follow(bus.clusterDown, signal, (state) => {
-          gateway.setClustersDown(new Set(state.keys()));
-        }, onError('applying cluster faults failed')),
         follow(bus.mcs, signal, (state) => {
           const latest = state.get('latest');
           if (latest !== undefined) gateway.onMcs(latest.result, latest.snapshot);

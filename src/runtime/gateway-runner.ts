@@ -16,6 +16,9 @@ import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts'
 import type { WatchableMap } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
 
+/** Which gateway listeners the control plane's process serves itself. */
+export type EmbeddedGateways = 'all' | 'east-west' | 'none';
+
 /** Options of {@link startGatewayRunner}. */
 export interface GatewayRunnerOptions {
   readonly log: Logger;
@@ -25,8 +28,8 @@ export interface GatewayRunnerOptions {
   readonly write: (line: string) => void;
   /** Where each cluster's versioned slice is published for `lintas gateway` processes (the config stream). */
   readonly configs?: WatchableMap<string, ClusterConfig>;
-  /** Run the clusters' gateways in this process (default true); false: translate and publish only. */
-  readonly embedded?: boolean;
+  /** Which listeners this process serves itself: `all` (default), `east-west` (the ClusterSetIP proxies; per-cluster `lintas gateway` processes serve the rest), or `none`. */
+  readonly embedded?: EmbeddedGateways;
   /** Where the embedded gateways report each applied (or refused) config, by cluster (the failover runner waits on it). */
   readonly acks?: WatchableMap<string, DataPlaneServing>;
 }
@@ -37,8 +40,6 @@ export interface GatewayRunner {
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
   /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
   setPolicyInputs(inputs: PolicyInputs): void;
-  /** The clusters whose gateway listeners are down (`lintas fault cluster NAME down` takes its gateway down too); replaces the previous set. */
-  setClustersDown(clusters: ReadonlySet<string>): void;
   /** The latest translation (status for the admin API). */
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
@@ -75,9 +76,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   });
 
   let latest: GatewayResult | undefined;
-  const embedded = options.embedded ?? true;
+  const embedded = options.embedded ?? 'all';
   // Without embedded gateways there is nothing to apply: translated is ready.
-  let applied = !embedded;
+  let applied = embedded === 'none';
   let pending: { ir: GatewayIR; ownership: Record<string, number> } | undefined;
   let generation = 0;
   let served: Record<string, number> = {};
@@ -85,9 +86,6 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   let closed = false;
   let policy: PolicyInputs = {};
   let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
-  const down = new Set<string>();
-  // A cluster that is down has no gateway process: its north-south listeners are not bound.
-  const withoutDown = (ir: GatewayIR): GatewayIR => (down.size === 0 ? ir : { ...ir, listeners: ir.listeners.filter((l) => l.entryBySource !== undefined || !down.has(l.cluster)) });
 
   const translate = (): void => {
     if (last === undefined) return;
@@ -97,12 +95,14 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
       return;
     }
-    // The whole fleet's IR (not without downed clusters: a remote gateway that is down is a dead process).
-    if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString());
-    if (!embedded) return;
+    // The whole fleet's IR: a cluster whose gateway process is down gets its config when it comes back.
+    // With the ClusterSetIP proxies here, the clusters' slices leave them out (one process binds them).
+    if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString(), embedded === 'east-west' ? { eastWestClusters: [] } : {});
+    if (embedded === 'none') return;
     // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
     const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
-    pending = { ir: withoutDown(latest.ir), ownership };
+    const own = embedded === 'east-west' ? { ...latest.ir, listeners: latest.ir.listeners.filter((l) => l.entryBySource !== undefined) } : latest.ir;
+    pending = { ir: own, ownership };
     applying ??= drain();
   };
 
@@ -146,12 +146,6 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     },
     setPolicyInputs(inputs) {
       policy = inputs;
-      translate();
-    },
-    setClustersDown(clusters) {
-      if (clusters.size === down.size && [...clusters].every((c) => down.has(c))) return;
-      down.clear();
-      for (const c of clusters) down.add(c);
       translate();
     },
     latest: () => latest,

@@ -8,7 +8,7 @@ export { createBus, follow, type Bus, type FailoverPublished, type McsPublished 
 export { ComponentStartError, startComponents, type Component, type ComponentHealth, type StartedComponents } from './component.ts';
 export type { ListenAddress, RuntimeConfig, SandboxExtensions, SnapshotOverlay } from './config.ts';
 export { FAILOVER_VERBS, policiesOf, startFailoverRunner, type FailoverService, type FailoverServiceOptions, type FailoverVerb } from './failover-service.ts';
-export { startGatewayRunner, type GatewayRunner, type GatewayRunnerOptions } from './gateway-runner.ts';
+export { startGatewayRunner, type EmbeddedGateways, type GatewayRunner, type GatewayRunnerOptions } from './gateway-runner.ts';
 export { createMcsMetrics, type McsMetrics } from './mcs-metrics.ts';
 export { parseHeaderList } from './headers.ts';
 export { startServeRuntime, type ServeRuntime } from './serve-runtime.ts';

@@ -2,7 +2,7 @@
  * The composition root of `lintas serve` (and of `lintas up`, which adds its sandbox): one list of
  * components, started in dependency order and stopped in reverse, talking through one bus.
  *
- *   source ─► bus.fleet ─► mcs ─► bus.mcs ─┬─► gateway (embedded data plane) ◄─ bus.failover, bus.health, bus.clusterDown
+ *   source ─► bus.fleet ─► mcs ─► bus.mcs ─┬─► gateway (embedded data plane) ◄─ bus.failover, bus.health
  *                                          ├─► health ─► bus.health ─► failover ─► bus.failover
  *                                          └─► dns
  *   alerts, admin (readiness of every component, status routes, admin actions)
@@ -75,7 +75,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log,
     writeAccessLog: config.writeAccessLog,
-    embedded: config.embeddedGateways ?? true,
+    embedded: config.embeddedGateways ?? 'all',
     ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
   });
   const health = healthComponent({ bus, gateway, log });

@@ -87,7 +87,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     debounceMs,
     ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
     writeAccessLog: io.out,
-    ...(options.embeddedGateways === false ? { embeddedGateways: false } : {}),
+    ...(options.embeddedGateways === false ? { embeddedGateways: 'none' as const } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),
     store,
     ...(extra.auth !== undefined ? { auth: extra.auth } : {}),

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetSnapshot, Gateway } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
-import { createSupervisor, faultActions, faultRoutes, gatewayFaults, generateSlices, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
+import { createSupervisor, faultActions, faultRoutes, generateSlices, startGatewayProcesses, type GatewayProcesses, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { lastGoodConfig, loadConfig } from '../fleet-config.ts';
 import { processAlive, readUpFile, upFilePath, writeUpFile, type UpInfo } from '../up-file.ts';
@@ -44,6 +44,13 @@ export function defaultChildCommand(): ChildCommand {
     return { file: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../../sandbox/apps/child-main.ts', here))] };
   }
   return { file: process.execPath, args: [fileURLToPath(new URL('../bin/lintas.js', here)), '__app'] };
+}
+
+/** How to run this CLI in a child process: the bundle through bin/lintas.js, or the TypeScript entry under tsx. */
+export function cliCommand(): ChildCommand {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { file: process.execPath, args: ['--import', 'tsx', fileURLToPath(new URL('../main.ts', here))] };
+  return { file: process.execPath, args: [fileURLToPath(new URL('../bin/lintas.js', here))] };
 }
 
 /** Gateway URLs by cluster, from the Gateways' first address and HTTP listener. */
@@ -163,10 +170,13 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   // (distinctFromProposer), handed to the CLI through up.json (mode 0600).
   const token = generateToken();
   const approverToken = generateToken();
+  // One gateway process per cluster with Gateways, each with a token that reads only its cluster's config stream.
+  const gatewayTokens = Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()]));
   const auth = createAuthenticator({
     tokens: [
       { token, subject: 'local-admin', roles: ['admin'] },
       { token: approverToken, subject: 'local-approver', roles: ['approver'] },
+      ...Object.entries(gatewayTokens).map(([cluster, t]) => ({ token: t, subject: `gateway-${cluster}`, roles: [`gateway:${cluster}` as const] })),
     ],
   });
   // The durable audit trail and failover state (SQLite in the state dir).
@@ -177,16 +187,13 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await supervisor.stop();
     throw new CliError(`error: cannot open the audit store in ${stateDir}: ${(error as Error).message}`, EXIT.invalid);
   }
-  // The runtime's bus: the sandbox's cluster faults write `clusterDown`, the gateway component reads it.
   const bus = createBus();
-  const gatewayFaultHooks = gatewayFaults({
-    setClusterDown: (cluster, down) => void (down ? bus.clusterDown.set(cluster, true) : bus.clusterDown.delete(cluster)),
-    gatewayUrl: (cluster) => gatewayUrls(bus.fleet.version > 0 ? bus.fleet.current() : loaded.snapshot)[cluster],
-  });
+  // The gateway processes start once the control plane listens (they need its address); a fault before that finds none.
+  const gatewayHolder: { processes?: GatewayProcesses } = {};
   const faults = faultActions({
     supervisor,
-    setGatewayDown: (cluster, down) => gatewayFaultHooks.setGatewayDown(cluster, down),
-    setGatewayPartitioned: (cluster, partitioned) => gatewayFaultHooks.setGatewayPartitioned(cluster, partitioned),
+    setGatewayDown: (cluster, down) => gatewayHolder.processes?.setGatewayDown(cluster, down),
+    setGatewayPartitioned: (cluster, partitioned) => gatewayHolder.processes?.setGatewayPartitioned(cluster, partitioned),
     onAudit: async (e) => {
       await store.append([{ actor: e.actor, action: e.action, target: e.target, reason: e.reason, evidence: e.detail }]);
     },
@@ -196,22 +203,37 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   try {
     const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
     const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts };
-    const config = await runtimeConfig(dir, serveOptions, io, store, {
+    const base = await runtimeConfig(dir, serveOptions, io, store, {
       auth,
       sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) } },
     });
-    serving = await startRuntimeOrExplain(config, serveOptions, bus);
+    // The ClusterSetIP proxies stay in this process; every cluster's own Gateways are a process of their own.
+    serving = await startRuntimeOrExplain({ ...base, embeddedGateways: 'east-west' }, serveOptions, bus);
   } catch (error) {
     await supervisor.stop();
     await store.close();
     throw error;
   }
-  io.err('lintas up: control plane, DNS and gateways starting');
+  const gatewayProcesses = startGatewayProcesses({
+    command: cliCommand(),
+    controlPlaneUrl: serving.adminUrl,
+    tokens: gatewayTokens,
+    accessLog,
+    stderr: (cluster) => openSync(join(logFiles, `gateway_${cluster}.log`), 'a'),
+    log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'gateways' }),
+  });
+  gatewayHolder.processes = gatewayProcesses;
+  io.err(`lintas up: control plane, DNS and ${String(Object.keys(gatewayTokens).length)} gateway processes starting`);
   const ready = await waitUntil(
     async () => {
       const r = await fetch(`${serving.adminUrl}/readyz`).catch(() => undefined);
       const allReady = [...(supervisor.ready().values())].every(Boolean);
-      return r?.status === 200 && allReady;
+      // Every gateway process acknowledged its cluster's config (it serves it).
+      const gatewaysReady = Object.keys(gatewayTokens).every((c) => {
+        const d = bus.dataplanes.get(c);
+        return d?.mode === 'remote' && d.state === 'acked' && d.version !== '';
+      });
+      return r?.status === 200 && allReady && gatewaysReady;
     },
     30_000,
     stop,
@@ -227,7 +249,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   }
   io.err('lintas up: stopping');
-  await gatewayFaultHooks.close();
+  await gatewayProcesses.close();
   await serving.stop();
   await supervisor.stop();
   await store.close();
