@@ -4,6 +4,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
+import { withDataPlaneProgrammed } from '../controllers/index.ts';
 import { configStreamRoutes, startAdminServer, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction } from '../observability/index.ts';
 import { parseHeaderList } from './headers.ts';
 import type { Component } from './component.ts';
@@ -68,7 +69,11 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
           '/api/v1/mcs': () => bus.mcs.get('latest')?.result ?? { clusters: [] },
           '/api/v1/dataplanes': () => ({ dataplanes: [...bus.dataplanes.snapshot().values()].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)) }),
           '/api/v1/health': () => options.health.runner()?.current() ?? bus.health.get('latest') ?? {},
-          '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
+          // Programmed per cluster: only where that cluster's data plane serves the config (issue 15).
+          '/api/v1/gateway': () => {
+            const latest = gateway.latest();
+            return latest === undefined ? { gateways: [], httpRoutes: [], gatewayClasses: [] } : withDataPlaneProgrammed(latest, bus.dataplanes.snapshot(), bus.gatewayConfigs.snapshot());
+          },
           '/api/v1/explain': (url) => {
             const q = url.searchParams;
             const method = q.get('method');
