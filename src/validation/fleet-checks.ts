@@ -18,6 +18,7 @@ import {
 } from '../api/index.ts';
 import { cidrsOverlap, dns1123Label, parseCIDR, type ParsedCIDR } from '../lib/index.ts';
 import { formatFieldPath } from './issues.ts';
+import { checkDnsPolicies } from './dns-policy-checks.ts';
 import { checkPolicies } from './policy-checks.ts';
 
 /** Finds the line of a field inside a decoded object (the loader remembers each document's positions). */
@@ -85,6 +86,8 @@ export function checkFleet(objects: readonly Sourced[], clusterFolders: readonly
   checkNamespaces(objects, at);
   // TrafficPolicy, OwnershipMap, HealthContract and FailoverPolicy references (issue 5).
   issues.push(...checkPolicies(objects, locate, invalidClusters));
+  // DNSPolicy references (issue 18).
+  issues.push(...checkDnsPolicies(objects, locate, invalidClusters));
   return issues;
 }
 
