@@ -6,6 +6,9 @@
  */
 import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
 import { answerFromIndex } from './answer.ts';
+import { CLIENT_SUBNET_CODE, clientOf, parseClientSubnet, type ClientSubnet } from './client-subnet.ts';
+import { answerPublic } from './public-answer.ts';
+import type { PublicDnsIndex } from './public-index.ts';
 import type { DnsRecord } from './records.ts';
 import type { DnsIndex } from './zone-index.ts';
 
@@ -20,6 +23,20 @@ export interface DnsQueryEvent {
   /** Response code mnemonic, extended codes included (`BADVERS`). */
   readonly rcode: string;
   readonly truncated: boolean;
+  /** Set for a query about a public (GSLB) hostname: what the strategy answered. */
+  readonly public?: { readonly hostname: string; readonly strategy: string; readonly regions: readonly string[] };
+}
+
+/** What a query is answered with besides its bytes: the public zones and who asked. */
+export interface WireContext {
+  /** The public (GSLB) zones; a name inside one is answered from them. */
+  readonly publicIndex?: PublicDnsIndex;
+  /** The address the query came from (the resolver), for Geo when the query carries no client subnet. */
+  readonly source?: string;
+  /** A number in [0, 1) per query (Weighted); default 0.5. */
+  readonly draw?: () => number;
+  /** A counter per query (RoundRobin address rotation); default 0. */
+  readonly rotate?: () => number;
 }
 
 /** The outcome of {@link answerMessage}: a reply to send, or a message to drop. */
@@ -81,6 +98,10 @@ function toWire(r: DnsRecord): Answer {
       // The codec replaces strings with Buffers inside the array it is given,
       // and the index's arrays are shared by every query: hand it a copy.
       return { type: 'TXT', name: r.name, ttl: r.ttl, class: 'IN', data: [...r.data] };
+    case 'SOA':
+      return { type: 'SOA', name: r.name, ttl: r.ttl, class: 'IN', data: { ...r.data } };
+    case 'NS':
+      return { type: 'NS', name: r.name, ttl: r.ttl, class: 'IN', data: r.data };
   }
 }
 
@@ -94,10 +115,14 @@ interface Decided {
   rcode: RcodeName;
   answers: readonly DnsRecord[];
   authoritative: boolean;
+  authority?: readonly DnsRecord[];
+  additional?: readonly DnsRecord[];
+  /** ECS SCOPE PREFIX-LENGTH of the reply (RFC 7871 §7.2.1). */
+  scope?: number;
 }
 
-/** Decodes `msg`, answers it from `index` and encodes the reply within the transport's size limit. */
-export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIndex): WireResult {
+/** Decodes `msg`, answers it from `index` (or a public zone of `context`) and encodes the reply within the transport's size limit. */
+export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIndex, context: WireContext = {}): WireResult {
   let query: DecodedPacket;
   if (!countsFit(msg)) return { kind: 'malformed' };
   try {
@@ -115,10 +140,13 @@ export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIn
   const opts = (query.additionals ?? []).filter((a): a is OptAnswer => a.type === 'OPT');
   const edns = opts[0];
   const opcode = (msg.readUInt16BE(2) >> 11) & 0xf;
+  const ecs: ClientSubnet | 'malformed' | undefined = edns === undefined ? undefined : parseClientSubnet(edns.options);
+  let publicEvent: DnsQueryEvent['public'];
 
   let decided: Decided;
-  if (opts.length > 1 || (edns !== undefined && edns.name !== '.')) {
-    decided = { rcode: 'FORMERR', answers: [], authoritative: false }; // RFC 6891 §6.1.1
+  if (opts.length > 1 || (edns !== undefined && edns.name !== '.') || ecs === 'malformed') {
+    // RFC 6891 §6.1.1; RFC 7871 §7.1.1: a malformed client subnet is FORMERR.
+    decided = { rcode: 'FORMERR', answers: [], authoritative: false };
   } else if (edns !== undefined && edns.ednsVersion > 0) {
     decided = { rcode: 'BADVERS', answers: [], authoritative: false }; // RFC 6891 §6.1.3
   } else if (opcode !== 0) {
@@ -126,9 +154,19 @@ export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIn
   } else if (question === undefined) {
     decided = { rcode: 'FORMERR', answers: [], authoritative: false };
   } else {
-    const a = answerFromIndex(index, question);
-    // AA only where we are the authority; REFUSED means the name is not in our zone.
-    decided = { rcode: a.rcode, answers: a.answers, authoritative: a.authoritative && a.rcode !== 'REFUSED' };
+    const client = clientOf(ecs, context.source);
+    const p = context.publicIndex === undefined ? undefined : answerPublic(context.publicIndex, question, client, context.draw?.() ?? 0.5, context.rotate?.() ?? 0);
+    const a = p ?? answerFromIndex(index, question);
+    if (p?.host !== undefined) publicEvent = { hostname: p.host.hostname, strategy: p.host.strategy, regions: p.host.choice.regions };
+    // AA only where we are the authority; REFUSED means the name is not in our zones.
+    decided = {
+      rcode: a.rcode,
+      answers: a.answers,
+      authoritative: a.authoritative && a.rcode !== 'REFUSED',
+      ...(a.authority !== undefined ? { authority: a.authority } : {}),
+      ...(a.additional !== undefined ? { additional: a.additional } : {}),
+      ...(p !== undefined ? { scope: p.scope } : {}),
+    };
   }
 
   const limit =
@@ -143,16 +181,18 @@ export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIn
     type: typeLabel(question?.type),
     rcode,
     truncated,
+    ...(publicEvent !== undefined ? { public: publicEvent } : {}),
   });
+  const echo = ecs === 'malformed' ? undefined : ecs;
 
   try {
-    const { reply, truncated } = encodeReply(query, opcode, decided, edns, rawQuestion, limit);
+    const { reply, truncated } = encodeReply(query, opcode, decided, edns, echo, rawQuestion, limit);
     return { kind: 'reply', reply, event: event(decided.rcode, truncated) };
   } catch (error) {
     // Only bad data in the index can get here (an address the codec rejects):
     // tell the client we failed rather than leave it waiting for a timeout.
     const failed: Decided = { rcode: 'SERVFAIL', answers: [], authoritative: false };
-    const { reply } = encodeReply(query, opcode, failed, edns, rawQuestion, limit);
+    const { reply } = encodeReply(query, opcode, failed, edns, echo, rawQuestion, limit);
     return { kind: 'reply', reply, event: event('SERVFAIL', false), error };
   }
 }
@@ -162,11 +202,13 @@ function encodeReply(
   opcode: number,
   decided: Decided,
   edns: OptAnswer | undefined,
+  ecs: ClientSubnet | undefined,
   rawQuestion: Buffer,
   limit: number,
 ): { reply: Buffer; truncated: boolean } {
   const rcode = RCODES[decided.rcode];
-  const additionals: Answer[] = [];
+  const glue = (decided.additional ?? []).map(toWire);
+  const additionals: Answer[] = [...glue];
   if (edns !== undefined) {
     // Echo EDNS with our payload size; DO is copied back (RFC 3225) though we do not sign.
     additionals.push({
@@ -177,7 +219,8 @@ function encodeReply(
       ednsVersion: 0,
       flags: edns.flag_do ? dnsPacket.DNSSEC_OK : 0,
       flag_do: edns.flag_do,
-      options: [],
+      // RFC 7871 §7.2.1: echo FAMILY, SOURCE PREFIX-LENGTH and ADDRESS; SCOPE says how far the answer applies.
+      options: ecs === undefined ? [] : [{ code: CLIENT_SUBNET_CODE, data: ecs.echo(decided.scope ?? 0), ip: undefined }],
     });
   }
   const baseFlags =
@@ -193,6 +236,7 @@ function encodeReply(
     // The question is spliced in as raw bytes below, so the codec never re-encodes it.
     questions: [],
     answers: decided.answers.map(toWire),
+    authorities: (decided.authority ?? []).map(toWire),
     additionals,
   };
   let truncated = false;
@@ -201,6 +245,8 @@ function encodeReply(
     // the client retries over TCP.
     truncated = true;
     packet.answers = [];
+    packet.authorities = [];
+    packet.additionals = additionals.slice(glue.length);
     packet.flags = baseFlags | dnsPacket.TRUNCATED_RESPONSE;
   }
   const body = dnsPacket.encode(packet);
