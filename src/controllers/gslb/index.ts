@@ -8,3 +8,7 @@ export { translateGslb } from './translate.ts';
 export { DNSPolicyReason } from './status.ts';
 export { gslbProbeKey } from './types.ts';
 export type { DNSPolicyWithStatus, GslbInput, GslbMove, GslbResult, ProbeTarget, ProbeVerdict } from './types.ts';
+export { startGslbRunner, httpProbe } from './runner.ts';
+export type { GslbMoveRecord, GslbRunner, GslbRunnerOptions, GslbSources } from './runner.ts';
+export { ProbeBook } from './probes.ts';
+export type { ProbeOutcome, ProbeState } from './probes.ts';
