@@ -5,6 +5,7 @@
  * @module
  */
 import { registerAlertCommands } from './commands/alerts.ts';
+import { registerDnsCommands } from './commands/dns.ts';
 import { registerFailoverCommands } from './commands/failover.ts';
 import { registerFaultCommands } from './commands/fault.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
@@ -132,10 +133,11 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--store <url>', 'postgres://… to keep the audit trail and failover state in PostgreSQL (several replicas share it)')
     .option('--insecure-admin', 'allow a non-loopback --admin address although the admin API has no TLS (bearer tokens in clear text)')
     .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence), e.g. the name Prometheus scrapes')
+    .option('--dns-instance <name>', 'name of this DNS instance in the audit records of its public (DNSPolicy) answer moves, when several instances answer for one zone')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string }) => {
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string; dnsInstance?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
       exit(
@@ -186,6 +188,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
   registerFaultCommands(program, io, exit);
   registerFailoverCommands(program, io, exit);
   registerAlertCommands(program, io, exit);
+  registerDnsCommands(program, io, exit);
 
   program
     .command('version')

@@ -34,6 +34,8 @@ export interface HealthEvidenceIR {
   readonly check: 'probe' | 'contract' | 'drain' | 'failover';
   readonly ok: boolean;
   readonly detail: string;
+  /** probe: the Gateway address probed. */
+  readonly address?: string;
 }
 
 /** A cluster whose Gateway serves the hostname. */

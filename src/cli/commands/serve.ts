@@ -4,7 +4,8 @@
  *   directory source (watchFleet)  → FleetStore
  *   MCS runner (subscribes FleetStore) → latest McsResult + DNS zone index
  *   gateway runner (each MCS result + its snapshot) → gateway translator → HTTP data plane
- *   DNS server (reads the index on every query)
+ *   GSLB runner (snapshot + gateway IR + health + failover inputs) → public zones (serve-gslb.ts)
+ *   DNS server (reads both indexes on every query)
  *   admin server (/readyz, /metrics, /api/v1/mcs)
  * @module
  */
@@ -24,6 +25,7 @@ import { createMcsMetrics } from './mcs-metrics.ts';
 import { startAlertService } from './serve-alerts.ts';
 import { parseHeaderFlags } from './route-explain.ts';
 import { startGatewayRunner, type GatewayRunner } from './serve-gateway.ts';
+import { startGslbService, type GslbServiceOptions } from './serve-gslb.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -46,6 +48,8 @@ export interface ServeOptions {
   readonly insecureAdmin?: boolean;
   /** `Host` names the admin server accepts besides loopback and its bound address (comma-separated). */
   readonly adminAllowedHosts?: string;
+  /** Names this DNS instance in the audit records of its answer moves (one instance per region). */
+  readonly dnsInstance?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -76,6 +80,8 @@ export interface ServeExtensions {
   readonly protectedRoutes?: () => Readonly<Record<string, ProtectedRoute>>;
   /** The failover runner's alerts, served with the metric alerts at `/api/v1/alerts` and as `lintas_alert`. */
   readonly failoverAlerts?: () => AlertsView;
+  /** Where the public DNS (GSLB) audits its answer moves, and how it probes. */
+  readonly gslb?: Pick<GslbServiceOptions, 'audit' | 'probe'>;
 }
 
 /** A running `serve`. */
@@ -90,6 +96,8 @@ export interface ServeHandle {
   health(): HealthReport;
   /** The latest MCS result. */
   mcs(): McsResult | undefined;
+  /** The public hostnames the DNS answers now (DNSPolicy), sorted. */
+  gslbHostnames(): readonly string[];
   /** The snapshot the latest MCS result was computed from. */
   snapshot(): FleetSnapshot | undefined;
   close(): Promise<void>;
@@ -153,6 +161,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
       onHealth: (report) => failover.onHealth(report),
       failoverAlerts: () => failover.runner.alerts(),
       onStart: ({ registry }) => failover.registerMetrics(registry),
+      gslb: { audit: (draft) => store.append([draft]) },
     });
   } catch (error) {
     await failover.close();
@@ -216,6 +225,14 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   const pushPolicyInputs = (): void => gateway.setPolicyInputs({ ...failoverInputs, excluded });
   let healthTargetsNow: readonly HealthTarget[] = [];
   let capacities = new Map<string, number>();
+  // Public DNS (GSLB): answers follow the latest fleet, gateway IR, health exclusions, drains and failover moves.
+  const gslb = startGslbService({
+    log,
+    sources: () => (latestSnapshot === undefined ? undefined : { fleetObjects: latestSnapshot.fleetObjects, gateway: gateway.latest()?.ir, excluded, drained: failoverInputs.drained ?? [], ownership: failoverInputs.ownership ?? {} }),
+    ...ext.gslb,
+    ...(options.dnsInstance !== undefined ? { instance: options.dnsInstance } : {}),
+  });
+  gslb.registerMetrics(registry);
   const health = startHealthRunner({
     log: log.child({ component: 'health' }),
     targets: () => healthTargetsNow,
@@ -272,17 +289,22 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     address: dnsAddr.host,
     port: dnsAddr.port,
     getIndex: () => index,
+    getPublic: () => gslb.index(),
     log: log.child({ component: 'dns' }),
-    onQuery: (e) => metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }),
+    onQuery: (e) => {
+      metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport });
+      gslb.onQuery(e);
+    },
   }).catch(async (error: unknown) => {
     watcher.close();
     health.stop();
+    gslb.close();
     await gateway.close();
     throw new CliError(`error: cannot serve DNS on ${options.dns}: ${(error as Error).message}`, EXIT.invalid);
   });
   dnsBound = true;
   registerDnsServerMetrics(registry, () => dns.stats());
-  const alerts = startAlertService({ registry, log: log.child({ component: 'alerts' }), ...(ext.failoverAlerts !== undefined ? { failover: ext.failoverAlerts } : {}) });
+  const alerts = startAlertService({ registry, log: log.child({ component: 'alerts' }), ...(ext.failoverAlerts !== undefined ? { failover: ext.failoverAlerts } : {}), extra: () => gslb.alerts() });
   const admin = await startAdminServer({
     host: adminAddr.host,
     port: adminAddr.port,
@@ -292,9 +314,10 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     ...(ext.auth !== undefined ? { auth: ext.auth } : {}),
     ...(ext.actions !== undefined ? { actions: ext.actions() } : {}),
     protectedRoutes: { ...ext.protectedRoutes?.(), ...alerts.protectedRoutes },
-    notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : gateway.notReady()),
+    notReady: () => (store.version === 0 ? 'fleet config not loaded (see the logs for its errors)' : !latest ? 'MCS not translated yet' : !dnsBound ? 'DNS not bound' : (gateway.notReady() ?? gslb.notReady())),
     routes: {
       ...ext.routes,
+      ...gslb.routes,
       '/api/v1/mcs': () => latest ?? { clusters: [] },
       '/api/v1/health': () => health.current(),
       '/api/v1/gateway': () => gateway.latest() ?? { gateways: [], httpRoutes: [], gatewayClasses: [] },
@@ -315,6 +338,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   }).catch(async (error: unknown) => {
     watcher.close();
     health.stop();
+    gslb.close();
     alerts.close();
     await Promise.all([dns.close(), gateway.close()]);
     throw new CliError(`error: cannot serve admin on ${options.admin}: ${(error as Error).message}`, EXIT.invalid);
@@ -330,10 +354,12 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
     },
     health: () => health.current(),
     mcs: () => latest,
+    gslbHostnames: () => gslb.runner.current().ir.zones.flatMap((z) => z.hosts.map((h) => h.hostname)).sort(),
     snapshot: () => latestSnapshot,
     async close() {
       stopping.abort();
       health.stop();
+      gslb.close();
       alerts.close();
       unsubscribe?.();
       watcher.close();

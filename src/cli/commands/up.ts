@@ -216,6 +216,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       onHealth: (report) => failover.onHealth(report),
       failoverAlerts: () => failover.runner.alerts(),
       routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
+      gslb: { audit: (draft) => store.append([draft]) },
     });
   } catch (error) {
     await failover.close();
@@ -237,7 +238,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslbHostnames() };
   if (!stop.aborted) {
     writeUpFile(upFilePath(stateDir), info);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -268,7 +269,7 @@ export function upSummary(info: UpInfo, upFile: string): string {
     '',
     'Gateways:',
     gw,
-    `DNS:        ${info.dns} (clusterset.local)`,
+    `DNS:        ${info.dns} (clusterset.local${(info.publicHostnames ?? []).length > 0 ? `; public: ${(info.publicHostnames ?? []).join(', ')}` : ''})`,
     `Admin:      ${info.admin}   tokens: in ${upFile} (mode 0600; the CLI reads them from there)`,
     `            read one with: node -p "require('${upFile}').token"   (approverToken: the second subject)`,
     `Access log: ${info.accessLog}`,
@@ -278,6 +279,7 @@ export function upSummary(info: UpInfo, upFile: string): string {
     `  curl -s -X POST -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' -H 'Idempotency-Key: k1' -H 'content-type: application/json' -d '{"id":"SGP-1","title":"demo"}' ${first}/cases`,
     `  curl -s -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' ${first}/cases/SGP-1`,
     `  dig @${dnsHost} -p ${dnsPort} public-case-api.cases.svc.clusterset.local +short`,
+    ...(info.publicHostnames ?? []).slice(0, 1).flatMap((h) => [`  dig @${dnsHost} -p ${dnsPort} ${h} +short          # one A record per healthy region (DNSPolicy)`, `  npx lintas dns explain ${h}`]),
     `  tail -f ${info.accessLog}`,
     '',
     'Ctrl-C stops the fleet.',

@@ -119,7 +119,7 @@ export function buildHost(
       const verdict = input.probes?.[key];
       const shown = `GET http://${address}:${String(port)}${path} (Host: ${hostname})`;
       if (verdict === undefined || verdict.ok) answering.push(address);
-      evidence.push({ check: 'probe', ok: verdict?.ok ?? true, detail: `${shown}: ${verdict === undefined ? 'not probed yet' : verdict.detail}` });
+      evidence.push({ check: 'probe', ok: verdict?.ok ?? true, detail: `${shown}: ${verdict === undefined ? 'not probed yet' : verdict.detail}`, address });
     }
 
     const exclusions = ups.flatMap((u) => (input.excluded?.[exclusionKeyOf(u)] ?? []).filter((x) => x.cluster === cluster).map((x) => `${exclusionKeyOf(u)}: ${x.reason}`));

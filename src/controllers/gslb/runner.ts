@@ -52,6 +52,8 @@ export interface GslbRunnerOptions {
 export interface GslbRunner {
   /** The latest translation (empty before the first sources). */
   current(): GslbResult;
+  /** The sources the latest translation read (undefined before the first). */
+  translated(): GslbSources | undefined;
   /** Re-translates now (after a config, health, drain or failover change). */
   refresh(): void;
   /** The live state of every probe target by key. */
@@ -115,6 +117,7 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
   const recent: GslbMoveRecord[] = [];
   let serial = Math.floor(now() / 1000);
   let published: GslbResult = EMPTY;
+  let read: GslbSources | undefined;
   let lastSignature: string | undefined;
   let stopped = false;
   let auditing: Promise<unknown> = Promise.resolve();
@@ -152,6 +155,7 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
     try {
       const sources = options.sources();
       if (sources === undefined) return;
+      read = sources;
       const at = new Date(now()).toISOString();
       const input: GslbInput = { ...sources, probes: book.verdicts(), now: at, previous: published.dnsPolicies, serial };
       result = translateGslb(input);
@@ -185,6 +189,7 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
   evaluate();
   return {
     current: () => published,
+    translated: () => read,
     refresh: evaluate,
     probes: () => book.states(),
     moves: () => [...recent],
