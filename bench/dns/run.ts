@@ -21,16 +21,14 @@
  *          [--clients 4] [--warmup 1] [--max-qps N] [--max-queries 2000000]
  *          [--lintas auto|dist|src] [--keep]
  */
-import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DnsZoneIR } from '../../src/ir/index.ts';
-import { cpuSeconds, createSupervisor, findExecutable, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
+import { cpuSeconds, createSupervisor, findExecutable, freeTcpUdpPort, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
 import { generateFleet } from '../config-load/generate.ts';
 import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
 import { benchOptionChecks } from '../lib/options.ts';
@@ -157,27 +155,6 @@ async function fetchZone(admin: string): Promise<DnsZoneIR> {
   const body = (await res.json()) as { dns?: DnsZoneIR };
   if (typeof body.dns?.zone !== 'string' || !Array.isArray(body.dns.services)) throw new Error('GET /api/v1/mcs: no dns.zone / dns.services in the answer');
   return body.dns;
-}
-
-/** A port free on 127.0.0.1 for both TCP and UDP right now (dnsmasq binds both). */
-async function freeTcpUdpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tcp = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', resolve);
-    });
-    const port = (tcp.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
 }
 
 function resolverFor(port: number): Resolver {
