@@ -147,7 +147,7 @@ export async function startGslbServe(root: string, backends: GslbBackends, error
     actions: () => failover.actions,
     protectedRoutes: () => failover.protectedRoutes,
     onHealth: (report) => failover.onHealth(report),
-    gslb: { audit: (draft) => store.append([draft]) },
+    gslb: { audit: (drafts) => store.append(drafts) },
   });
   ref.handle = handle;
   handle.setFailoverInputs({ ownership: failover.ownership(), drained: failover.drained(), weights: failover.weights() });

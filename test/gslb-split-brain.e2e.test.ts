@@ -57,7 +57,7 @@ describe('split-brain: two DNS instances that disagree, behind one resolver', { 
         log,
         sources,
         instance: name,
-        audit: async (d) => audits[name].push(d),
+        audit: async (ds) => audits[name].push(...ds),
         // b cannot reach c1's Gateway: its probes there time out.
         probe: name === 'b' ? async (t, signal) => (t.cluster === 'c1' ? { ok: false, detail: `timeout after ${String(t.timeoutMs)}ms` } : probe(t, signal)) : probe,
       });

@@ -20,8 +20,8 @@ import type { AlertEntry } from './serve-alerts.ts';
 export interface GslbServiceOptions {
   readonly log: Logger;
   readonly sources: () => GslbSources | undefined;
-  /** Where answer moves are audited. */
-  readonly audit?: (draft: AuditDraft) => Promise<unknown>;
+  /** Where answer moves are audited (all the moves of one evaluation at once). */
+  readonly audit?: (drafts: readonly AuditDraft[]) => Promise<unknown>;
   /** This DNS instance's name in the audit trail. */
   readonly instance?: string;
   readonly probe?: GslbRunnerOptions['probe'];
@@ -55,9 +55,13 @@ const RECENT_ALERTS = 50;
 /** Starts the GSLB runner and everything that serves it. */
 export function startGslbService(options: GslbServiceOptions): GslbService {
   let index: PublicDnsIndex = EMPTY_PUBLIC_INDEX;
-  // Counted in maps on the query path, read by prom-client at scrape time.
-  const queries = new Map<string, number>();
-  const answers = new Map<string, number>();
+  // Counted by hostname and answered region set on the query path, summed by prom-client at scrape time.
+  const counts = new Map<string, Map<string, { readonly hostname: string; readonly strategy: string; readonly regions: readonly string[]; n: number }>>();
+  const sum = (labels: (c: { hostname: string; strategy: string; regions: readonly string[] }) => readonly string[]): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const byRegions of counts.values()) for (const c of byRegions.values()) for (const k of labels(c)) out.set(k, (out.get(k) ?? 0) + c.n);
+    return out;
+  };
   const since = new Map<string, string>();
   const recent: (AlertEntry & { at: string })[] = [];
   const runner = startGslbRunner({
@@ -96,12 +100,19 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
     onQuery(e) {
       const p = e.public;
       if (p === undefined) return;
-      const key = `${p.hostname}\0${p.strategy}`;
-      queries.set(key, (queries.get(key) ?? 0) + 1);
-      for (const region of p.regions.length > 0 ? p.regions : ['none']) {
-        const k = `${key}\0${region}`;
-        answers.set(k, (answers.get(k) ?? 0) + 1);
+      // Bounded by the configured hostnames and the region sets they can answer.
+      let byRegions = counts.get(p.hostname);
+      if (byRegions === undefined) {
+        byRegions = new Map();
+        counts.set(p.hostname, byRegions);
       }
+      const key = `${p.strategy}|${p.choice.regions.join(',')}`;
+      let c = byRegions.get(key);
+      if (c === undefined) {
+        c = { hostname: p.hostname, strategy: p.strategy, regions: p.choice.regions.length > 0 ? p.choice.regions : ['none'], n: 0 };
+        byRegions.set(key, c);
+      }
+      c.n += 1;
     },
     registerMetrics(registry) {
       new Counter({
@@ -111,7 +122,7 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
         registers: [registry],
         collect() {
           this.reset();
-          for (const [k, n] of queries) {
+          for (const [k, n] of sum((c) => [`${c.hostname}\0${c.strategy}`])) {
             const [hostname = '', strategy = ''] = k.split('\0');
             this.inc({ hostname, strategy }, n);
           }
@@ -124,7 +135,7 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
         registers: [registry],
         collect() {
           this.reset();
-          for (const [k, n] of answers) {
+          for (const [k, n] of sum((c) => c.regions.map((r) => `${c.hostname}\0${c.strategy}\0${r}`))) {
             const [hostname = '', strategy = '', region = ''] = k.split('\0');
             this.inc({ hostname, strategy, region }, n);
           }

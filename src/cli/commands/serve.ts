@@ -27,6 +27,10 @@ import { parseHeaderFlags } from './route-explain.ts';
 import { startGatewayRunner, type GatewayRunner } from './serve-gateway.ts';
 import { startGslbService, type GslbServiceOptions } from './serve-gslb.ts';
 
+// Stable empties: the GSLB runner re-translates only when a source changes identity.
+const NONE_DRAINED: readonly string[] = [];
+const NO_OWNERSHIP: NonNullable<PolicyInputs['ownership']> = {};
+
 /** Options of `serve`. */
 export interface ServeOptions {
   readonly dns: string;
@@ -161,7 +165,7 @@ export async function serveCommand(dir: string, options: ServeOptions, io: CliIO
       onHealth: (report) => failover.onHealth(report),
       failoverAlerts: () => failover.runner.alerts(),
       onStart: ({ registry }) => failover.registerMetrics(registry),
-      gslb: { audit: (draft) => store.append([draft]) },
+      gslb: { audit: (drafts) => store.append(drafts) },
     });
   } catch (error) {
     await failover.close();
@@ -228,7 +232,7 @@ export async function startServe(dir: string, options: ServeOptions, io: CliIO, 
   // Public DNS (GSLB): answers follow the latest fleet, gateway IR, health exclusions, drains and failover moves.
   const gslb = startGslbService({
     log,
-    sources: () => (latestSnapshot === undefined ? undefined : { fleetObjects: latestSnapshot.fleetObjects, gateway: gateway.latest()?.ir, excluded, drained: failoverInputs.drained ?? [], ownership: failoverInputs.ownership ?? {} }),
+    sources: () => (latestSnapshot === undefined ? undefined : { fleetObjects: latestSnapshot.fleetObjects, gateway: gateway.latest()?.ir, excluded, drained: failoverInputs.drained ?? NONE_DRAINED, ownership: failoverInputs.ownership ?? NO_OWNERSHIP }),
     ...ext.gslb,
     ...(options.dnsInstance !== undefined ? { instance: options.dnsInstance } : {}),
   });

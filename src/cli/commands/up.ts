@@ -216,7 +216,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       onHealth: (report) => failover.onHealth(report),
       failoverAlerts: () => failover.runner.alerts(),
       routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) },
-      gslb: { audit: (draft) => store.append([draft]) },
+      gslb: { audit: (drafts) => store.append(drafts) },
     });
   } catch (error) {
     await failover.close();

@@ -40,7 +40,7 @@ describe('GSLB runner', () => {
       log,
       sources: () => sources,
       onChange: (r) => (latest = r),
-      audit: async (d) => audits.push(d),
+      audit: async (ds) => audits.push(...ds),
       instance: 'jkt',
       tickMs: 5,
       probe: async (t) => {

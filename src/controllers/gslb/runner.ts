@@ -36,8 +36,8 @@ export interface GslbRunnerOptions {
   readonly sources: () => GslbSources | undefined;
   /** Receives every new translation whose answers or zones changed (and the first one). */
   readonly onChange: (result: GslbResult) => void;
-  /** Where answer moves are audited (absent: logged only). */
-  readonly audit?: (draft: AuditDraft) => Promise<unknown>;
+  /** Where answer moves are audited, all the moves of one evaluation at once (absent: logged only). */
+  readonly audit?: (drafts: readonly AuditDraft[]) => Promise<unknown>;
   /** Names this DNS instance in the audit trail (several instances answer for one zone). */
   readonly instance?: string;
   /** Sends one probe; default: an HTTP GET through the Gateway. Tests and split-brain drills replace it. */
@@ -54,7 +54,7 @@ export interface GslbRunner {
   current(): GslbResult;
   /** The sources the latest translation read (undefined before the first). */
   translated(): GslbSources | undefined;
-  /** Re-translates now (after a config, health, drain or failover change). */
+  /** Re-translates now, even when no source changed identity. */
   refresh(): void;
   /** The live state of every probe target by key. */
   probes(): ReadonlyMap<string, ProbeState>;
@@ -65,6 +65,8 @@ export interface GslbRunner {
 }
 
 const DEFAULT_TICK_MS = 200;
+// How long verdict changes are gathered before one re-translation.
+const COALESCE_MS = 10;
 const RECENT_MOVES = 100;
 const EMPTY: GslbResult = { ir: { zones: [] }, dnsPolicies: [], probes: [] };
 
@@ -121,19 +123,26 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
   let lastSignature: string | undefined;
   let stopped = false;
   let auditing: Promise<unknown> = Promise.resolve();
+  // Re-translating 100s of hostnames every tick costs; only a new verdict or new sources need it.
+  let verdictsChanged = true;
+  let soon: NodeJS.Timeout | undefined;
+  let lastSources: GslbSources | undefined;
+  const sameSources = (a: GslbSources, b: GslbSources | undefined): boolean =>
+    b !== undefined && a.fleetObjects === b.fleetObjects && a.gateway === b.gateway && a.excluded === b.excluded && a.drained === b.drained && a.ownership === b.ownership;
 
   const audit = (before: PublicDnsIR, after: PublicDnsIR, at: string): void => {
     const old = hostsOf(before);
+    const drafts: AuditDraft[] = [];
     for (const [hostname, h] of hostsOf(after)) {
       const prev = old.get(hostname);
-      if (prev === undefined || (prev.eligible.join(',') === h.eligible.join(',') && prev.noHealthy === h.noHealthy)) continue;
+      // A move is a change of the answered clusters (entering fail-open with the same set is the alert's business).
+      if (prev === undefined || prev.eligible.join(',') === h.eligible.join(',')) continue;
       const reason = describeMove(prev, h);
       const move: GslbMoveRecord = { at, hostname, before: prev.eligible, after: h.eligible, reason };
       recent.push(move);
       recent.splice(0, Math.max(0, recent.length - RECENT_MOVES));
       log.info('dns answers changed', { hostname, before: prev.eligible, after: h.eligible, reason });
-      if (options.audit === undefined) continue;
-      const draft: AuditDraft = {
+      drafts.push({
         time: at,
         actor,
         action: 'DnsAnswersChanged',
@@ -142,19 +151,27 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
         before: { clusters: prev.eligible, noHealthy: prev.noHealthy },
         after: { clusters: h.eligible, noHealthy: h.noHealthy },
         evidence: { policy: h.policy, strategy: h.strategy.type, candidates: h.candidates.map((c) => ({ cluster: c.cluster, region: c.region, healthy: c.healthy, evidence: c.evidence })) },
-      };
-      const write = options.audit;
-      // In order, one at a time; a failed write is logged and never stops the answers from moving.
-      auditing = auditing.then(() => write(draft)).catch((error: unknown) => log.error('dns answer move not audited', { hostname, error: (error as Error).message }));
+      });
     }
+    const write = options.audit;
+    if (write === undefined || drafts.length === 0) return;
+    // One write per evaluation (one transaction for every hostname a region failure moves), in order;
+    // a failed write is logged and never stops the answers from moving.
+    auditing = auditing.then(() => write(drafts)).catch((error: unknown) => log.error('dns answer moves not audited', { hostnames: drafts.map((d) => d.target), error: (error as Error).message }));
   };
 
-  const evaluate = (): void => {
+  const evaluate = (force = false): void => {
     if (stopped) return;
     let result: GslbResult;
     try {
       const sources = options.sources();
       if (sources === undefined) return;
+      if (!force && !verdictsChanged && sameSources(sources, lastSources)) {
+        sendDue(published.probes);
+        return;
+      }
+      verdictsChanged = false;
+      lastSources = sources;
       read = sources;
       const at = new Date(now()).toISOString();
       const input: GslbInput = { ...sources, probes: book.verdicts(), now: at, previous: published.dnsPolicies, serial };
@@ -175,27 +192,38 @@ export function startGslbRunner(options: GslbRunnerOptions): GslbRunner {
       log.error('gslb translation failed; keeping the previous answers', { error: (error as Error).stack ?? String(error) });
       return;
     }
-    for (const t of book.due(result.probes, now())) {
+    sendDue(result.probes);
+  };
+
+  function sendDue(targets: GslbResult['probes']): void {
+    for (const t of book.due(targets, now())) {
       void probe(t, abort.signal)
         .catch((error: unknown): ProbeOutcome => ({ ok: false, detail: (error as Error).message }))
         .then((outcome) => {
-          if (!stopped && book.record(t, outcome)) evaluate();
+          if (stopped || !book.record(t, outcome)) return;
+          verdictsChanged = true;
+          // Verdicts arrive in bursts (every target of a failed region at once): translate once per burst.
+          soon ??= setTimeout(() => {
+            soon = undefined;
+            evaluate();
+          }, COALESCE_MS);
         });
     }
-  };
+  }
 
-  const timer = setInterval(evaluate, options.tickMs ?? DEFAULT_TICK_MS);
+  const timer = setInterval(() => evaluate(), options.tickMs ?? DEFAULT_TICK_MS);
   timer.unref();
   evaluate();
   return {
     current: () => published,
     translated: () => read,
-    refresh: evaluate,
+    refresh: () => evaluate(true),
     probes: () => book.states(),
     moves: () => [...recent],
     stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(soon);
       abort.abort();
       agent.destroy();
     },

@@ -65,7 +65,7 @@ describe('EDNS Client Subnet (RFC 7871)', () => {
     assert.equal(p.kind, 'reply');
     if (p.kind !== 'reply') return;
     assert.deepEqual(addresses(dnsPacket.decode(p.reply)), ['127.3.255.1'], 'the resolver 10.9.9.9 maps to Tokyo');
-    assert.deepEqual(p.event.public, { hostname: 'geo.example.com', strategy: 'Geo', regions: ['ap-northeast-1'] });
+    assert.deepEqual([p.event.public?.hostname, p.event.public?.strategy, p.event.public?.choice.regions], ['geo.example.com', 'Geo', ['ap-northeast-1']]);
     // A dual-stack socket reports IPv4 resolvers as ::ffff:a.b.c.d.
     assert.deepEqual(addresses(reply(query('geo.example.com', 'A'), { ...PUBLIC, source: '::ffff:10.2.3.9' })), ['127.4.255.1']);
     assert.deepEqual(echoed(reply(query('cases.example.com', 'A', ecsData(1, 24, 0, [10, 2, 3])))), { family: 1, source: 24, scope: 0, address: [10, 2, 3] });

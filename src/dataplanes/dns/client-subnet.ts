@@ -61,14 +61,9 @@ function sourceAddress(source: string | undefined): ParsedIP | undefined {
   return ip;
 }
 
-/** The client a Geo answer is for: the query's client subnet, else the resolver (parsed only when read). */
+/** The client a Geo answer is for: the query's client subnet, else the resolver's address. */
 export function clientOf(ecs: ClientSubnet | undefined, source: string | undefined): PublicClient {
   if (ecs !== undefined) return { address: ecs.address, prefix: ecs.prefix };
-  let parsed: ParsedIP | undefined | null = null;
-  return {
-    get address(): ParsedIP | undefined {
-      if (parsed === null) parsed = sourceAddress(source);
-      return parsed;
-    },
-  };
+  const address = sourceAddress(source);
+  return address === undefined ? {} : { address };
 }

@@ -38,12 +38,22 @@ export interface PublicChoice {
   readonly scope: number;
 }
 
+/** The hostname a query was about and what its strategy chose. */
+export interface PublicHostChoice {
+  readonly hostname: string;
+  readonly strategy: string;
+  readonly choice: PublicChoice;
+}
+
 /** A public zone's answer, with the choice made for a hostname. */
 export interface PublicAnswer extends DnsAnswer {
   /** Set when the question named a hostname (not for SOA/NS or absent names). */
-  readonly host?: { readonly hostname: string; readonly strategy: string; readonly choice: PublicChoice };
+  readonly host?: PublicHostChoice;
   readonly scope: number;
 }
+
+/** A client given as is, or computed only if the strategy needs it (Geo): parsing the resolver's address costs. */
+export type LazyClient = PublicClient | (() => PublicClient);
 
 const bits = (ip: ParsedIP): number => (ip.family === 4 ? 32 : 128);
 
@@ -78,7 +88,7 @@ function regionsOf(host: PublicHostEntry, clusters: readonly string[]): string[]
 }
 
 /** The strategy's choice among the hostname's eligible clusters; `draw` in [0, 1) decides Weighted. */
-export function chooseClusters(host: PublicHostEntry, client: PublicClient, draw: number): PublicChoice {
+export function chooseClusters(host: PublicHostEntry, lazy: LazyClient, draw: number): PublicChoice {
   const ir = host.ir;
   const eligible = ir.eligible;
   const result = (clusters: readonly string[], why: string, scope = 0): PublicChoice => ({ clusters, regions: regionsOf(host, clusters), why, scope });
@@ -109,6 +119,7 @@ export function chooseClusters(host: PublicHostEntry, client: PublicClient, draw
     }
     case 'Geo': {
       const ok = new Set(eligible);
+      const client = typeof lazy === 'function' ? lazy() : lazy;
       const ip = client.address;
       const known = ip !== undefined && (client.prefix ?? bits(ip)) > 0;
       const match = known ? geoMatch(host.geo ?? [], ip) : { scope: 0 };
@@ -123,8 +134,8 @@ export function chooseClusters(host: PublicHostEntry, client: PublicClient, draw
   }
 }
 
-/** The address records of a choice for `type` (A or AAAA), starting at `rotate` (round robin across queries). */
-function addressRecords(host: PublicHostEntry, choice: PublicChoice, name: string, type: 'A' | 'AAAA', rotate: number): DnsRecord[] {
+/** The address records of a choice for `type` (A or AAAA), in cluster order. */
+function addressRecords(host: PublicHostEntry, choice: PublicChoice, type: 'A' | 'AAAA'): DnsRecord[] {
   const out: DnsRecord[] = [];
   const seen = new Set<string>();
   for (const c of choice.clusters) {
@@ -132,40 +143,82 @@ function addressRecords(host: PublicHostEntry, choice: PublicChoice, name: strin
     for (const data of (type === 'A' ? a?.v4 : a?.v6) ?? []) {
       if (seen.has(data)) continue;
       seen.add(data);
-      out.push({ type, name, ttl: host.ir.ttlSeconds, data });
+      out.push({ type, name: host.ir.hostname, ttl: host.ir.ttlSeconds, data });
     }
   }
-  if (out.length < 2) return out;
-  const k = rotate % out.length;
-  return [...out.slice(k), ...out.slice(0, k)];
+  return out;
+}
+
+/** Every rotation of a record list (round robin across queries), built once per choice. */
+function rotations(records: readonly DnsRecord[]): readonly (readonly DnsRecord[])[] {
+  if (records.length < 2) return [records];
+  return records.map((_, k) => [...records.slice(k), ...records.slice(0, k)]);
+}
+
+/** A choice with its records built: what a query about the hostname is answered with. */
+interface BuiltChoice {
+  readonly host: PublicHostChoice;
+  readonly a: readonly (readonly DnsRecord[])[];
+  readonly aaaa: readonly (readonly DnsRecord[])[];
+}
+
+function build(entry: PublicHostEntry, choice: PublicChoice): BuiltChoice {
+  return { host: { hostname: entry.ir.hostname, strategy: entry.ir.strategy.type, choice }, a: rotations(addressRecords(entry, choice, 'A')), aaaa: rotations(addressRecords(entry, choice, 'AAAA')) };
+}
+
+// Choices that do not depend on the client, built once per index version (entries are
+// immutable, so identity is a safe key): RoundRobin and Failover have one, Weighted one per
+// cluster it can draw. Geo is computed per query.
+const fixed = new WeakMap<PublicHostEntry, { one?: BuiltChoice; byCluster?: ReadonlyMap<string, BuiltChoice> }>();
+
+function builtChoice(entry: PublicHostEntry, client: LazyClient, draw: number): BuiltChoice {
+  const type = entry.ir.strategy.type;
+  if (type === 'Geo') return build(entry, chooseClusters(entry, client, draw));
+  let memo = fixed.get(entry);
+  if (memo === undefined) {
+    memo = type === 'Weighted' ? { byCluster: new Map() } : { one: build(entry, chooseClusters(entry, client, draw)) };
+    fixed.set(entry, memo);
+  }
+  if (memo.one !== undefined) return memo.one;
+  const choice = chooseClusters(entry, client, draw);
+  const key = choice.clusters.join(',');
+  const byCluster = memo.byCluster as Map<string, BuiltChoice>;
+  let built = byCluster.get(key);
+  if (built === undefined) {
+    built = build(entry, choice);
+    byCluster.set(key, built);
+  }
+  return built;
 }
 
 /**
  * Answers `question` from the public zones, or undefined when the name lies in none of them.
  * `draw` in [0, 1) and `rotate` are the per-query randomness and counter.
  */
-export function answerPublic(index: PublicDnsIndex, question: DnsQuestion, client: PublicClient, draw: number, rotate: number): PublicAnswer | undefined {
+export function answerPublic(index: PublicDnsIndex, question: DnsQuestion, client: LazyClient, draw: number, rotate: number): PublicAnswer | undefined {
   if (index.zones.length === 0) return undefined;
   const asked = question.name.endsWith('.') ? question.name.slice(0, -1) : question.name;
   const key = normalizeName(asked);
   const node = index.names.get(key);
   const zone = node?.zone ?? publicZoneOf(index, key);
   if (zone === undefined) return undefined;
-  const negative = { authority: [zone.negativeSoa], authoritative: true as const, scope: 0 };
+  const negative = { authority: zone.negativeAuthority, authoritative: true as const, scope: 0 };
   const klass = (question.class ?? 'IN').toUpperCase();
   const type = question.type.toUpperCase();
   if ((klass !== 'IN' && klass !== 'ANY') || type === 'AXFR' || type === 'IXFR') return { rcode: 'REFUSED', answers: [], authoritative: true, scope: 0 };
   if (node === undefined) return { rcode: 'NXDOMAIN', answers: [], ...negative };
 
-  const named = (records: readonly DnsRecord[]): DnsRecord[] => records.map((r) => (r.name === asked ? r : { ...r, name: asked }));
-  let records: DnsRecord[] = named(staticRecords(node).filter((r) => type === 'ANY' || r.type === type));
+  // Answer with the owner name as asked: resolvers using 0x20 case randomisation compare it.
+  const named = (records: readonly DnsRecord[]): readonly DnsRecord[] => (asked === key ? records : records.map((r) => ({ ...r, name: asked })));
+  let records: readonly DnsRecord[] = node.kind === 'host' ? [] : named(staticRecords(node).filter((r) => type === 'ANY' || r.type === type));
   let host: PublicAnswer['host'];
   const entry = node.kind === 'host' || node.kind === 'apex' ? node.host : undefined;
   if (entry !== undefined && (type === 'A' || type === 'AAAA' || type === 'ANY')) {
-    const choice = chooseClusters(entry, client, draw);
-    host = { hostname: entry.ir.hostname, strategy: entry.ir.strategy.type, choice };
-    const types: ('A' | 'AAAA')[] = type === 'ANY' ? ['A', 'AAAA'] : [type];
-    records = [...records, ...types.flatMap((t) => addressRecords(entry, choice, asked, t, rotate))];
+    const built = builtChoice(entry, client, draw);
+    host = built.host;
+    const pick = (list: readonly (readonly DnsRecord[])[]): readonly DnsRecord[] => list[rotate % list.length] ?? [];
+    const found = type === 'A' ? pick(built.a) : type === 'AAAA' ? pick(built.aaaa) : [...pick(built.a), ...pick(built.aaaa)];
+    records = records.length === 0 ? named(found) : [...records, ...named(found)];
   }
   const scope = host?.choice.scope ?? 0;
   if (records.length === 0) return { rcode: 'NOERROR', answers: [], ...negative, scope, ...(host !== undefined ? { host } : {}) };

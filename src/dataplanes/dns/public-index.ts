@@ -18,6 +18,8 @@ export interface PublicZoneEntry {
   readonly soa: DnsSoaRecord;
   /** The SOA as the authority section of NXDOMAIN/NODATA carries it: TTL = min(TTL, MINIMUM). */
   readonly negativeSoa: DnsSoaRecord;
+  /** The authority section of negative answers (one list for every query, so its bytes are encoded once). */
+  readonly negativeAuthority: readonly DnsSoaRecord[];
   readonly ns: readonly DnsNsRecord[];
   /** A/AAAA of the in-zone name servers (the additional section of NS answers). */
   readonly glue: readonly DnsAddressRecord[];
@@ -80,11 +82,13 @@ function zoneEntry(z: PublicZoneIR): PublicZoneEntry {
   const soa: DnsSoaRecord = { type: 'SOA', name: apex, ttl: ttl(z.ttlSeconds), data: soaData };
   const glue: DnsAddressRecord[] = [];
   for (const ns of z.nameServers) for (const a of ns.addresses) glue.push(...[addressRecord(normalizeName(ns.name), a, ttl(z.ttlSeconds))].filter((r) => r !== undefined));
+  const negativeSoa: DnsSoaRecord = { ...soa, ttl: Math.min(soa.ttl, ttl(z.soa.minimum)) };
   return {
     apex,
     ir: z,
     soa,
-    negativeSoa: { ...soa, ttl: Math.min(soa.ttl, ttl(z.soa.minimum)) },
+    negativeSoa,
+    negativeAuthority: [negativeSoa],
     ns: z.nameServers.map((ns) => ({ type: 'NS', name: apex, ttl: ttl(z.ttlSeconds), data: normalizeName(ns.name) })),
     glue,
   };

@@ -4,10 +4,10 @@
  * wire rule is unit-testable with plain buffers.
  * @module
  */
-import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer } from 'dns-packet';
 import { answerFromIndex } from './answer.ts';
 import { CLIENT_SUBNET_CODE, clientOf, parseClientSubnet, type ClientSubnet } from './client-subnet.ts';
-import { answerPublic } from './public-answer.ts';
+import { answerPublic, type PublicHostChoice } from './public-answer.ts';
 import type { PublicDnsIndex } from './public-index.ts';
 import type { DnsRecord } from './records.ts';
 import type { DnsIndex } from './zone-index.ts';
@@ -24,7 +24,7 @@ export interface DnsQueryEvent {
   readonly rcode: string;
   readonly truncated: boolean;
   /** Set for a query about a public (GSLB) hostname: what the strategy answered. */
-  readonly public?: { readonly hostname: string; readonly strategy: string; readonly regions: readonly string[] };
+  readonly public?: PublicHostChoice;
 }
 
 /** What a query is answered with besides its bytes: the public zones and who asked. */
@@ -154,10 +154,11 @@ export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIn
   } else if (question === undefined) {
     decided = { rcode: 'FORMERR', answers: [], authoritative: false };
   } else {
-    const client = clientOf(ecs, context.source);
+    // Parsing who asked costs; only Geo answers read it.
+    const client = (): ReturnType<typeof clientOf> => clientOf(ecs, context.source);
     const p = context.publicIndex === undefined ? undefined : answerPublic(context.publicIndex, question, client, context.draw?.() ?? 0.5, context.rotate?.() ?? 0);
     const a = p ?? answerFromIndex(index, question);
-    if (p?.host !== undefined) publicEvent = { hostname: p.host.hostname, strategy: p.host.strategy, regions: p.host.choice.regions };
+    if (p?.host !== undefined) publicEvent = p.host;
     // AA only where we are the authority; REFUSED means the name is not in our zones.
     decided = {
       rcode: a.rcode,
@@ -197,6 +198,23 @@ export function answerMessage(msg: Buffer, transport: DnsTransport, index: DnsIn
   }
 }
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
+// The encoded bytes of record lists, by list: the zone indexes hand out the same immutable
+// arrays to every query, so each RRset is encoded once per zone version, not per query
+// (dns-packet never compresses names, so a record's bytes do not depend on the message).
+const encodedSections = new WeakMap<readonly DnsRecord[], Buffer>();
+
+function encodeSection(records: readonly DnsRecord[] | undefined): Buffer {
+  if (records === undefined || records.length === 0) return EMPTY;
+  let bytes = encodedSections.get(records);
+  if (bytes === undefined) {
+    bytes = dnsPacket.encode({ type: 'response', answers: records.map(toWire) }).subarray(HEADER_BYTES);
+    encodedSections.set(records, bytes);
+  }
+  return bytes;
+}
+
 function encodeReply(
   query: DecodedPacket,
   opcode: number,
@@ -207,11 +225,10 @@ function encodeReply(
   limit: number,
 ): { reply: Buffer; truncated: boolean } {
   const rcode = RCODES[decided.rcode];
-  const glue = (decided.additional ?? []).map(toWire);
-  const additionals: Answer[] = [...glue];
+  let opt: Buffer = EMPTY;
   if (edns !== undefined) {
     // Echo EDNS with our payload size; DO is copied back (RFC 3225) though we do not sign.
-    additionals.push({
+    const record: Answer = {
       type: 'OPT',
       name: '.',
       udpPayloadSize: EDNS_UDP_PAYLOAD,
@@ -221,36 +238,36 @@ function encodeReply(
       flag_do: edns.flag_do,
       // RFC 7871 §7.2.1: echo FAMILY, SOURCE PREFIX-LENGTH and ADDRESS; SCOPE says how far the answer applies.
       options: ecs === undefined ? [] : [{ code: CLIENT_SUBNET_CODE, data: ecs.echo(decided.scope ?? 0), ip: undefined }],
-    });
+    };
+    opt = dnsPacket.encode({ type: 'response', additionals: [record] }).subarray(HEADER_BYTES);
   }
-  const baseFlags =
+  const flags =
     (opcode << 11) |
     (decided.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) |
     (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) |
     (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) |
     (rcode & 0xf);
-  const packet: Packet = {
-    type: 'response',
-    id: query.id ?? 0,
-    flags: baseFlags,
-    // The question is spliced in as raw bytes below, so the codec never re-encodes it.
-    questions: [],
-    answers: decided.answers.map(toWire),
-    authorities: (decided.authority ?? []).map(toWire),
-    additionals,
-  };
+  let answers = encodeSection(decided.answers);
+  let authority = encodeSection(decided.authority);
+  let glue = encodeSection(decided.additional);
+  let counts = [decided.answers.length, decided.authority?.length ?? 0, decided.additional?.length ?? 0];
   let truncated = false;
-  if (dnsPacket.encodingLength(packet) + rawQuestion.length > limit) {
-    // Whole RRsets or nothing (RFC 2181 §9): drop every answer and set TC so
+  if (HEADER_BYTES + rawQuestion.length + answers.length + authority.length + glue.length + opt.length > limit) {
+    // Whole RRsets or nothing (RFC 2181 §9): drop every record and set TC so
     // the client retries over TCP.
     truncated = true;
-    packet.answers = [];
-    packet.authorities = [];
-    packet.additionals = additionals.slice(glue.length);
-    packet.flags = baseFlags | dnsPacket.TRUNCATED_RESPONSE;
+    answers = authority = glue = EMPTY;
+    counts = [0, 0, 0];
   }
-  const body = dnsPacket.encode(packet);
-  const reply = Buffer.concat([body.subarray(0, HEADER_BYTES), rawQuestion, body.subarray(HEADER_BYTES)]);
+  // The question is spliced in as raw bytes, so the codec never re-encodes it.
+  const reply = Buffer.allocUnsafe(HEADER_BYTES + rawQuestion.length + answers.length + authority.length + glue.length + opt.length);
+  reply.writeUInt16BE(query.id ?? 0, 0);
+  reply.writeUInt16BE(0x8000 | flags | (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0), 2);
   reply.writeUInt16BE(rawQuestion.length > 0 ? 1 : 0, 4);
+  reply.writeUInt16BE(counts[0] ?? 0, 6);
+  reply.writeUInt16BE(counts[1] ?? 0, 8);
+  reply.writeUInt16BE((counts[2] ?? 0) + (opt.length > 0 ? 1 : 0), 10);
+  let at = HEADER_BYTES;
+  for (const part of [rawQuestion, answers, authority, glue, opt]) at += part.copy(reply, at);
   return { reply, truncated };
 }
