@@ -155,7 +155,6 @@ export async function dnsExplainCommand(host: string, options: DnsExplainOptions
   const req: DnsExplainRequest = { host, ...(options.clientSubnet !== undefined ? { clientSubnet: options.clientSubnet } : {}), ...(options.cluster !== undefined ? { cluster: options.cluster } : {}) };
   let e: DnsExplanation | undefined;
   if (options.config !== undefined) {
-    explainClient(req, []);
     e = await explainOffline(resolveConfigDir(options.config, io), req);
   } else {
     const query = { host, clientSubnet: options.clientSubnet, cluster: options.cluster };
