@@ -14,7 +14,8 @@ describe('dns explain (offline)', () => {
     assert.equal(r.code, EXIT.ok, r.stderr);
     assert.match(r.stdout, /^cases\.example\.com {2}zone example\.com {2}policy lintas-gateway\/public$/m);
     assert.match(r.stdout, /^strategy RoundRobin, TTL 5s, when no cluster is healthy: FailOpen$/m);
-    for (const [cluster, region, address] of [['jkt-prod-1', 'ap-southeast-3', '127.1.255.1'], ['sgp-prod-1', 'ap-southeast-1', '127.2.255.1'], ['tyo-prod-1', 'ap-northeast-1', '127.3.255.1']]) {
+    const regions: readonly (readonly [string, string, string])[] = [['jkt-prod-1', 'ap-southeast-3', '127.1.255.1'], ['sgp-prod-1', 'ap-southeast-1', '127.2.255.1'], ['tyo-prod-1', 'ap-northeast-1', '127.3.255.1']];
+    for (const [cluster, region, address] of regions) {
       assert.match(r.stdout, new RegExp(`✓ ${cluster} \\(${region}\\) ${address.replaceAll('.', '\\.')}`));
       assert.match(r.stdout, new RegExp(`ok {3}probe {4}GET http://${address.replaceAll('.', '\\.')}:8080/healthz \\(Host: cases\\.example\\.com\\): not probed yet`));
     }

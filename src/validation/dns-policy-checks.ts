@@ -9,9 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Cluster, type ClusterSet, type DNSPolicy, type Gateway, type Issue, type Sourced } from '../api/index.ts';
 import type { Locator } from './fleet-checks.ts';
-import { formatFieldPath } from './issues.ts';
-
-type Path = readonly (string | number)[];
+import { issueAt } from './issues.ts';
 
 const nsName = (namespace: string | undefined, name: string): string => `${namespace ?? 'default'}/${name}`;
 
@@ -23,18 +21,7 @@ function within(name: string, zone: string): boolean {
 /** Runs the DNSPolicy checks; `invalidClusters` names Cluster objects that failed their own checks. */
 export function checkDnsPolicies(objects: readonly Sourced[], locate: Locator, invalidClusters: ReadonlySet<string> = new Set()): Issue[] {
   const issues: Issue[] = [];
-  const at = (s: Sourced, path: Path, message: string, severity: Issue['severity'] = 'error'): void => {
-    issues.push({
-      severity,
-      file: s.origin.file,
-      line: path.length ? locate(s, path) : s.origin.line,
-      kind: s.object.kind,
-      namespace: s.object.metadata.namespace,
-      name: s.object.metadata.name,
-      field: path.length ? formatFieldPath(path) : undefined,
-      message,
-    });
-  };
+  const at = issueAt(issues, locate);
   const clusters = objects.filter((s) => s.object.kind === 'Cluster').map((s) => s.object as Cluster);
   const clusterNames = new Set([...clusters.map((c) => c.metadata.name), ...invalidClusters]);
   const regions = new Set(clusters.map((c) => c.spec.region));

@@ -4,6 +4,7 @@
  * testable without sockets.
  * @module
  */
+import type { SoaIR } from '../../ir/index.ts';
 
 /** Record types the zones ever hold: the MCS DNS spec needs A/AAAA/SRV/TXT, the public zones SOA and NS too. */
 export type DnsRecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'NS';
@@ -44,16 +45,8 @@ export interface DnsTxtRecord {
   readonly data: readonly string[];
 }
 
-/** SOA record data (RFC 1035 §3.3.13); times in seconds, `minimum` is the negative-caching TTL (RFC 2308). */
-export interface DnsSoaData {
-  readonly mname: string;
-  readonly rname: string;
-  readonly serial: number;
-  readonly refresh: number;
-  readonly retry: number;
-  readonly expire: number;
-  readonly minimum: number;
-}
+/** SOA record data (RFC 1035 §3.3.13): the IR's, times in seconds, `minimum` the negative-caching TTL (RFC 2308). */
+export type DnsSoaData = SoaIR;
 
 /** A zone's SOA record. */
 export interface DnsSoaRecord {
