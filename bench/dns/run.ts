@@ -13,26 +13,30 @@
  *   5. runs dnsperf (80% A, 10% SRV, 10% NXDOMAIN) against each server, and
  *      prints a table and the ratio lintas / dnsmasq.
  *
+ * With `--zone public` the zone is a DNSPolicy's (GSLB) instead: a generated fleet of
+ * `--hostnames` public hostnames on three regional Gateways (bench/dns/public-fleet.ts), read
+ * from /api/v1/dns, queried 90% A, 10% NXDOMAIN.
+ *
  * Every load is bounded in time (-l, plus a kill timer) and in count (-n);
  * the whole run has a watchdog. Everything started is stopped, and the temp
  * directory removed, on success, on failure and on SIGINT/SIGTERM.
  *
  * Usage: npm run bench:dns -- [--clusters 5] [--services 200] [--seconds 5]
  *          [--clients 4] [--warmup 1] [--max-qps N] [--max-queries 2000000]
- *          [--lintas auto|dist|src] [--keep]
+ *          [--lintas auto|dist|src] [--keep] [--zone clusterset|public] [--hostnames 100]
  */
-import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DnsZoneIR } from '../../src/ir/index.ts';
-import { cpuSeconds, createSupervisor, findExecutable, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
+import { cpuSeconds, createSupervisor, findExecutable, freePort, freeTcpUdpPort, lintasEntry, tail, versionOf, waitFor } from '../lib/procs.ts';
 import { generateFleet } from '../config-load/generate.ts';
-import { benchZone, dnsmasqConfig, MIX, nxdomainName, ownerNames, parseDnsperf, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
+import type { PublicDnsIR } from '../../src/ir/index.ts';
+import { generatePublicFleet } from './public-fleet.ts';
+import { benchZone, dnsmasqConfig, mixOf, nxdomainName, ownerNames, parseDnsperf, publicBenchZone, queryFile, zoneNamespaces, type BenchZone, type DnsperfResult } from './zone.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
 
@@ -50,7 +54,7 @@ const START_TIMEOUT_MS = 30_000;
 
 const USAGE = `usage: npm run bench:dns -- [--clusters 5] [--services 200] [--seconds 5] [--clients 4]
                           [--warmup 1] [--max-qps N] [--max-queries 2000000]
-                          [--lintas auto|dist|src] [--keep]`;
+                          [--lintas auto|dist|src] [--keep] [--zone clusterset|public] [--hostnames 100]`;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -65,6 +69,9 @@ interface Options {
   readonly maxQueries: number;
   readonly lintas: 'auto' | 'dist' | 'src';
   readonly keep: boolean;
+  /** clusterset: the MCS zone (default); public: a DNSPolicy zone. */
+  readonly zone: 'clusterset' | 'public';
+  readonly hostnames: number;
 }
 
 const { intOption, lintasOption, usageError: exitWithUsage } = benchOptionChecks('bench:dns', USAGE);
@@ -85,6 +92,8 @@ function parseOptions(): Options {
         'max-queries': { type: 'string', default: '2000000' },
         lintas: { type: 'string', default: 'auto' },
         keep: { type: 'boolean', default: false },
+        zone: { type: 'string', default: 'clusterset' },
+        hostnames: { type: 'string', default: '100' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -106,6 +115,8 @@ function parseOptions(): Options {
     maxQueries: intOption(values['max-queries'], 'max-queries', QUERY_FILE_LINES, 100_000_000),
     lintas,
     keep: values.keep,
+    zone: values.zone === 'public' ? 'public' : values.zone === 'clusterset' ? 'clusterset' : usageError(`--zone must be clusterset or public, got ${values.zone}`),
+    hostnames: intOption(values.hostnames, 'hostnames', 1, 10_000),
   };
 }
 
@@ -160,25 +171,14 @@ async function fetchZone(admin: string): Promise<DnsZoneIR> {
   return body.dns;
 }
 
-/** A port free on 127.0.0.1 for both TCP and UDP right now (dnsmasq binds both). */
-async function freeTcpUdpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tcp = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', resolve);
-    });
-    const port = (tcp.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
+/** The public zones, once every probe has a result (the first round of probes is a burst of work the load must not overlap). */
+async function fetchPublicZone(admin: string): Promise<PublicDnsIR | undefined> {
+  const res = await fetch(`${admin}/api/v1/dns`, { signal: AbortSignal.timeout(10_000) });
+  if (res.status !== 200) throw new Error(`GET /api/v1/dns: HTTP ${res.status}`);
+  const body = (await res.json()) as { ir?: PublicDnsIR; probes?: Record<string, { last?: unknown }> };
+  if (!Array.isArray(body.ir?.zones)) throw new Error('GET /api/v1/dns: no ir.zones in the answer');
+  const probes = Object.values(body.probes ?? {});
+  return probes.length > 0 && probes.every((p) => p.last !== undefined) ? body.ir : undefined;
 }
 
 function resolverFor(port: number): Resolver {
@@ -344,10 +344,11 @@ function printTable(rows: readonly Measured[]): void {
 }
 
 /** Both servers answered the mix as expected: ~10% NXDOMAIN, nothing but NOERROR and NXDOMAIN, nothing lost. */
-function sanity(server: string, r: DnsperfResult): string[] {
+function sanity(server: string, r: DnsperfResult, zone: BenchZone): string[] {
   const notes: string[] = [];
   const nx = (r.rcodes.NXDOMAIN ?? 0) / Math.max(r.completed, 1);
-  const want = MIX.nxdomain / (MIX.a + MIX.srv + MIX.nxdomain);
+  const mix = mixOf(zone);
+  const want = mix.nxdomain / (mix.a + mix.srv + mix.nxdomain);
   if (Math.abs(nx - want) > 0.01) notes.push(`${server}: ${fmt(nx * 100, 1)}% NXDOMAIN, expected ${fmt(want * 100, 0)}%`);
   for (const [code, n] of Object.entries(r.rcodes)) if (code !== 'NOERROR' && code !== 'NXDOMAIN') notes.push(`${server}: ${n} ${code} answers`);
   if (r.lost > 0) notes.push(`${server}: ${r.lost} queries lost (unanswered within ${QUERY_TIMEOUT_S} s)`);
@@ -379,18 +380,31 @@ async function main(opts: Options): Promise<number> {
   keepTemp = opts.keep;
   const fleet = join(tempDir, 'fleet');
   const started = performance.now();
-  const g = generateFleet(fleet, { clusters: opts.clusters, servicesPerCluster: opts.services });
   console.log(`lintas DNS benchmark: loopback UDP, dnsperf ${versions.dnsperf}, reference peer dnsmasq ${versions.dnsmasq}, node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(2)}`);
-  console.log(`fleet: ${opts.clusters} clusters x ${opts.services} Services (${fmt(g.objects)} objects) in ${tempDir}`);
+  if (opts.zone === 'public') {
+    generatePublicFleet(fleet, opts.hostnames, await freePort('127.182.1.1'));
+    console.log(`fleet: 3 clusters, ${opts.hostnames} public hostnames on their Gateways, one RoundRobin DNSPolicy (zone example.com) in ${tempDir}`);
+  } else {
+    const g = generateFleet(fleet, { clusters: opts.clusters, servicesPerCluster: opts.services });
+    console.log(`fleet: ${opts.clusters} clusters x ${opts.services} Services (${fmt(g.objects)} objects) in ${tempDir}`);
+  }
 
   const lintas = await startLintas(entry.mode, fleet, join(tempDir, 'state'));
   console.log(`lintas serve (${entry.mode === 'dist' ? 'bin/lintas.js, bundle' : 'sources via tsx'}: ${entry.why}): ready in ${fmt((performance.now() - started) / 1000, 1)} s, DNS 127.0.0.1:${lintas.port}, admin ${lintas.admin}`);
 
-  const zone = benchZone(await fetchZone(lintas.admin));
-  if (zone.a.length === 0) throw new Error('the MCS result has no ClusterSetIP service with an IPv4 address: nothing to query');
+  const zone =
+    opts.zone === 'public'
+      ? publicBenchZone(await waitFor('every public hostname probed once', START_TIMEOUT_MS, async () => {
+          const ir = await fetchPublicZone(lintas.admin);
+          return ir?.zones[0]?.hosts.length === opts.hostnames ? ir : undefined;
+        }))
+      : benchZone(await fetchZone(lintas.admin));
+  if (zone.a.length === 0) throw new Error('the zone has no IPv4 address records: nothing to query');
   console.log(
-    `zone ${zone.zone} (TTL ${zone.ttlSeconds} s) from /api/v1/mcs: ${zone.services} ClusterSetIP services, ${zone.a.length} A records, ` +
-      `${zone.srv.length} SRV records at ${ownerNames(zone.srv).length} names${zone.skippedHeadless > 0 ? `, ${zone.skippedHeadless} headless services not queried` : ''}`,
+    opts.zone === 'public'
+      ? `zone ${zone.zone} (TTL ${zone.ttlSeconds} s) from /api/v1/dns: ${zone.services} public hostnames, ${zone.a.length} A records`
+      : `zone ${zone.zone} (TTL ${zone.ttlSeconds} s) from /api/v1/mcs: ${zone.services} ClusterSetIP services, ${zone.a.length} A records, ` +
+          `${zone.srv.length} SRV records at ${ownerNames(zone.srv).length} names${zone.skippedHeadless > 0 ? `, ${zone.skippedHeadless} headless services not queried` : ''}`,
   );
 
   const conf = join(tempDir, 'dnsmasq.conf');
@@ -399,14 +413,14 @@ async function main(opts: Options): Promise<number> {
   console.log(`dnsmasq: DNS 127.0.0.1:${dnsmasq.port} (${zone.a.length} host-record, ${zone.srv.length} srv-host, local=/${zone.zone}/, cache off)`);
 
   const checked = await verify(zone, [lintas, dnsmasq]);
-  console.log(`verified: ${checked} names (A, SRV, NXDOMAIN) answer identically from lintas, dnsmasq and /api/v1/mcs`);
+  console.log(`verified: ${checked} names (A, SRV, NXDOMAIN) answer identically from lintas, dnsmasq and the Lintas API`);
 
   const file = join(tempDir, 'queries.txt');
   writeFileSync(file, queryFile(zone, QUERY_FILE_LINES));
   const load: LoadParams = { bin: dnsperfBin, file, seconds: opts.seconds, clients: opts.clients, runs: Math.floor(opts.maxQueries / QUERY_FILE_LINES), maxQps: opts.maxQps };
   const shown = ['-l', String(opts.seconds), '-n', String(load.runs), '-c', String(opts.clients), '-q', String(OUTSTANDING), '-t', String(QUERY_TIMEOUT_S), ...(opts.maxQps === undefined ? [] : ['-Q', String(opts.maxQps)])];
   console.log(
-    `load: ${fmt(QUERY_FILE_LINES)}-query file (${MIX.a * 10}% A, ${MIX.srv * 10}% SRV, ${MIX.nxdomain * 10}% NXDOMAIN), ` +
+    `load: ${fmt(QUERY_FILE_LINES)}-query file (${mixOf(zone).a * 10}% A, ${mixOf(zone).srv * 10}% SRV, ${mixOf(zone).nxdomain * 10}% NXDOMAIN), ` +
       `dnsperf -s 127.0.0.1 -p PORT -d queries.txt ${shown.join(' ')} (at most ${fmt(load.runs * QUERY_FILE_LINES)} queries per run), ` +
       `servers loaded one after the other${opts.warmup > 0 ? `, each after a ${opts.warmup} s warm-up (not counted)` : ''}`,
   );
@@ -443,7 +457,7 @@ async function main(opts: Options): Promise<number> {
         'CPU per query compares the servers themselves',
     );
   }
-  for (const note of [...sanity('lintas', l.r), ...sanity('dnsmasq', d.r)]) console.log(`warning: ${note}`);
+  for (const note of [...sanity('lintas', l.r, zone), ...sanity('dnsmasq', d.r, zone)]) console.log(`warning: ${note}`);
   console.log(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
   return 0;
 }

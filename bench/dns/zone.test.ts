@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { indexZone } from '../../src/dataplanes/index.ts';
+import { answerPublic, indexPublicZones, indexZone } from '../../src/dataplanes/index.ts';
+import { PUBLIC_ZONES } from '../../src/dataplanes/dns/public-test-zone.ts';
 import type { DnsServiceIR, DnsZoneIR } from '../../src/ir/index.ts';
-import { benchZone, dnsmasqConfig, ownerNames, parseDnsperf, queryFile } from './zone.ts';
+import { benchZone, dnsmasqConfig, ownerNames, parseDnsperf, publicBenchZone, queryFile } from './zone.ts';
 
 const CLUSTER_SET_IP: DnsServiceIR[] = [
   {
@@ -127,4 +128,22 @@ Statistics:
   assert.ok(Math.abs(r.maxLatencyMs - 24.853) < 1e-9);
   assert.ok(Math.abs(r.stddevLatencyMs - 0.706) < 1e-9);
   assert.throws(() => parseDnsperf('Queries sent: 1\n'), /Average Latency/);
+});
+
+test('publicBenchZone mirrors what the public zone answers: every eligible cluster address of each hostname', () => {
+  const zone = publicBenchZone(PUBLIC_ZONES);
+  const index = indexPublicZones(PUBLIC_ZONES);
+  for (const name of ownerNames(zone.a)) {
+    const answered = answerPublic(index, { name, type: 'A' }, {}, 0.5, 0)?.answers.map((r) => String(r.data)).sort();
+    const mirrored = zone.a.filter((r) => r.name === name).map((r) => r.ip).sort();
+    // The bench fleet is RoundRobin only; other strategies answer a subset per query.
+    if (PUBLIC_ZONES.zones[0]?.hosts.find((h) => h.hostname === name)?.strategy.type === 'RoundRobin') assert.deepEqual(mirrored, answered, name);
+  }
+  assert.ok(zone.a.some((r) => r.name === 'cases.example.com' && r.ip === '127.2.255.1'));
+  assert.ok(!zone.a.some((r) => r.name === 'none.example.com'), 'a hostname with no eligible cluster has no records');
+  assert.equal(zone.kind, 'public');
+  const lines = queryFile(zone, 20).trim().split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('nx-')).length, 2);
+  assert.deepEqual(lines.slice(9, 10), ['nx-00000.example.com A']);
+  assert.ok(!lines.some((l) => l.endsWith(' SRV')));
 });

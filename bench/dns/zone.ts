@@ -6,7 +6,7 @@
  * No I/O here, so all of it is unit-tested (zone.test.ts).
  * @module
  */
-import type { DnsZoneIR } from '../../src/ir/index.ts';
+import type { DnsZoneIR, PublicDnsIR } from '../../src/ir/index.ts';
 
 /** One A record. */
 export interface ARecord {
@@ -35,6 +35,8 @@ export interface BenchZone {
   readonly services: number;
   /** Headless services in the IR, neither mirrored nor queried. */
   readonly skippedHeadless: number;
+  /** `public`: a DNSPolicy zone (hostnames answered by the GSLB), not the ClusterSet zone. */
+  readonly kind?: 'public';
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
@@ -95,6 +97,32 @@ export function benchZone(ir: DnsZoneIR): BenchZone {
   };
 }
 
+/**
+ * The records of the first public (DNSPolicy) zone as the GSLB answers them with a
+ * RoundRobin strategy: an A record per IPv4 address of every eligible cluster of each
+ * hostname (answer order aside). `services` counts the hostnames.
+ */
+export function publicBenchZone(ir: PublicDnsIR): BenchZone {
+  const z = ir.zones[0];
+  if (z === undefined) throw new Error('no public zone: the fleet has no DNSPolicy that answers a hostname');
+  const a = new Map<string, ARecord>();
+  for (const h of z.hosts) {
+    for (const c of h.candidates) {
+      if (!h.eligible.includes(c.cluster)) continue;
+      for (const ip of c.addresses) if (IPV4.test(ip)) a.set(`${h.hostname} ${ip}`, { name: h.hostname, ip });
+    }
+  }
+  return {
+    zone: z.zone,
+    ttlSeconds: z.hosts[0]?.ttlSeconds ?? 0,
+    a: [...a.values()].sort((x, y) => compare(x.name, y.name) || compare(x.ip, y.ip)),
+    srv: [],
+    services: z.hosts.length,
+    skippedHeadless: 0,
+    kind: 'public',
+  };
+}
+
 /** Distinct owner names of a record list, in first-seen order. */
 export function ownerNames(records: readonly { name: string }[]): string[] {
   return [...new Set(records.map((r) => r.name))];
@@ -127,9 +155,17 @@ export function dnsmasqConfig(zone: BenchZone): string {
 
 /** The query mix, out of 10 queries. */
 export const MIX = { a: 8, srv: 1, nxdomain: 1 } as const;
+/** The mix of a public zone, which has no SRV records. */
+export const PUBLIC_MIX = { a: 9, srv: 0, nxdomain: 1 } as const;
 
-/** A name under the zone that no record uses: `nx-NNNNN.<ns>.svc.<zone>`, a sibling of real services. */
+/** The mix a zone is queried with. */
+export function mixOf(zone: BenchZone): { readonly a: number; readonly srv: number; readonly nxdomain: number } {
+  return zone.kind === 'public' ? PUBLIC_MIX : MIX;
+}
+
+/** A name under the zone that no record uses: `nx-NNNNN.<ns>.svc.<zone>`, a sibling of real services (public zones: `nx-NNNNN.<zone>`). */
 export function nxdomainName(zone: BenchZone, k: number, namespaces: readonly string[]): string {
+  if (zone.kind === 'public') return `nx-${String(k).padStart(5, '0')}.${zone.zone}`;
   const ns = namespaces[k % namespaces.length] ?? 'default';
   return `nx-${String(k).padStart(5, '0')}.${ns}.svc.${zone.zone}`;
 }
@@ -147,12 +183,14 @@ export function zoneNamespaces(zone: BenchZone): string[] {
 /**
  * dnsperf input: `lines` queries, deterministic, in blocks of ten: 8 A
  * queries for existing names, 1 SRV query, 1 query for a name that does not
- * exist (NXDOMAIN). Each kind cycles through all of its names in order.
+ * exist (NXDOMAIN); a public zone: 9 A, 1 NXDOMAIN. Each kind cycles through
+ * all of its names in order.
  */
 export function queryFile(zone: BenchZone, lines: number): string {
   const aNames = ownerNames(zone.a);
   const srvNames = ownerNames(zone.srv);
-  if (aNames.length === 0 || srvNames.length === 0) throw new Error('the zone has no A or no SRV records to query');
+  const mix = mixOf(zone);
+  if (aNames.length === 0 || (srvNames.length === 0 && mix.srv > 0)) throw new Error('the zone has no A or no SRV records to query');
   const namespaces = zoneNamespaces(zone);
   const existing = new Set([...aNames, ...srvNames]);
   const out: string[] = [];
@@ -161,8 +199,8 @@ export function queryFile(zone: BenchZone, lines: number): string {
   let ix = 0;
   for (let i = 0; i < lines; i++) {
     const slot = i % 10;
-    if (slot < MIX.a) out.push(`${aNames[ia++ % aNames.length]} A`);
-    else if (slot < MIX.a + MIX.srv) out.push(`${srvNames[is++ % srvNames.length]} SRV`);
+    if (slot < mix.a) out.push(`${aNames[ia++ % aNames.length]} A`);
+    else if (slot < mix.a + mix.srv) out.push(`${srvNames[is++ % srvNames.length]} SRV`);
     else {
       const name = nxdomainName(zone, ix++, namespaces);
       if (existing.has(name)) throw new Error(`NXDOMAIN probe ${name} exists in the zone`);

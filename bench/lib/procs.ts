@@ -7,6 +7,7 @@
  * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -247,4 +248,25 @@ export async function freePort(host: string): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A port free on 127.0.0.1 for both TCP and UDP right now (dnsmasq and unbound bind both). */
+export async function freeTcpUdpPort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const tcp = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', resolve);
+    });
+    const port = (tcp.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (ok) return port;
+  }
+  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
 }

@@ -5,6 +5,7 @@
  */
 export * from './core.ts';
 export * from './discovery.ts';
+export * from './dns-policy.ts';
 export * from './failover.ts';
 export * from './fields.ts';
 export * from './gateway.ts';

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { Namespace, Service } from './core.ts';
 import { EndpointSlice } from './discovery.ts';
+import { DNSPolicy } from './dns-policy.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
 import { HTTPRoute } from './httproute.ts';
 import { FailoverPolicy } from './failover.ts';
@@ -67,6 +68,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'TrafficPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'trafficpolicies', shortNames: ['tp'], scope: 'Fleet', namespaced: true, schema: TrafficPolicy },
   { kind: 'OwnershipMap', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'ownershipmaps', shortNames: ['om'], scope: 'Fleet', namespaced: true, schema: OwnershipMap },
   { kind: 'HealthContract', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'healthcontracts', shortNames: ['hc'], scope: 'Fleet', namespaced: true, schema: HealthContract },
+  // Fleet-scoped: one policy answers for every cluster's copy of its Gateways (each contributes its addresses).
+  { kind: 'DNSPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'dnspolicies', shortNames: ['dnsp'], scope: 'Fleet', namespaced: true, schema: DNSPolicy },
 ];
 
 /** Splits `group/version` (or core `v1`) into its parts. */
@@ -124,6 +127,7 @@ export type FleetObject =
   | z.infer<typeof TrafficPolicy>
   | z.infer<typeof OwnershipMap>
   | z.infer<typeof HealthContract>
+  | z.infer<typeof DNSPolicy>
   | z.infer<typeof Workload>;
 
 /** Any object Lintas can show, including the ones it computes. */

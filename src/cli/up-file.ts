@@ -17,6 +17,8 @@ export interface UpInfo {
   readonly gateways: Readonly<Record<string, string>>;
   readonly accessLog: string;
   readonly pid: number;
+  /** The public hostnames the DNS answers (DNSPolicy). */
+  readonly publicHostnames?: readonly string[];
 }
 
 /** `up.json` as read from disk: nothing is trusted until checked. */

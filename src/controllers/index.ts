@@ -81,3 +81,4 @@ export type {
 } from './gateway/index.ts';
 export * from './failover/index.ts';
 export * from './health/index.ts';
+export * from './gslb/index.ts';

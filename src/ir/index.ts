@@ -42,3 +42,4 @@ export type {
   SessionAffinityIR,
   TrafficPolicyIR,
 } from './policy.ts';
+export type { CandidateIR, GeoSubnetIR, HealthEvidenceIR, NameServerIR, PublicDnsIR, PublicHostIR, PublicZoneIR, SoaIR, StrategyIR } from './public-dns.ts';

@@ -98,6 +98,16 @@ export function prometheusRules(): PrometheusRulesFile {
         annotations: { summary: f.summary, description: `The failover runner reports ${f.alert}; lintas failover status shows the evidence.` },
       }),
     ),
+    {
+      alert: 'GslbNoHealthyRegion',
+      expr: 'max by (hostname, policy, mode) (lintas_gslb_no_healthy_region) > 0',
+      for: '0m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'No cluster of the public hostname {{ $labels.hostname }} is healthy',
+        description: 'No cluster\'s Gateway answers the DNSPolicy probe with regional readiness holding and not drained: the DNS fails open (mode FailOpen: every undrained cluster) or answers NODATA (mode NoAnswer). lintas dns explain HOST shows the evidence.',
+      },
+    },
   ];
   return { groups: [{ name: 'lintas', rules }] };
 }

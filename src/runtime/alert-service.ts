@@ -22,8 +22,8 @@ export interface AlertEntry {
   readonly severity: 'warning' | 'critical';
   readonly cluster: string;
   readonly message: string;
-  /** `failover`: from the failover runner's state; `metrics`: from the gateway and MCS metrics. */
-  readonly source: 'failover' | 'metrics';
+  /** `failover`: from the failover runner's state; `metrics`: from the gateway and MCS metrics; `gslb`: from the public DNS. */
+  readonly source: 'failover' | 'metrics' | 'gslb';
   /** `ns/name` of the FailoverPolicy (failover alerts). */
   readonly policy?: string;
   /** The owner (`from`) cluster of the failover domain (failover alerts). */
@@ -47,6 +47,8 @@ export interface AlertServiceOptions {
   readonly log: Logger;
   /** The failover runner's alerts (absent: metric alerts only). */
   readonly failover?: () => AlertsView;
+  /** Alerts other runners hold as state (the GSLB's GslbNoHealthyRegion), served as they are. */
+  readonly extra?: () => { readonly active: readonly (AlertEntry & { readonly since: string })[]; readonly recent: readonly (AlertEntry & { readonly at: string })[] };
   /** Epoch ms (tests pass a fake clock). */
   readonly now?: () => number;
   /** Evaluation period (default {@link DEFAULT_ALERT_INTERVAL_MS}; 0 = only on reads). */
@@ -122,8 +124,9 @@ export function startAlertService(options: AlertServiceOptions): AlertService {
   };
   const answer = (): AlertsAnswer => {
     const failover = options.failover?.();
-    const active = [...(failover?.active ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...metricActive].sort(order);
-    const fired = [...(failover?.recent ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...recent];
+    const extra = options.extra?.();
+    const active = [...(failover?.active ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...metricActive, ...(extra?.active ?? [])].sort(order);
+    const fired = [...(failover?.recent ?? []).map((a) => ({ ...a, source: 'failover' as const })), ...recent, ...(extra?.recent ?? [])];
     return { active, recent: fired.sort((a, b) => cmp(a.at, b.at)).slice(-RECENT_ALERTS) };
   };
 

@@ -47,6 +47,8 @@ export interface RuntimeConfig {
   readonly auth?: Authenticator;
   /** Which gateway listeners this process serves (default `all`); the others are `lintas gateway` processes' (the config stream). */
   readonly embeddedGateways?: EmbeddedGateways;
+  /** This DNS instance's name in the audit records of its public answer moves (several instances per zone). */
+  readonly dnsInstance?: string;
   /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */
   readonly holder?: string;
   /** Lease timings (default DEFAULT_LEASE: 15 s TTL, renewed every 2 s). */

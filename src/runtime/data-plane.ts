@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
-import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type ExplainRequest, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
@@ -94,7 +94,15 @@ export interface DnsComponent extends Component {
 }
 
 /** Creates the DNS component: serves the zone of the latest MCS result (`clusterset.local`). */
-export function dnsComponent(options: { bus: Bus; address: ListenAddress; registry: Registry; log: Logger; onQuery?: Parameters<typeof startDnsServer>[0]['onQuery'] }): DnsComponent {
+export function dnsComponent(options: {
+  bus: Bus;
+  address: ListenAddress;
+  registry: Registry;
+  log: Logger;
+  onQuery?: Parameters<typeof startDnsServer>[0]['onQuery'];
+  /** The public (DNSPolicy) zones, answered next to clusterset.local. */
+  publicZones?: () => PublicDnsIndex;
+}): DnsComponent {
   const { bus } = options;
   const stopping = new AbortController();
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
@@ -107,6 +115,7 @@ export function dnsComponent(options: { bus: Bus; address: ListenAddress; regist
         address: options.address.host,
         port: options.address.port,
         getIndex: () => index,
+        ...(options.publicZones !== undefined ? { getPublic: options.publicZones } : {}),
         log: options.log,
         ...(options.onQuery !== undefined ? { onQuery: options.onQuery } : {}),
       });

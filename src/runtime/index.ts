@@ -12,3 +12,5 @@ export { startGatewayRunner, type EmbeddedGateways, type GatewayRunner, type Gat
 export { createMcsMetrics, type McsMetrics } from './mcs-metrics.ts';
 export { parseHeaderList } from './headers.ts';
 export { startServeRuntime, type ServeRuntime } from './serve-runtime.ts';
+export { explainClient, explainPublicHost, ExplainRequestError, type DnsExplainRequest, type DnsExplanation, type ExplainedCandidate } from './gslb-explain.ts';
+export { startGslbService, type GslbAlerts, type GslbService, type GslbServiceOptions } from './gslb-service.ts';

@@ -18,6 +18,9 @@ import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
 import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
+import { gslbComponent, type GslbComponent } from './gslb.ts';
+import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
+import type { JsonRoute } from '../observability/index.ts';
 import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
 
 /** A running control plane with its embedded data planes. */
@@ -28,12 +31,13 @@ export interface ServeRuntime {
   readonly gateway: GatewayComponent;
   readonly health: HealthComponent;
   readonly failover: FailoverComponent;
+  readonly gslb: GslbComponent;
   /** Stops every component in reverse start order (idempotent). */
   stop(): Promise<void>;
 }
 
 /** The alerts component: evaluates the metric alerts and the failover alerts on the shared registry. */
-function alertsComponent(options: { registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent }): Component & { service(): AlertService | undefined } {
+function alertsComponent(options: { registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent; gslb: GslbComponent }): Component & { service(): AlertService | undefined } {
   let service: AlertService | undefined;
   return {
     name: 'alerts',
@@ -42,6 +46,7 @@ function alertsComponent(options: { registry: ReturnType<typeof createRegistry>;
         registry: options.registry,
         log: options.log,
         failover: () => options.failover.service()?.runner.alerts() ?? { active: [], recent: [] },
+        extra: () => options.gslb.service()?.alerts() ?? { active: [], recent: [] },
       });
     },
     async stop() {
@@ -50,6 +55,15 @@ function alertsComponent(options: { registry: ReturnType<typeof createRegistry>;
     health: () => ({ ready: true }),
     service: () => service,
   };
+}
+
+/** The GSLB admin routes (`/api/v1/dns`, `/api/v1/dns/explain`), answering once the component runs. */
+function gslbRoutes(gslb: GslbComponent): Record<string, JsonRoute> {
+  const route = (path: string): JsonRoute => (url, params) => {
+    const handler = gslb.service()?.routes[path];
+    return handler === undefined ? {} : handler(url, params);
+  };
+  return { '/api/v1/dns': route('/api/v1/dns'), '/api/v1/dns/explain': route('/api/v1/dns/explain') };
 }
 
 /** Builds and starts the runtime of `config`; a failed start stops what started and throws a ComponentStartError. */
@@ -79,14 +93,19 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
   });
   const health = healthComponent({ bus, gateway, log });
+  const gslb = gslbComponent({ bus, gateway, store: writes, registry, log: log.child({ component: 'gslb' }), ...(config.dnsInstance !== undefined ? { instance: config.dnsInstance } : {}) });
   const dns: DnsComponent = dnsComponent({
     bus,
     address: config.dns,
     registry,
     log: log.child({ component: 'dns' }),
-    onQuery: (e) => mcs.metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }),
+    onQuery: (e) => {
+      mcs.metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport });
+      gslb.service()?.onQuery(e);
+    },
+    publicZones: () => gslb.service()?.index() ?? EMPTY_PUBLIC_INDEX,
   });
-  const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover });
+  const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover, gslb });
   // A source that has never loaded says why (the config errors) rather than a generic "not loaded".
   const readableSource: Component = { ...source, health: () => (bus.fleet.version === 0 ? { ready: false, detail: configStatus.notLoaded() } : { ready: true }) };
   const admin: AdminComponent = adminComponent({
@@ -96,16 +115,16 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log: log.child({ component: 'admin' }),
     ...(config.auth !== undefined ? { auth: config.auth } : {}),
-    readiness: [readableSource, mcs, gateway, health, dns],
+    readiness: [readableSource, mcs, gateway, health, gslb, dns],
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
     actions: () => ({ ...config.sandbox?.actions, ...failover.service()?.actions }),
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes }),
-    ...(config.sandbox !== undefined ? { routes: config.sandbox.routes } : {}),
+    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, dns, alerts, admin];
+  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, gslb, dns, alerts, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,
@@ -114,6 +133,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     gateway,
     health,
     failover,
+    gslb,
     stop: () => started.stop(),
   };
 }

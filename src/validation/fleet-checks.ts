@@ -17,7 +17,8 @@ import {
   type Sourced,
 } from '../api/index.ts';
 import { cidrsOverlap, dns1123Label, parseCIDR, type ParsedCIDR } from '../lib/index.ts';
-import { formatFieldPath } from './issues.ts';
+import { formatFieldPath, issueAt, type IssueAt } from './issues.ts';
+import { checkDnsPolicies } from './dns-policy-checks.ts';
 import { checkPolicies } from './policy-checks.ts';
 
 /** Finds the line of a field inside a decoded object (the loader remembers each document's positions). */
@@ -33,18 +34,7 @@ const BUILTIN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'ku
  */
 export function checkFleet(objects: readonly Sourced[], clusterFolders: readonly string[], locate: Locator, invalidClusters: ReadonlySet<string> = new Set()): Issue[] {
   const issues: Issue[] = [];
-  const at = (s: Sourced, path: readonly (string | number)[], message: string, severity: Issue['severity'] = 'error'): void => {
-    issues.push({
-      severity,
-      file: s.origin.file,
-      line: path.length ? locate(s, path) : s.origin.line,
-      kind: s.object.kind,
-      namespace: s.object.metadata.namespace,
-      name: s.object.metadata.name,
-      field: path.length ? formatFieldPath(path) : undefined,
-      message,
-    });
-  };
+  const at = issueAt(issues, locate);
 
   checkDuplicates(objects, at);
 
@@ -98,10 +88,12 @@ export function checkFleet(objects: readonly Sourced[], clusterFolders: readonly
   checkNamespaces(objects, at);
   // TrafficPolicy, OwnershipMap, HealthContract and FailoverPolicy references (issue 5).
   issues.push(...checkPolicies(objects, locate, invalidClusters));
+  // DNSPolicy references (issue 18).
+  issues.push(...checkDnsPolicies(objects, locate, invalidClusters));
   return issues;
 }
 
-type At = (s: Sourced, path: readonly (string | number)[], message: string, severity?: Issue['severity']) => void;
+type At = IssueAt;
 
 function identity(s: Sourced): string {
   const { group } = splitApiVersion(s.object.apiVersion);

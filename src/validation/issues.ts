@@ -2,7 +2,7 @@
  * Building, ordering and printing located issues.
  * @module
  */
-import type { Issue } from '../api/index.ts';
+import type { Issue, Sourced } from '../api/index.ts';
 
 /** Formats a field path the way jq and kubectl explain do: `.spec.ports[0].port`, `.metadata.labels["a/b"]`. */
 export function formatFieldPath(path: readonly PropertyKey[]): string {
@@ -13,6 +13,25 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
     else out += `[${JSON.stringify(String(part))}]`;
   }
   return out;
+}
+
+/** Reports an issue about an object, located at a field (`path`) or at the object itself (empty path). */
+export type IssueAt = (s: Sourced, path: readonly (string | number)[], message: string, severity?: Issue['severity']) => void;
+
+/** An {@link IssueAt} that appends to `issues`, finding a field's line with `locate`. */
+export function issueAt(issues: Issue[], locate: (object: Sourced, path: readonly (string | number)[]) => number): IssueAt {
+  return (s, path, message, severity = 'error') => {
+    issues.push({
+      severity,
+      file: s.origin.file,
+      line: path.length ? locate(s, path) : s.origin.line,
+      kind: s.object.kind,
+      namespace: s.object.metadata.namespace,
+      name: s.object.metadata.name,
+      field: path.length ? formatFieldPath(path) : undefined,
+      message,
+    });
+  };
 }
 
 /** `Kind namespace/name`, `Kind name` or just `Kind`, as far as the object is identifiable. */

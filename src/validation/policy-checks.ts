@@ -28,10 +28,10 @@ import {
 import { parseGatewayDuration } from '../lib/index.ts';
 import { checkFailoverDetection } from './failover-checks.ts';
 import type { Locator } from './fleet-checks.ts';
-import { formatFieldPath } from './issues.ts';
+import { issueAt, type IssueAt } from './issues.ts';
 
 type Path = readonly (string | number)[];
-type At = (s: Sourced, path: Path, message: string, severity?: Issue['severity']) => void;
+type At = IssueAt;
 
 /** What the checks look objects up by. */
 interface Index {
@@ -64,18 +64,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  */
 export function checkPolicies(objects: readonly Sourced[], locate: Locator, invalidClusters: ReadonlySet<string> = new Set()): Issue[] {
   const issues: Issue[] = [];
-  const at: At = (s, path, message, severity = 'error') => {
-    issues.push({
-      severity,
-      file: s.origin.file,
-      line: path.length ? locate(s, path) : s.origin.line,
-      kind: s.object.kind,
-      namespace: s.object.metadata.namespace,
-      name: s.object.metadata.name,
-      field: path.length ? formatFieldPath(path) : undefined,
-      message,
-    });
-  };
+  const at = issueAt(issues, locate);
 
   const index = buildIndex(objects, invalidClusters);
   // A second definition of the same object is already an error (fleet-checks); checking it

@@ -45,6 +45,7 @@ describe('lintas alerts rules', () => {
       FailoverPendingApproval: 'warning',
       GuardrailBlocking: 'warning',
       OwnerUnhealthy: 'critical',
+      GslbNoHealthyRegion: 'critical',
     };
     assert.deepEqual([...rules.keys()].sort(), Object.keys(want).sort());
     for (const [alert, severity] of Object.entries(want)) {

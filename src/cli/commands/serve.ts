@@ -36,6 +36,8 @@ export interface ServeOptions {
   readonly adminAllowedHosts?: string;
   /** Run the clusters' gateways in this process (default true; `--no-embedded-gateways`). */
   readonly embeddedGateways?: boolean;
+  /** Names this DNS instance in the audit records of its answer moves (one instance per region). */
+  readonly dnsInstance?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -88,6 +90,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
     writeAccessLog: io.out,
     ...(options.embeddedGateways === false ? { embeddedGateways: 'none' as const } : {}),
+    ...(options.dnsInstance !== undefined ? { dnsInstance: options.dnsInstance } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),
     store,
     ...(extra.auth !== undefined ? { auth: extra.auth } : {}),

@@ -240,7 +240,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid };
+  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslb.hostnames() };
   if (!stop.aborted) {
     writeUpFile(upFilePath(stateDir), info);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -270,7 +270,7 @@ export function upSummary(info: UpInfo, upFile: string): string {
     '',
     'Gateways:',
     gw,
-    `DNS:        ${info.dns} (clusterset.local)`,
+    `DNS:        ${info.dns} (clusterset.local${(info.publicHostnames ?? []).length > 0 ? `; public: ${(info.publicHostnames ?? []).join(', ')}` : ''})`,
     `Admin:      ${info.admin}   tokens: in ${upFile} (mode 0600; the CLI reads them from there)`,
     `            read one with: node -p "require('${upFile}').token"   (approverToken: the second subject)`,
     `Access log: ${info.accessLog}`,
@@ -280,6 +280,7 @@ export function upSummary(info: UpInfo, upFile: string): string {
     `  curl -s -X POST -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' -H 'Idempotency-Key: k1' -H 'content-type: application/json' -d '{"id":"SGP-1","title":"demo"}' ${first}/cases`,
     `  curl -s -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' ${first}/cases/SGP-1`,
     `  dig @${dnsHost} -p ${dnsPort} public-case-api.cases.svc.clusterset.local +short`,
+    ...(info.publicHostnames ?? []).slice(0, 1).flatMap((h) => [`  dig @${dnsHost} -p ${dnsPort} ${h} +short          # one A record per healthy region (DNSPolicy)`, `  npx lintas dns explain ${h}`]),
     `  tail -f ${info.accessLog}`,
     '',
     'Ctrl-C stops the fleet.',

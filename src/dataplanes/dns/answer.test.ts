@@ -19,6 +19,10 @@ function show(r: DnsRecord): string {
       return `SRV ${r.data.priority} ${r.data.weight} ${r.data.port} ${r.data.target}`;
     case 'TXT':
       return `TXT ${r.data.join(' ')}`;
+    case 'SOA':
+      return `SOA ${r.data.mname} ${r.data.rname} ${r.data.serial}`;
+    case 'NS':
+      return `NS ${r.data}`;
   }
 }
 

@@ -3,7 +3,8 @@
  * packets per run, half random bytes and half structured mutations of valid
  * queries built with dns-packet (bit flips, overwritten bytes and header
  * counts, truncation, trailing junk, compression-pointer loops, long labels,
- * odd opcodes, EDNS versions and payload sizes), sent over UDP and over TCP.
+ * odd opcodes, EDNS versions and payload sizes, EDNS Client Subnet options valid and
+ * not), sent over UDP and over TCP, at the ClusterSet zone and the public (GSLB) zones.
  *
  * The server must never crash or log a handling failure, must count exactly
  * the packets the wire decoder refuses as malformed (and answer every other
@@ -19,10 +20,12 @@ import { after, before, describe, test } from 'node:test';
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { createLogger } from '../../observability/index.ts';
 import { seededRandom } from '../gateway/upstream/test-support.ts';
+import { indexPublicZones } from './public-index.ts';
+import { PUBLIC_ZONES } from './public-test-zone.ts';
 import { startDnsServer, type DnsServer } from './server.ts';
 import { TIMEOUT_MS, framed, query, tcpExchange, udpExchange } from './test-client.ts';
 import { TEST_ZONE } from './test-zone.ts';
-import { answerMessage, type DnsTransport } from './wire.ts';
+import { answerMessage, type DnsTransport, type WireContext } from './wire.ts';
 import { indexZone } from './zone-index.ts';
 
 const SEED = Number(process.env['LINTAS_FUZZ_SEED'] ?? 0x14d5);
@@ -31,7 +34,24 @@ const PER_TRANSPORT = 12_000;
 /** Packets sent before waiting for the batch's sentinel answer (keeps socket buffers from overflowing). */
 const BATCH = 64;
 const INDEX = indexZone(TEST_ZONE);
-const NAMES = ['hello.default.svc.clusterset.local', 'dual.default.svc.clusterset.local', 'web.default.svc.clusterset.local', '_http._tcp.dual.default.svc.clusterset.local', 'c1.web.default.svc.clusterset.local', 'dns-version.clusterset.local', 'nope.default.svc.clusterset.local', 'example.com', '.'];
+const PUBLIC = indexPublicZones(PUBLIC_ZONES);
+const CONTEXT: WireContext = { publicIndex: PUBLIC, source: '127.0.0.1' };
+const NAMES = [
+  'hello.default.svc.clusterset.local',
+  'dual.default.svc.clusterset.local',
+  'web.default.svc.clusterset.local',
+  '_http._tcp.dual.default.svc.clusterset.local',
+  'c1.web.default.svc.clusterset.local',
+  'dns-version.clusterset.local',
+  'nope.default.svc.clusterset.local',
+  'example.com',
+  'cases.example.com',
+  'geo.example.com',
+  'none.example.com',
+  'nope.example.com',
+  'example.org',
+  '.',
+];
 const TYPES: RecordType[] = ['A', 'AAAA', 'SRV', 'TXT', 'CAA', 'CNAME', 'NS', 'SOA', 'PTR', 'MX', 'OPT'];
 
 type Rand = () => number;
@@ -44,6 +64,19 @@ function randomBytes(r: Rand, max: number): Buffer {
   return out;
 }
 
+/** An EDNS Client Subnet option: well-formed half of the time, else with random fields and length. */
+function clientSubnet(r: Rand): { code: 8; data: Buffer; ip: undefined } {
+  if (r() < 0.5) {
+    const prefix = int(r, 33);
+    const data = Buffer.alloc(4 + Math.ceil(prefix / 8));
+    data.writeUInt16BE(1, 0);
+    data.writeUInt8(prefix, 2);
+    data[4] = 10;
+    return { code: 8, data: prefix === 0 ? data.subarray(0, 4) : data, ip: undefined };
+  }
+  return { code: 8, data: randomBytes(r, 24), ip: undefined };
+}
+
 /** A valid query with random name, type, flags, opcode and EDNS, sometimes with several questions. */
 function validQuery(r: Rand): Buffer {
   const questions = Array.from({ length: r() < 0.9 ? 1 : int(r, 3) }, () => ({ name: pick(r, NAMES), type: pick(r, TYPES), class: 'IN' as const }));
@@ -54,7 +87,7 @@ function validQuery(r: Rand): Buffer {
     flags: (r() < 0.8 ? 0 : int(r, 16) << 11) | (r() < 0.5 ? dnsPacket.RECURSION_DESIRED : 0) | (r() < 0.1 ? dnsPacket.CHECKING_DISABLED : 0),
     questions,
     additionals: edns
-      ? [{ type: 'OPT', name: '.', udpPayloadSize: pick(r, [0, 512, 1232, 4096, 65535]), extendedRcode: 0, ednsVersion: r() < 0.8 ? 0 : int(r, 256), flags: 0, flag_do: false, options: [] }]
+      ? [{ type: 'OPT', name: '.', udpPayloadSize: pick(r, [0, 512, 1232, 4096, 65535]), extendedRcode: 0, ednsVersion: r() < 0.8 ? 0 : int(r, 256), flags: 0, flag_do: false, options: r() < 0.3 ? [clientSubnet(r)] : [] }]
       : [],
   });
 }
@@ -107,7 +140,7 @@ function generate(r: Rand, transport: DnsTransport): FuzzRun {
   for (let i = 0; i < PER_TRANSPORT; i += 1) {
     const p = i % 2 === 0 ? randomBytes(r, 300) : mutated(r);
     packets.push(p);
-    if (answerMessage(p, transport, INDEX).kind === 'malformed') malformed += 1;
+    if (answerMessage(p, transport, INDEX, CONTEXT).kind === 'malformed') malformed += 1;
     else answered.push(p);
   }
   return { packets, malformed, answered };
@@ -190,6 +223,7 @@ describe(`DNS packet fuzz (seed ${String(SEED)}; replay with LINTAS_FUZZ_SEED=${
       address: '127.0.0.1',
       port: 0,
       getIndex: () => INDEX,
+      getPublic: () => PUBLIC,
       log: createLogger({ level: 'error', write: (line) => errors.push(line) }),
     });
   });
@@ -224,6 +258,8 @@ describe(`DNS packet fuzz (seed ${String(SEED)}; replay with LINTAS_FUZZ_SEED=${
       assert.deepEqual(packet.answers?.map((a) => ('data' in a ? a.data : undefined)), ['10.42.0.10'], `${where}: UDP after the fuzz`);
       const [reply] = await tcpExchange(server.tcpPort, [framed(query('hello.default.svc.clusterset.local', 'A', { id: 7 }))], 1);
       assert.equal(reply?.id, 7, `${where}: TCP after the fuzz`);
+      const pub = await udpExchange(server.udpPort, [query('cases.example.com', 'A')]);
+      assert.equal(pub.packet.answers?.length, 3, `${where}: public zone after the fuzz`);
     });
   }
 });

@@ -10,13 +10,19 @@ export type {
   DnsAnswer,
   DnsQuestion,
   DnsRcode,
+  DnsNsRecord,
   DnsRecord,
   DnsRecordType,
+  DnsSoaData,
+  DnsSoaRecord,
   DnsSrvData,
   DnsSrvRecord,
   DnsTxtRecord,
 } from './records.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.ts';
+export { EMPTY_PUBLIC_INDEX, indexPublicZones, publicZoneOf, type PublicDnsIndex, type PublicHostEntry, type PublicNode, type PublicZoneEntry } from './public-index.ts';
+export { answerPublic, chooseClusters, geoMatch, type PublicAnswer, type PublicChoice, type PublicClient } from './public-answer.ts';
+export { CLIENT_SUBNET_CODE, clientOf, parseClientSubnet, type ClientSubnet } from './client-subnet.ts';
 export type { DnsServerStats, TcpCloseCounts } from './stats.ts';
 export { registerDnsServerMetrics } from './metrics.ts';
 export { DnsServerError, type DnsServerErrorCode } from './errors.ts';
@@ -26,5 +32,6 @@ export {
   answerMessage,
   type DnsQueryEvent,
   type DnsTransport,
+  type WireContext,
   type WireResult,
 } from './wire.ts';

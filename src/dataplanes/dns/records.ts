@@ -4,9 +4,10 @@
  * testable without sockets.
  * @module
  */
+import type { SoaIR } from '../../ir/index.ts';
 
-/** Record types this zone ever holds (the MCS DNS spec needs no others). */
-export type DnsRecordType = 'A' | 'AAAA' | 'SRV' | 'TXT';
+/** Record types the zones ever hold: the MCS DNS spec needs A/AAAA/SRV/TXT, the public zones SOA and NS too. */
+export type DnsRecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | 'SOA' | 'NS';
 
 /** The response codes {@link DnsAnswer} can carry. */
 export type DnsRcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
@@ -44,8 +45,27 @@ export interface DnsTxtRecord {
   readonly data: readonly string[];
 }
 
+/** SOA record data (RFC 1035 §3.3.13): the IR's, times in seconds, `minimum` the negative-caching TTL (RFC 2308). */
+export type DnsSoaData = SoaIR;
+
+/** A zone's SOA record. */
+export interface DnsSoaRecord {
+  readonly type: 'SOA';
+  readonly name: string;
+  readonly ttl: number;
+  readonly data: DnsSoaData;
+}
+
+/** An NS record; `data` is the name server's name. */
+export interface DnsNsRecord {
+  readonly type: 'NS';
+  readonly name: string;
+  readonly ttl: number;
+  readonly data: string;
+}
+
 /** One resource record (owner name without trailing dot). */
-export type DnsRecord = DnsAddressRecord | DnsSrvRecord | DnsTxtRecord;
+export type DnsRecord = DnsAddressRecord | DnsSrvRecord | DnsTxtRecord | DnsSoaRecord | DnsNsRecord;
 
 /** A question as decoded from the wire: type and class are mnemonics (`A`, `IN`, `UNKNOWN_65`). */
 export interface DnsQuestion {
@@ -59,4 +79,8 @@ export interface DnsAnswer {
   readonly rcode: DnsRcode;
   readonly answers: readonly DnsRecord[];
   readonly authoritative: true;
+  /** Authority section: the zone's SOA on negative answers (RFC 2308), so resolvers can cache them. */
+  readonly authority?: readonly DnsRecord[];
+  /** Additional section: glue addresses of in-zone name servers. */
+  readonly additional?: readonly DnsRecord[];
 }

@@ -4,7 +4,8 @@
  * the moment each query arrives, so a new zone version takes effect on the
  * next query without a restart. TCP connections are bounded per source and
  * overall, and by deadlines that incoming bytes do not extend (tcp.ts,
- * tcp-limits.ts), so slow clients cannot lock resolvers out of TCP.
+ * tcp-limits.ts), so slow clients cannot lock resolvers out of TCP. Names in a public
+ * (GSLB) zone are answered from `getPublic()` with the client's address (ECS or source).
  * @module
  */
 import dgram from 'node:dgram';
@@ -13,8 +14,9 @@ import type { Logger } from '../../observability/index.ts';
 import { bindSamePort } from './bind.ts';
 import { DnsCounters, type DnsServerStats } from './stats.ts';
 import { serveTcpConnection } from './tcp.ts';
+import type { PublicDnsIndex } from './public-index.ts';
 import { TcpConnectionTable } from './tcp-limits.ts';
-import { answerMessage, type DnsQueryEvent, type DnsTransport } from './wire.ts';
+import { answerMessage, type DnsQueryEvent, type DnsTransport, type WireContext } from './wire.ts';
 import type { DnsIndex } from './zone-index.ts';
 
 /** Options of {@link startDnsServer}. */
@@ -25,6 +27,8 @@ export interface DnsServerOptions {
   readonly port: number;
   /** The current zone index; called on every query, so it must be cheap and must not throw. */
   readonly getIndex: () => DnsIndex;
+  /** The public (GSLB) zones now; called on every query like `getIndex`. Absent: no public zones. */
+  readonly getPublic?: () => PublicDnsIndex;
   readonly log: Logger;
   /** Called after every answered query (metrics hook); exceptions are logged and ignored. */
   readonly onQuery?: (event: DnsQueryEvent) => void;
@@ -63,9 +67,14 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 
   // Whatever happens in here, a query must never take the process down:
   // the worst case is one unanswered query and an error line.
-  const handle = (msg: Buffer, transport: DnsTransport): Buffer | undefined => {
+  // Weighted draws and the round-robin rotation: the only per-query state of the public zones.
+  let rotation = 0;
+  const draw = (): number => Math.random();
+  const rotate = (): number => (rotation = (rotation + 1) % 1_000_000);
+  const handle = (msg: Buffer, transport: DnsTransport, source: string | undefined): Buffer | undefined => {
     try {
-      const result = answerMessage(msg, transport, options.getIndex());
+      const context: WireContext = options.getPublic === undefined ? {} : { publicIndex: options.getPublic(), ...(source !== undefined ? { source } : {}), draw, rotate };
+      const result = answerMessage(msg, transport, options.getIndex(), context);
       if (result.kind === 'malformed') {
         counters.malformed();
         return undefined;
@@ -121,7 +130,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     serveTcpConnection(socket, {
       idleTimeoutMs: options.tcpIdleTimeoutMs ?? DEFAULT_TCP_IDLE_MS,
       messageTimeoutMs: options.tcpMessageTimeoutMs ?? DEFAULT_TCP_MESSAGE_MS,
-      handle: (msg) => handle(msg, 'tcp'),
+      handle: (msg) => handle(msg, 'tcp', socket.remoteAddress),
       onMessage: () => table.touch(socket),
       onTimeout: (why) => counters.tcpTimedOut(why),
       log,
@@ -133,7 +142,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const createUdp = (): dgram.Socket => {
     const udp = dgram.createSocket({ type: net.isIPv6(options.address) ? 'udp6' : 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      const reply = handle(msg, 'udp');
+      const reply = handle(msg, 'udp', rinfo.address);
       if (reply === undefined) return;
       udp.send(reply, rinfo.port, rinfo.address, (err) => {
         if (err) log.debug('dns udp send failed', { err: err.message, to: rinfo.address });

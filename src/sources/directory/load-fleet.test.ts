@@ -51,7 +51,7 @@ describe('loadFleet: the capstone example', () => {
     assert.equal(hasErrors(result.issues), false, lines(result).join('\n'));
     assert.deepEqual([...result.snapshot.clusters.keys()], ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1']);
     const fleetKinds = result.snapshot.fleetObjects.map((s) => `${s.object.kind} ${s.object.metadata.name}`);
-    assert.deepEqual(fleetKinds, ['Cluster jkt-prod-1', 'Cluster sgp-prod-1', 'Cluster tyo-prod-1', 'ClusterSet regulated-case-management', 'FailoverPolicy case-writes', 'TrafficPolicy audit-ingest', 'TrafficPolicy cases', 'TrafficPolicy case-search', 'OwnershipMap case-owners', 'HealthContract cases']);
+    assert.deepEqual(fleetKinds, ['Cluster jkt-prod-1', 'Cluster sgp-prod-1', 'Cluster tyo-prod-1', 'ClusterSet regulated-case-management', 'FailoverPolicy case-writes', 'TrafficPolicy audit-ingest', 'TrafficPolicy cases', 'TrafficPolicy case-search', 'OwnershipMap case-owners', 'HealthContract cases', 'DNSPolicy public']);
     for (const cluster of result.snapshot.clusters.values()) {
       const kinds = new Set<string>(cluster.objects.map((s) => s.object.kind));
       for (const kind of ['ClusterProperty', 'Namespace', 'Service', 'EndpointSlice', 'ServiceExport']) assert.ok(kinds.has(kind), `${cluster.cluster} has a ${kind}`);
