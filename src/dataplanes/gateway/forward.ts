@@ -7,13 +7,20 @@
  *
  * Retries: after a connect failure, always (nothing reached the backend; to
  * another endpoint and away from the failed endpoint's cluster; up to
- * max(1, retry.attempts), not charged to the budget); after a retry-code
- * response, reset or timeout, only with a retry stanza, for GET/HEAD/OPTIONS
- * or an `Idempotency-Key`, within `retry.attempts` and the retry budget, after
- * the jittered back-off. Never once the response has started, never with a
- * body that was streamed (except a connect failure before any byte was read).
- * Under a TrafficPolicy, a mutation is retried only after a connect failure,
- * and only inside its pick context (the owner's endpoints in Owner mode).
+ * max(1, retry.attempts), not charged to the budget; at once, or after the
+ * route's `retry.backoff` when it sets one). With a retry stanza in force
+ * (GEP-1731, the route's or a policy's), also after a connection error once
+ * the request was sent (reset before the response) or a per-try
+ * `backendRequest` timeout, whatever its `codes` (the spec's "SHOULD retry on
+ * connection errors"), and after a response with one of its codes: for
+ * GET/HEAD/OPTIONS or an `Idempotency-Key`, within `retry.attempts` and the
+ * retry budget, after the jittered back-off. When the attempts run out on
+ * connection errors under a stanza, the answer is 503 (as Envoy's, and the
+ * suite's HTTPRouteRetryConnectionError); without one, 502. Never once the
+ * response has started, never with a body that was streamed (except a connect
+ * failure before any byte was read). Under a TrafficPolicy, a mutation is
+ * retried only after a connect failure, and only inside its pick context (the
+ * owner's endpoints in Owner mode).
  * A request the upstream client refuses to build is the client's fault: 400,
  * never retried and never charged to the endpoint (attempt-errors.ts).
  * @module
@@ -144,6 +151,19 @@ function bodyReplayable(ex: Exchange, streamedOk: boolean): boolean {
 /** Whether a retry-code result `status` may be retried now; takes a budget slot when so, flags URX when not. */
 function mayRetryStatus(ex: Exchange, status: number): boolean {
   if (ex.retryCodes === undefined || !ex.retryCodes.has(status)) return false;
+  return mayRetry(ex);
+}
+
+/**
+ * Whether a failure after the request was sent (reset before the response, per-try timeout) may be
+ * retried now: whenever a retry stanza is in force (`retryCodes` is then defined, possibly empty).
+ */
+function mayRetryTransport(ex: Exchange): boolean {
+  return ex.retryCodes !== undefined && mayRetry(ex);
+}
+
+/** The checks every retry after the request reached a backend passes: idempotent, replayable, nothing sent yet, attempts and budget left. */
+function mayRetry(ex: Exchange): boolean {
   if (!idempotent(ex) || !bodyReplayable(ex, false) || ex.res.headersSent || ex.finished) return false;
   if (ex.retries - ex.connectRetries >= ex.retryAttempts || !ex.rt.upstreams.tryAcquireRetry()) {
     ex.flags |= FLAG_URX;
@@ -207,22 +227,30 @@ function attemptFailed(a: Attempt, failure: AttemptFailure, err?: Error): void {
     if (ex.rule !== undefined && ex.connectRetries < Math.max(1, ex.retryAttempts) && bodyReplayable(ex, true)) {
       ex.connectRetries += 1;
       ex.retries += 1;
-      startAttempt(ex);
+      // The route's minimum back-off holds for every retry (GEP-1731); without one, another endpoint is tried at once.
+      const backoff = ex.retryCodes === undefined ? undefined : ex.rule.retryBackoffMs;
+      if (backoff === undefined) startAttempt(ex);
+      else ex.backoffTimer = setTimeout(retryNow, ex.rt.upstreams.backoffMs(ex.connectRetries, backoff), ex);
       return;
     }
     if (ex.connectRetries > 0) ex.flags |= FLAG_URX;
-  } else if (mayRetryStatus(ex, c.status)) {
+  } else if (failure === 'timeout' || failure === 'reset_before_response' ? mayRetryTransport(ex) : mayRetryStatus(ex, c.status)) {
     scheduleRetry(ex);
     return;
   }
   replyFailure(ex);
 }
 
+/** The answer after the last attempt failed and nothing more is retried. */
 function replyFailure(ex: Exchange): void {
-  const c = ex.lastFailure === undefined ? undefined : FAILURE_CLASSES[ex.lastFailure];
-  ex.reply(ex.lastStatus, c?.flag ?? 0, c?.text ?? 'upstream error\n');
+  const failure = ex.lastFailure;
+  const c = failure === undefined ? undefined : FAILURE_CLASSES[failure];
+  // Under a retry stanza, connection errors that outlast the attempts mean the backend is unavailable: 503 (Envoy's answer).
+  const unavailable = ex.retryCodes !== undefined && (failure === 'connect' || failure === 'reset_before_response');
+  ex.reply(unavailable ? 503 : ex.lastStatus, c?.flag ?? 0, c?.text ?? 'upstream error\n');
 }
 
+/** Schedules a retry that holds a budget slot, after the jittered back-off. */
 function scheduleRetry(ex: Exchange): void {
   ex.retries += 1;
   ex.slotPending = true;
