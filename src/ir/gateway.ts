@@ -55,6 +55,19 @@ export interface MirrorIR {
   readonly percent: number;
 }
 
+/**
+ * The CORS filter, defaults applied. Origins are `*` or `scheme://host[:port]` patterns
+ * (lower-cased, the default port of the scheme spelled out); header names keep their case.
+ */
+export interface CorsIR {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly allowCredentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
 /** Filters of a rule or of a backendRef (backendRef filters apply only when it is chosen). */
 export interface FiltersIR {
   readonly requestHeaders?: HeaderModifierIR;
@@ -62,6 +75,8 @@ export interface FiltersIR {
   readonly redirect?: RedirectIR;
   readonly urlRewrite?: UrlRewriteIR;
   readonly mirrors?: readonly MirrorIR[];
+  /** Rule filters only: preflights are answered by the gateway, other responses get the CORS headers. */
+  readonly cors?: CorsIR;
 }
 
 /** One weighted backendRef of a rule. */

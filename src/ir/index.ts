@@ -5,6 +5,7 @@
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type {
   BackendIR,
+  CorsIR,
   EntrySourceIR,
   FiltersIR,
   GatewayIR,

@@ -10,6 +10,7 @@ import { compileEntrySources } from '../entry-locality.ts';
 import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, TrafficPolicyIR, VirtualHostIR } from '../../ir/index.ts';
 import type { PickContext } from './upstream/index.ts';
 import { jsonString } from './access-log.ts';
+import { compileCors, type CompiledCors } from './cors.ts';
 import { compileMatch, type CompiledMatch } from './match.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
 import { compileHosts, type HostTable } from './vhost.ts';
@@ -51,6 +52,8 @@ export interface CompiledRule {
   readonly match: CompiledMatch | undefined;
   readonly filters: FiltersIR;
   readonly hasMirrors: boolean;
+  /** The rule's CORS filter, compiled. */
+  readonly cors: CompiledCors | undefined;
   readonly backends: WeightTable<CompiledBackend>;
   /** Whole-transaction timeout (0 = none). */
   readonly requestMs: number;
@@ -137,6 +140,7 @@ function compileRule(r: RouteRuleIR, listener: string, scope: CompileScope): Com
     match,
     filters: r.filters,
     hasMirrors: (r.filters.mirrors?.length ?? 0) > 0,
+    cors: r.filters.cors === undefined ? undefined : compileCors(r.filters.cors),
     backends: compileWeights(r.backends.map((b) => ({ weight: b.weight, value: compileBackend(b, rulePolicy, scope) }))),
     requestMs: r.timeouts?.requestMs ?? 0,
     backendRequestMs: r.timeouts?.backendRequestMs ?? 0,

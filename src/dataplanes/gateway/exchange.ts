@@ -59,6 +59,8 @@ export class Exchange implements RequestHead, MatchInput {
   backendRequestMs = 0;
   retryCodes: ReadonlySet<number> | undefined = undefined;
   retryAttempts = 0;
+  /** The request's `Origin` when the rule has a CORS filter (its response gets the CORS headers). */
+  corsOrigin: string | undefined = undefined;
 
   // TrafficPolicy outcome (policy.ts), for the pick, the log and the owner-unavailable answer.
   policy: CompiledPolicy | undefined = undefined;
@@ -144,6 +146,14 @@ export class Exchange implements RequestHead, MatchInput {
     if (extra !== undefined) headers.push(...extra);
     res.writeHead(status, headers);
     res.end(body);
+  }
+
+  /** Sends a local answer without a body (204, or a 200 to a preflight), with `headers`. */
+  replyEmpty(status: number, headers: readonly string[]): void {
+    if (this.finished || this.res.headersSent) return this.reply(status, 0, '');
+    this.status = status;
+    this.res.writeHead(status, status === 204 ? [...headers] : [...headers, 'content-length', '0']);
+    this.res.end();
   }
 
   /** Sends a local JSON reply (or cuts the response when one already started). */

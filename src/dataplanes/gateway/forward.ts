@@ -28,6 +28,7 @@
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { attemptPhase, classifyAttemptError, FAILURE_CLASSES, type AttemptFailure } from './attempt-errors.ts';
+import { applyCorsResponse } from './cors.ts';
 import type { Exchange } from './exchange.ts';
 import { modifyHeaders } from './filters.ts';
 import { responseHeaders } from './headers.ts';
@@ -192,6 +193,8 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
   if (rf !== undefined) modifyHeaders(headers, rf);
   const bf = ex.backend?.filters?.responseHeaders;
   if (bf !== undefined) modifyHeaders(headers, bf);
+  const cors = ex.rule?.cors;
+  if (cors !== undefined && ex.corsOrigin !== undefined) applyCorsResponse(cors, ex.corsOrigin, headers);
   ex.status = status;
   try {
     ex.res.writeHead(status, headers);

@@ -1,7 +1,7 @@
 /**
  * The request path: identify (request id, trace), pick the virtual host and
  * the first matching rule, then run the rule's filters in spec order —
- * RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
+ * CORS (a preflight is answered here), RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
  * choice and its backendRef filters (RequestMirror copies go out with the
  * first attempt, see forward.ts), then the chosen backend's TrafficPolicy
  * (policy.ts) — and hand over to forwarding.
@@ -9,6 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FiltersIR } from '../../ir/index.ts';
+import type { CompiledCors } from './cors.ts';
+import { isPreflight, preflightHeaders } from './cors.ts';
 import { Exchange } from './exchange.ts';
 import { modifyHeaders, setHeader } from './filters.ts';
 import { forward } from './forward.ts';
@@ -116,6 +118,24 @@ function urlRewrite(ex: Exchange, filters: FiltersIR): void {
   }
 }
 
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The CORS filter: answers a preflight (true), or remembers the origin for the response headers. */
+function cors(ex: Exchange, c: CompiledCors): boolean {
+  const h = ex.headers();
+  const origin = single(h.origin);
+  if (origin === undefined) return false;
+  const requestMethod = single(h['access-control-request-method']);
+  if (isPreflight(ex.method, origin, requestMethod)) {
+    ex.replyEmpty(204, preflightHeaders(c, origin, requestMethod as string, single(h['access-control-request-headers'])));
+    return true;
+  }
+  ex.corsOrigin = origin;
+  return false;
+}
+
 function route(ex: Exchange): void {
   const absolute = parseTarget(ex, ex.req.url ?? '/');
   identify(ex);
@@ -137,6 +157,7 @@ function route(ex: Exchange): void {
   ex.retryCodes = rule.retryCodes;
   ex.retryAttempts = rule.retryAttempts;
   if (rule.requestMs > 0) ex.tightenRequestTimeout(rule.requestMs);
+  if (rule.cors !== undefined && cors(ex, rule.cors)) return;
   const direct = rule.ir.directResponse;
   if (direct !== undefined) return ex.reply(direct.status, 0, direct.body ?? '');
   const filters = rule.filters;
