@@ -5,8 +5,9 @@
  * manifests, each with
  * - an HTTP/1.1 port (the Services' targetPort 3000): the JSON echo
  *   (`path`, `host`, `method`, `proto`, `headers`, `namespace`, `service`,
- *   `pod`), `/status/NNN`, the retry simulation under `/retry/` and a
- *   WebSocket echo on `/ws`;
+ *   `pod`), `/status/NNN`, the retry simulation under `/retry/`, a
+ *   WebSocket echo on any path, and (Lintas' addition) `Upgrade: x-raw-echo`,
+ *   which switches to echoing raw bytes;
  * - an h2c port (targetPort 3001): the same echo over HTTP/2 with prior
  *   knowledge only (it refuses HTTP/1.1, as echo-basic's h2c server does);
  * - optionally an HTTPS port (targetPort 8443) with a given certificate.
@@ -206,16 +207,27 @@ export function websocketAccept(key: string): string {
 /** Encodes one unmasked server frame (FIN set). */
 function frame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, len]) : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), (() => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(BigInt(len));
-    return b;
-  })()]);
+  let head: Buffer;
+  if (len < 126) head = Buffer.from([0x80 | opcode, len]);
+  else if (len < 65536) head = Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]);
+  else {
+    head = Buffer.alloc(10);
+    head[0] = 0x80 | opcode;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
   return Buffer.concat([head, payload]);
 }
 
-/** A WebSocket server that echoes every text and binary message (echo-basic's `/ws`), answers pings and closes. */
+/** A WebSocket server that echoes every text and binary message (echo-basic's `/ws`), answers pings and closes; `x-raw-echo` echoes bytes. */
 function websocketEcho(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  if ((req.headers.upgrade ?? '').toLowerCase() === 'x-raw-echo') {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: x-raw-echo\r\nConnection: Upgrade\r\nX-Echo-Path: ${req.url ?? ''}\r\n\r\n`);
+    if (head.length > 0) socket.write(head);
+    socket.on('error', () => socket.destroy());
+    socket.pipe(socket);
+    return;
+  }
   const key = req.headers['sec-websocket-key'];
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || typeof key !== 'string') {
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

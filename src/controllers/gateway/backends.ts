@@ -40,8 +40,8 @@ export interface BackendContext {
   readonly upstreams: Map<string, UpstreamIR>;
 }
 
-/** appProtocols the HTTP/1.1 upstream side can speak. */
-const HTTP_APP_PROTOCOLS = new Set(['http', 'kubernetes.io/http']);
+/** appProtocols the HTTP/1.1 upstream side can speak (`kubernetes.io/ws`: WebSocket over HTTP/1.1 Upgrade, which every HTTP backend gets). */
+const HTTP_APP_PROTOCOLS = new Set(['http', 'kubernetes.io/http', 'kubernetes.io/ws']);
 
 function appProtocolProblem(appProtocol: string | undefined, what: string): string | undefined {
   if (appProtocol === undefined || HTTP_APP_PROTOCOLS.has(appProtocol.toLowerCase())) return undefined;

@@ -15,6 +15,7 @@ import { scanRequestHeaders, type RequestHead } from './headers.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
 import { FLAG_DC, FLAG_DPE, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import type { UpgradeRequest } from './upgrade.ts';
 import type { EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Status logged when the client went away before any response (nginx's convention). */
@@ -96,6 +97,10 @@ export class Exchange implements RequestHead, MatchInput {
   finished = false;
   /** Set when the proxy itself cut the response short (mid-stream upstream failure). */
   cut = false;
+  /** An HTTP/1.1 Upgrade request (upgrade.ts), else undefined. */
+  upgrade: UpgradeRequest | undefined = undefined;
+  /** Set once the upgrade's tunnel is open: the request ends when it closes. */
+  tunnel = false;
   requestTimer: NodeJS.Timeout | undefined = undefined;
   attemptTimer: NodeJS.Timeout | undefined = undefined;
   backoffTimer: NodeJS.Timeout | undefined = undefined;
@@ -196,19 +201,25 @@ export class Exchange implements RequestHead, MatchInput {
     this.reply(504, FLAG_UT, 'upstream request timeout\n');
   }
 
-  /** Ends the request: timers, in-flight attempt, metrics, access log (runs once, on the response's `close`). */
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
+  /** Clears every timer of the request (it ended, or became a tunnel that has none). */
+  stopTimers(): void {
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
     if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
     if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer);
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.requestTimer = this.attemptTimer = this.backoffTimer = this.stallTimer = undefined;
+  }
+
+  /** Ends the request: timers, in-flight attempt, metrics, access log (runs once, on the response's `close`). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopTimers();
     if (this.slotPending) {
       this.slotPending = false;
       this.rt.upstreams.releaseRetry();
     }
-    if (!this.res.writableFinished && !this.cut) {
+    if (!this.res.writableFinished && !this.cut && !this.tunnel) {
       this.flags |= FLAG_DC;
       if (this.status === 0) this.status = STATUS_CLIENT_CLOSED;
     }

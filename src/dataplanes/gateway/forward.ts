@@ -25,7 +25,7 @@
  * never retried and never charged to the endpoint (attempt-errors.ts).
  * @module
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { attemptPhase, classifyAttemptError, FAILURE_CLASSES, type AttemptFailure } from './attempt-errors.ts';
 import { applyCorsResponse } from './cors.ts';
@@ -36,6 +36,7 @@ import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
 import { replyOwnerUnavailable } from './policy.ts';
 import { FLAG_SI, FLAG_UH, FLAG_UPE, FLAG_URX } from './runtime.ts';
+import { openTunnel } from './upgrade.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Bodies up to this size (by Content-Length) are buffered, so the request can be retried. */
@@ -119,6 +120,19 @@ export class Attempt implements Dispatcher.DispatchHandler {
     };
     res.once('drain', this.drainFn);
     if (ex.stallTimer === undefined) ex.stallTimer = setTimeout(onDownstreamStall, ex.rt.downstreamStallMs, this);
+  }
+
+  /** The upstream switched protocols (an upgrade request's 101): the attempt succeeded and becomes a tunnel. */
+  onRequestUpgrade(controller: Dispatcher.DispatchController, status: number, _headers: unknown, socket: Duplex): void {
+    const upgrade = this.ex.upgrade;
+    if (this.stale || upgrade === undefined || this.ex.finished) {
+      socket.destroy();
+      return;
+    }
+    this.stale = true;
+    this.headersSeen = true;
+    this.end({ status }, 'response');
+    openTunnel(this.ex, upgrade, socket, status, (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? []);
   }
 
   /** The response ended: the attempt succeeded. */
@@ -314,7 +328,15 @@ export function startAttempt(ex: Exchange): void {
   a.building = true;
   try {
     rt.pools.get(ep).dispatch(
-      { path: ex.outPath, method: ex.method as Dispatcher.HttpMethod, headers: ex.outHeaders, body: ex.body, headersTimeout: perAttempt, bodyTimeout: perAttempt },
+      {
+        path: ex.outPath,
+        method: ex.method as Dispatcher.HttpMethod,
+        headers: ex.outHeaders,
+        body: ex.body,
+        headersTimeout: perAttempt,
+        bodyTimeout: perAttempt,
+        ...(ex.upgrade !== undefined ? { upgrade: ex.upgrade.protocol } : {}),
+      },
       a,
     );
   } catch (err) {
@@ -336,6 +358,7 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
+  if (ex.upgrade !== undefined) return startAttempt(ex);
   const mirrors = ex.rule?.filters.mirrors;
   if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors, false);
   const bm = ex.backend?.filters?.mirrors;

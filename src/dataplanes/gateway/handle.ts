@@ -8,6 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FiltersIR } from '../../ir/index.ts';
 import type { CompiledCors } from './cors.ts';
 import { isPreflight, preflightHeaders } from './cors.ts';
@@ -20,6 +21,7 @@ import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
 import { absoluteTarget, nominatedDecisionHeader, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
 import { rewritePath } from './rewrite.ts';
+import { upgradeResponse, type UpgradeRequest } from './upgrade.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { hostOf, pickHost } from './vhost.ts';
 import { pickWeighted } from './weights.ts';
@@ -35,9 +37,10 @@ function onResponseClose(this: Tagged): void {
   this[kExchange]?.finish();
 }
 
-/** Serves one request on `listener`. Never throws. */
-export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): void {
+/** Serves one request on `listener` (`upgrade` for an HTTP/1.1 Upgrade request). Never throws. */
+export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
   const ex = new Exchange(rt, listener, req, res);
+  ex.upgrade = upgrade;
   listener.inFlight += 1;
   if (listener.closing) res.shouldKeepAlive = false;
   (res as Tagged)[kExchange] = ex;
@@ -48,6 +51,12 @@ export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req
     rt.log.error('gateway request failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     ex.reply(500, 0, 'internal error\n');
   }
+}
+
+/** Serves an HTTP/1.1 Upgrade request (upgrade.ts): routed like any other, answered on its own socket. */
+export function handleUpgrade(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  handleRequest(rt, listener, req, upgradeResponse(req, socket), { protocol: req.headers.upgrade ?? '', socket, head });
 }
 
 /** Splits the request target into path and query (absolute-form keeps its path; its authority is returned for the checks). */

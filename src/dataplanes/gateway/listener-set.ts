@@ -8,14 +8,15 @@
  * reported for that listener; the others keep serving.
  * @module
  */
-import { STATUS_CODES, createServer } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatAccessLog } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
 import { GatewayError } from './errors.ts';
-import { handleRequest } from './handle.ts';
+import { handleRequest, handleUpgrade } from './handle.ts';
 import { FLAG_DPE, flagString, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import { closeTunnels, wantsUpgrade } from './upgrade.ts';
 
 /** Downstream (client-side) limits of every listener. */
 export interface HttpServerOptions {
@@ -176,11 +177,13 @@ export class ListenerSet {
       requestTimeout: o.requestTimeoutMs,
       connectionsCheckingInterval: o.connectionsCheckingIntervalMs,
       noDelay: true,
+      shouldUpgradeCallback: wantsUpgrade,
     });
     server.keepAliveTimeout = o.keepAliveTimeoutMs;
-    const l: ListenerRuntime = { key, address, port, server, table: c, closing: false, inFlight: 0 };
+    const l: ListenerRuntime = { key, address, port, server, table: c, closing: false, inFlight: 0, tunnels: new Set() };
     const rt = this.rt;
     server.on('request', (req, res) => handleRequest(rt, l, req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(rt, l, req, socket, head));
     server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => onClientError(rt, l, err, socket));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -207,7 +210,10 @@ export class ListenerSet {
     l.closing = true;
     const server = l.server;
     const done = new Promise<void>((resolve) => {
-      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+      const deadline = setTimeout(() => {
+        server.closeAllConnections();
+        closeTunnels(l);
+      }, graceMs);
       server.close(() => {
         clearTimeout(deadline);
         resolve();

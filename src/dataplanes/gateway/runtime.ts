@@ -5,6 +5,7 @@
  * @module
  */
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../observability/index.ts';
 import type { AccessLogWriter } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
@@ -41,8 +42,10 @@ export interface ListenerRuntime {
   table: CompiledListener;
   /** Set when the listener left the config: new requests get `Connection: close`. */
   closing: boolean;
-  /** Requests in flight. */
+  /** Requests in flight (an open upgrade tunnel counts until it closes). */
   inFlight: number;
+  /** Client sockets of open upgrade tunnels (closed at the drain deadline). */
+  readonly tunnels: Set<Duplex>;
 }
 
 /** Response flag NR: no route (Envoy-style flags are bits here). */
