@@ -68,8 +68,8 @@ export interface ConformanceFleet {
   gateway(name: string, port: number, namespace?: string): { readonly address: string; readonly port: number; readonly url: string };
   /** The echo of Service ns/name. */
   echo(service: string, namespace?: string): ConformanceEcho;
-  /** Writes an extra file into the cluster folder (serve reloads it). */
-  write(name: string, objects: readonly object[]): void;
+  /** Writes an extra file into the cluster folder, Gateways placed as at the start (serve reloads it). */
+  write(name: string, objects: readonly object[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,23 +84,32 @@ export async function startConformanceFleet(root: string, options: ConformanceFl
     .filter((o): o is Obj => o !== undefined);
   const gateways = new Map<string, string>();
   const portMap = new Map<number, number>();
-  let g = 0;
-  for (const o of objects) {
-    if (o.kind !== 'Gateway') continue;
-    g += 1;
-    const address = `${options.net}.1.${String(g)}`;
-    gateways.set(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`, address);
-    const spec = o.spec as { addresses?: unknown; listeners: { port: number }[] };
-    spec.addresses = [{ type: 'IPAddress', value: address }];
-    for (const l of spec.listeners) {
-      if (!portMap.has(l.port)) portMap.set(l.port, await freePort(`${options.net}.1.1`));
-      l.port = portMap.get(l.port) as number;
+  // Every Gateway (the suite's and the test's own) gets its loopback address and mapped ports, the same on every write.
+  const place = async (list: readonly object[]): Promise<object[]> => {
+    const out: object[] = [];
+    for (const raw of list) {
+      const o = structuredClone(raw) as Obj;
+      if (o.kind === 'Gateway') {
+        const id = `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+        const address = gateways.get(id) ?? `${options.net}.1.${String(gateways.size + 1)}`;
+        gateways.set(id, address);
+        const spec = o.spec as { addresses?: unknown; listeners: { port: number }[] };
+        spec.addresses = [{ type: 'IPAddress', value: address }];
+        for (const l of spec.listeners) {
+          if (!portMap.has(l.port)) portMap.set(l.port, await freePort(`${options.net}.1.1`));
+          l.port = portMap.get(l.port) as number;
+        }
+      }
+      out.push(o);
     }
-  }
+    return out;
+  };
+  const placed = await place(objects);
+  const extra = await place(options.extra ?? []);
   const echoes = new Map<string, ConformanceEcho>();
   const slices: object[] = [];
   let s = 0;
-  for (const o of objects) {
+  for (const o of placed as Obj[]) {
     if (o.kind !== 'Service') continue;
     const ns = o.metadata.namespace ?? 'default';
     const key = `${ns}/${o.metadata.name}`;
@@ -123,9 +132,10 @@ export async function startConformanceFleet(root: string, options: ConformanceFl
     });
   }
   const cluster = (name: string, list: readonly object[]): void => writeFiles(fleetDir, { [`clusters/a/${name}`]: manifests(...list) });
+  const write = async (name: string, list: readonly object[]): Promise<void> => cluster(name, await place(list));
   writeFiles(fleetDir, { 'fleet.yaml': manifests(clusterObject('a', 'r1', 'r1a', `${options.net}.0.0/16`), ...(options.fleetExtra ?? [])) });
-  cluster('base.yaml', [gatewayClassObject(), ...objects, ...slices]);
-  if (options.extra !== undefined && options.extra.length > 0) cluster('extra.yaml', options.extra);
+  cluster('base.yaml', [gatewayClassObject(), ...placed, ...slices]);
+  if (extra.length > 0) cluster('extra.yaml', extra);
   let serve: Serve;
   try {
     serve = await startServe(root, fleetDir);
@@ -148,7 +158,7 @@ export async function startConformanceFleet(root: string, options: ConformanceFl
       if (e === undefined) throw new Error(`no Service ${namespace}/${service} in the fleet`);
       return e;
     },
-    write: cluster,
+    write,
     async stop() {
       try {
         await serve.stop();

@@ -46,9 +46,12 @@ export {
   PolicyReason,
   VERSION_LABELS,
   translateGateway,
+  certificateSource,
+  parseTlsSecret,
 } from './gateway/index.ts';
 export type {
   BackendRefReason,
+  CertificateMaterial,
   GatewayClassWithStatus,
   GatewayInput,
   GatewayResult,

@@ -138,6 +138,38 @@ export interface VirtualHostIR {
   readonly routes: readonly RouteRuleIR[];
 }
 
+/**
+ * A listener certificate: a `kubernetes.io/tls` Secret that parsed and whose key matches. The
+ * PEM material is never in the IR (the IR is served by the admin API); the data plane gets it
+ * from the runner by `secret`, and `fingerprint` tells it when to reload.
+ */
+export interface CertificateIR {
+  /** `ns/name` of the Secret, in the listener's cluster. */
+  readonly secret: string;
+  /** SHA-256 of the leaf certificate (colon-separated hex, as node:crypto prints it). */
+  readonly fingerprint: string;
+  /** The leaf's notAfter (RFC 3339). */
+  readonly notAfter: string;
+  /** DNS names the leaf is valid for (subjectAltName, else its CN). */
+  readonly dnsNames: readonly string[];
+}
+
+/** One HTTPS listener of a TLS server: the hostname SNI selects it by, and its certificates. */
+export interface TlsListenerIR {
+  /** `<ns>/<gateway>` and the listener name. */
+  readonly gateway: string;
+  readonly listener: string;
+  /** The listener hostname (`*.example.com` or exact); absent: every name. */
+  readonly hostname?: string;
+  readonly certificates: readonly CertificateIR[];
+}
+
+/** TLS termination of a server: SNI picks the listener (most specific hostname), ALPN offers h2 and http/1.1. */
+export interface TlsServerIR {
+  /** Sorted most specific hostname first. */
+  readonly listeners: readonly TlsListenerIR[];
+}
+
 /** One bound HTTP server (every listener of every Gateway sharing address:port in one cluster). */
 export interface HttpListenerIR {
   /** `<address>:<port>`. */
@@ -155,6 +187,8 @@ export interface HttpListenerIR {
    * contain the client's address; `cluster`/`region`/`zone` above are the fallback.
    */
   readonly entryBySource?: readonly EntrySourceIR[];
+  /** HTTPS: terminate TLS with these listeners' certificates. Absent: cleartext HTTP. */
+  readonly tls?: TlsServerIR;
 }
 
 /** A source range and the cluster (locality) it identifies. */

@@ -5,6 +5,7 @@
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type {
   BackendIR,
+  CertificateIR,
   CorsIR,
   EntrySourceIR,
   FiltersIR,
@@ -22,6 +23,8 @@ export type {
   StringMatchIR,
   TcpListenerIR,
   TimeoutsIR,
+  TlsListenerIR,
+  TlsServerIR,
   UpstreamEndpointIR,
   UpstreamIR,
   UrlRewriteIR,

@@ -9,6 +9,7 @@
  */
 import {
   ALERT_METRICS,
+  CERTIFICATE_EXPIRY_THRESHOLD_SECONDS,
   ENDPOINT_AGE_THRESHOLD_SECONDS,
   ERROR_RATE_MIN_REQUESTS,
   ERROR_RATE_THRESHOLD,
@@ -77,6 +78,16 @@ export function prometheusRules(): PrometheusRulesFile {
       annotations: {
         summary: 'Endpoints imported from {{ $labels.source_cluster }} were last confirmed {{ $value | humanizeDuration }} ago',
         description: `The MCS endpoints of this source cluster have not been confirmed for more than ${range(ENDPOINT_AGE_THRESHOLD_SECONDS * 1000)} (its source stopped refreshing, or the fleet directory fails to load); traffic may reach dead workloads until the endpoint TTL withdraws them.`,
+      },
+    },
+    {
+      alert: 'CertificateExpiringSoon',
+      expr: `(${ALERT_METRICS.certificateExpiry} - time()) < ${String(CERTIFICATE_EXPIRY_THRESHOLD_SECONDS)}`,
+      for: '0m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'The certificate in Secret {{ $labels.namespace }}/{{ $labels.secret }} (cluster {{ $labels.cluster }}) expires in {{ $value | humanizeDuration }}',
+        description: `A certificate an HTTPS listener serves expires in less than ${String(CERTIFICATE_EXPIRY_THRESHOLD_SECONDS / 86_400)} days (or has expired): replace the kubernetes.io/tls Secret; Lintas loads the new one without dropping connections.`,
       },
     },
     ...FAILOVER_RULE_ALERTS.map(

@@ -10,7 +10,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../../api/index.ts';
-import { translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
+import { certificateSource, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../../controllers/index.ts';
 import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../../dataplanes/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
@@ -69,7 +69,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
 
   let latest: GatewayResult | undefined;
   let applied = false;
-  let pending: GatewayIR | undefined;
+  let pending: { ir: GatewayIR; snapshot: FleetSnapshot } | undefined;
   let applying: Promise<void> | undefined;
   let closed = false;
   let policy: PolicyInputs = {};
@@ -86,16 +86,17 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       log.error('gateway translation failed; keeping the previous config', { error: (error as Error).stack ?? String(error) });
       return;
     }
-    pending = withoutDown(latest.ir);
+    pending = { ir: withoutDown(latest.ir), snapshot: last.snapshot };
     applying ??= drain();
   };
 
   const drain = async (): Promise<void> => {
     while (pending !== undefined && !closed) {
-      const ir = pending;
+      const { ir, snapshot } = pending;
       pending = undefined;
       try {
-        const report = await dataPlane.apply(ir);
+        // Key material goes to the data plane straight from the snapshot, never through the IR.
+        const report = await dataPlane.apply(ir, certificateSource(snapshot));
         const tcp = await tcpProxy.apply(ir.tcpListeners ?? []);
         applied = true;
         log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, tcpFailed: tcp.failed });

@@ -4,6 +4,8 @@
  * @module
  */
 export { translateGateway } from './translate.ts';
+export { certificateSource, parseTlsSecret } from './certificates.ts';
+export type { CertificateMaterial } from './certificates.ts';
 export { DEFAULT_CONTROLLER_NAME } from './types.ts';
 export type {
   GatewayClassWithStatus,

@@ -44,6 +44,8 @@ export class Exchange implements RequestHead, MatchInput {
 
   readonly start: number;
   readonly table: CompiledListener;
+  /** The client's address (an h2c connection's socket is wrapped: see engines.ts). */
+  readonly clientAddress: string | undefined;
   traceId = '';
   outHeaders: string[] = [];
   outPath = '/';
@@ -115,9 +117,13 @@ export class Exchange implements RequestHead, MatchInput {
     readonly res: ServerResponse,
   ) {
     this.start = rt.now();
-    this.table = listener.table.bySource?.(req.socket.remoteAddress) ?? listener.table;
+    this.clientAddress = clientAddressOf(req);
+    this.table = listener.table.bySource?.(this.clientAddress) ?? listener.table;
     this.method = req.method ?? 'GET';
     this.outHeaders = scanRequestHeaders(req.rawHeaders, this);
+    // HTTP/2 frames the body itself: a request with one but without Content-Length is streamed (as chunked).
+    const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
+    if (stream !== undefined && stream.endAfterHeaders === false && this.contentLength < 0) this.chunked = true;
   }
 
   /** `1.1` or `1.0`, from the request line. */
@@ -219,7 +225,8 @@ export class Exchange implements RequestHead, MatchInput {
       this.slotPending = false;
       this.rt.upstreams.releaseRetry();
     }
-    if (!this.res.writableFinished && !this.cut && !this.tunnel) {
+    // node:http2's compatibility response has writableEnded, not writableFinished.
+    if (!(this.res.writableFinished ?? this.res.writableEnded) && !this.cut && !this.tunnel) {
       this.flags |= FLAG_DC;
       if (this.status === 0) this.status = STATUS_CLIENT_CLOSED;
     }
@@ -238,6 +245,12 @@ export class Exchange implements RequestHead, MatchInput {
     l.inFlight -= 1;
     if (l.closing) setImmediate(() => l.server.closeIdleConnections());
   }
+}
+
+/** The client address of a request: its socket's, or for a wrapped (h2c) socket the one it wraps. */
+export function clientAddressOf(req: IncomingMessage): string | undefined {
+  const socket = req.socket as { remoteAddress?: string; stream?: { client?: { remoteAddress?: string } } };
+  return socket.remoteAddress ?? socket.stream?.client?.remoteAddress;
 }
 
 /** Timer callback of the whole-request timeout. */

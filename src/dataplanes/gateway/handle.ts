@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { FiltersIR } from '../../ir/index.ts';
 import type { CompiledCors } from './cors.ts';
 import { isPreflight, preflightHeaders } from './cors.ts';
@@ -21,6 +22,7 @@ import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
 import { absoluteTarget, nominatedDecisionHeader, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
 import { rewritePath } from './rewrite.ts';
+import { misdirected } from './tls.ts';
 import { upgradeResponse, type UpgradeRequest } from './upgrade.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { hostOf, pickHost } from './vhost.ts';
@@ -83,8 +85,8 @@ function parseTarget(ex: Exchange, url: string): AbsoluteTarget | undefined {
 /** Adds X-Forwarded-*, x-request-id and traceparent to the upstream headers. */
 function identify(ex: Exchange): void {
   const out = ex.outHeaders;
-  const client = ex.req.socket.remoteAddress ?? '';
-  out.push('x-forwarded-for', ex.forwardedFor === undefined ? client : `${ex.forwardedFor}, ${client}`, 'x-forwarded-proto', 'http');
+  const client = ex.clientAddress ?? '';
+  out.push('x-forwarded-for', ex.forwardedFor === undefined ? client : `${ex.forwardedFor}, ${client}`, 'x-forwarded-proto', ex.table.tls === undefined ? 'http' : 'https');
   if (ex.host !== '') out.push('x-forwarded-host', ex.host);
   const id = ex.requestId;
   if (id === undefined || id === '' || id.length > MAX_REQUEST_ID) ex.requestId = newRequestId();
@@ -109,6 +111,7 @@ function redirect(ex: Exchange, filters: FiltersIR): boolean {
     path: ex.path,
     queryString: ex.queryString,
     listenerPort: ex.listener.port,
+    listenerScheme: ex.table.tls === undefined ? 'http' : 'https',
     match,
   });
   ex.reply(r.statusCode, 0, '', ['location', location]);
@@ -150,6 +153,9 @@ function route(ex: Exchange): void {
   identify(ex);
   const problem = requestHeadProblem(ex, absolute);
   if (problem !== undefined) return ex.refuse(problem);
+  const tls = ex.table.tls;
+  // The connection was authenticated for the listener SNI selected: a Host of another listener is misdirected.
+  if (tls !== undefined && misdirected(tls, (ex.req.socket as TLSSocket).servername, hostOf(ex.host))) return ex.reply(421, 0, 'misdirected request: this connection serves another listener\n');
   const vhost = pickHost(ex.table.hosts, hostOf(ex.host));
   if (vhost === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
   ex.vhost = vhost;

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Server } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../observability/index.ts';
 import type { AccessLogWriter } from './access-log.ts';
@@ -38,7 +40,16 @@ export interface ListenerRuntime {
   readonly address: string;
   /** The port actually bound (the IR may say 0; set once listening). */
   port: number;
+  /** The HTTP/1.1 engine (engines.ts). */
   readonly server: Server;
+  /** What listens: the HTTP/1.1 engine itself, or the TLS server in front of it. */
+  readonly front: NetServer;
+  /** The HTTP/2 engine, made on the first h2 connection. */
+  h2: Http2Server | undefined;
+  /** Open HTTP/2 sessions (told to go away when the listener drains). */
+  readonly sessions: Set<ServerHttp2Session>;
+  /** Which key pairs the TLS server's default context holds (`CompiledTls.fallbackPairs.id`). */
+  defaultCertificate: string | undefined;
   table: CompiledListener;
   /** Set when the listener left the config: new requests get `Connection: close`. */
   closing: boolean;
