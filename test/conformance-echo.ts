@@ -49,8 +49,8 @@ export interface ConformanceEcho {
   readonly h2cPort: number;
   /** 0 when no certificate was given. */
   readonly httpsPort: number;
-  /** Requests seen (every port), in arrival order. */
-  readonly seen: { readonly path: string; readonly method: string; readonly port: string }[];
+  /** Requests seen (every port), in arrival order, with the body bytes received (once the body ended). */
+  readonly seen: { readonly path: string; readonly method: string; readonly port: string; bodyBytes: number }[];
   close(): Promise<void>;
 }
 
@@ -102,7 +102,7 @@ function durationMs(raw: string | null): number {
 
 /** Starts one echo for Service `namespace/service` on `address` (ports picked by the OS). */
 export async function startConformanceEcho(address: string, namespace: string, service: string, options: ConformanceEchoOptions = {}): Promise<ConformanceEcho> {
-  const seen: { path: string; method: string; port: string }[] = [];
+  const seen: { path: string; method: string; port: string; bodyBytes: number }[] = [];
   const attempts = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const pod = `${service}-0`;
@@ -125,7 +125,10 @@ export async function startConformanceEcho(address: string, namespace: string, s
   };
 
   const handle = (req: Req, res: Res, port: EchoReply['port']): void => {
-    seen.push({ path: req.url, method: req.method, port });
+    const entry = { path: req.url, method: req.method, port, bodyBytes: 0 };
+    seen.push(entry);
+    const body = req as unknown as NodeJS.ReadableStream;
+    body.on('data', (c: Buffer) => (entry.bodyBytes += c.length));
     const url = new URL(req.url, 'http://echo');
     const status = /^\/status\/(\d{3})$/.exec(url.pathname);
     if (status !== null) {

@@ -189,6 +189,8 @@ export interface HttpListenerIR {
   readonly entryBySource?: readonly EntrySourceIR[];
   /** HTTPS: terminate TLS with these listeners' certificates. Absent: cleartext HTTP. */
   readonly tls?: TlsServerIR;
+  /** Cleartext only: `false` when a Gateway of the server turned HTTP/2 prior knowledge off (absent: on). */
+  readonly http2PriorKnowledge?: false;
 }
 
 /** A source range and the cluster (locality) it identifies. */
@@ -263,8 +265,8 @@ export interface UpstreamIR {
   readonly namespace: string;
   readonly name: string;
   readonly port: number;
-  /** `http` for HTTP/1.1 backends, `tcp` for the plain TCP proxy. */
-  readonly protocol: 'http' | 'tcp';
+  /** `http` for HTTP/1.1 backends, `h2c` for cleartext HTTP/2 (prior knowledge: appProtocol `kubernetes.io/h2c`), `tcp` for the plain TCP proxy. */
+  readonly protocol: 'http' | 'h2c' | 'tcp';
   /** Sorted by cluster, address, port. */
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;

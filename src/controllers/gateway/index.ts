@@ -23,6 +23,7 @@ export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, Route
 export type { BackendRefReason, RuleProblemReason } from './conditions.ts';
 export { DEFAULT_HEALTH_CHECK, DEFAULT_OUTLIER_DETECTION, HealthAnnotation } from './health.ts';
 export { DEFAULT_RETRY_ATTEMPTS } from './rules.ts';
+export { HTTP2_PRIOR_KNOWLEDGE_ANNOTATION } from './virtual-hosts.ts';
 export { VERSION_LABELS } from './upstreams.ts';
 export { PolicyReason } from './policies.ts';
 export type { OwnershipState, PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';

@@ -5,8 +5,12 @@
  * the certificate SNI selects (tls.ts) and hands each connection to the
  * engine ALPN chose: `h2` to an HTTP/2 engine (node:http2, made on first use,
  * its requests served by the same request path through the compatibility
- * API), anything else to the HTTP/1.1 engine. A cleartext listener's HTTP/1.1
- * engine listens itself.
+ * API), anything else to the HTTP/1.1 engine. A cleartext listener puts a TCP
+ * server in front that reads the first bytes of each connection: the HTTP/2
+ * connection preface (prior knowledge, RFC 9113 §3.3) goes to the HTTP/2
+ * engine, anything else to the HTTP/1.1 engine, the bytes read handed back
+ * (a Gateway annotated `lintas.dev/http2-prior-knowledge: "false"` skips
+ * this: its HTTP/1.1 engine listens itself).
  *
  * Engines that do not listen are fed connections (`emit('connection')`, the
  * documented way); the HTTP/1.1 engine is told it is listening so that it
@@ -15,8 +19,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createH2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
-import type { Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type SecureContext, type TLSSocket } from 'node:tls';
 import { handleRequest, handleUpgrade } from './handle.ts';
 import type { HttpServerOptions } from './listener-set.ts';
@@ -80,6 +84,72 @@ export function createTlsFront(rt: GatewayRuntime, l: ListenerRuntime, o: HttpSe
   });
   front.on('tlsClientError', (err: Error) => rt.log.debug('TLS handshake failed', { listener: l.key, error: err.message }));
   // Fed connections only get the engine's timeout checks once it believes it listens.
+  l.server.emit('listening');
+  return front;
+}
+
+/** The HTTP/2 connection preface a prior-knowledge client starts with. */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/**
+ * A stream over `socket` that first yields `first` (the bytes the front read to choose the engine):
+ * node:http2 reads a socket's handle directly, so bytes put back with `unshift` would never reach it.
+ * `client` is the socket, for its address (exchange.ts).
+ */
+function replaying(socket: Socket, first: Buffer): Duplex & { client: Socket } {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  }) as Duplex & { client: Socket };
+  stream.client = socket;
+  stream.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  socket.on('error', (err) => stream.destroy(err));
+  return stream;
+}
+
+/** The TCP server in front of a cleartext listener: HTTP/2 prior knowledge or HTTP/1.1, by the first bytes. */
+export function createCleartextFront(rt: GatewayRuntime, l: ListenerRuntime, o: HttpServerOptions): NetServer {
+  const front = createNetServer({ noDelay: true }, (socket) => {
+    let head: Buffer = Buffer.alloc(0);
+    // Silence before the first byte is bounded like a slow request head.
+    socket.setTimeout(o.headersTimeoutMs, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, PREFACE.length);
+      const prefix = head.subarray(0, n).equals(PREFACE.subarray(0, n));
+      // A prefix of the preface: wait for more bytes before choosing.
+      if (prefix && head.length < PREFACE.length) return;
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      socket.pause();
+      if (prefix) {
+        http2Engine(rt, l, o).emit('connection', replaying(socket, head));
+        return;
+      }
+      socket.unshift(head);
+      l.server.emit('connection', socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+  });
   l.server.emit('listening');
   return front;
 }

@@ -98,11 +98,10 @@ export class Attempt implements Dispatcher.DispatchHandler {
   }
 
   /** The response head: retried, refused or relayed (from the raw header list, so repeated headers keep their order). */
-  onResponseStart(controller: Dispatcher.DispatchController, status: number): void {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
     if (this.stale || status < 200) return;
     this.headersSeen = true;
-    const raw = (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? [];
-    onResponseHead(this, status, raw);
+    onResponseHead(this, status, rawHeaderList(controller, headers));
   }
 
   /** A body chunk: written to the client; a full client buffer pauses the upstream read. */
@@ -149,6 +148,21 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.stale = true;
     attemptFailed(this, classifyAttemptError(attemptPhase(this), err), err);
   }
+}
+
+/**
+ * The response's raw header list: undici's for HTTP/1.1 (repeated headers in order); over h2c it
+ * gives only the header object, which is spelled out as a list (pseudo-headers left out).
+ */
+function rawHeaderList(controller: Dispatcher.DispatchController, headers: Record<string, string | string[] | undefined>): Buffer[] {
+  const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
+  if (Array.isArray(raw)) return raw as Buffer[];
+  const out: Buffer[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
+  }
+  return out;
 }
 
 function idempotent(ex: Exchange): boolean {
@@ -327,7 +341,7 @@ export function startAttempt(ex: Exchange): void {
   // controller, as undici 8 does, or thrown) is a request the upstream client will not build, never a network failure.
   a.building = true;
   try {
-    rt.pools.get(ep).dispatch(
+    rt.pools.get(ep, ex.upstream).dispatch(
       {
         path: ex.outPath,
         method: ex.method as Dispatcher.HttpMethod,
@@ -358,7 +372,11 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
-  if (ex.upgrade !== undefined) return startAttempt(ex);
+  if (ex.upgrade !== undefined) {
+    // An HTTP/2 backend cannot take an HTTP/1.1 Upgrade (that would be extended CONNECT, RFC 8441).
+    if (ex.rt.pools.protocolOf(ex.upstream) === 'h2c') return ex.reply(501, 0, 'upgrade not supported to an h2c backend\n');
+    return startAttempt(ex);
+  }
   const mirrors = ex.rule?.filters.mirrors;
   if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors, false);
   const bm = ex.backend?.filters?.mirrors;

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { formatAccessLog } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
 import { GatewayError } from './errors.ts';
-import { closeEngines, createHttp1Engine, createTlsFront, destroyEngines, serveHttp1, updateDefaultCertificate } from './engines.ts';
+import { closeEngines, createCleartextFront, createHttp1Engine, createTlsFront, destroyEngines, serveHttp1, updateDefaultCertificate } from './engines.ts';
 import { FLAG_DPE, flagString, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { closeTunnels } from './upgrade.ts';
 
@@ -182,7 +182,7 @@ export class ListenerSet {
     const server = createHttp1Engine(o);
     const l: ListenerRuntime = { key, address, port, server, front: server, h2: undefined, sessions: new Set(), defaultCertificate: undefined, table: c, closing: false, inFlight: 0, tunnels: new Set() };
     serveHttp1(rt, l, server, (err, socket) => onClientError(rt, l, err, socket));
-    const front = c.tls === undefined ? server : createTlsFront(rt, l, o);
+    const front = c.tls !== undefined ? createTlsFront(rt, l, o) : c.ir.http2PriorKnowledge === false ? server : createCleartextFront(rt, l, o);
     (l as { front: NetServer }).front = front;
     updateDefaultCertificate(l);
     try {
