@@ -14,6 +14,7 @@
  * tests skip with that reason.
  * @module
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,27 @@ export interface ConformanceFleet {
 }
 
 const KEEP = new Set(['Namespace', 'Service', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Secret', 'BackendTLSPolicy']);
+
+/** `Type=Status/Reason` of each condition of a route's first parent, as the admin API reports them. */
+export async function routeConditions(fleet: ConformanceFleet | undefined, name: string): Promise<string[]> {
+  type View = { httpRoutes: { route: { metadata: { name: string }; status: { parents: { conditions: { type: string; status: string; reason: string }[] }[] } } }[] };
+  const api = (await (await fetch(`${fleet?.serve.admin ?? ''}/api/v1/gateway`)).json()) as View;
+  const route = api.httpRoutes.find((r) => r.route.metadata.name === name);
+  return (route?.route.status.parents[0]?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+}
+
+/** Runs a real client (curl, openssl s_client) with stdin closed (s_client waits on it) and a 10 s bound. */
+export function runCommand(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('latin1')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('latin1')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+  });
+}
 
 /** Loads base + `tests`, starts the echoes and `lintas serve` in `root`. */
 export async function startConformanceFleet(root: string, options: ConformanceFleetOptions): Promise<ConformanceFleet> {

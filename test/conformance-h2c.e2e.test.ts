@@ -10,13 +10,12 @@
  * HTTP/1.1 only. Loopback 127.124.0.0/16.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { conformanceMissing, INFRA_NS, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
+import { conformanceMissing, INFRA_NS, routeConditions, runCommand, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
 import { httpRoute, removeDir, request } from './gateway-fleet.ts';
 import { waitFor } from './wait.ts';
 
@@ -53,17 +52,6 @@ function h2cRequest(url: string, path: string, options: { method?: string; body?
   });
 }
 
-/** Runs a command with stdin closed and returns its stdout. */
-function run(cmd: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', () => resolve(out));
-  });
-}
-
 describe('HTTP/2 cleartext and h2c backends through lintas serve (conformance manifests)', { skip: conformanceMissing() ?? false, timeout: 120_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-conf-h2c-'));
   let fleet: ConformanceFleet | undefined;
@@ -90,9 +78,7 @@ describe('HTTP/2 cleartext and h2c backends through lintas serve (conformance ma
   });
 
   it('the route to a kubernetes.io/h2c port is Accepted with resolved refs (was ResolvedRefs=False/UnsupportedProtocol)', async () => {
-    const api = (await (await fetch(`${fleet?.serve.admin}/api/v1/gateway`)).json()) as { httpRoutes: { route: { metadata: { name: string }; status: { parents: { conditions: { type: string; status: string; reason: string }[] }[] } } }[] };
-    const route = api.httpRoutes.find((r) => r.route.metadata.name === 'backend-protocol-h2c');
-    assert.deepEqual((route?.route.status.parents[0]?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+    assert.deepEqual(await routeConditions(fleet, 'backend-protocol-h2c'), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
   });
 
   it('HTTPRouteBackendProtocolH2C: an HTTP/2 prior-knowledge request reaches the backend over h2c', async () => {
@@ -128,7 +114,7 @@ describe('HTTP/2 cleartext and h2c backends through lintas serve (conformance ma
   });
 
   it('curl --http2-prior-knowledge speaks HTTP/2 to the listener', async () => {
-    assert.equal(await run('curl', ['-sS', '--http2-prior-knowledge', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `${gw}/curl`]), '2 200');
+    assert.equal((await runCommand('curl', ['-sS', '--http2-prior-knowledge', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `${gw}/curl`])).stdout, '2 200');
   });
 
   it('the access log records the HTTP/2 request', async () => {

@@ -13,7 +13,6 @@
  * Loopback 127.123.0.0/16.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -21,24 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lintas } from '../src/cli/test-cli.ts';
-import { conformanceMissing, INFRA_NS, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
+import { conformanceMissing, INFRA_NS, runCommand, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
 import { httpRoute, removeDir } from './gateway-fleet.ts';
 import { h2Session, tlsHandshake, tlsRequest, type TlsReply } from './tls-client.ts';
 import { opensslMissing, selfSigned, testCa, signedBy, tlsSecret, type TestCert } from './tls-certs.ts';
 import { waitFor } from './wait.ts';
 
-/** Runs a command with stdin closed (openssl s_client waits on it) and returns what it printed. */
-function run(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('latin1')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('latin1')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-  });
-}
 const GW = 'same-namespace-with-https-listener';
 const WEB_NS = 'gateway-conformance-web-backend';
 const v = (n: number): string => `infra-backend-v${String(n)}`;
@@ -246,13 +233,13 @@ describe('HTTPS listeners through lintas serve (conformance manifests)', { skip:
   it('ALPN offers h2 and http/1.1; openssl s_client and curl agree', async () => {
     assert.deepEqual(await tlsHandshake({ ...gw, servername: 'example.org', alpn: ['h2', 'http/1.1'], ca: suiteCert.cert }), { alpn: 'h2', fingerprint: print(suiteCert) });
     assert.deepEqual(await tlsHandshake({ ...gw, servername: 'example.org', alpn: ['http/1.1'], ca: suiteCert.cert }), { alpn: 'http/1.1', fingerprint: print(suiteCert) });
-    const s = await run('openssl', ['s_client', '-connect', `${sni.address}:${String(sni.port)}`, '-servername', 'b.sni.test', '-alpn', 'h2,http/1.1']);
+    const s = await runCommand('openssl', ['s_client', '-connect', `${sni.address}:${String(sni.port)}`, '-servername', 'b.sni.test', '-alpn', 'h2,http/1.1']);
     assert.match(s.stdout, /ALPN protocol: h2/);
     assert.match(s.stdout, /subject=CN ?= ?b\.sni\.test/);
-    const s1 = await run('openssl', ['s_client', '-connect', `${sni.address}:${String(sni.port)}`, '-servername', 'a.sni.test', '-alpn', 'http/1.1']);
+    const s1 = await runCommand('openssl', ['s_client', '-connect', `${sni.address}:${String(sni.port)}`, '-servername', 'a.sni.test', '-alpn', 'http/1.1']);
     assert.match(s1.stdout, /ALPN protocol: http\/1\.1/);
     assert.match(s1.stdout, /subject=CN ?= ?a\.sni\.test/);
-    const curl = await run('curl', ['-sS', '--http2', '-k', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', '--resolve', `example.org:${String(gw.port)}:${gw.address}`, `https://example.org:${String(gw.port)}/`]);
+    const curl = await runCommand('curl', ['-sS', '--http2', '-k', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', '--resolve', `example.org:${String(gw.port)}:${gw.address}`, `https://example.org:${String(gw.port)}/`]);
     assert.equal(curl.stdout, '2 200', curl.stderr);
   });
 

@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { conformanceMissing, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
+import { conformanceMissing, routeConditions, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
 import { removeDir, request } from './gateway-fleet.ts';
 import { waitFor } from './wait.ts';
 
@@ -76,9 +76,7 @@ describe('HTTP/1.1 Upgrade and WebSocket through lintas serve (conformance manif
   });
 
   it('the route to a kubernetes.io/ws port is Accepted with resolved refs (was ResolvedRefs=False/UnsupportedProtocol)', async () => {
-    const api = (await (await fetch(`${fleet?.serve.admin}/api/v1/gateway`)).json()) as { httpRoutes: { route: { metadata: { name: string }; status: { parents: { conditions: { type: string; status: string; reason: string }[] }[] } } }[] };
-    const route = api.httpRoutes.find((r) => r.route.metadata.name === 'backend-protocol-ws');
-    assert.deepEqual((route?.route.status.parents[0]?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+    assert.deepEqual(await routeConditions(fleet, 'backend-protocol-ws'), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
   });
 
   it('HTTPRouteBackendProtocolWebSocket: a text and a binary message come back through the gateway', async () => {
