@@ -32,10 +32,22 @@ const v = (n: number): string => `infra-backend-v${String(n)}`;
 const ref = (name: string): object[] => [{ name, port: 8080 }];
 const prefix = (value: string): object[] => [{ path: { type: 'PathPrefix', value } }];
 
-/** The suite's routes for its two HTTPS tests (transcribed: conformance/tests/httproute-https-listener*.yaml). */
+/** The redirects of the HTTPS route of the suite's HTTPRouteRedirectPortAndScheme (its shared copy drops that route). */
+const REDIRECTS: readonly { path: string; redirect: object }[] = [
+  { path: '/scheme-nil-and-port-nil', redirect: { hostname: 'example.org' } },
+  { path: '/scheme-nil-and-port-443', redirect: { port: 443, hostname: 'example.org' } },
+  { path: '/scheme-nil-and-port-8443', redirect: { port: 8443, hostname: 'example.org' } },
+  { path: '/scheme-http-and-port-nil', redirect: { scheme: 'http', hostname: 'example.org' } },
+  { path: '/scheme-http-and-port-80', redirect: { scheme: 'http', port: 80, hostname: 'example.org' } },
+  { path: '/scheme-http-and-port-8080', redirect: { scheme: 'http', port: 8080, hostname: 'example.org' } },
+];
+
+/** The suite's routes for its HTTPS tests (transcribed: conformance/tests/httproute-https-listener*.yaml, httproute-redirect-port-and-scheme.yaml). */
 function suiteRoutes(): object[] {
   const parent = (sectionName?: string): object[] => [{ name: GW, ...(sectionName ? { sectionName } : {}) }];
   return [
+    // hostnames added: here it shares the Gateway with httproute-https-test, whose exact hostname would win (precedence) on example.org.
+    httpRoute(INFRA_NS, 'http-route-for-listener-on-port-443', { parentRefs: parent(), hostnames: ['example.org'], rules: REDIRECTS.map((r) => ({ matches: prefix(r.path), filters: [{ type: 'RequestRedirect', requestRedirect: r.redirect }] })) }),
     httpRoute(INFRA_NS, 'httproute-https-test', { parentRefs: parent(), hostnames: ['example.org'], rules: [{ backendRefs: ref(v(1)) }] }),
     httpRoute(INFRA_NS, 'httproute-https-test-no-hostname', { parentRefs: parent('https-with-hostname'), rules: [{ backendRefs: ref(v(2)) }] }),
     httpRoute(INFRA_NS, 'https-listener-detect-misdirected-requests-test-1', { parentRefs: parent('https'), hostnames: ['example.org'], rules: [{ matches: prefix('/detect-misdirected-requests'), backendRefs: ref(v(1)) }] }),
@@ -184,6 +196,25 @@ describe('HTTPS listeners through lintas serve (conformance manifests)', { skip:
       const r = await tlsRequest({ ...gw, servername: 'second-example.org', host: 'example.org', path: '/detect-misdirected-requests', ca: suiteCert.cert });
       assert.equal(r.status, 421);
     });
+  });
+
+  describe('HTTPRouteRedirectPortAndScheme, HTTPS listener (the listener\'s own port stands for the suite\'s 443)', () => {
+    const want = (path: string, port: number): string =>
+      ({
+        '/scheme-nil-and-port-nil': `https://example.org:${String(port)}`,
+        '/scheme-nil-and-port-443': 'https://example.org',
+        '/scheme-nil-and-port-8443': 'https://example.org:8443',
+        '/scheme-http-and-port-nil': 'http://example.org',
+        '/scheme-http-and-port-80': 'http://example.org',
+        '/scheme-http-and-port-8080': 'http://example.org:8080',
+      })[path] ?? '';
+    for (const { path } of REDIRECTS) {
+      it(`${path} → 302 to ${want(path, 443).replace(':443', ':<listener port>')}${path}`, async () => {
+        const r = await tlsRequest({ ...gw, servername: 'example.org', path, ca: suiteCert.cert });
+        assert.equal(r.status, 302);
+        assert.equal(r.headers.location, `${want(path, gw.port)}${path}`);
+      });
+    }
   });
 
   it('GatewayWithAttachedRoutes: HTTP listeners count their routes; the HTTPS listener with an unresolved certificate still counts its route, not programmed', async () => {
