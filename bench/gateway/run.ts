@@ -32,7 +32,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { connect as tlsConnect } from 'node:tls';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +42,7 @@ import { KEEPALIVE_REQUESTS, ORIGIN_BODY, ORIGIN_STATUS_PATH, parseStubStatus, U
 import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from '../lib/procs.ts';
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
+import { makeCert, negotiated, type BenchCert } from './tls.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 
@@ -192,35 +192,6 @@ interface CaseOutcome {
   readonly result: CaseResult;
   readonly warmups: Partial<Record<ProxyName, WrkResult>>;
   readonly accessLog: AccessLogStats | undefined;
-}
-
-/** The bench's TLS certificate: PEM text for the fleet's Secret, files for nginx. */
-interface BenchCert {
-  readonly cert: string;
-  readonly key: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-}
-
-/** A self-signed P-256 certificate for both proxies (openssl, in the temp directory). */
-function makeCert(dir: string): BenchCert | { error: string } {
-  mkdirSync(dir, { recursive: true });
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=bench.lintas.test', '-addext', 'subjectAltName=DNS:bench.lintas.test,IP:127.0.0.1'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) return { error: `openssl could not make the bench certificate: ${r.error?.message ?? r.stderr}` };
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
-}
-
-/** The TLS version and cipher a proxy negotiates with a default client (to show both proxies agree). */
-function negotiated(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
-      resolve(`${socket.getProtocol() ?? '?'} ${socket.getCipher().name}`);
-      socket.end();
-    });
-    socket.on('error', (e) => resolve(`handshake failed: ${e.message}`));
-  });
 }
 
 interface CaseSpec {
