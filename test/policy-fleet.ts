@@ -108,6 +108,8 @@ export interface FleetModel {
   readonly policies: readonly object[];
   /** Extra HTTPRoutes in the entry cluster (besides one per service on host `<name>.test`). */
   readonly routes?: readonly object[];
+  /** An HTTPS listener on the Gateway too (routes attach to both), with its kubernetes.io/tls Secret manifest. */
+  readonly https?: { readonly port: number; readonly secret: { readonly metadata: { readonly name: string } } };
 }
 
 /** Writes (or rewrites) the fleet of `model` under `root`; serve reloads on change. */
@@ -152,8 +154,16 @@ export function writeFleet(root: string, model: FleetModel): void {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'edge', namespace: NS },
-      spec: { gatewayClassName: 'lintas', addresses: [{ type: 'IPAddress', value: GATEWAY_IP }], listeners: [{ name: 'http', protocol: 'HTTP', port: model.gatewayPort }] },
+      spec: {
+        gatewayClassName: 'lintas',
+        addresses: [{ type: 'IPAddress', value: GATEWAY_IP }],
+        listeners: [
+          { name: 'http', protocol: 'HTTP', port: model.gatewayPort },
+          ...(model.https !== undefined ? [{ name: 'https', protocol: 'HTTPS', port: model.https.port, tls: { mode: 'Terminate', certificateRefs: [{ name: model.https.secret.metadata.name }] } }] : []),
+        ],
+      },
     },
+    ...(model.https !== undefined ? [model.https.secret] : []),
     ...routes,
     ...(model.routes ?? []),
   );

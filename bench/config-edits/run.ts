@@ -148,6 +148,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     accessLog: join(dir, 'access.log'),
     listenerPort,
     path,
+    scheme: 'http',
     nodeArgs: ['--import', 'tsx', '--import', join(HERE, 'loop-delay.ts')],
   });
   const url = `http://127.0.0.1:${listenerPort}${path}`;

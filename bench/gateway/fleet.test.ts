@@ -113,3 +113,16 @@ test('generation is deterministic', () => {
   const o = { routes: 7, endpoints: 3, listenerPort: 1000, originPort: 2000 };
   assert.deepEqual(gatewayFleetFiles(o), gatewayFleetFiles(o));
 });
+
+test('the HTTPS fleet loads without issues: an HTTPS listener and its kubernetes.io/tls Secret', async () => {
+  const { written, loaded } = await load({ routes: 1, endpoints: 1, listenerPort: 18443, originPort: 18081, tls: { cert: 'CERT PEM', key: 'KEY PEM' } });
+  assert.deepEqual(loaded.issues, []);
+  assert.ok(written.includes('clusters/bench-1/tls-secret.yaml'));
+  const cluster = loaded.snapshot.clusters.get(clusterName(BENCH_CLUSTER));
+  const gateway = cluster?.objects.find((o) => o.object.kind === 'Gateway')?.object as unknown as { spec: { listeners: { protocol: string; tls?: { certificateRefs: { name: string }[] } }[] } };
+  assert.equal(gateway.spec.listeners[0]?.protocol, 'HTTPS');
+  assert.equal(gateway.spec.listeners[0]?.tls?.certificateRefs[0]?.name, 'bench-tls');
+  const secret = cluster?.objects.find((o) => o.object.kind === 'Secret')?.object as unknown as { type: string; data: Record<string, string> };
+  assert.equal(secret.type, 'kubernetes.io/tls');
+  assert.equal(Buffer.from(secret.data['tls.crt'] ?? '', 'base64').toString(), 'CERT PEM');
+});

@@ -52,6 +52,8 @@ export interface GatewayFleetOptions {
   readonly originPort: number;
   /** Add an Owner-mode TrafficPolicy on the origin Service (reads: Owner, so every request resolves its owner). */
   readonly ownerPolicy?: boolean;
+  /** Make the listener HTTPS with this certificate (PEM), stored as a kubernetes.io/tls Secret in the cluster folder. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 function checkCount(what: string, n: number, min: number, max: number): void {
@@ -123,8 +125,18 @@ spec:
   };
 }
 
-function gatewayDocs(listenerPort: number): string {
+function gatewayDocs(listenerPort: number, https: boolean): string {
   const [ns, name] = BENCH_GATEWAY.split('/') as [string, string];
+  const listener = https
+    ? `    - name: https
+      protocol: HTTPS
+      port: ${listenerPort}
+      tls: { mode: Terminate, certificateRefs: [{ name: bench-tls }] }
+`
+    : `    - name: http
+      protocol: HTTP
+      port: ${listenerPort}
+`;
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata:
@@ -143,9 +155,19 @@ spec:
     - type: IPAddress
       value: 127.0.0.1
   listeners:
-    - name: http
-      protocol: HTTP
-      port: ${listenerPort}
+${listener}`;
+}
+
+function secretDoc(tls: { cert: string; key: string }): string {
+  const [ns] = BENCH_GATEWAY.split('/') as [string, string];
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: bench-tls, namespace: ${ns} }
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(tls.cert)}
+  tls.key: ${b64(tls.key)}
 `;
 }
 
@@ -239,7 +261,8 @@ export function gatewayFleetFiles(o: GatewayFleetOptions): Record<string, string
   checkCount('origin port', o.originPort, 1, 65535);
   const c = `clusters/${BENCH_CLUSTER}`;
   const files: Record<string, string> = {
-    [`${c}/gateway.yaml`]: gatewayDocs(o.listenerPort),
+    [`${c}/gateway.yaml`]: gatewayDocs(o.listenerPort, o.tls !== undefined),
+    ...(o.tls !== undefined ? { [`${c}/tls-secret.yaml`]: secretDoc(o.tls) } : {}),
     [`${c}/httproutes.yaml`]: routeDocs(o.routes),
     [`${c}/namespaces.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${BENCH_NAMESPACE}\n  labels:\n    kubernetes.io/metadata.name: ${BENCH_NAMESPACE}\n`,
     [`${c}/origin.yaml`]: serviceDocs(o.endpoints, o.originPort),

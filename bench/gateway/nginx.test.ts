@@ -64,3 +64,10 @@ test('values that could break out of a directive are refused', () => {
   assert.throws(() => proxyConfig({ prefix: '/tmp/p', listen: { host: '127.0.0.1;', port: 1 }, upstreams: ['x'], routes: 1 }), /refusing/);
   assert.throws(() => proxyConfig({ prefix: '/tmp/p', listen: { host: '127.0.0.1', port: 1 }, upstreams: [], routes: 1 }), /at least one upstream/);
 });
+
+test('the proxy terminates TLS with the given certificate when asked', () => {
+  const conf = proxyConfig({ prefix: '/tmp/p', listen: { host: '127.0.0.1', port: 8443 }, upstreams: ['127.77.0.1:9000'], routes: 1, tls: { certFile: '/tmp/c.pem', keyFile: '/tmp/k.pem' } });
+  assert.match(conf, /listen "127\.0\.0\.1":8443 ssl;|listen 127\.0\.0\.1:8443 ssl;/);
+  assert.match(conf, /ssl_certificate "?\/tmp\/c\.pem"?;/);
+  assert.match(conf, /ssl_certificate_key "?\/tmp\/k\.pem"?;/);
+});

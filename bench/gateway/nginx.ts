@@ -48,6 +48,8 @@ export interface OriginConfig extends NginxInstance {
 /** The proxy peer. */
 export interface ProxyConfig extends NginxInstance {
   readonly listen: { readonly host: string; readonly port: number };
+  /** Terminate TLS with this certificate and key (files), TLS 1.2 and 1.3 as Node offers them. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Upstream servers as `ip:port` (the same endpoints as Lintas' EndpointSlice). */
   readonly upstreams: readonly string[];
   /** How many routes Lintas has: 1 → `location /`; N → N prefix locations (fleet.ts layout). */
@@ -161,7 +163,10 @@ export function proxyConfig(o: ProxyConfig): string {
       `        keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;`,
       '    }',
       '    server {',
-      `        listen ${quote(o.listen.host)}:${o.listen.port};`,
+      `        listen ${quote(o.listen.host)}:${o.listen.port}${o.tls !== undefined ? ' ssl' : ''};`,
+      ...(o.tls !== undefined
+        ? [`        ssl_certificate ${quote(o.tls.certFile)};`, `        ssl_certificate_key ${quote(o.tls.keyFile)};`, '        ssl_protocols TLSv1.2 TLSv1.3;']
+        : []),
       ...locations,
       '    }',
       '}',

@@ -15,7 +15,11 @@
  *      unmatched path with 404;
  *   4. for lintas, then nginx: a warm-up wrk run (not counted), then the
  *      measured `wrk -t1 -c64 -d8s --latency`, sampling proxy and origin CPU;
- *   5. prints a table and the ratios lintas/nginx against the targets
+ *   5. then the HTTPS cases (1 route, 1 endpoint): both proxies terminate TLS
+ *      with the same self-signed P-256 certificate (made with openssl in the
+ *      temp directory), once with keep-alive and once with a new connection,
+ *      so a full handshake, per request (`Connection: close`);
+ *   6. prints a table and the ratios lintas/nginx against the targets
  *      (throughput ≥ 0.6×, p99 ≤ 2×), or with --json one JSON document.
  *
  * Every wait is bounded, every wrk run has a kill timer, the whole run has a
@@ -38,6 +42,7 @@ import { KEEPALIVE_REQUESTS, ORIGIN_BODY, ORIGIN_STATUS_PATH, parseStubStatus, U
 import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from '../lib/procs.ts';
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
+import { makeCert, negotiated, type BenchCert } from './tls.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
@@ -127,8 +132,13 @@ interface Measured {
   readonly warmup?: WrkResult;
 }
 
-async function wrk(bin: string, server: Server, path: string, seconds: number): Promise<WrkResult> {
-  const args = wrkArgs({ url: `http://127.0.0.1:${server.port}${path}`, threads: options.threads, connections: options.connections, seconds, timeoutSeconds: WRK_TIMEOUT_S, ...(options.ownerPolicy ? { headers: [`${OWNER_KEY_HEADER}: ${OWNER_KEY}`] } : {}) });
+/** How a case's load connects: cleartext, TLS with keep-alive, or TLS with a new connection (full handshake) per request. */
+type Transport = 'http' | 'https' | 'https-handshake';
+
+async function wrk(bin: string, server: Server, path: string, seconds: number, transport: Transport): Promise<WrkResult> {
+  const headers = [...(options.ownerPolicy ? [`${OWNER_KEY_HEADER}: ${OWNER_KEY}`] : []), ...(transport === 'https-handshake' ? ['Connection: close'] : [])];
+  const scheme = transport === 'http' ? 'http' : 'https';
+  const args = wrkArgs({ url: `${scheme}://127.0.0.1:${server.port}${path}`, threads: options.threads, connections: options.connections, seconds, timeoutSeconds: WRK_TIMEOUT_S, ...(headers.length > 0 ? { headers } : {}) });
   const proc = sv.launch(`wrk (${server.name})`, bin, args);
   // -d bounds the run; this bounds wrk itself, whatever happens.
   const killer = setTimeout(() => proc.child.kill('SIGKILL'), (seconds + WRK_TIMEOUT_S + 10) * 1000);
@@ -144,12 +154,12 @@ async function originStatus(origin: Server): Promise<StubStatus | undefined> {
   return p?.status === 200 ? parseStubStatus(p.body) : undefined;
 }
 
-async function measure(bin: string, server: Server, origin: Server, path: string, cpuOf: (p: Proc) => number | undefined): Promise<Measured> {
-  const warmup = options.warmup > 0 ? await wrk(bin, server, path, options.warmup) : undefined;
+async function measure(bin: string, server: Server, origin: Server, path: string, transport: Transport, cpuOf: (p: Proc) => number | undefined): Promise<Measured> {
+  const warmup = options.warmup > 0 ? await wrk(bin, server, path, options.warmup, transport) : undefined;
   const s0 = await originStatus(origin);
   const p0 = cpuOf(server.proc);
   const o0 = treeCpuSeconds(origin.proc.child.pid);
-  const result = await wrk(bin, server, path, options.seconds);
+  const result = await wrk(bin, server, path, options.seconds, transport);
   const p1 = cpuOf(server.proc);
   const o1 = treeCpuSeconds(origin.proc.child.pid);
   const s1 = await originStatus(origin);
@@ -163,14 +173,14 @@ async function measure(bin: string, server: Server, origin: Server, path: string
 }
 
 /** Both proxies route the target to the origin and 404 an unmatched path, before any load. */
-async function verify(servers: readonly Server[], routes: number): Promise<void> {
+async function verify(servers: readonly Server[], routes: number, scheme: 'http' | 'https'): Promise<void> {
   const problems: string[] = [];
   for (const s of servers) {
-    const ok = await probe(`http://127.0.0.1:${s.port}${targetPath(routes)}`);
+    const ok = await probe(`${scheme}://127.0.0.1:${s.port}${targetPath(routes)}`);
     if (ok?.status !== 200 || ok.body !== ORIGIN_BODY) problems.push(`${s.name} ${targetPath(routes)}: ${ok === undefined ? 'no answer' : `HTTP ${ok.status}`}`);
     const miss = unmatchedPath(routes);
     if (miss === undefined) continue;
-    const nf = await probe(`http://127.0.0.1:${s.port}${miss}`);
+    const nf = await probe(`${scheme}://127.0.0.1:${s.port}${miss}`);
     if (nf?.status !== 404) problems.push(`${s.name} ${miss}: ${nf === undefined ? 'no answer' : `HTTP ${nf.status}`}, want 404`);
   }
   if (problems.length > 0) throw new Error(`the proxies do not route alike:\n${problems.map((p) => `    ${p}`).join('\n')}`);
@@ -185,26 +195,44 @@ interface CaseOutcome {
   readonly accessLog: AccessLogStats | undefined;
 }
 
-async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; entry: 'dist' | 'src'; origin: Server }, index: number, routes: number, endpoints: number): Promise<CaseOutcome> {
-  const name = `${routes} route${routes === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}`;
+interface CaseSpec {
+  readonly routes: number;
+  readonly endpoints: number;
+  readonly transport: Transport;
+  readonly cert?: BenchCert;
+}
+
+async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; entry: 'dist' | 'src'; origin: Server }, index: number, spec: CaseSpec): Promise<CaseOutcome> {
+  const { routes, endpoints, transport, cert } = spec;
+  const tlsName = transport === 'https' ? ', HTTPS keep-alive' : transport === 'https-handshake' ? ', HTTPS new connection per request' : '';
+  const name = `${routes} route${routes === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${tlsName}`;
+  const scheme = transport === 'http' ? 'http' : 'https';
   const dir = join(ctx.temp, `case-${index}`);
   const path = targetPath(routes);
   const fleet = join(dir, 'fleet');
   const accessLog = join(dir, 'access.log');
   const listenerPort = await freePort('127.0.0.1');
-  writeGatewayFleet(fleet, { routes, endpoints, listenerPort, originPort: ctx.origin.port, ownerPolicy: options.ownerPolicy });
+  writeGatewayFleet(fleet, { routes, endpoints, listenerPort, originPort: ctx.origin.port, ownerPolicy: options.ownerPolicy, ...(cert !== undefined ? { tls: cert } : {}) });
   mkdirSync(join(dir, 'state'), { recursive: true });
   const t0 = performance.now();
-  const lintas = await startLintas(sv, { root: ROOT, entry: ctx.entry, fleet, stateDir: join(dir, 'state'), accessLog, listenerPort, path });
-  const nginx = await startNginxProxy(sv, ctx.nginxBin, join(dir, 'nginx-proxy'), { routes, endpoints, originPort: ctx.origin.port, path, keepalive: options.nginxKeepalive });
-  await verify([lintas, nginx], routes);
+  const lintas = await startLintas(sv, { root: ROOT, entry: ctx.entry, fleet, stateDir: join(dir, 'state'), accessLog, listenerPort, path, scheme });
+  const nginx = await startNginxProxy(sv, ctx.nginxBin, join(dir, 'nginx-proxy'), {
+    routes,
+    endpoints,
+    originPort: ctx.origin.port,
+    path,
+    keepalive: options.nginxKeepalive,
+    ...(cert !== undefined ? { tls: { certFile: cert.certFile, keyFile: cert.keyFile } } : {}),
+  });
+  await verify([lintas, nginx], routes, scheme);
   say(`\n[${name}] lintas gateway 127.0.0.1:${lintas.port} (admin ${lintas.admin}), nginx proxy 127.0.0.1:${nginx.port}, both ready in ${fmt((performance.now() - t0) / 1000, 1)} s; load on ${path}`);
+  if (cert !== undefined) say(`  TLS negotiated: lintas ${await negotiated(lintas.port)}, nginx ${await negotiated(nginx.port)}`);
 
   const runs: Partial<Record<ProxyName, ProxyRun>> = {};
   const warmups: Partial<Record<ProxyName, WrkResult>> = {};
   for (const proxy of PROXIES) {
     const server = proxy === 'lintas' ? lintas : nginx;
-    const m = await measure(ctx.wrkBin, server, ctx.origin, path, (p) => (proxy === 'lintas' ? cpuSeconds(p.child.pid) : treeCpuSeconds(p.child.pid)));
+    const m = await measure(ctx.wrkBin, server, ctx.origin, path, transport, (p) => (proxy === 'lintas' ? cpuSeconds(p.child.pid) : treeCpuSeconds(p.child.pid)));
     runs[proxy] = m.run;
     if (m.warmup !== undefined) warmups[proxy] = m.warmup;
     const w = m.run.wrk;
@@ -273,13 +301,20 @@ async function main(): Promise<number> {
   );
 
   const ctx = { temp, wrkBin, nginxBin, entry: picked.mode, origin };
-  const outcomes = [await runCase(ctx, 1, 1, 1), await runCase(ctx, 2, options.routes, options.endpoints)];
+  const outcomes = [await runCase(ctx, 1, { routes: 1, endpoints: 1, transport: 'http' }), await runCase(ctx, 2, { routes: options.routes, endpoints: options.endpoints, transport: 'http' })];
+  const cert = makeCert(join(temp, 'tls'));
+  if ('error' in cert) say(`HTTPS cases skipped: ${cert.error}`);
+  else {
+    outcomes.push(await runCase(ctx, 3, { routes: 1, endpoints: 1, transport: 'https', cert }));
+    outcomes.push(await runCase(ctx, 4, { routes: 1, endpoints: 1, transport: 'https-handshake', cert }));
+  }
   const cases = outcomes.map((o) => o.result);
 
   const notes = [
     `nginx proxy: 1 worker, upstream keepalive ${options.nginxKeepalive}, proxy_http_version 1.1, Connection "", X-Forwarded-For/-Proto/-Host set, ACCESS LOG OFF`,
     `lintas: access log ON, JSON lines to a temp file (--access-log, production behaviour); no active health checks configured (nginx has none either)`,
     `keep-alive: wrk keeps its ${options.connections} connections for the whole run; nginx keepalive_requests ${fmt(KEEPALIVE_REQUESTS)} on both sides (its default 1000 would recycle connections), origin likewise`,
+    `HTTPS: both proxies terminate TLS with the same self-signed P-256 certificate (TLS 1.2/1.3, each side's default ciphers, negotiated as printed per case); nginx: ssl_session_cache off (its default), session tickets on as Node's; the handshake case sends Connection: close, so every request is a new TCP connection and a full handshake (wrk does not resume sessions)`,
     `routes: ${options.routes} HTTPRoutes in ${BENCH_NAMESPACE} with equal-length PathPrefix /svc-NN; the load hits the last one in Gateway API precedence (alphabetical tie-break), the worst case for a first-match scan; nginx: ${options.routes} prefix locations`,
     ...outcomes.map(accessLogNote),
     ...outcomes.flatMap(churnNote),
@@ -323,7 +358,7 @@ async function main(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-// Bounded whatever happens: the origin, two cases of two startups each, four warm-ups and four runs.
-const WATCHDOG_MS = 60_000 + 2 * 2 * 30_000 + 4 * (options.warmup + options.seconds + WRK_TIMEOUT_S + 10) * 2 * 1000;
+// Bounded whatever happens: the origin, four cases of two startups each, eight warm-ups and eight runs.
+const WATCHDOG_MS = 60_000 + 4 * 2 * 30_000 + 8 * (options.warmup + options.seconds + WRK_TIMEOUT_S + 10) * 2 * 1000;
 
 await runBench('bench:gateway', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });

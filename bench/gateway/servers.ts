@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { originAddresses } from './fleet.ts';
 import { ORIGIN_BODY, originConfig, proxyConfig, type NginxInstance } from './nginx.ts';
 import { adoptChildren, freePort, waitFor, type Proc, type Supervisor } from '../lib/procs.ts';
@@ -28,10 +29,13 @@ export interface Probe {
   readonly body: string;
 }
 
+/** The bench's certificates are self-signed: its probes check what the proxies answer, not who they are. */
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
 /** One GET with a 2 s bound; undefined when the connection fails. */
 export async function probe(url: string): Promise<Probe | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const res = url.startsWith('https:') ? await undiciFetch(url, { signal: AbortSignal.timeout(2_000), dispatcher: insecure }) : await fetch(url, { signal: AbortSignal.timeout(2_000) });
     return { status: res.status, body: await res.text() };
   } catch {
     return undefined;
@@ -85,17 +89,23 @@ export function startOrigin(sv: Supervisor, bin: string, prefix: string, endpoin
   return startNginx(sv, bin, 'origin nginx', prefix, (port) => originConfig({ prefix, addresses, port, user: nginxUser() }), addresses[0] as string, (port) => `http://${addresses[0]}:${port}/`);
 }
 
-/** The proxy nginx in front of the origin's first `endpoints` addresses, with the fleet's route layout. */
-export function startNginxProxy(sv: Supervisor, bin: string, prefix: string, o: { routes: number; endpoints: number; originPort: number; path: string; keepalive: number }): Promise<Server> {
+/** The proxy nginx in front of the origin's first `endpoints` addresses, with the fleet's route layout (TLS with `tls`). */
+export function startNginxProxy(
+  sv: Supervisor,
+  bin: string,
+  prefix: string,
+  o: { routes: number; endpoints: number; originPort: number; path: string; keepalive: number; tls?: { certFile: string; keyFile: string } },
+): Promise<Server> {
+  const scheme = o.tls === undefined ? 'http' : 'https';
   const upstreams = originAddresses(o.endpoints).map((a) => `${a}:${o.originPort}`);
   return startNginx(
     sv,
     bin,
     'nginx proxy',
     prefix,
-    (port) => proxyConfig({ prefix, listen: { host: '127.0.0.1', port }, upstreams, routes: o.routes, keepalive: o.keepalive, user: nginxUser() }),
+    (port) => proxyConfig({ prefix, listen: { host: '127.0.0.1', port }, upstreams, routes: o.routes, keepalive: o.keepalive, user: nginxUser(), ...(o.tls !== undefined ? { tls: o.tls } : {}) }),
     '127.0.0.1',
-    (port) => `http://127.0.0.1:${port}${o.path}`,
+    (port) => `${scheme}://127.0.0.1:${port}${o.path}`,
   );
 }
 
@@ -111,6 +121,8 @@ export interface LintasLaunch {
   readonly path: string;
   /** Node options before the entry (e.g. `--import` a probe into the serve process). */
   readonly nodeArgs?: readonly string[];
+  /** `https` when the fleet's listener is HTTPS. */
+  readonly scheme: 'http' | 'https';
 }
 
 /** The argv that runs `lintas <args>` from the bundle or from the sources (as bin/lintas.js does without a bundle). */
@@ -128,7 +140,7 @@ export async function startLintas(sv: Supervisor, o: LintasLaunch): Promise<Serv
   const banner = await waitFor('the `lintas serve` banner', START_TIMEOUT_MS, () => /admin (http:\/\/[^\s,]+)/.exec(proc.output()) ?? undefined, proc);
   const admin = banner[1] as string;
   await waitFor('/readyz 200', START_TIMEOUT_MS, async () => ((await probe(`${admin}/readyz`))?.status === 200 ? true : undefined), proc);
-  const url = `http://127.0.0.1:${o.listenerPort}${o.path}`;
+  const url = `${o.scheme}://127.0.0.1:${o.listenerPort}${o.path}`;
   await waitForOk(`the Gateway listener to route ${url} to the origin (200 "ok\\n")`, url, proc, START_TIMEOUT_MS);
   return { name: 'lintas', port: o.listenerPort, proc, admin };
 }

@@ -1,5 +1,5 @@
 /**
- * Core `v1` kinds Lintas reads: Namespace and Service.
+ * Core `v1` kinds Lintas reads: Namespace, Service and Secret.
  * @module
  */
 import { z } from 'zod';
@@ -97,3 +97,43 @@ export const Service = z.looseObject({
 });
 /** `v1` Service as data. */
 export type Service = z.infer<typeof Service>;
+
+/** The Secret type of TLS certificates (`tls.crt` and `tls.key`, PEM). */
+export const SECRET_TYPE_TLS = 'kubernetes.io/tls';
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A Secret data key: what the API server accepts (`[-._a-zA-Z0-9]+`, at most 253 characters). */
+const SecretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must consist of alphanumeric characters, "-", "_" or "."').max(253);
+
+/**
+ * `v1` Secret. Lintas reads `kubernetes.io/tls` Secrets for Gateway listener certificates; in a
+ * fleet directory they are ordinary manifests in the cluster folder (keep them out of Git: see the
+ * README). `data` values are base64 (checked here); `stringData` is plain text and wins per key.
+ */
+export const Secret = z
+  .looseObject({
+    apiVersion: z.literal('v1'),
+    kind: z.literal('Secret'),
+    metadata: ObjectMeta.extend({ name: DNSSubdomain }),
+    type: z.string().min(1).default('Opaque'),
+    data: z.record(SecretKey, z.string().regex(BASE64, 'must be base64 (the API server stores data values base64-encoded)')).optional(),
+    stringData: z.record(SecretKey, z.string()).optional(),
+    immutable: z.boolean().optional(),
+  })
+  .superRefine((secret, ctx) => {
+    // The API server's own rule for kubernetes.io/tls: both keys present.
+    if (secret.type !== SECRET_TYPE_TLS) return;
+    for (const key of ['tls.crt', 'tls.key']) {
+      if (secret.data?.[key] === undefined && secret.stringData?.[key] === undefined) ctx.addIssue({ code: 'custom', path: ['data', key], message: `is required for type ${SECRET_TYPE_TLS}` });
+    }
+  });
+/** `v1` Secret as data. */
+export type Secret = z.infer<typeof Secret>;
+
+/** The text of one Secret key (`stringData` wins over `data`, as the API server merges them), or undefined. */
+export function secretText(secret: Secret, key: string): string | undefined {
+  const plain = secret.stringData?.[key];
+  if (plain !== undefined) return plain;
+  const encoded = secret.data?.[key];
+  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+}

@@ -91,6 +91,12 @@ export const Listener = z
     if (['HTTPS', 'TLS'].includes(listener.protocol) && !listener.tls) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: `is required for protocol ${listener.protocol}` });
     }
+    if (listener.protocol === 'HTTPS' && listener.tls?.mode === 'Passthrough') {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'mode'], message: 'must be Terminate for protocol HTTPS (Passthrough is for TLS listeners)' });
+    }
+    if (listener.protocol === 'HTTPS' && listener.tls?.mode === 'Terminate' && (listener.tls.certificateRefs ?? []).length === 0 && listener.tls.options === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'certificateRefs'], message: 'must list at least one certificate when tls.mode is Terminate' });
+    }
     if (['TCP', 'UDP'].includes(listener.protocol) && listener.hostname) {
       ctx.addIssue({ code: 'custom', path: ['hostname'], message: `must not be set for protocol ${listener.protocol}` });
     }

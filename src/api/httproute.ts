@@ -83,6 +83,30 @@ export const BackendObjectReference = z.looseObject({
   port: PortNumber.optional(),
 });
 
+/** Gateway API CORSOrigin: `*`, or `http(s)://host[:port]` whose host may start with `*.` or be `*`. */
+const CORSOrigin = z
+  .string()
+  .regex(/(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)/, 'must be "*" or an origin like "https://www.example.com", "https://*.example.com" or "http://localhost:8080"');
+
+/** Refuses `*` alongside other entries (the CRD's CEL rules on the CORS lists). */
+function wildcardAlone(what: string) {
+  return (list: readonly string[], ctx: z.RefinementCtx): void => {
+    if (list.includes('*') && list.length > 1) ctx.addIssue({ code: 'custom', message: `${what} cannot contain "*" alongside other entries` });
+  };
+}
+
+/** The CORS filter (Gateway API v1 HTTPCORSFilter). */
+export const HTTPCORSFilter = z.looseObject({
+  allowOrigins: z.array(CORSOrigin).max(64).superRefine(wildcardAlone('allowOrigins')).optional(),
+  allowCredentials: z.boolean().optional(),
+  allowMethods: z.array(z.union([HTTPMethod, z.literal('*')])).max(9).superRefine(wildcardAlone('allowMethods')).optional(),
+  allowHeaders: z.array(HeaderName).max(64).superRefine(wildcardAlone('allowHeaders')).optional(),
+  exposeHeaders: z.array(HeaderName).max(64).optional(),
+  maxAge: z.int().min(1).default(5),
+});
+/** The CORS filter as data. */
+export type HTTPCORSFilter = z.infer<typeof HTTPCORSFilter>;
+
 const FILTER_FIELDS = {
   RequestHeaderModifier: 'requestHeaderModifier',
   ResponseHeaderModifier: 'responseHeaderModifier',
@@ -118,12 +142,13 @@ export const HTTPRouteFilter = z
       })
       .optional(),
     extensionRef: z.looseObject({ group: Group, kind: Kind, name: DNSSubdomain }).optional(),
+    cors: HTTPCORSFilter.optional(),
   })
   .superRefine((filter, ctx) => {
     // CEL: the field named by `type` must be set, and no other filter field.
     for (const [type, field] of Object.entries(FILTER_FIELDS)) {
       const set = (filter as Record<string, unknown>)[field] !== undefined;
-      if (type === filter.type && !set && type !== 'CORS' && type !== 'ExternalAuth') {
+      if (type === filter.type && !set && type !== 'ExternalAuth') {
         ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is ${type}` });
       }
       if (type !== filter.type && set) ctx.addIssue({ code: 'custom', path: [field], message: `must not be set when type is ${filter.type}` });

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from 'zod';
-import { Namespace, Service } from './core.ts';
+import { Namespace, Secret, Service } from './core.ts';
 import { EndpointSlice } from './discovery.ts';
 import { DNSPolicy } from './dns-policy.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
@@ -43,6 +43,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'ClusterProperty', group: 'about.k8s.io', versions: ['v1beta1', 'v1alpha1'], plural: 'clusterproperties', shortNames: ['cp'], scope: 'Cluster', namespaced: false, schema: ClusterProperty },
   { kind: 'Namespace', group: '', versions: ['v1'], plural: 'namespaces', shortNames: ['ns'], scope: 'Cluster', namespaced: false, schema: Namespace },
   { kind: 'Service', group: '', versions: ['v1'], plural: 'services', shortNames: ['svc'], scope: 'Cluster', namespaced: true, schema: Service },
+  // Listener certificates (kubernetes.io/tls); printed with their data redacted.
+  { kind: 'Secret', group: '', versions: ['v1'], plural: 'secrets', shortNames: [], scope: 'Cluster', namespaced: true, schema: Secret },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', versions: ['v1'], plural: 'endpointslices', shortNames: ['eps'], scope: 'Cluster', namespaced: true, schema: EndpointSlice },
   { kind: 'ServiceExport', group: MCS_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'serviceexports', shortNames: ['svcex', 'svcexport'], scope: 'Cluster', namespaced: true, schema: ServiceExport },
   {
@@ -117,6 +119,7 @@ export type FleetObject =
   | z.infer<typeof ClusterProperty>
   | z.infer<typeof Namespace>
   | z.infer<typeof Service>
+  | z.infer<typeof Secret>
   | z.infer<typeof EndpointSlice>
   | z.infer<typeof ServiceExport>
   | z.infer<typeof GatewayClass>

@@ -108,6 +108,12 @@ export const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
       const listeners = (o as { status?: { listeners?: { name: string; attachedRoutes: number }[] } }).status?.listeners;
       return listeners ? list(listeners.map((l) => `${l.name}=${l.attachedRoutes}`)) : '-';
     }, true),
+    // The earliest notAfter of each HTTPS listener's certificates (status.listeners[].certificates, Lintas' own field).
+    col('Gateway', 'CERT-NOT-AFTER', (o) => {
+      const listeners = (o as { status?: { listeners?: { name: string; certificates?: { notAfter: string }[] }[] } }).status?.listeners ?? [];
+      const certs = listeners.flatMap((l) => (l.certificates === undefined || l.certificates.length === 0 ? [] : [`${l.name}=${l.certificates.map((c) => c.notAfter).sort()[0] ?? ''}`]));
+      return list(certs, 8);
+    }, true),
   ],
   HTTPRoute: [
     col('HTTPRoute', 'HOSTNAMES', (o) => list(o.spec.hostnames)),

@@ -16,9 +16,24 @@ export const CLUSTER_ANNOTATION = 'lintas.dev/cluster';
 /** Annotation naming the file and line an object came from, added to printed copies only. */
 export const SOURCE_ANNOTATION = 'lintas.dev/source';
 
-/** A printable copy of an object, annotated with its cluster and origin (the stored object is never mutated). */
+/**
+ * A Secret's values replaced by their sizes (`<redacted: 1164 bytes>`), as `kubectl describe secret`
+ * shows them: `get` and `describe` never print key material. Other objects are returned as they are.
+ */
+export function redacted<T extends { kind: string }>(o: T): T {
+  if (o.kind !== 'Secret') return o;
+  const s = o as T & { data?: Record<string, string>; stringData?: Record<string, string> };
+  const size = (n: number): string => `<redacted: ${String(n)} bytes>`;
+  const map = (m: Record<string, string> | undefined, bytes: (v: string) => number): Record<string, string> | undefined =>
+    m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, size(bytes(v))]));
+  const data = map(s.data, (v) => Buffer.from(v, 'base64').length);
+  const stringData = map(s.stringData, (v) => Buffer.byteLength(v));
+  return { ...s, ...(data !== undefined ? { data } : {}), ...(stringData !== undefined ? { stringData } : {}) };
+}
+
+/** A printable copy of an object, annotated with its cluster and origin (the stored object is never mutated; Secrets redacted). */
 export function annotated(s: Sourced<AnyObject>): Record<string, unknown> {
-  const copy = structuredClone(s.object) as { metadata: { annotations?: Record<string, string> } } & Record<string, unknown>;
+  const copy = structuredClone(redacted(s.object)) as { metadata: { annotations?: Record<string, string> } } & Record<string, unknown>;
   copy.metadata.annotations = {
     ...copy.metadata.annotations,
     ...(s.cluster ? { [CLUSTER_ANNOTATION]: s.cluster } : {}),

@@ -56,6 +56,8 @@ export {
   publishClusterConfigs,
   sliceGatewayIR,
   translateGateway,
+  certificateSource,
+  parseTlsSecret,
 } from './gateway/index.ts';
 export type {
   BackendRefReason,
@@ -63,6 +65,7 @@ export type {
   ClusterConfigWrites,
   DataPlaneRow,
   DataPlaneSyncState,
+  CertificateMaterial,
   GatewayClassWithStatus,
   GatewayInput,
   GatewayResult,

@@ -55,6 +55,19 @@ export interface MirrorIR {
   readonly percent: number;
 }
 
+/**
+ * The CORS filter, defaults applied. Origins are `*` or `scheme://host[:port]` patterns
+ * (lower-cased, the default port of the scheme spelled out); header names keep their case.
+ */
+export interface CorsIR {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly allowCredentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
 /** Filters of a rule or of a backendRef (backendRef filters apply only when it is chosen). */
 export interface FiltersIR {
   readonly requestHeaders?: HeaderModifierIR;
@@ -62,6 +75,8 @@ export interface FiltersIR {
   readonly redirect?: RedirectIR;
   readonly urlRewrite?: UrlRewriteIR;
   readonly mirrors?: readonly MirrorIR[];
+  /** Rule filters only: preflights are answered by the gateway, other responses get the CORS headers. */
+  readonly cors?: CorsIR;
 }
 
 /** One weighted backendRef of a rule. */
@@ -123,6 +138,38 @@ export interface VirtualHostIR {
   readonly routes: readonly RouteRuleIR[];
 }
 
+/**
+ * A listener certificate: a `kubernetes.io/tls` Secret that parsed and whose key matches. The
+ * PEM material is never in the IR (the IR is served by the admin API); the data plane gets it
+ * from the runner by `secret`, and `fingerprint` tells it when to reload.
+ */
+export interface CertificateIR {
+  /** `ns/name` of the Secret, in the listener's cluster. */
+  readonly secret: string;
+  /** SHA-256 of the leaf certificate (colon-separated hex, as node:crypto prints it). */
+  readonly fingerprint: string;
+  /** The leaf's notAfter (RFC 3339). */
+  readonly notAfter: string;
+  /** DNS names the leaf is valid for (subjectAltName, else its CN). */
+  readonly dnsNames: readonly string[];
+}
+
+/** One HTTPS listener of a TLS server: the hostname SNI selects it by, and its certificates. */
+export interface TlsListenerIR {
+  /** `<ns>/<gateway>` and the listener name. */
+  readonly gateway: string;
+  readonly listener: string;
+  /** The listener hostname (`*.example.com` or exact); absent: every name. */
+  readonly hostname?: string;
+  readonly certificates: readonly CertificateIR[];
+}
+
+/** TLS termination of a server: SNI picks the listener (most specific hostname), ALPN offers h2 and http/1.1. */
+export interface TlsServerIR {
+  /** Sorted most specific hostname first. */
+  readonly listeners: readonly TlsListenerIR[];
+}
+
 /** One bound HTTP server (every listener of every Gateway sharing address:port in one cluster). */
 export interface HttpListenerIR {
   /** `<address>:<port>`. */
@@ -140,6 +187,10 @@ export interface HttpListenerIR {
    * contain the client's address; `cluster`/`region`/`zone` above are the fallback.
    */
   readonly entryBySource?: readonly EntrySourceIR[];
+  /** HTTPS: terminate TLS with these listeners' certificates. Absent: cleartext HTTP. */
+  readonly tls?: TlsServerIR;
+  /** Cleartext only: `false` when a Gateway of the server turned HTTP/2 prior knowledge off (absent: on). */
+  readonly http2PriorKnowledge?: false;
 }
 
 /** A source range and the cluster (locality) it identifies. */
@@ -214,8 +265,8 @@ export interface UpstreamIR {
   readonly namespace: string;
   readonly name: string;
   readonly port: number;
-  /** `http` for HTTP/1.1 backends, `tcp` for the plain TCP proxy. */
-  readonly protocol: 'http' | 'tcp';
+  /** `http` for HTTP/1.1 backends, `h2c` for cleartext HTTP/2 (prior knowledge: appProtocol `kubernetes.io/h2c`), `tcp` for the plain TCP proxy. */
+  readonly protocol: 'http' | 'h2c' | 'tcp';
   /** Sorted by cluster, address, port. */
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;

@@ -8,6 +8,8 @@ export type { EndpointObservation, EndpointState, UpstreamObservation } from './
 export type { DataPlaneServing } from './dataplane-serving.ts';
 export type {
   BackendIR,
+  CertificateIR,
+  CorsIR,
   EntrySourceIR,
   FiltersIR,
   GatewayIR,
@@ -24,6 +26,8 @@ export type {
   StringMatchIR,
   TcpListenerIR,
   TimeoutsIR,
+  TlsListenerIR,
+  TlsServerIR,
   UpstreamEndpointIR,
   UpstreamIR,
   UrlRewriteIR,

@@ -32,3 +32,4 @@ export {
 } from './label-selector.ts';
 export { compareStrings } from './compare.ts';
 export { murmur3, rendezvousScore, rendezvousPick, keyFraction } from './rendezvous.ts';
+export { normaliseOrigin } from './origin.ts';

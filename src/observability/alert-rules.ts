@@ -9,6 +9,7 @@
  */
 import {
   ALERT_METRICS,
+  CERTIFICATE_EXPIRY_THRESHOLD_SECONDS,
   ENDPOINT_AGE_THRESHOLD_SECONDS,
   ERROR_RATE_MIN_REQUESTS,
   ERROR_RATE_THRESHOLD,
@@ -87,6 +88,16 @@ export function prometheusRules(): PrometheusRulesFile {
       annotations: {
         summary: 'The fleet config has {{ $value }} error(s); its changes are not applied',
         description: `The latest load of the fleet directory had errors, so Lintas keeps serving the last good config (${ALERT_METRICS.configLastSuccess} says from when; after a restart it is the copy persisted in the state directory, and /readyz says so). Run lintas validate on the directory to see the errors.`,
+        },
+      },
+      {
+      alert: 'CertificateExpiringSoon',
+      expr: `(${ALERT_METRICS.certificateExpiry} - time()) < ${String(CERTIFICATE_EXPIRY_THRESHOLD_SECONDS)}`,
+      for: '0m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'The certificate in Secret {{ $labels.namespace }}/{{ $labels.secret }} (cluster {{ $labels.cluster }}) expires in {{ $value | humanizeDuration }}',
+        description: `A certificate an HTTPS listener serves expires in less than ${String(CERTIFICATE_EXPIRY_THRESHOLD_SECONDS / 86_400)} days (or has expired): replace the kubernetes.io/tls Secret; Lintas loads the new one without dropping connections.`,
       },
     },
     ...FAILOVER_RULE_ALERTS.map(

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   advanceAlerts,
+  CERTIFICATE_EXPIRY_THRESHOLD_SECONDS,
   EMPTY_ALERT_STATE,
   ENDPOINT_AGE_THRESHOLD_SECONDS,
   ERROR_RATE_MIN_REQUESTS,
@@ -155,5 +156,28 @@ describe('advanceAlerts', () => {
     const { state } = run([at(0), at(1), at(2)]);
     const back = advanceAlerts(state, at(1.5));
     assert.deepEqual(back.state.samples.map((s) => (s.at - T0) / MIN), [0, 1, 1.5]);
+  });
+});
+
+describe('CertificateExpiringSoon', () => {
+  it('fires per certificate with less than 14 days left (or expired), never for one with more', () => {
+    const now = T0 / 1000;
+    const day = 86_400;
+    const sample: AlertSample = {
+      ...at(0),
+      certificates: [
+        { cluster: 'jkt', secret: 'edge/fresh', notAfterSeconds: now + 20 * day },
+        { cluster: 'jkt', secret: 'edge/soon', notAfterSeconds: now + 9.5 * day },
+        { cluster: 'sgp', secret: 'edge/expired', notAfterSeconds: now - day },
+        { cluster: 'jkt', secret: 'edge/edge', notAfterSeconds: now + CERTIFICATE_EXPIRY_THRESHOLD_SECONDS },
+      ],
+    };
+    const alerts = metricAlerts([sample]);
+    assert.deepEqual(
+      alerts.map((a) => `${a.alert} ${a.cluster} ${a.certificate ?? ''} ${String(Math.round(a.value / day))}`),
+      ['CertificateExpiringSoon jkt edge/soon 10', 'CertificateExpiringSoon sgp edge/expired -1'],
+    );
+    assert.match(alerts[0]?.message ?? '', /expires at .* in 9\.5 days \(threshold 14\.0 days\)/);
+    assert.match(alerts[1]?.message ?? '', /expired at/);
   });
 });

@@ -20,6 +20,8 @@
  *   errors, so edits are not applied and the last good config (maybe one
  *   persisted before a restart) is served. It fires on the first evaluation
  *   that sees the errors (every 15 s in `serve`), not after an age threshold.
+ * - `CertificateExpiringSoon` (warning): a certificate a listener serves
+ *   expires in less than 14 days (or has expired), per Secret and cluster.
  *
  * Counter increases are exact deltas between the newest sample and the window's
  * base (the newest sample at or before the window start, else the oldest kept);
@@ -38,6 +40,8 @@ export const ERROR_RATE_THRESHOLD = 0.02;
 export const ERROR_RATE_MIN_REQUESTS = 100;
 /** Imported endpoints older than this (seconds since last confirmed) are stale. */
 export const ENDPOINT_AGE_THRESHOLD_SECONDS = 600;
+/** A certificate closer than this to its notAfter (seconds) raises CertificateExpiringSoon. */
+export const CERTIFICATE_EXPIRY_THRESHOLD_SECONDS = 14 * 24 * 3600;
 /** Samples closer than this replace the previous one, so frequent reads do not grow the history. */
 export const MIN_SAMPLE_GAP_MS = 1000;
 
@@ -50,12 +54,13 @@ export const ALERT_METRICS = {
   configErrors: 'lintas_config_load_errors',
   /** When the config being served was loaded without errors (Unix seconds; 0 before any). */
   configLastSuccess: 'lintas_config_last_success_timestamp_seconds',
+  certificateExpiry: 'lintas_gateway_certificate_expiry_timestamp_seconds',
   /** 1 per active alert (failover and metric alerts alike). */
   alert: 'lintas_alert',
 } as const;
 
 /** Alerts computed from metrics. */
-export type MetricAlertName = 'MutationToNonOwner' | 'DestinationErrorRateHigh' | 'ImportedEndpointsStale' | 'ConfigLoadFailing';
+export type MetricAlertName = 'MutationToNonOwner' | 'DestinationErrorRateHigh' | 'ImportedEndpointsStale' | 'ConfigLoadFailing' | 'CertificateExpiringSoon';
 
 /** One reading of the metrics the alerts need, at `at` (epoch ms). */
 export interface AlertSample {
@@ -70,6 +75,8 @@ export interface AlertSample {
   readonly configErrors?: number;
   /** `lintas_config_last_success_timestamp_seconds` (0: nothing loaded cleanly yet). */
   readonly configLastSuccessSeconds?: number;
+  /** `lintas_gateway_certificate_expiry_timestamp_seconds`: each served certificate's notAfter (unix seconds). */
+  readonly certificates?: readonly { readonly cluster: string; readonly secret: string; readonly notAfterSeconds: number }[];
 }
 
 /** An alert condition that holds at the newest sample. */
@@ -80,6 +87,8 @@ export interface MetricAlert {
   readonly cluster: string;
   /** The owner the mutations should have gone to (MutationToNonOwner only). */
   readonly owner?: string;
+  /** `ns/name` of the certificate's Secret (CertificateExpiringSoon only). */
+  readonly certificate?: string;
   readonly message: string;
   /** The observed value: mutations in the window, the 5xx ratio, the age in seconds, or the config errors. */
   readonly value: number;
@@ -109,7 +118,7 @@ const LONGEST_WINDOW_MS = Math.max(MUTATION_WINDOW_MS, ERROR_RATE_WINDOW_MS);
 const SEP = '\u0000';
 
 /** The identity of an alert across samples. */
-export const alertKey = (a: Pick<MetricAlert, 'alert' | 'cluster' | 'owner'>): string => `${a.alert}${SEP}${a.cluster}${SEP}${a.owner ?? ''}`;
+export const alertKey = (a: Pick<MetricAlert, 'alert' | 'cluster' | 'owner' | 'certificate'>): string => `${a.alert}${SEP}${a.cluster}${SEP}${a.owner ?? ''}${SEP}${a.certificate ?? ''}`;
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -144,6 +153,7 @@ const byDestination = (s: AlertSample): Map<string, number> =>
 
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
 const minutes = (seconds: number): string => `${(seconds / 60).toFixed(1)} m`;
+const days = (seconds: number): string => `${(seconds / 86_400).toFixed(1)} days`;
 
 /** The alert conditions at the newest of `samples` (oldest first), sorted by alert, cluster and owner. */
 export function metricAlerts(samples: readonly AlertSample[]): MetricAlert[] {
@@ -215,7 +225,24 @@ export function metricAlerts(samples: readonly AlertSample[]): MetricAlert[] {
       threshold: 0,
     });
   }
-  return alerts.sort((a, b) => cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.owner ?? '', b.owner ?? ''));
+  for (const { cluster, secret, notAfterSeconds } of newest.certificates ?? []) {
+    const left = notAfterSeconds - newest.at / 1000;
+    if (!(left < CERTIFICATE_EXPIRY_THRESHOLD_SECONDS)) continue;
+    const when = new Date(notAfterSeconds * 1000).toISOString();
+    alerts.push({
+      alert: 'CertificateExpiringSoon',
+      severity: 'warning',
+      cluster,
+      certificate: secret,
+      message:
+        left > 0
+          ? `the certificate in Secret ${secret} (cluster ${cluster}) expires at ${when}, in ${days(left)} (threshold ${days(CERTIFICATE_EXPIRY_THRESHOLD_SECONDS)}); renew it`
+          : `the certificate in Secret ${secret} (cluster ${cluster}) expired at ${when}; clients refuse it`,
+      value: left,
+      threshold: CERTIFICATE_EXPIRY_THRESHOLD_SECONDS,
+    });
+  }
+  return alerts.sort((a, b) => cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.owner ?? '', b.owner ?? '') || cmp(a.certificate ?? '', b.certificate ?? ''));
 }
 
 /**

@@ -59,7 +59,7 @@ describe('readAlertSample', () => {
   });
 
   it('is empty for metrics that are not registered', async () => {
-    assert.deepEqual(await readAlertSample(new Registry(), T0), { at: T0, requests: [], nonOwnerMutations: [], endpointAges: [] });
+    assert.deepEqual(await readAlertSample(new Registry(), T0), { at: T0, requests: [], nonOwnerMutations: [], endpointAges: [], certificates: [] });
   });
 });
 
@@ -117,8 +117,8 @@ describe('startAlertService', () => {
       const text = await f.registry.getSingleMetricAsString(ALERT_METRICS.alert);
       const lines = text.split('\n').filter((l) => l.startsWith(`${ALERT_METRICS.alert}{`));
       assert.deepEqual(lines, [
-        'lintas_alert{alert="FailoverPendingApproval",severity="warning",cluster="jkt",policy="cases/case-writes",owner="sgp"} 1',
-        'lintas_alert{alert="MutationToNonOwner",severity="critical",cluster="jkt",policy="",owner="sgp"} 1',
+        'lintas_alert{alert="FailoverPendingApproval",severity="warning",cluster="jkt",policy="cases/case-writes",owner="sgp",certificate=""} 1',
+        'lintas_alert{alert="MutationToNonOwner",severity="critical",cluster="jkt",policy="",owner="sgp",certificate=""} 1',
       ]);
     } finally {
       service.close();

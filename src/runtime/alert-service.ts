@@ -4,7 +4,7 @@
  * are read from the Prometheus registry and fed to the pure evaluator of
  * src/observability/alerts.ts; the failover runner's alerts are added as they
  * are. Served as `GET /api/v1/alerts` (role viewer) and as the gauge
- * `lintas_alert{alert,severity,cluster,policy,owner}` (1 per active alert), so
+ * `lintas_alert{alert,severity,cluster,policy,owner,certificate}` (1 per active alert), so
  * Prometheus sees what the API says; `lintas alerts rules` prints the PromQL.
  * @module
  */
@@ -30,6 +30,8 @@ export interface AlertEntry {
   readonly primary?: string;
   /** The owner the mutations should have reached (MutationToNonOwner). */
   readonly owner?: string;
+  /** `ns/name` of the certificate's Secret (CertificateExpiringSoon). */
+  readonly certificate?: string;
   readonly value?: number;
   readonly threshold?: number;
 }
@@ -76,12 +78,13 @@ const label = (v: Values[number], name: string): string => String(v.labels[name]
 
 /** Reads one sample of the metrics the alerts need from `registry`. */
 export async function readAlertSample(registry: Registry, at: number): Promise<AlertSample> {
-  const [requests, mutations, ages, configErrors, configLastSuccess] = await Promise.all([
+  const [requests, mutations, ages, configErrors, configLastSuccess, certificates] = await Promise.all([
     valuesOf(registry, ALERT_METRICS.requests),
     valuesOf(registry, ALERT_METRICS.nonOwnerMutations),
     valuesOf(registry, ALERT_METRICS.endpointAge),
     valuesOf(registry, ALERT_METRICS.configErrors),
     valuesOf(registry, ALERT_METRICS.configLastSuccess),
+    valuesOf(registry, ALERT_METRICS.certificateExpiry),
   ]);
   return {
     at,
@@ -90,13 +93,14 @@ export async function readAlertSample(registry: Registry, at: number): Promise<A
     requests: requests.map((v) => ({ destinationCluster: label(v, 'destination_cluster'), codeClass: label(v, 'code_class'), value: v.value })),
     nonOwnerMutations: mutations.map((v) => ({ owner: label(v, 'owner'), destinationCluster: label(v, 'destination_cluster'), value: v.value })),
     endpointAges: ages.map((v) => ({ cluster: label(v, 'source_cluster'), seconds: v.value })),
+    certificates: certificates.map((v) => ({ cluster: label(v, 'cluster'), secret: `${label(v, 'namespace')}/${label(v, 'secret')}`, notAfterSeconds: v.value })),
   };
 }
 
 const fromMetric = (a: MetricAlert): AlertEntry => ({ ...a, source: 'metrics' });
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const order = (a: AlertEntry, b: AlertEntry): number =>
-  cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.policy ?? '', b.policy ?? '') || cmp(a.primary ?? a.owner ?? '', b.primary ?? b.owner ?? '');
+  cmp(a.alert, b.alert) || cmp(a.cluster, b.cluster) || cmp(a.policy ?? '', b.policy ?? '') || cmp(a.primary ?? a.owner ?? '', b.primary ?? b.owner ?? '') || cmp(a.certificate ?? '', b.certificate ?? '');
 
 /** Starts evaluating (first sample now) and registers the `lintas_alert` gauge. */
 export function startAlertService(options: AlertServiceOptions): AlertService {
@@ -132,12 +136,12 @@ export function startAlertService(options: AlertServiceOptions): AlertService {
 
   new Gauge({
     name: ALERT_METRICS.alert,
-    help: '1 per active alert of /api/v1/alerts (metric alerts as of the last evaluation, failover alerts now), by alert, severity, cluster, FailoverPolicy and owner',
-    labelNames: ['alert', 'severity', 'cluster', 'policy', 'owner'],
+    help: '1 per active alert of /api/v1/alerts (metric alerts as of the last evaluation, failover alerts now), by alert, severity, cluster, FailoverPolicy, owner and certificate Secret',
+    labelNames: ['alert', 'severity', 'cluster', 'policy', 'owner', 'certificate'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const a of answer().active) this.set({ alert: a.alert, severity: a.severity, cluster: a.cluster, policy: a.policy ?? '', owner: a.primary ?? a.owner ?? '' }, 1);
+      for (const a of answer().active) this.set({ alert: a.alert, severity: a.severity, cluster: a.cluster, policy: a.policy ?? '', owner: a.primary ?? a.owner ?? '', certificate: a.certificate ?? '' }, 1);
     },
   });
 

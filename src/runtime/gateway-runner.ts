@@ -10,7 +10,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
-import { publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
+import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
 import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
 import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
@@ -79,7 +79,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   const embedded = options.embedded ?? 'all';
   // Without embedded gateways there is nothing to apply: translated is ready.
   let applied = embedded === 'none';
-  let pending: { ir: GatewayIR; ownership: Record<string, number> } | undefined;
+  let pending: { ir: GatewayIR; ownership: Record<string, number>; snapshot: FleetSnapshot } | undefined;
   let generation = 0;
   let served: Record<string, number> = {};
   let applying: Promise<void> | undefined;
@@ -102,7 +102,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
     const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
     const own = embedded === 'east-west' ? { ...latest.ir, listeners: latest.ir.listeners.filter((l) => l.entryBySource !== undefined) } : latest.ir;
-    pending = { ir: own, ownership };
+    pending = { ir: own, ownership, snapshot: last.snapshot };
     applying ??= drain();
   };
 
@@ -121,11 +121,12 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
 
   const drain = async (): Promise<void> => {
     while (pending !== undefined && !closed) {
-      const { ir, ownership } = pending;
+      const { ir, ownership, snapshot } = pending;
       pending = undefined;
       generation += 1;
       try {
-        const report = await dataPlane.apply(ir);
+        // Key material goes to the data plane straight from the snapshot, never through the IR.
+        const report = await dataPlane.apply(ir, certificateSource(snapshot));
         const tcp = await tcpProxy.apply(ir.tcpListeners ?? []);
         applied = true;
         served = ownership;

@@ -41,6 +41,7 @@ describe('lintas alerts rules', () => {
       MutationToNonOwner: 'critical',
       DestinationErrorRateHigh: 'warning',
       ImportedEndpointsStale: 'warning',
+      CertificateExpiringSoon: 'warning',
       ConfigLoadFailing: 'warning',
       FailoverPendingApproval: 'warning',
       GuardrailBlocking: 'warning',
@@ -157,7 +158,7 @@ describe('lintas alerts list against a real admin server', () => {
 
   it('serves lintas_alert on /metrics', async () => {
     const text = await (await fetch(`${admin.url}/metrics`)).text();
-    assert.match(text, /^lintas_alert\{alert="MutationToNonOwner",severity="critical",cluster="jkt-prod-1",policy="",owner="sgp-prod-1"\} 1$/m);
-    assert.match(text, /^lintas_alert\{alert="GuardrailBlocking",severity="warning",cluster="jkt-prod-1",policy="cases\/case-writes",owner="sgp-prod-1"\} 1$/m);
+    assert.match(text, /^lintas_alert\{alert="MutationToNonOwner",severity="critical",cluster="jkt-prod-1",policy="",owner="sgp-prod-1",certificate=""\} 1$/m);
+    assert.match(text, /^lintas_alert\{alert="GuardrailBlocking",severity="warning",cluster="jkt-prod-1",policy="cases\/case-writes",owner="sgp-prod-1",certificate=""\} 1$/m);
   });
 });

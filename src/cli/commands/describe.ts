@@ -10,6 +10,7 @@ import { formatIssue } from '../../validation/index.ts';
 import { loadConfig, resolveConfigDir } from '../fleet-config.ts';
 import { CliError, EXIT, type CliIO } from '../io.ts';
 import { resolveKinds } from './get.ts';
+import { redacted } from '../printers.ts';
 import { selectObjects } from '../query.ts';
 import { viewFor } from '../view.ts';
 
@@ -40,7 +41,7 @@ export function describeObject(s: Sourced<AnyObject>, snapshot: FleetView, issue
   field('Labels', pairs(o.metadata.labels));
   field('Annotations', pairs(o.metadata.annotations));
   field('Source', `${s.origin.file}:${s.origin.line}`);
-  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o as Record<string, unknown>;
+  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = redacted(o) as Record<string, unknown>;
   // Everything but the envelope (spec, or addressType/endpoints/ports for EndpointSlices), as YAML.
   if (Object.keys(rest).length) lines.push(...stringify(rest, { lineWidth: 0 }).trimEnd().split('\n'));
   lines.push(...related(s, snapshot));

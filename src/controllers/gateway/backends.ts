@@ -40,12 +40,16 @@ export interface BackendContext {
   readonly upstreams: Map<string, UpstreamIR>;
 }
 
-/** appProtocols the HTTP/1.1 upstream side can speak. */
-const HTTP_APP_PROTOCOLS = new Set(['http', 'kubernetes.io/http']);
+/**
+ * appProtocols the upstream side can speak: HTTP/1.1 (`kubernetes.io/ws` is WebSocket over
+ * HTTP/1.1 Upgrade, which every HTTP backend gets) and cleartext HTTP/2 with prior knowledge
+ * (`kubernetes.io/h2c`, GEP-1911).
+ */
+const HTTP_APP_PROTOCOLS = new Set(['http', 'kubernetes.io/http', 'kubernetes.io/ws', 'kubernetes.io/h2c']);
 
 function appProtocolProblem(appProtocol: string | undefined, what: string): string | undefined {
   if (appProtocol === undefined || HTTP_APP_PROTOCOLS.has(appProtocol.toLowerCase())) return undefined;
-  return `${what} has appProtocol "${appProtocol}"; Lintas speaks HTTP/1.1 to backends`;
+  return `${what} has appProtocol "${appProtocol}"; Lintas speaks HTTP/1.1 and h2c (kubernetes.io/h2c) to backends`;
 }
 
 /** Resolves one backendRef in the route's cluster, registering its upstream when it resolves. */

@@ -38,6 +38,8 @@ export const ListenerReason = {
   Invalid: 'Invalid',
   ResolvedRefs: 'ResolvedRefs',
   InvalidRouteKinds: 'InvalidRouteKinds',
+  InvalidCertificateRef: 'InvalidCertificateRef',
+  RefNotPermitted: 'RefNotPermitted',
   NoConflicts: 'NoConflicts',
   HostnameConflict: 'HostnameConflict',
   ProtocolConflict: 'ProtocolConflict',

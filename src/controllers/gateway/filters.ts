@@ -2,16 +2,19 @@
  * HTTPRoute filters (rule-level and backendRef-level) to the IR.
  *
  * Supported: RequestHeaderModifier, ResponseHeaderModifier (names lower-cased),
- * RequestRedirect, URLRewrite and RequestMirror (percent or fraction, as a percent; the
- * mirror target resolves like a backendRef). Not supported, so the rule is not
- * implementable (`UnsupportedValue`): ExtensionRef (the spec forbids skipping it), CORS,
- * ExternalAuth and unknown types or enum values. RequestRedirect with URLRewrite is
- * `IncompatibleFilters`; ReplacePrefixMatch needs PathPrefix matches only; a filter type
- * other than RequestMirror may appear once.
+ * RequestRedirect, URLRewrite, RequestMirror (percent or fraction, as a percent; the
+ * mirror target resolves like a backendRef) and CORS on rules (origins normalised: the
+ * scheme's default port spelled out, so `https://a.example` and `https://a.example:443`
+ * are one origin). Not supported, so the rule is not implementable (`UnsupportedValue`):
+ * ExtensionRef (the spec forbids skipping it), ExternalAuth, CORS on a backendRef (a
+ * preflight is answered before any backend is chosen) and unknown types or enum values.
+ * RequestRedirect with URLRewrite is `IncompatibleFilters`; ReplacePrefixMatch needs
+ * PathPrefix matches only; a filter type other than RequestMirror may appear once.
  * @module
  */
 import type { HTTPRouteFilter } from '../../api/index.ts';
-import type { FiltersIR, HeaderModifierIR, MirrorIR, RedirectIR, RouteMatchIR, UrlRewriteIR } from '../../ir/index.ts';
+import type { CorsIR, FiltersIR, HeaderModifierIR, MirrorIR, RedirectIR, RouteMatchIR, UrlRewriteIR } from '../../ir/index.ts';
+import { normaliseOrigin } from '../../lib/index.ts';
 import { resolveBackend, type BackendContext } from './backends.ts';
 import type { BackendRefReason, RuleProblemReason } from './conditions.ts';
 
@@ -92,6 +95,17 @@ function urlRewrite(spec: NonNullable<HTTPRouteFilter['urlRewrite']>, matches: r
   return { ...(spec.hostname !== undefined ? { hostname: spec.hostname } : {}), ...(path !== undefined ? { path } : {}) };
 }
 
+function cors(spec: NonNullable<HTTPRouteFilter['cors']>): CorsIR {
+  return {
+    allowOrigins: [...new Set((spec.allowOrigins ?? []).map((o) => (o === '*' ? o : (normaliseOrigin(o) ?? o))))],
+    allowMethods: [...new Set(spec.allowMethods ?? [])],
+    allowHeaders: [...new Set(spec.allowHeaders ?? [])],
+    exposeHeaders: [...new Set(spec.exposeHeaders ?? [])],
+    allowCredentials: spec.allowCredentials === true,
+    maxAgeSeconds: spec.maxAge,
+  };
+}
+
 /** Mirror share in percent: `percent`, else `fraction` as a percent, else 100. */
 export function mirrorPercent(spec: NonNullable<HTTPRouteFilter['requestMirror']>): number {
   if (spec.percent !== undefined) return spec.percent;
@@ -100,15 +114,15 @@ export function mirrorPercent(spec: NonNullable<HTTPRouteFilter['requestMirror']
 }
 
 /** Translates one filter list. `matches` are the rule's (ReplacePrefixMatch needs PathPrefix); `where` prefixes messages. */
-export function translateFilters(list: readonly HTTPRouteFilter[] | undefined, matches: readonly RouteMatchIR[], ctx: BackendContext, where: string): FilterOutcome {
+export function translateFilters(list: readonly HTTPRouteFilter[] | undefined, matches: readonly RouteMatchIR[], ctx: BackendContext, where: string, level: 'rule' | 'backendRef' = 'rule'): FilterOutcome {
   const problems: RuleProblem[] = [];
   const refProblems: RefProblem[] = [];
-  const out: { requestHeaders?: HeaderModifierIR; responseHeaders?: HeaderModifierIR; redirect?: RedirectIR; urlRewrite?: UrlRewriteIR; mirrors?: MirrorIR[] } = {};
+  const out: { requestHeaders?: HeaderModifierIR; responseHeaders?: HeaderModifierIR; redirect?: RedirectIR; urlRewrite?: UrlRewriteIR; mirrors?: MirrorIR[]; cors?: CorsIR } = {};
   const types = (list ?? []).map((f) => f.type as string);
   if (types.includes('RequestRedirect') && types.includes('URLRewrite')) {
     problems.push({ reason: 'IncompatibleFilters', message: `${where}: RequestRedirect and URLRewrite filters cannot be combined` });
   }
-  for (const once of ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite']) {
+  for (const once of ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'CORS']) {
     if (types.filter((t) => t === once).length > 1) problems.push({ reason: 'UnsupportedValue', message: `${where}: filter ${once} may appear only once` });
   }
   for (const filter of list ?? []) {
@@ -139,6 +153,10 @@ export function translateFilters(list: readonly HTTPRouteFilter[] | undefined, m
         else (out.mirrors ??= []).push({ upstream: target.upstream, percent: mirrorPercent(spec) });
         break;
       }
+      case 'CORS':
+        if (level === 'backendRef') problems.push({ reason: 'UnsupportedValue', message: `${where}: the CORS filter is supported on rules, not on backendRefs (a preflight is answered before a backend is chosen)` });
+        else if (filter.cors !== undefined) out.cors = cors(filter.cors);
+        break;
       default:
         problems.push({ reason: 'UnsupportedValue', message: `${where}: filter type ${type} is not supported by Lintas` });
     }

@@ -1,6 +1,6 @@
 /**
  * Lookup tables over one fleet snapshot and MCS result for the gateway translator:
- * per cluster its GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Services,
+ * per cluster its GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Services, Secrets,
  * EndpointSlices, Namespaces and ServiceExports, plus the computed ServiceImports and
  * imported EndpointSlices. Built once per translation; never mutated afterwards.
  * @module
@@ -15,6 +15,7 @@ import {
   type GatewayClass,
   type HTTPRoute,
   type ReferenceGrant,
+  type Secret,
   type Service,
   type ServiceExport,
   type ServiceImport,
@@ -39,6 +40,8 @@ export interface ClusterIndex {
   readonly referenceGrants: ReadonlyMap<string, readonly ReferenceGrant[]>;
   /** Services by `ns/name`. */
   readonly services: ReadonlyMap<string, Service>;
+  /** Secrets by `ns/name` (listener certificates). */
+  readonly secrets: ReadonlyMap<string, Secret>;
   /** Local EndpointSlices by `ns/<service name>` (label `kubernetes.io/service-name`). */
   readonly slices: ReadonlyMap<string, readonly EndpointSlice[]>;
   /** Namespace labels by name (only namespaces with a Namespace object). */
@@ -89,6 +92,7 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
     const httpRoutes: HTTPRoute[] = [];
     const referenceGrants = new Map<string, ReferenceGrant[]>();
     const services = new Map<string, Service>();
+    const secrets = new Map<string, Secret>();
     const slices = new Map<string, EndpointSlice[]>();
     const namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
     const serviceExports = new Map<string, ServiceExport>();
@@ -108,6 +112,9 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
           break;
         case 'Service':
           services.set(nsName(object.metadata.namespace, object.metadata.name), object);
+          break;
+        case 'Secret':
+          secrets.set(nsName(object.metadata.namespace, object.metadata.name), object);
           break;
         case 'EndpointSlice': {
           const service = object.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -139,6 +146,7 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
       httpRoutes,
       referenceGrants,
       services,
+      secrets,
       slices,
       namespaceLabels,
       serviceExports,

@@ -8,6 +8,8 @@ export { isEastWestListener, sliceGatewayIR, type SliceOptions } from './slice.t
 export { dataPlaneRow, dataPlaneRows, type DataPlaneRow, type DataPlaneSyncState } from './dataplane-status.ts';
 export { notProgrammedBecause, PROGRAMMED_PENDING, withDataPlaneProgrammed } from './programmed.ts';
 export { configVersion, nextClusterConfigs, publishClusterConfigs, type ClusterConfigOptions, type ClusterConfigWrites } from './cluster-configs.ts';
+export { certificateSource, parseTlsSecret } from './certificates.ts';
+export type { CertificateMaterial } from './certificates.ts';
 export { DEFAULT_CONTROLLER_NAME } from './types.ts';
 export type {
   GatewayClassWithStatus,
@@ -25,6 +27,7 @@ export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, Route
 export type { BackendRefReason, RuleProblemReason } from './conditions.ts';
 export { DEFAULT_HEALTH_CHECK, DEFAULT_OUTLIER_DETECTION, HealthAnnotation } from './health.ts';
 export { DEFAULT_RETRY_ATTEMPTS } from './rules.ts';
+export { HTTP2_PRIOR_KNOWLEDGE_ANNOTATION } from './virtual-hosts.ts';
 export { VERSION_LABELS } from './upstreams.ts';
 export { PolicyReason } from './policies.ts';
 export type { OwnershipState, PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';

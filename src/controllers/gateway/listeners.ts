@@ -1,13 +1,15 @@
 /**
  * Gateways and their listeners: which Gateways are Lintas' (GatewayClass
- * controllerName), which listeners can be programmed (HTTP only for now), which
- * addresses they bind, and the conflicts between them.
+ * controllerName), which listeners can be programmed (HTTP, and HTTPS with at
+ * least one valid certificate: certificates.ts), which addresses they bind, and
+ * the conflicts between them.
  *
  * One Lintas process serves the whole fleet, so every `address:port` is one socket:
  * - listeners sharing `address:port` in one cluster merge into one HTTP server, as long
  *   as their hostnames differ (the same hostname twice is a `HostnameConflict`);
  * - a listener whose `address:port` is already served for another cluster cannot bind:
- *   `Accepted=False PortUnavailable`;
+ *   `Accepted=False PortUnavailable`; nor can one whose `address:port` another Gateway of
+ *   the cluster serves with the other of HTTP and HTTPS (`Conflicted=True ProtocolConflict`);
  * - listeners of one Gateway on one port with incompatible protocols (HTTP with
  *   HTTPS/TLS/TCP) all get `Conflicted=True ProtocolConflict`.
  * Conflicts across Gateways go to the older Gateway (creationTimestamp, then cluster,
@@ -18,6 +20,8 @@ import { GATEWAY_GROUP, type Gateway, type Listener } from '../../api/index.ts';
 import { formatIP, parseIP } from '../../lib/index.ts';
 import { compareOptionalTimes, timestampMillis } from './time.ts';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
+import type { CertificateIR } from '../../ir/index.ts';
+import { listenerCertificates, type CertificateRefReason } from './certificates.ts';
 import type { RouteGroupKind } from './types.ts';
 
 /** The route kinds an HTTP listener supports. */
@@ -32,6 +36,9 @@ export interface ListenerState {
   /** Listed allowedRoutes kinds Lintas does not support (`ResolvedRefs=False InvalidRouteKinds`). */
   readonly invalidKinds: readonly string[];
   readonly conflict?: { readonly reason: 'HostnameConflict' | 'ProtocolConflict'; readonly message: string };
+  /** HTTPS: the certificates that resolved, and the refs that did not (`ResolvedRefs=False`). */
+  readonly certificates: readonly CertificateIR[];
+  readonly certificateProblems: readonly { readonly reason: CertificateRefReason; readonly message: string }[];
   /** True when the listener serves traffic (it then appears in the IR). */
   readonly programmed: boolean;
   /** `Programmed=False` message when not programmed. */
@@ -113,6 +120,8 @@ function protocolConflicts(listeners: readonly Listener[]): Map<string, string> 
 interface Claim {
   readonly cluster: string;
   readonly gateway: string;
+  /** `HTTP` or `TLS` (HTTPS): one socket speaks one of them. */
+  readonly family: string;
   /** Listener hostname (or '' for none) → `ns/gateway/listener` holding it. */
   readonly hostnames: Map<string, string>;
 }
@@ -134,11 +143,13 @@ export function processGateways(index: FleetIndex, controllerName: string): Gate
     const protocols = protocolConflicts(gateway.spec.listeners);
     const listeners: ListenerState[] = [];
     for (const listener of gateway.spec.listeners) {
-      const http = listener.protocol === 'HTTP';
+      const https = listener.protocol === 'HTTPS';
+      const http = listener.protocol === 'HTTP' || https;
       const { supported, invalid } = routeKinds(listener, http);
       let rejected: ListenerState['rejected'] = http
         ? undefined
-        : { reason: 'UnsupportedProtocol', message: `protocol ${listener.protocol} is not supported yet; Lintas serves HTTP listeners` };
+        : { reason: 'UnsupportedProtocol', message: `protocol ${listener.protocol} is not supported yet; Lintas serves HTTP and HTTPS listeners` };
+      const tls = https ? listenerCertificates(listener, gateway, cluster) : { certificates: [], problems: [] };
       let conflict: ListenerState['conflict'];
       const protocolConflict = protocols.get(listener.name);
       if (protocolConflict !== undefined) conflict = { reason: 'ProtocolConflict', message: protocolConflict };
@@ -147,6 +158,7 @@ export function processGateways(index: FleetIndex, controllerName: string): Gate
       else if (rejected !== undefined) notProgrammed = 'the listener is not accepted';
       else if (conflict !== undefined) notProgrammed = 'the listener is conflicted';
       else if (supported.length === 0) notProgrammed = 'the listener allows no supported route kind';
+      else if (https && tls.certificates.length === 0) notProgrammed = 'the listener has no valid certificate';
       else if (addresses.length === 0) notProgrammed = 'the Gateway has no IPAddress in spec.addresses to bind';
 
       if (notProgrammed === undefined) {
@@ -160,6 +172,11 @@ export function processGateways(index: FleetIndex, controllerName: string): Gate
             notProgrammed = 'the listener is not accepted';
             break;
           }
+          if (claim.family !== family(listener.protocol)) {
+            conflict = { reason: 'ProtocolConflict', message: `${serverKey(address, listener.port)} is already served with ${claim.family === 'TLS' ? 'HTTPS' : claim.family} by Gateway ${claim.gateway}` };
+            notProgrammed = 'the listener is conflicted';
+            break;
+          }
           const holder = claim.hostnames.get(hostname);
           if (holder !== undefined) {
             conflict = { reason: 'HostnameConflict', message: `${serverKey(address, listener.port)} already serves hostname "${hostname || '*'}" for listener ${holder}` };
@@ -171,7 +188,7 @@ export function processGateways(index: FleetIndex, controllerName: string): Gate
       if (notProgrammed === undefined) {
         for (const address of addresses) {
           const key = serverKey(address, listener.port);
-          const claim = claims.get(key) ?? { cluster: cluster.locality.name, gateway: gatewayName, hostnames: new Map<string, string>() };
+          const claim = claims.get(key) ?? { cluster: cluster.locality.name, gateway: gatewayName, family: family(listener.protocol), hostnames: new Map<string, string>() };
           claim.hostnames.set(listener.hostname ?? '', `${gatewayName}/${listener.name}`);
           claims.set(key, claim);
         }
@@ -180,6 +197,8 @@ export function processGateways(index: FleetIndex, controllerName: string): Gate
         listener,
         supportedKinds: supported,
         invalidKinds: invalid,
+        certificates: tls.certificates,
+        certificateProblems: tls.problems,
         programmed: notProgrammed === undefined,
         ...(rejected !== undefined ? { rejected } : {}),
         ...(conflict !== undefined ? { conflict } : {}),

@@ -127,7 +127,7 @@ export function translateRouteRules(route: HTTPRoute, ctx: BackendContext): Rout
 
     const backends: BackendIR[] = (rule.backendRefs ?? []).map((ref, b) => {
       const resolved = resolveBackend(ctx, { group: ref.group ?? '', kind: ref.kind ?? 'Service', name: ref.name, namespace: ref.namespace, port: ref.port });
-      const own = translateFilters(ref.filters, matches, ctx, `${where}.backendRefs[${b}]`);
+      const own = translateFilters(ref.filters, matches, ctx, `${where}.backendRefs[${b}]`, 'backendRef');
       problems.push(...own.problems);
       refProblems.push(...own.refProblems);
       if (!resolved.ok) refProblems.push({ reason: resolved.reason, message: `${where}.backendRefs[${b}]: ${resolved.message}` });

@@ -24,7 +24,7 @@ function listenerValid(l: ListenerState): boolean {
 }
 
 function listenerConditions(l: ListenerState, generation: number | undefined): DraftCondition[] {
-  const { Accepted, Programmed, ResolvedRefs, Conflicted } = ConditionType;
+  const { Accepted, Programmed, Conflicted } = ConditionType;
   return [
     l.rejected === undefined
       ? draft(Accepted, 'True', ListenerReason.Accepted, 'Listener is accepted.', generation)
@@ -32,13 +32,22 @@ function listenerConditions(l: ListenerState, generation: number | undefined): D
     l.programmed
       ? draft(Programmed, 'True', ListenerReason.Programmed, 'Listener is programmed.', generation)
       : draft(Programmed, 'False', ListenerReason.Invalid, `Listener is not programmed: ${l.notProgrammed ?? 'invalid'}.`, generation),
-    l.invalidKinds.length === 0
-      ? draft(ResolvedRefs, 'True', ListenerReason.ResolvedRefs, 'All references are resolved.', generation)
-      : draft(ResolvedRefs, 'False', ListenerReason.InvalidRouteKinds, `Route kinds ${l.invalidKinds.join(', ')} are not supported; supported: HTTPRoute.`, generation),
+    resolvedRefs(l, generation),
     l.conflict === undefined
       ? draft(Conflicted, 'False', ListenerReason.NoConflicts, 'No conflicts.', generation)
       : draft(Conflicted, 'True', l.conflict.reason, l.conflict.message, generation),
   ];
+}
+
+/** Listener ResolvedRefs: route kinds first, then certificate refs (every problem in the message). */
+function resolvedRefs(l: ListenerState, generation: number | undefined): DraftCondition {
+  const { ResolvedRefs } = ConditionType;
+  const messages: string[] = [];
+  if (l.invalidKinds.length > 0) messages.push(`Route kinds ${l.invalidKinds.join(', ')} are not supported; supported: HTTPRoute.`);
+  for (const p of l.certificateProblems) messages.push(`${p.message}.`);
+  if (messages.length === 0) return draft(ResolvedRefs, 'True', ListenerReason.ResolvedRefs, 'All references are resolved.', generation);
+  const reason = l.invalidKinds.length > 0 ? ListenerReason.InvalidRouteKinds : (l.certificateProblems[0]?.reason ?? ListenerReason.InvalidCertificateRef);
+  return draft(ResolvedRefs, 'False', reason, messages.join(' '), generation);
 }
 
 function gatewayConditions(state: GatewayState, generation: number | undefined): DraftCondition[] {
@@ -73,6 +82,7 @@ export function gatewayStatus(state: GatewayState, attached: ReadonlyMap<Listene
     supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
     attachedRoutes: attached.get(l) ?? 0,
     conditions: settle(listenerConditions(l, generation), before?.listeners?.find((p) => p.name === l.listener.name)?.conditions, now),
+    ...(l.certificates.length > 0 ? { certificates: l.certificates.map((c) => ({ secret: c.secret, notAfter: c.notAfter, dnsNames: [...c.dnsNames] })) } : {}),
   }));
   return {
     ...(state.addresses.length > 0 ? { addresses: state.addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),

@@ -47,12 +47,13 @@ export interface RouteGroupKind {
   kind: string;
 }
 
-/** Gateway API `ListenerStatus`. */
+/** Gateway API `ListenerStatus`, plus `certificates`, Lintas' own: what an HTTPS listener serves (no key material). */
 export interface ListenerStatus {
   name: string;
   supportedKinds: RouteGroupKind[];
   attachedRoutes: number;
   conditions: Condition[];
+  certificates?: { secret: string; notAfter: string; dnsNames: string[] }[];
 }
 
 /** Gateway API `GatewayStatus`. */

@@ -103,6 +103,11 @@ function endpoint(address: string, port: number, cluster: string, region: string
   };
 }
 
+/** The protocol the gateway speaks to a port: `h2c` for appProtocol `kubernetes.io/h2c`, else HTTP/1.1. */
+export function upstreamProtocol(appProtocol: string | undefined): 'http' | 'h2c' {
+  return appProtocol?.toLowerCase() === 'kubernetes.io/h2c' ? 'h2c' : 'http';
+}
+
 /** The upstream key of a Service backend. */
 export function serviceUpstreamKey(cluster: string, namespace: string, name: string, port: number): string {
   return `Service/${cluster}/${namespace}/${name}:${port}`;
@@ -137,7 +142,7 @@ export function serviceUpstream(cluster: ClusterIndex, service: Service, service
     namespace,
     name,
     port: servicePort.port,
-    protocol: 'http',
+    protocol: upstreamProtocol(servicePort.appProtocol),
     endpoints: finish(endpoints),
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     outlierDetection: outlierDetectionFrom(annotations),
@@ -190,7 +195,7 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
     namespace,
     name,
     port: importPort.port,
-    protocol: 'http',
+    protocol: upstreamProtocol(importPort.appProtocol),
     endpoints: finish(endpoints),
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     outlierDetection: outlierDetectionFrom(annotations),

@@ -20,7 +20,7 @@
  * route for *.example.com on the same listener, never one of another listener.
  * @module
  */
-import type { HttpListenerIR, RouteRuleIR, VirtualHostIR } from '../../ir/index.ts';
+import type { HttpListenerIR, RouteRuleIR, TlsListenerIR, TlsServerIR, VirtualHostIR } from '../../ir/index.ts';
 import { ANY_HOST, compareHostnames, hostnameSpecificity, listenerCovers } from './hostnames.ts';
 import { serverKey, type GatewayState, type ListenerState } from './listeners.ts';
 import { comparePrecedence, type PrecedenceKey } from './precedence.ts';
@@ -90,6 +90,26 @@ function serverHosts(server: Server, routes: ListenerRoutes): VirtualHostIR[] {
   return vhosts.sort((a, b) => compareHostnames(a.hostname, b.hostname) || compareStrings(a.gateway, b.gateway) || compareStrings(a.listener, b.listener));
 }
 
+/** Gateway annotation that turns HTTP/2 prior knowledge (h2c) off on its cleartext listeners (`"false"`; on by default, as Envoy's AUTO codec). */
+export const HTTP2_PRIOR_KNOWLEDGE_ANNOTATION = 'lintas.dev/http2-prior-knowledge';
+
+/** Whether a cleartext server answers HTTP/2 prior knowledge: unless one of its Gateways says `"false"`. */
+function priorKnowledgeOff(server: Server): boolean {
+  return server.members.some((m) => m.gateway.gateway.metadata.annotations?.[HTTP2_PRIOR_KNOWLEDGE_ANNOTATION] === 'false');
+}
+
+/** TLS termination of an HTTPS server: each member listener with its certificates, most specific hostname first. */
+function serverTls(server: Server): TlsServerIR | undefined {
+  if (server.members[0]?.listener.listener.protocol !== 'HTTPS') return undefined;
+  const listeners: TlsListenerIR[] = server.members.map(({ gateway, listener }) => {
+    const g = gateway.gateway.metadata;
+    const hostname = listener.listener.hostname;
+    return { gateway: `${g.namespace ?? 'default'}/${g.name}`, listener: listener.listener.name, ...(hostname !== undefined ? { hostname } : {}), certificates: listener.certificates };
+  });
+  listeners.sort((a, b) => compareHostnames(a.hostname ?? ANY_HOST, b.hostname ?? ANY_HOST) || compareStrings(a.gateway, b.gateway) || compareStrings(a.listener, b.listener));
+  return { listeners };
+}
+
 /** The IR listeners (servers) of every programmed listener, sorted by `address:port`. */
 export function buildServers(states: readonly GatewayState[], routes: ListenerRoutes): HttpListenerIR[] {
   const servers = new Map<string, Server>();
@@ -116,6 +136,7 @@ export function buildServers(states: readonly GatewayState[], routes: ListenerRo
         ...(locality.region !== undefined ? { region: locality.region } : {}),
         ...(locality.zone !== undefined ? { zone: locality.zone } : {}),
         virtualHosts: serverHosts(server, routes),
+        ...(server.members[0]?.listener.listener.protocol === 'HTTPS' ? { tls: serverTls(server) as TlsServerIR } : priorKnowledgeOff(server) ? { http2PriorKnowledge: false as const } : {}),
       };
     });
 }

@@ -10,8 +10,10 @@ import { compileEntrySources } from '../entry-locality.ts';
 import type { BackendIR, FiltersIR, GatewayIR, HttpListenerIR, RouteRuleIR, TrafficPolicyIR, VirtualHostIR } from '../../ir/index.ts';
 import type { PickContext } from './upstream/index.ts';
 import { jsonString } from './access-log.ts';
+import { compileCors, type CompiledCors } from './cors.ts';
 import { compileMatch, type CompiledMatch } from './match.ts';
 import { compilePolicy, type CompiledPolicy } from './policy.ts';
+import { compileTls, type CertificateSource, type CompiledTls, type SecureContextCache } from './tls.ts';
 import { compileHosts, type HostTable } from './vhost.ts';
 import { compileWeights, type WeightTable } from './weights.ts';
 
@@ -51,6 +53,8 @@ export interface CompiledRule {
   readonly match: CompiledMatch | undefined;
   readonly filters: FiltersIR;
   readonly hasMirrors: boolean;
+  /** The rule's CORS filter, compiled. */
+  readonly cors: CompiledCors | undefined;
   readonly backends: WeightTable<CompiledBackend>;
   /** Whole-transaction timeout (0 = none). */
   readonly requestMs: number;
@@ -86,6 +90,14 @@ export interface CompiledListener {
   readonly shadowSafe: ReadonlySet<string>;
   /** East-west listeners: the table as seen from the client's cluster (by source address), when known. */
   readonly bySource?: (remoteAddress: string | undefined) => CompiledListener | undefined;
+  /** HTTPS: the listeners SNI selects and their certificates (tls.ts). */
+  readonly tls?: CompiledTls;
+}
+
+/** What compiling TLS servers needs: the certificate material and the context cache. */
+export interface TlsCompileContext {
+  readonly source: CertificateSource | undefined;
+  readonly cache: SecureContextCache;
 }
 
 /** A compile problem (reported by apply; the affected rule never matches). */
@@ -137,6 +149,7 @@ function compileRule(r: RouteRuleIR, listener: string, scope: CompileScope): Com
     match,
     filters: r.filters,
     hasMirrors: (r.filters.mirrors?.length ?? 0) > 0,
+    cors: r.filters.cors === undefined ? undefined : compileCors(r.filters.cors),
     backends: compileWeights(r.backends.map((b) => ({ weight: b.weight, value: compileBackend(b, rulePolicy, scope) }))),
     requestMs: r.timeouts?.requestMs ?? 0,
     backendRequestMs: r.timeouts?.backendRequestMs ?? 0,
@@ -157,8 +170,13 @@ function compileVhost(v: VirtualHostIR, listenerKey: string, scope: CompileScope
 }
 
 /** Compiles one listener (policies come from {@link compileGateway}; none when compiled alone). */
-export function compileListener(l: HttpListenerIR, problems: CompileProblem[], maps: Omit<CompileScope, 'problems'> = EMPTY_SCOPE_MAPS): CompiledListener {
+export function compileListener(l: HttpListenerIR, problems: CompileProblem[], maps: Omit<CompileScope, 'problems'> = EMPTY_SCOPE_MAPS, tlsContext?: TlsCompileContext): CompiledListener {
   const scope: CompileScope = { problems, ...maps };
+  let tls: CompiledTls | undefined;
+  if (l.tls !== undefined && tlsContext !== undefined) {
+    tls = compileTls(l.tls, l.cluster, tlsContext.source, tlsContext.cache);
+    for (const message of tls.problems) problems.push({ listener: l.key, rule: '', message: `certificate not loaded: ${message}` });
+  }
   const vhosts = l.virtualHosts.map((v) => compileVhost(v, l.key, scope));
   const pickContext: PickContext = {
     entryCluster: l.cluster,
@@ -173,6 +191,7 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[], m
     region: l.region ?? null,
     logEntry: `,"entry_region":${jsonString(l.region ?? null)},"entry_cluster":${jsonString(l.cluster)}`,
     shadowSafe: scope.shadowSafe,
+    ...(tls !== undefined ? { tls } : {}),
   };
   if (l.entryBySource === undefined || l.entryBySource.length === 0) return base;
   // One shared variant per entry cluster: requests only swap which (immutable) table they read.
@@ -197,8 +216,8 @@ export function compileListener(l: HttpListenerIR, problems: CompileProblem[], m
   return { ...base, bySource };
 }
 
-/** Compiles every listener of the IR. */
-export function compileGateway(ir: GatewayIR): { listeners: CompiledListener[]; problems: CompileProblem[] } {
+/** Compiles every listener of the IR (HTTPS ones with `tls`: without it, an HTTPS listener has no certificate). */
+export function compileGateway(ir: GatewayIR, tls?: TlsCompileContext): { listeners: CompiledListener[]; problems: CompileProblem[] } {
   const problems: CompileProblem[] = [];
   const policies = new Map<string, CompiledPolicy>((ir.policies ?? []).map((p: TrafficPolicyIR) => [p.key, compilePolicy(p)]));
   const upstreamPolicy = new Map<string, string>();
@@ -207,5 +226,5 @@ export function compileGateway(ir: GatewayIR): { listeners: CompiledListener[]; 
     if (u.policy !== undefined) upstreamPolicy.set(u.key, u.policy);
     if (u.shadowSafe === true) shadowSafe.add(u.key);
   }
-  return { listeners: ir.listeners.map((l) => compileListener(l, problems, { policies, upstreamPolicy, shadowSafe })), problems };
+  return { listeners: ir.listeners.map((l) => compileListener(l, problems, { policies, upstreamPolicy, shadowSafe }, tls)), problems };
 }

@@ -15,6 +15,7 @@ import { scanRequestHeaders, type RequestHead } from './headers.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
 import { FLAG_DC, FLAG_DPE, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import type { UpgradeRequest } from './upgrade.ts';
 import type { EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Status logged when the client went away before any response (nginx's convention). */
@@ -43,6 +44,8 @@ export class Exchange implements RequestHead, MatchInput {
 
   readonly start: number;
   readonly table: CompiledListener;
+  /** The client's address (an h2c connection's socket is wrapped: see engines.ts). */
+  readonly clientAddress: string | undefined;
   traceId = '';
   outHeaders: string[] = [];
   outPath = '/';
@@ -59,6 +62,8 @@ export class Exchange implements RequestHead, MatchInput {
   backendRequestMs = 0;
   retryCodes: ReadonlySet<number> | undefined = undefined;
   retryAttempts = 0;
+  /** The request's `Origin` when the rule has a CORS filter (its response gets the CORS headers). */
+  corsOrigin: string | undefined = undefined;
 
   // TrafficPolicy outcome (policy.ts), for the pick, the log and the owner-unavailable answer.
   policy: CompiledPolicy | undefined = undefined;
@@ -94,6 +99,10 @@ export class Exchange implements RequestHead, MatchInput {
   finished = false;
   /** Set when the proxy itself cut the response short (mid-stream upstream failure). */
   cut = false;
+  /** An HTTP/1.1 Upgrade request (upgrade.ts), else undefined. */
+  upgrade: UpgradeRequest | undefined = undefined;
+  /** Set once the upgrade's tunnel is open: the request ends when it closes. */
+  tunnel = false;
   requestTimer: NodeJS.Timeout | undefined = undefined;
   attemptTimer: NodeJS.Timeout | undefined = undefined;
   backoffTimer: NodeJS.Timeout | undefined = undefined;
@@ -108,9 +117,13 @@ export class Exchange implements RequestHead, MatchInput {
     readonly res: ServerResponse,
   ) {
     this.start = rt.now();
-    this.table = listener.table.bySource?.(req.socket.remoteAddress) ?? listener.table;
+    this.clientAddress = clientAddressOf(req);
+    this.table = listener.table.bySource?.(this.clientAddress) ?? listener.table;
     this.method = req.method ?? 'GET';
     this.outHeaders = scanRequestHeaders(req.rawHeaders, this);
+    // HTTP/2 frames the body itself: a request with one but without Content-Length is streamed (as chunked).
+    const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
+    if (stream !== undefined && stream.endAfterHeaders === false && this.contentLength < 0) this.chunked = true;
   }
 
   /** `1.1` or `1.0`, from the request line. */
@@ -144,6 +157,14 @@ export class Exchange implements RequestHead, MatchInput {
     if (extra !== undefined) headers.push(...extra);
     res.writeHead(status, headers);
     res.end(body);
+  }
+
+  /** Sends a local answer without a body (204, or a 200 to a preflight), with `headers`. */
+  replyEmpty(status: number, headers: readonly string[]): void {
+    if (this.finished || this.res.headersSent) return this.reply(status, 0, '');
+    this.status = status;
+    this.res.writeHead(status, status === 204 ? [...headers] : [...headers, 'content-length', '0']);
+    this.res.end();
   }
 
   /** Sends a local JSON reply (or cuts the response when one already started). */
@@ -186,19 +207,26 @@ export class Exchange implements RequestHead, MatchInput {
     this.reply(504, FLAG_UT, 'upstream request timeout\n');
   }
 
-  /** Ends the request: timers, in-flight attempt, metrics, access log (runs once, on the response's `close`). */
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
+  /** Clears every timer of the request (it ended, or became a tunnel that has none). */
+  stopTimers(): void {
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
     if (this.attemptTimer !== undefined) clearTimeout(this.attemptTimer);
     if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer);
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.requestTimer = this.attemptTimer = this.backoffTimer = this.stallTimer = undefined;
+  }
+
+  /** Ends the request: timers, in-flight attempt, metrics, access log (runs once, on the response's `close`). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopTimers();
     if (this.slotPending) {
       this.slotPending = false;
       this.rt.upstreams.releaseRetry();
     }
-    if (!this.res.writableFinished && !this.cut) {
+    // node:http2's compatibility response has writableEnded, not writableFinished.
+    if (!(this.res.writableFinished ?? this.res.writableEnded) && !this.cut && !this.tunnel) {
       this.flags |= FLAG_DC;
       if (this.status === 0) this.status = STATUS_CLIENT_CLOSED;
     }
@@ -217,6 +245,12 @@ export class Exchange implements RequestHead, MatchInput {
     l.inFlight -= 1;
     if (l.closing) setImmediate(() => l.server.closeIdleConnections());
   }
+}
+
+/** The client address of a request: its socket's, or for a wrapped (h2c) socket the one it wraps. */
+export function clientAddressOf(req: IncomingMessage): string | undefined {
+  const socket = req.socket as { remoteAddress?: string; stream?: { client?: { remoteAddress?: string } } };
+  return socket.remoteAddress ?? socket.stream?.client?.remoteAddress;
 }
 
 /** Timer callback of the whole-request timeout. */

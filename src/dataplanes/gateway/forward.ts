@@ -7,20 +7,28 @@
  *
  * Retries: after a connect failure, always (nothing reached the backend; to
  * another endpoint and away from the failed endpoint's cluster; up to
- * max(1, retry.attempts), not charged to the budget); after a retry-code
- * response, reset or timeout, only with a retry stanza, for GET/HEAD/OPTIONS
- * or an `Idempotency-Key`, within `retry.attempts` and the retry budget, after
- * the jittered back-off. Never once the response has started, never with a
- * body that was streamed (except a connect failure before any byte was read).
- * Under a TrafficPolicy, a mutation is retried only after a connect failure,
- * and only inside its pick context (the owner's endpoints in Owner mode).
+ * max(1, retry.attempts), not charged to the budget; at once, or after the
+ * route's `retry.backoff` when it sets one). With a retry stanza in force
+ * (GEP-1731, the route's or a policy's), also after a connection error once
+ * the request was sent (reset before the response) or a per-try
+ * `backendRequest` timeout, whatever its `codes` (the spec's "SHOULD retry on
+ * connection errors"), and after a response with one of its codes: for
+ * GET/HEAD/OPTIONS or an `Idempotency-Key`, within `retry.attempts` and the
+ * retry budget, after the jittered back-off. When the attempts run out on
+ * connection errors under a stanza, the answer is 503 (as Envoy's, and the
+ * suite's HTTPRouteRetryConnectionError); without one, 502. Never once the
+ * response has started, never with a body that was streamed (except a connect
+ * failure before any byte was read). Under a TrafficPolicy, a mutation is
+ * retried only after a connect failure, and only inside its pick context (the
+ * owner's endpoints in Owner mode).
  * A request the upstream client refuses to build is the client's fault: 400,
  * never retried and never charged to the endpoint (attempt-errors.ts).
  * @module
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { attemptPhase, classifyAttemptError, FAILURE_CLASSES, type AttemptFailure } from './attempt-errors.ts';
+import { applyCorsResponse } from './cors.ts';
 import type { Exchange } from './exchange.ts';
 import { modifyHeaders } from './filters.ts';
 import { responseHeaders } from './headers.ts';
@@ -28,6 +36,7 @@ import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
 import { replyOwnerUnavailable } from './policy.ts';
 import { FLAG_SI, FLAG_UH, FLAG_UPE, FLAG_URX } from './runtime.ts';
+import { openTunnel } from './upgrade.ts';
 import type { AttemptOutcome, EndpointRef, PickContext } from './upstream/index.ts';
 
 /** Bodies up to this size (by Content-Length) are buffered, so the request can be retried. */
@@ -89,11 +98,10 @@ export class Attempt implements Dispatcher.DispatchHandler {
   }
 
   /** The response head: retried, refused or relayed (from the raw header list, so repeated headers keep their order). */
-  onResponseStart(controller: Dispatcher.DispatchController, status: number): void {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
     if (this.stale || status < 200) return;
     this.headersSeen = true;
-    const raw = (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? [];
-    onResponseHead(this, status, raw);
+    onResponseHead(this, status, rawHeaderList(controller, headers));
   }
 
   /** A body chunk: written to the client; a full client buffer pauses the upstream read. */
@@ -113,6 +121,19 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (ex.stallTimer === undefined) ex.stallTimer = setTimeout(onDownstreamStall, ex.rt.downstreamStallMs, this);
   }
 
+  /** The upstream switched protocols (an upgrade request's 101): the attempt succeeded and becomes a tunnel. */
+  onRequestUpgrade(controller: Dispatcher.DispatchController, status: number, _headers: unknown, socket: Duplex): void {
+    const upgrade = this.ex.upgrade;
+    if (this.stale || upgrade === undefined || this.ex.finished) {
+      socket.destroy();
+      return;
+    }
+    this.stale = true;
+    this.headersSeen = true;
+    this.end({ status }, 'response');
+    openTunnel(this.ex, upgrade, socket, status, (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? []);
+  }
+
   /** The response ended: the attempt succeeded. */
   onResponseEnd(): void {
     if (this.stale) return;
@@ -127,6 +148,21 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.stale = true;
     attemptFailed(this, classifyAttemptError(attemptPhase(this), err), err);
   }
+}
+
+/**
+ * The response's raw header list: undici's for HTTP/1.1 (repeated headers in order); over h2c it
+ * gives only the header object, which is spelled out as a list (pseudo-headers left out).
+ */
+function rawHeaderList(controller: Dispatcher.DispatchController, headers: Record<string, string | string[] | undefined>): Buffer[] {
+  const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
+  if (Array.isArray(raw)) return raw as Buffer[];
+  const out: Buffer[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
+  }
+  return out;
 }
 
 function idempotent(ex: Exchange): boolean {
@@ -144,6 +180,19 @@ function bodyReplayable(ex: Exchange, streamedOk: boolean): boolean {
 /** Whether a retry-code result `status` may be retried now; takes a budget slot when so, flags URX when not. */
 function mayRetryStatus(ex: Exchange, status: number): boolean {
   if (ex.retryCodes === undefined || !ex.retryCodes.has(status)) return false;
+  return mayRetry(ex);
+}
+
+/**
+ * Whether a failure after the request was sent (reset before the response, per-try timeout) may be
+ * retried now: whenever a retry stanza is in force (`retryCodes` is then defined, possibly empty).
+ */
+function mayRetryTransport(ex: Exchange): boolean {
+  return ex.retryCodes !== undefined && mayRetry(ex);
+}
+
+/** The checks every retry after the request reached a backend passes: idempotent, replayable, nothing sent yet, attempts and budget left. */
+function mayRetry(ex: Exchange): boolean {
   if (!idempotent(ex) || !bodyReplayable(ex, false) || ex.res.headersSent || ex.finished) return false;
   if (ex.retries - ex.connectRetries >= ex.retryAttempts || !ex.rt.upstreams.tryAcquireRetry()) {
     ex.flags |= FLAG_URX;
@@ -172,6 +221,8 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
   if (rf !== undefined) modifyHeaders(headers, rf);
   const bf = ex.backend?.filters?.responseHeaders;
   if (bf !== undefined) modifyHeaders(headers, bf);
+  const cors = ex.rule?.cors;
+  if (cors !== undefined && ex.corsOrigin !== undefined) applyCorsResponse(cors, ex.corsOrigin, headers);
   ex.status = status;
   try {
     ex.res.writeHead(status, headers);
@@ -207,22 +258,30 @@ function attemptFailed(a: Attempt, failure: AttemptFailure, err?: Error): void {
     if (ex.rule !== undefined && ex.connectRetries < Math.max(1, ex.retryAttempts) && bodyReplayable(ex, true)) {
       ex.connectRetries += 1;
       ex.retries += 1;
-      startAttempt(ex);
+      // The route's minimum back-off holds for every retry (GEP-1731); without one, another endpoint is tried at once.
+      const backoff = ex.retryCodes === undefined ? undefined : ex.rule.retryBackoffMs;
+      if (backoff === undefined) startAttempt(ex);
+      else ex.backoffTimer = setTimeout(retryNow, ex.rt.upstreams.backoffMs(ex.connectRetries, backoff), ex);
       return;
     }
     if (ex.connectRetries > 0) ex.flags |= FLAG_URX;
-  } else if (mayRetryStatus(ex, c.status)) {
+  } else if (failure === 'timeout' || failure === 'reset_before_response' ? mayRetryTransport(ex) : mayRetryStatus(ex, c.status)) {
     scheduleRetry(ex);
     return;
   }
   replyFailure(ex);
 }
 
+/** The answer after the last attempt failed and nothing more is retried. */
 function replyFailure(ex: Exchange): void {
-  const c = ex.lastFailure === undefined ? undefined : FAILURE_CLASSES[ex.lastFailure];
-  ex.reply(ex.lastStatus, c?.flag ?? 0, c?.text ?? 'upstream error\n');
+  const failure = ex.lastFailure;
+  const c = failure === undefined ? undefined : FAILURE_CLASSES[failure];
+  // Under a retry stanza, connection errors that outlast the attempts mean the backend is unavailable: 503 (Envoy's answer).
+  const unavailable = ex.retryCodes !== undefined && (failure === 'connect' || failure === 'reset_before_response');
+  ex.reply(unavailable ? 503 : ex.lastStatus, c?.flag ?? 0, c?.text ?? 'upstream error\n');
 }
 
+/** Schedules a retry that holds a budget slot, after the jittered back-off. */
 function scheduleRetry(ex: Exchange): void {
   ex.retries += 1;
   ex.slotPending = true;
@@ -282,8 +341,16 @@ export function startAttempt(ex: Exchange): void {
   // controller, as undici 8 does, or thrown) is a request the upstream client will not build, never a network failure.
   a.building = true;
   try {
-    rt.pools.get(ep).dispatch(
-      { path: ex.outPath, method: ex.method as Dispatcher.HttpMethod, headers: ex.outHeaders, body: ex.body, headersTimeout: perAttempt, bodyTimeout: perAttempt },
+    rt.pools.get(ep, ex.upstream).dispatch(
+      {
+        path: ex.outPath,
+        method: ex.method as Dispatcher.HttpMethod,
+        headers: ex.outHeaders,
+        body: ex.body,
+        headersTimeout: perAttempt,
+        bodyTimeout: perAttempt,
+        ...(ex.upgrade !== undefined ? { upgrade: ex.upgrade.protocol } : {}),
+      },
       a,
     );
   } catch (err) {
@@ -305,6 +372,11 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
+  if (ex.upgrade !== undefined) {
+    // An HTTP/2 backend cannot take an HTTP/1.1 Upgrade (that would be extended CONNECT, RFC 8441).
+    if (ex.rt.pools.protocolOf(ex.upstream) === 'h2c') return ex.reply(501, 0, 'upgrade not supported to an h2c backend\n');
+    return startAttempt(ex);
+  }
   const mirrors = ex.rule?.filters.mirrors;
   if (mirrors !== undefined && mirrors.length > 0) sendMirrors(ex, mirrors, false);
   const bm = ex.backend?.filters?.mirrors;

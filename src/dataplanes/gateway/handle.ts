@@ -1,14 +1,18 @@
 /**
  * The request path: identify (request id, trace), pick the virtual host and
  * the first matching rule, then run the rule's filters in spec order —
- * RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
+ * CORS (a preflight is answered here), RequestHeaderModifier, RequestRedirect, URLRewrite, then the weighted backend
  * choice and its backendRef filters (RequestMirror copies go out with the
  * first attempt, see forward.ts), then the chosen backend's TrafficPolicy
  * (policy.ts) — and hand over to forwarding.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { FiltersIR } from '../../ir/index.ts';
+import type { CompiledCors } from './cors.ts';
+import { isPreflight, preflightHeaders } from './cors.ts';
 import { Exchange } from './exchange.ts';
 import { modifyHeaders, setHeader } from './filters.ts';
 import { forward } from './forward.ts';
@@ -18,6 +22,8 @@ import { applyPolicy } from './policy.ts';
 import { redirectLocation } from './redirect.ts';
 import { absoluteTarget, nominatedDecisionHeader, requestHeadProblem, upstreamHeadersProblem, type AbsoluteTarget } from './request-checks.ts';
 import { rewritePath } from './rewrite.ts';
+import { misdirected } from './tls.ts';
+import { upgradeResponse, type UpgradeRequest } from './upgrade.ts';
 import { FLAG_NR, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
 import { hostOf, pickHost } from './vhost.ts';
 import { pickWeighted } from './weights.ts';
@@ -33,9 +39,10 @@ function onResponseClose(this: Tagged): void {
   this[kExchange]?.finish();
 }
 
-/** Serves one request on `listener`. Never throws. */
-export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): void {
+/** Serves one request on `listener` (`upgrade` for an HTTP/1.1 Upgrade request). Never throws. */
+export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): void {
   const ex = new Exchange(rt, listener, req, res);
+  ex.upgrade = upgrade;
   listener.inFlight += 1;
   if (listener.closing) res.shouldKeepAlive = false;
   (res as Tagged)[kExchange] = ex;
@@ -46,6 +53,12 @@ export function handleRequest(rt: GatewayRuntime, listener: ListenerRuntime, req
     rt.log.error('gateway request failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     ex.reply(500, 0, 'internal error\n');
   }
+}
+
+/** Serves an HTTP/1.1 Upgrade request (upgrade.ts): routed like any other, answered on its own socket. */
+export function handleUpgrade(rt: GatewayRuntime, listener: ListenerRuntime, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  handleRequest(rt, listener, req, upgradeResponse(req, socket), { protocol: req.headers.upgrade ?? '', socket, head });
 }
 
 /** Splits the request target into path and query (absolute-form keeps its path; its authority is returned for the checks). */
@@ -72,8 +85,8 @@ function parseTarget(ex: Exchange, url: string): AbsoluteTarget | undefined {
 /** Adds X-Forwarded-*, x-request-id and traceparent to the upstream headers. */
 function identify(ex: Exchange): void {
   const out = ex.outHeaders;
-  const client = ex.req.socket.remoteAddress ?? '';
-  out.push('x-forwarded-for', ex.forwardedFor === undefined ? client : `${ex.forwardedFor}, ${client}`, 'x-forwarded-proto', 'http');
+  const client = ex.clientAddress ?? '';
+  out.push('x-forwarded-for', ex.forwardedFor === undefined ? client : `${ex.forwardedFor}, ${client}`, 'x-forwarded-proto', ex.table.tls === undefined ? 'http' : 'https');
   if (ex.host !== '') out.push('x-forwarded-host', ex.host);
   const id = ex.requestId;
   if (id === undefined || id === '' || id.length > MAX_REQUEST_ID) ex.requestId = newRequestId();
@@ -98,6 +111,7 @@ function redirect(ex: Exchange, filters: FiltersIR): boolean {
     path: ex.path,
     queryString: ex.queryString,
     listenerPort: ex.listener.port,
+    listenerScheme: ex.table.tls === undefined ? 'http' : 'https',
     match,
   });
   ex.reply(r.statusCode, 0, '', ['location', location]);
@@ -116,11 +130,32 @@ function urlRewrite(ex: Exchange, filters: FiltersIR): void {
   }
 }
 
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The CORS filter: answers a preflight (true), or remembers the origin for the response headers. */
+function cors(ex: Exchange, c: CompiledCors): boolean {
+  const h = ex.headers();
+  const origin = single(h.origin);
+  if (origin === undefined) return false;
+  const requestMethod = single(h['access-control-request-method']);
+  if (isPreflight(ex.method, origin, requestMethod)) {
+    ex.replyEmpty(204, preflightHeaders(c, origin, requestMethod as string, single(h['access-control-request-headers'])));
+    return true;
+  }
+  ex.corsOrigin = origin;
+  return false;
+}
+
 function route(ex: Exchange): void {
   const absolute = parseTarget(ex, ex.req.url ?? '/');
   identify(ex);
   const problem = requestHeadProblem(ex, absolute);
   if (problem !== undefined) return ex.refuse(problem);
+  const tls = ex.table.tls;
+  // The connection was authenticated for the listener SNI selected: a Host of another listener is misdirected.
+  if (tls !== undefined && misdirected(tls, (ex.req.socket as TLSSocket).servername, hostOf(ex.host))) return ex.reply(421, 0, 'misdirected request: this connection serves another listener\n');
   const vhost = pickHost(ex.table.hosts, hostOf(ex.host));
   if (vhost === undefined) return ex.reply(404, FLAG_NR, 'no route\n');
   ex.vhost = vhost;
@@ -137,6 +172,7 @@ function route(ex: Exchange): void {
   ex.retryCodes = rule.retryCodes;
   ex.retryAttempts = rule.retryAttempts;
   if (rule.requestMs > 0) ex.tightenRequestTimeout(rule.requestMs);
+  if (rule.cors !== undefined && cors(ex, rule.cors)) return;
   const direct = rule.ir.directResponse;
   if (direct !== undefined) return ex.reply(direct.status, 0, direct.body ?? '');
   const filters = rule.filters;

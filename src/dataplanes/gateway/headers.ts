@@ -72,6 +72,12 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
     const name = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
     switch (name) {
+      // HTTP/2 pseudo-headers: the authority is the Host (RFC 9113 §8.3.1); the others are the request line.
+      case ':authority':
+        if (head.hostLines === 0) head.host = value;
+        head.hostLines += 1;
+        out.push('host', value);
+        break;
       case 'host':
         if (head.hostLines === 0) head.host = value;
         head.hostLines += 1;
@@ -98,6 +104,10 @@ export function scanRequestHeaders(raw: readonly string[], head: RequestHead): s
       case 'http2-settings':
       case 'x-forwarded-proto':
       case 'x-forwarded-host':
+      case ':method':
+      case ':path':
+      case ':scheme':
+      case ':protocol':
         break;
       case 'x-forwarded-for':
         head.forwardedFor = head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;

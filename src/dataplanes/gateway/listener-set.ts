@@ -8,14 +8,15 @@
  * reported for that listener; the others keep serving.
  * @module
  */
-import { STATUS_CODES, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatAccessLog } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
 import { GatewayError } from './errors.ts';
-import { handleRequest } from './handle.ts';
+import { closeEngines, createCleartextFront, createHttp1Engine, createTlsFront, destroyEngines, serveHttp1, updateDefaultCertificate } from './engines.ts';
 import { FLAG_DPE, flagString, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
+import { closeTunnels } from './upgrade.ts';
 
 /** Downstream (client-side) limits of every listener. */
 export interface HttpServerOptions {
@@ -148,9 +149,16 @@ export class ListenerSet {
     }
     const binds: Promise<ListenerApplyResult>[] = [];
     for (const c of listeners) {
-      const existing = this.live.get(c.ir.key);
+      let existing = this.live.get(c.ir.key);
+      if (existing !== undefined && (existing.table.tls === undefined) !== (c.tls === undefined)) {
+        // HTTP became HTTPS or back: another kind of server has to listen there.
+        this.live.delete(c.ir.key);
+        this.drain(existing, this.options.drainTimeoutMs);
+        existing = undefined;
+      }
       if (existing !== undefined) {
         existing.table = c;
+        updateDefaultCertificate(existing);
         results.push({ key: c.ir.key, address: existing.address, port: existing.port, status: 'updated' });
       } else {
         binds.push(this.bind(c));
@@ -170,23 +178,18 @@ export class ListenerSet {
   private async bind(c: CompiledListener): Promise<ListenerApplyResult> {
     const o = this.options;
     const { key, address, port } = c.ir;
-    const server = createServer({
-      maxHeaderSize: o.maxHeaderSize,
-      headersTimeout: o.headersTimeoutMs,
-      requestTimeout: o.requestTimeoutMs,
-      connectionsCheckingInterval: o.connectionsCheckingIntervalMs,
-      noDelay: true,
-    });
-    server.keepAliveTimeout = o.keepAliveTimeoutMs;
-    const l: ListenerRuntime = { key, address, port, server, table: c, closing: false, inFlight: 0 };
     const rt = this.rt;
-    server.on('request', (req, res) => handleRequest(rt, l, req, res));
-    server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => onClientError(rt, l, err, socket));
+    const server = createHttp1Engine(o);
+    const l: ListenerRuntime = { key, address, port, server, front: server, h2: undefined, sessions: new Set(), defaultCertificate: undefined, table: c, closing: false, inFlight: 0, tunnels: new Set() };
+    serveHttp1(rt, l, server, (err, socket) => onClientError(rt, l, err, socket));
+    const front = c.tls !== undefined ? createTlsFront(rt, l, o) : c.ir.http2PriorKnowledge === false ? server : createCleartextFront(rt, l, o);
+    (l as { front: NetServer }).front = front;
+    updateDefaultCertificate(l);
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: address, port }, () => {
-          server.off('error', reject);
+        front.once('error', reject);
+        front.listen({ host: address, port }, () => {
+          front.off('error', reject);
           resolve();
         });
       });
@@ -196,23 +199,24 @@ export class ListenerSet {
       rt.log.error('gateway listener bind failed', { listener: key, code });
       return { key, address, port, status: 'failed', error };
     }
-    server.on('error', (err) => rt.log.error('gateway listener error', { listener: key, error: err.message }));
-    l.port = (server.address() as AddressInfo).port;
+    front.on('error', (err) => rt.log.error('gateway listener error', { listener: key, error: err.message }));
+    l.port = (front.address() as AddressInfo).port;
     this.live.set(key, l);
-    rt.log.info('gateway listener bound', { listener: key, port: l.port });
+    rt.log.info('gateway listener bound', { listener: key, port: l.port, tls: c.tls !== undefined });
     return { key, address, port: l.port, status: 'bound' };
   }
 
   private drain(l: ListenerRuntime, graceMs: number): void {
     l.closing = true;
-    const server = l.server;
     const done = new Promise<void>((resolve) => {
-      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
-      server.close(() => {
+      const deadline = setTimeout(() => {
+        destroyEngines(l);
+        closeTunnels(l);
+      }, graceMs);
+      closeEngines(l, () => {
         clearTimeout(deadline);
         resolve();
       });
-      server.closeIdleConnections();
     });
     this.draining.add(done);
     void done.then(() => {

@@ -25,6 +25,8 @@ export interface GatewayMetrics {
   attempt(result: AttemptResult, mirror: boolean): void;
   /** The applied config generation. */
   generation(n: number): void;
+  /** The certificates HTTPS listeners serve, with their notAfter (replaces the previous set). */
+  certificates(list: readonly { readonly cluster: string; readonly secret: string; readonly notAfter: string }[]): void;
 }
 
 const codeClass = (status: number): string => (status >= 100 && status < 600 ? `${String(Math.floor(status / 100))}xx` : 'other');
@@ -104,6 +106,12 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
       this.inc(droppedLogLines());
     },
   });
+  const expiry = new Gauge({
+    name: 'lintas_gateway_certificate_expiry_timestamp_seconds',
+    help: 'notAfter (unix seconds) of each certificate an HTTPS listener serves, by cluster and Secret (alert CertificateExpiringSoon: less than 14 days left).',
+    labelNames: ['cluster', 'namespace', 'secret'],
+    registers: [registry],
+  });
   const generationGauge = new Gauge({
     name: 'lintas_gateway_config_generation',
     help: 'Generation of the gateway config applied last (1 = first apply).',
@@ -162,6 +170,13 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
     generation(n) {
       generationGauge.set(n);
     },
+    certificates(list) {
+      expiry.reset();
+      for (const c of list) {
+        const [namespace = '', name = ''] = c.secret.split('/');
+        expiry.set({ cluster: c.cluster, namespace, secret: name }, Date.parse(c.notAfter) / 1000);
+      }
+    },
   };
 }
 
@@ -171,4 +186,5 @@ export const noGatewayMetrics: GatewayMetrics = {
   nonOwnerMutation: () => undefined,
   attempt: () => undefined,
   generation: () => undefined,
+  certificates: () => undefined,
 };

@@ -98,7 +98,7 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[], vouched:
     const handler = new MirrorHandler(rt, m.upstream, ep);
     handler.building = true;
     try {
-      rt.pools.get(ep).dispatch(
+      rt.pools.get(ep, m.upstream).dispatch(
         {
           path: ex.outPath,
           method: ex.method as Dispatcher.HttpMethod,

@@ -5,7 +5,7 @@ import { compileMatch } from './match.ts';
 import { redirectLocation } from './redirect.ts';
 
 const match = compileMatch({ path: { type: 'PathPrefix', value: '/old' }, headers: [], queryParams: [] });
-const input = { host: 'shop.example.com', path: '/old/cart', queryString: 'id=7', listenerPort: 8080, match };
+const input = { host: 'shop.example.com', path: '/old/cart', queryString: 'id=7', listenerPort: 8080, listenerScheme: 'http' as const, match };
 
 describe('RequestRedirect Location (scheme, hostname, port rules, path)', () => {
   const cases: [string, Omit<RedirectIR, 'statusCode'>, string][] = [
@@ -24,6 +24,11 @@ describe('RequestRedirect Location (scheme, hostname, port rules, path)', () => 
   for (const [name, r, want] of cases) {
     test(name, () => assert.equal(redirectLocation({ statusCode: 302, ...r }, input), want));
   }
+
+  test('an HTTPS listener: its scheme is the default, port 443 omitted', () => {
+    assert.equal(redirectLocation({ statusCode: 302, path: { type: 'ReplaceFullPath', value: '/n' } }, { ...input, listenerPort: 443, listenerScheme: 'https' }), 'https://shop.example.com/n?id=7');
+    assert.equal(redirectLocation({ statusCode: 302, scheme: 'http' }, { ...input, listenerPort: 443, listenerScheme: 'https' }), 'http://shop.example.com/old/cart?id=7');
+  });
 
   test('listener on port 80 and no query: bare URL', () => {
     assert.equal(redirectLocation({ statusCode: 301, hostname: 'x.example.com' }, { ...input, listenerPort: 80, queryString: '' }), 'http://x.example.com/old/cart');

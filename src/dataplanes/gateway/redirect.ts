@@ -1,6 +1,6 @@
 /**
  * RequestRedirect: the `Location` of a redirect. Scheme defaults to the
- * listener's (`http`), hostname to the request's, and an unset port to the
+ * listener's (`http`, or `https` on an HTTPS listener), hostname to the request's, and an unset port to the
  * scheme's well-known port when a scheme is set, else the listener port; the
  * port is omitted for http:80 and https:443. The query string is kept.
  * @module
@@ -18,6 +18,8 @@ export interface RedirectInput {
   readonly queryString: string;
   /** The port the listener actually bound. */
   readonly listenerPort: number;
+  /** The listener's scheme. */
+  readonly listenerScheme: 'http' | 'https';
   readonly match: CompiledMatch;
 }
 
@@ -28,7 +30,7 @@ function wellKnownPort(scheme: string): number {
 
 /** The absolute `Location` URL for a redirect. */
 export function redirectLocation(r: RedirectIR, input: RedirectInput): string {
-  const scheme = r.scheme ?? 'http';
+  const scheme = r.scheme ?? input.listenerScheme;
   const host = r.hostname ?? input.host;
   const port = r.port ?? (r.scheme !== undefined ? wellKnownPort(r.scheme) : input.listenerPort);
   const omitPort = (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);

@@ -5,6 +5,9 @@
  * @module
  */
 import type { Server } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../observability/index.ts';
 import type { AccessLogWriter } from './access-log.ts';
 import type { CompiledListener } from './compile.ts';
@@ -40,12 +43,23 @@ export interface ListenerRuntime {
   readonly address: string;
   /** The port actually bound (the IR may say 0; set once listening). */
   port: number;
+  /** The HTTP/1.1 engine (engines.ts). */
   readonly server: Server;
+  /** What listens: the HTTP/1.1 engine itself, or the TLS server in front of it. */
+  readonly front: NetServer;
+  /** The HTTP/2 engine, made on the first h2 connection. */
+  h2: Http2Server | undefined;
+  /** Open HTTP/2 sessions (told to go away when the listener drains). */
+  readonly sessions: Set<ServerHttp2Session>;
+  /** Which key pairs the TLS server's default context holds (`CompiledTls.fallbackPairs.id`). */
+  defaultCertificate: string | undefined;
   table: CompiledListener;
   /** Set when the listener left the config: new requests get `Connection: close`. */
   closing: boolean;
-  /** Requests in flight. */
+  /** Requests in flight (an open upgrade tunnel counts until it closes). */
   inFlight: number;
+  /** Client sockets of open upgrade tunnels (closed at the drain deadline). */
+  readonly tunnels: Set<Duplex>;
 }
 
 /** Response flag NR: no route (Envoy-style flags are bits here). */

@@ -15,9 +15,10 @@ import { GatewayError } from './errors.ts';
 import type { ConfigFreshness } from './freshness.ts';
 import { DEFAULT_HTTP_SERVER_OPTIONS, ListenerSet, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
 import { createGatewayMetrics, noGatewayMetrics } from './metrics.ts';
-import { DEFAULT_POOL_OPTIONS, EndpointPools, type PoolOptions } from './pools.ts';
+import { DEFAULT_POOL_OPTIONS, EndpointPools, poolKey, type PoolOptions } from './pools.ts';
 import { RecentWrites } from './recent-writes.ts';
 import type { GatewayRuntime } from './runtime.ts';
+import { SecureContextCache, type CertificateSource } from './tls.ts';
 import type { UpstreamSet } from './upstream/index.ts';
 
 /** Options of {@link createGatewayDataPlane}. */
@@ -62,8 +63,8 @@ export interface ApplyReport {
 
 /** A running gateway data plane. */
 export interface GatewayDataPlane {
-  /** Serves `ir` from now on (see the module doc). */
-  apply(ir: GatewayIR): Promise<ApplyReport>;
+  /** Serves `ir` from now on (see the module doc); `certificates` gives HTTPS listeners their key material. */
+  apply(ir: GatewayIR, certificates?: CertificateSource): Promise<ApplyReport>;
   /** Listeners bound right now, with their actual ports. */
   listeners(): readonly BoundListener[];
   /** Drains listeners, closes pools, flushes the access log. */
@@ -97,25 +98,32 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const applyNow = async (ir: GatewayIR): Promise<ApplyReport> => {
+  const contexts = new SecureContextCache();
+  const applyNow = async (ir: GatewayIR, certificates: CertificateSource | undefined): Promise<ApplyReport> => {
     if (closed) throw new GatewayError('LINTAS_ERR_GATEWAY_CLOSED', 'gateway data plane is closed');
-    const { listeners: compiled, problems } = compileGateway(ir);
+    const { listeners: compiled, problems } = compileGateway(ir, { source: certificates, cache: contexts });
+    contexts.commit();
     for (const p of problems) rt.log.warn('gateway rule not programmed', { ...p });
     rt.upstreams.update(ir.upstreams);
+    pools.setProtocols(ir.upstreams);
     const results = await listeners.apply(compiled);
     const endpoints = new Set<string>();
-    // Same key format as EndpointRef.key (IPv6 in brackets).
-    for (const u of ir.upstreams) for (const e of u.endpoints) endpoints.add(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`);
+    // Same key format as EndpointRef.key (IPv6 in brackets), per protocol.
+    for (const u of ir.upstreams) {
+      const protocol = u.protocol === 'h2c' ? 'h2c' : 'http';
+      for (const e of u.endpoints) endpoints.add(poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, protocol));
+    }
     pools.retain(endpoints);
     rt.recentWrites.retain(new Set((ir.policies ?? []).map((p) => p.key)));
     generation += 1;
     metrics.generation(generation);
+    metrics.certificates(ir.listeners.flatMap((l) => (l.tls?.listeners ?? []).flatMap((t) => t.certificates.map((c) => ({ cluster: l.cluster, secret: c.secret, notAfter: c.notAfter })))));
     return { generation, listeners: results, problems };
   };
 
   return {
-    apply(ir) {
-      const run = queue.then(() => applyNow(ir));
+    apply(ir, certificates) {
+      const run = queue.then(() => applyNow(ir, certificates));
       queue = run.catch(() => undefined);
       return run;
     },
