@@ -51,5 +51,8 @@ export function abortOnSignals(): AbortSignal {
   const stop = (): void => controller.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started by a parent over an IPC channel (`lintas up`'s gateway processes): its death ends this one too,
+  // so no process outlives the fleet it belonged to.
+  if (process.send !== undefined) process.once('disconnect', stop);
   return controller.signal;
 }

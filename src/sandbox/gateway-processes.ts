@@ -60,7 +60,8 @@ export function startGatewayProcesses(options: GatewayProcessesOptions): Gateway
     if (token === undefined) return;
     const child = spawn(options.command.file, [...options.command.args, 'gateway', '--cluster', cluster, '--control-plane', options.controlPlaneUrl, '--access-log', options.accessLog, '--log-level', 'warn'], {
       env: { ...process.env, LINTAS_GATEWAY_TOKEN: token },
-      stdio: ['ignore', 'ignore', options.stderr(cluster)],
+      // The IPC channel is a lifeline: the gateway stops when this process dies, whatever killed it.
+      stdio: ['ignore', 'ignore', options.stderr(cluster), 'ipc'],
     });
     child.on('exit', (code, signal) => {
       if (children.get(cluster) === child && code !== 0 && signal !== 'SIGTERM') options.log.warn('gateway process exited', { cluster, code, signal });
