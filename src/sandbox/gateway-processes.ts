@@ -1,7 +1,7 @@
 /**
  * The per-cluster gateway processes of `lintas up` (issue 15 part 4): one `lintas gateway --cluster C`
  * per cluster with Gateways, fed by the control plane's config stream. Cluster faults act on them
- * for real: `down` stops the process (its address refuses), `up` starts a new one, `partition`
+ * for real: `down` kills the process (SIGKILL: its address refuses at once), `up` starts a new one, `partition`
  * SIGSTOPs it (its listening socket stays, so clients connect and then time out, as behind a
  * partition), `heal` resumes it.
  * @module
@@ -74,7 +74,12 @@ export function startGatewayProcesses(options: GatewayProcessesOptions): Gateway
       const child = children.get(cluster);
       if (down) {
         paused.delete(cluster);
-        if (child !== undefined) await stopChild(child);
+        // A lost region is not a graceful stop: killed at once, its address refuses from the next connection.
+        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+          const exited = once(child, 'exit');
+          child.kill('SIGKILL');
+          await exited;
+        }
         return;
       }
       if (child !== undefined && child.exitCode === null && child.signalCode === null) return;

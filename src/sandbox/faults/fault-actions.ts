@@ -176,12 +176,12 @@ export function faultActions(options: FaultActionsOptions): Record<string, Admin
       const replicas = await changing(cluster, async () => {
         switch (action as ClusterFault) {
           case 'down':
-            // The gateway first: from then on the region answers nothing, as a lost region does.
-            if (options.setGatewayDown) {
-              await options.setGatewayDown(cluster, true);
-              gateway = 'stopped';
-            }
-            await supervisor.clusterDown(cluster);
+            // Gateway and apps together, as a lost region goes: neither may keep serving while the other stops.
+            await Promise.all([
+              options.setGatewayDown?.(cluster, true),
+              supervisor.clusterDown(cluster),
+            ]);
+            if (options.setGatewayDown) gateway = 'stopped';
             break;
           case 'up':
             await supervisor.clusterUp(cluster);
