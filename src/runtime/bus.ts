@@ -33,6 +33,8 @@ export interface Bus {
   readonly failover: WatchableMap<'latest', FailoverPublished>;
   /** Key `latest` (absent until the first round ends); writer: health. */
   readonly health: WatchableMap<'latest', HealthReport>;
+  /** Clusters whose embedded gateway is down (sandbox fault: `lintas fault cluster X down`); writer: the sandbox faults. */
+  readonly clusterDown: WatchableMap<string, true>;
   /** Each cluster's data plane: the config version it acknowledged (or refused) and the ownership it serves; writer: the gateways. */
   readonly dataplanes: WatchableMap<string, DataPlaneServing>;
   /** Each cluster's desired gateway config (a versioned slice of the fleet IR) for `lintas gateway` processes; writer: the gateway translation. */
@@ -50,6 +52,7 @@ export function createBus(): Bus {
     mcs: new WatchableMap(),
     failover: new WatchableMap(),
     health: new WatchableMap(),
+    clusterDown: new WatchableMap(),
     dataplanes: new WatchableMap(),
     leader: new WatchableMap(),
     gatewayConfigs: new WatchableMap(),

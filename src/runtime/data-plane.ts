@@ -65,6 +65,9 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
           excluded = excludedByHealth(report);
           gateway.setPolicyInputs({ ...failover, excluded });
         }, onError('applying health exclusions failed')),
+        follow(bus.clusterDown, signal, (state) => {
+          gateway.setClustersDown(new Set(state.keys()));
+        }, onError('applying cluster faults failed')),
         follow(bus.mcs, signal, (state) => {
           const latest = state.get('latest');
           if (latest !== undefined) gateway.onMcs(latest.result, latest.snapshot);

@@ -40,6 +40,8 @@ export interface GatewayRunner {
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
   /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
   setPolicyInputs(inputs: PolicyInputs): void;
+  /** The clusters whose embedded gateway listeners are down (`lintas fault cluster NAME down` in `lintas up`); replaces the previous set. */
+  setClustersDown(clusters: ReadonlySet<string>): void;
   /** The latest translation (status for the admin API). */
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
@@ -86,6 +88,9 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   let closed = false;
   let policy: PolicyInputs = {};
   let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
+  const down = new Set<string>();
+  // A cluster that is down has no gateway: its north-south listeners are not bound (the ClusterSetIP proxies stay).
+  const withoutDown = (ir: GatewayIR): GatewayIR => (down.size === 0 ? ir : { ...ir, listeners: ir.listeners.filter((l) => l.entryBySource !== undefined || !down.has(l.cluster)) });
 
   const translate = (): void => {
     if (last === undefined) return;
@@ -102,7 +107,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
     const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
     const own = embedded === 'east-west' ? { ...latest.ir, listeners: latest.ir.listeners.filter((l) => l.entryBySource !== undefined) } : latest.ir;
-    pending = { ir: own, ownership, snapshot: last.snapshot };
+    pending = { ir: withoutDown(own), ownership, snapshot: last.snapshot };
     applying ??= drain();
   };
 
@@ -147,6 +152,12 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     },
     setPolicyInputs(inputs) {
       policy = inputs;
+      translate();
+    },
+    setClustersDown(clusters) {
+      if (clusters.size === down.size && [...clusters].every((c) => down.has(c))) return;
+      down.clear();
+      for (const c of clusters) down.add(c);
       translate();
     },
     latest: () => latest,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetSnapshot, Gateway } from '../../api/index.ts';
 import { createAuthenticator, createLogger, generateToken } from '../../observability/index.ts';
-import { createSupervisor, faultActions, faultRoutes, generateSlices, startGatewayProcesses, type GatewayProcesses, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
+import { createSupervisor, faultActions, faultRoutes, gatewayFaults, generateSlices, startGatewayProcesses, type GatewayProcesses, overlaySlices, planFleet, type ChildCommand, type Supervisor } from '../../sandbox/index.ts';
 import { formatIssue, hasErrors } from '../../validation/index.ts';
 import { lastGoodConfig, loadConfig } from '../fleet-config.ts';
 import { processAlive, readUpFile, upFilePath, writeUpFile, type UpInfo } from '../up-file.ts';
@@ -35,6 +35,8 @@ export interface UpOptions {
   readonly signal?: AbortSignal;
   /** How app processes are started (tests); default: this CLI's hidden `__app` command. */
   readonly childCommand?: ChildCommand;
+  /** Run each cluster's gateways as a `lintas gateway` process fed by the config stream (default: in the control plane's process). */
+  readonly gatewayProcesses?: boolean;
 }
 
 /** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
@@ -171,7 +173,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const token = generateToken();
   const approverToken = generateToken();
   // One gateway process per cluster with Gateways, each with a token that reads only its cluster's config stream.
-  const gatewayTokens = Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()]));
+  const split = options.gatewayProcesses === true;
+  const gatewayTokens: Record<string, string> = split ? Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()])) : {};
   const auth = createAuthenticator({
     tokens: [
       { token, subject: 'local-admin', roles: ['admin'] },
@@ -189,11 +192,17 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   }
   const bus = createBus();
   // The gateway processes start once the control plane listens (they need its address); a fault before that finds none.
+  // Cluster faults act on the gateway processes (started once the control plane listens), or on the embedded
+  // gateways through the bus, with a blackhole holding a partitioned gateway's address.
   const gatewayHolder: { processes?: GatewayProcesses } = {};
+  const embeddedFaults = gatewayFaults({
+    setClusterDown: (cluster, down) => void (down ? bus.clusterDown.set(cluster, true) : bus.clusterDown.delete(cluster)),
+    gatewayUrl: (cluster) => gatewayUrls(bus.fleet.version > 0 ? bus.fleet.current() : loaded.snapshot)[cluster],
+  });
   const faults = faultActions({
     supervisor,
-    setGatewayDown: (cluster, down) => gatewayHolder.processes?.setGatewayDown(cluster, down),
-    setGatewayPartitioned: (cluster, partitioned) => gatewayHolder.processes?.setGatewayPartitioned(cluster, partitioned),
+    setGatewayDown: (cluster, down) => (split ? gatewayHolder.processes?.setGatewayDown(cluster, down) : embeddedFaults.setGatewayDown(cluster, down)),
+    setGatewayPartitioned: (cluster, partitioned) => (split ? gatewayHolder.processes?.setGatewayPartitioned(cluster, partitioned) : embeddedFaults.setGatewayPartitioned(cluster, partitioned)),
     onAudit: async (e) => {
       await store.append([{ actor: e.actor, action: e.action, target: e.target, reason: e.reason, evidence: e.detail }]);
     },
@@ -208,22 +217,23 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) } },
     });
     // The ClusterSetIP proxies stay in this process; every cluster's own Gateways are a process of their own.
-    serving = await startRuntimeOrExplain({ ...base, embeddedGateways: 'east-west' }, serveOptions, bus);
+    // Split: the ClusterSetIP proxies stay in this process, every cluster's own Gateways are a process of their own.
+    serving = await startRuntimeOrExplain({ ...base, embeddedGateways: split ? 'east-west' : 'all' }, serveOptions, bus);
   } catch (error) {
     await supervisor.stop();
     await store.close();
     throw error;
   }
-  const gatewayProcesses = startGatewayProcesses({
+  const gatewayProcesses = split ? startGatewayProcesses({
     command: cliCommand(),
     controlPlaneUrl: serving.adminUrl,
     tokens: gatewayTokens,
     accessLog,
     stderr: (cluster) => openSync(join(logFiles, `gateway_${cluster}.log`), 'a'),
     log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'gateways' }),
-  });
+  }) : undefined;
   gatewayHolder.processes = gatewayProcesses;
-  io.err(`lintas up: control plane, DNS and ${String(Object.keys(gatewayTokens).length)} gateway processes starting`);
+  io.err(split ? `lintas up: control plane, DNS and ${String(Object.keys(gatewayTokens).length)} gateway processes starting` : 'lintas up: control plane, DNS and gateways starting');
   const ready = await waitUntil(
     async () => {
       const r = await fetch(`${serving.adminUrl}/readyz`).catch(() => undefined);
@@ -249,7 +259,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   }
   io.err('lintas up: stopping');
-  await gatewayProcesses.close();
+  await gatewayProcesses?.close();
+  await embeddedFaults.close();
   await serving.stop();
   await supervisor.stop();
   await store.close();
