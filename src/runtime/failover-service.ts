@@ -13,6 +13,7 @@ import {
   FailoverRunnerError,
   startFailoverController,
   type FailoverRunner,
+  type FailoverRunnerOptions,
   type HealthReport,
   type ClusterWeightMap,
   type OperatorCommand,
@@ -20,9 +21,8 @@ import {
   type WeightChange,
 } from '../controllers/index.ts';
 import { dns1123Label, parseGatewayDuration } from '../lib/index.ts';
-import { AdminApiError, type ActionContext, type AdminAction, type Logger, type ProtectedRoute, type Role } from '../observability/index.ts';
-import type { DataPlaneServing } from '../ir/index.ts';
-import { StoreError, type AuditQuery, type LintasStore, type WatchableMap } from '../store/index.ts';
+import { AdminApiError, type ActionContext, type AdminAction, type ProtectedRoute, type Role } from '../observability/index.ts';
+import { StoreError, type AuditQuery } from '../store/index.ts';
 
 /** The failover verbs of the API and CLI, with the command and role each needs. */
 export const FAILOVER_VERBS = {
@@ -36,25 +36,8 @@ export const FAILOVER_VERBS = {
 /** One failover verb. */
 export type FailoverVerb = keyof typeof FAILOVER_VERBS;
 
-/** Options of {@link startFailoverRunner}. */
-export interface FailoverServiceOptions {
-  readonly log: Logger;
-  readonly store: LintasStore;
-  /** The FailoverPolicies of the current fleet snapshot. */
-  readonly policies: () => readonly FailoverPolicy[];
-  /** The TrafficPolicies of the current fleet snapshot (which services' health decides each domain). */
-  readonly trafficPolicies?: () => readonly TrafficPolicy[];
-  /** The Cluster names of the current fleet snapshot: drains and weights naming another cluster get 404. */
-  readonly clusters?: () => readonly string[];
-  /** Receives the ownership by TrafficPolicy `ns/name`, the drained clusters and the weight overrides by TrafficPolicy, at start and on every change. */
-  readonly onOwnership: (ownership: Readonly<Record<string, OwnershipState>>, drained: readonly string[], weights: Readonly<Record<string, ClusterWeightMap>>) => void;
-  readonly now?: () => Date;
-  /** How long a drain of in-flight mutations lasts before it is reported complete (default 1000 ms). */
-  readonly drainWaitMs?: number;
-  /** How often states written by other replicas are picked up (default 2000 ms). */
-  readonly syncIntervalMs?: number;
-  /** The data planes' acknowledgements: a drain completes once every one serves the new ownership epoch. */
-  readonly acks?: WatchableMap<string, DataPlaneServing>;
+/** Options of {@link startFailoverRunner}: the controller's own, plus where its gauges go. */
+export interface FailoverServiceOptions extends FailoverRunnerOptions {
   /** Where the failover gauges go (alerts, epoch, phase, drained clusters, weight overrides), read at scrape time. */
   readonly registry?: Registry;
 }
@@ -206,18 +189,8 @@ function weightAnswer(change: WeightChange): Record<string, unknown> {
 export async function startFailoverRunner(options: FailoverServiceOptions): Promise<FailoverService> {
   const now = options.now ?? (() => new Date());
   const { store } = options;
-  const runner = await startFailoverController({
-    log: options.log,
-    store,
-    policies: options.policies,
-    onOwnership: options.onOwnership,
-    now,
-    ...(options.trafficPolicies === undefined ? {} : { trafficPolicies: options.trafficPolicies }),
-    ...(options.clusters === undefined ? {} : { clusters: options.clusters }),
-    ...(options.drainWaitMs === undefined ? {} : { drainWaitMs: options.drainWaitMs }),
-    ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
-    ...(options.acks === undefined ? {} : { acks: options.acks }),
-  });
+  const { registry: _registry, ...controller } = options;
+  const runner = await startFailoverController({ ...controller, now });
   if (options.registry !== undefined) registerFailoverMetrics(options.registry, runner);
   const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
