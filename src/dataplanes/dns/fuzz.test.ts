@@ -15,7 +15,6 @@
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { createLogger } from '../../observability/index.ts';
@@ -23,7 +22,7 @@ import { seededRandom } from '../gateway/upstream/test-support.ts';
 import { indexPublicZones } from './public-index.ts';
 import { PUBLIC_ZONES } from './public-test-zone.ts';
 import { startDnsServer, type DnsServer } from './server.ts';
-import { TIMEOUT_MS, framed, query, tcpExchange, udpExchange } from './test-client.ts';
+import { TIMEOUT_MS, framed, query, tcpExchange, tcpReplies, udpExchange } from './test-client.ts';
 import { TEST_ZONE } from './test-zone.ts';
 import { answerMessage, type DnsTransport, type WireContext } from './wire.ts';
 import { indexZone } from './zone-index.ts';
@@ -183,33 +182,17 @@ async function fuzzTcp(port: number, packets: readonly Buffer[]): Promise<Buffer
   const replies: Buffer[] = [];
   for (let start = 0; start < packets.length; start += BATCH) {
     const batch = packets.slice(start, start + BATCH);
-    await new Promise<void>((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`TCP batch at packet ${String(start)}: no sentinel answer within ${String(TIMEOUT_MS)} ms`));
-      }, TIMEOUT_MS);
-      let pending = Buffer.alloc(0);
-      socket.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      socket.on('data', (chunk: Buffer) => {
-        pending = Buffer.concat([pending, chunk]);
-        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-          const raw = pending.subarray(2, 2 + pending.readUInt16BE(0));
-          pending = pending.subarray(2 + raw.length);
-          if (isSentinelReply(raw)) {
-            clearTimeout(timer);
-            socket.end();
-            resolve();
-            return;
-          }
-          replies.push(Buffer.from(raw));
-        }
-      });
-      socket.write(Buffer.concat([...batch.map(framed), framed(sentinel(start))]));
-    });
+    // The sentinel's answer closes the batch: everything before it is the batch's replies.
+    await tcpReplies(
+      port,
+      [Buffer.concat([...batch.map(framed), framed(sentinel(start))])],
+      (raw) => {
+        if (isSentinelReply(raw)) return true;
+        replies.push(raw);
+        return false;
+      },
+      () => `TCP batch at packet ${String(start)}: no sentinel answer`,
+    );
   }
   return replies;
 }

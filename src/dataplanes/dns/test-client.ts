@@ -77,22 +77,18 @@ export function framed(msg: Buffer): Buffer {
 }
 
 /**
- * Opens one TCP connection, writes `chunks` (byte-by-byte when `trickle`, to
- * exercise reassembly), and resolves with the first `expected` framed replies.
+ * Opens one TCP connection, writes `chunks` (byte-by-byte when `trickle`, to exercise reassembly),
+ * and hands every framed reply to `onReply` until it returns true (then resolves); `what` names the
+ * wait in the timeout error.
  */
-export function tcpExchange(
-  port: number,
-  chunks: readonly Buffer[],
-  expected: number,
-  trickle = false,
-): Promise<DecodedPacket[]> {
+export function tcpReplies(port: number, chunks: readonly Buffer[], onReply: (raw: Buffer) => boolean, what: () => string, trickle = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
-    const replies: DecodedPacket[] = [];
     let pending = Buffer.alloc(0);
+    let done = false;
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`got ${replies.length}/${expected} TCP replies within ${TIMEOUT_MS} ms`));
+      reject(new Error(`${what()} within ${TIMEOUT_MS} ms`));
     }, TIMEOUT_MS);
     socket.on('error', (err) => {
       clearTimeout(timer);
@@ -100,15 +96,16 @@ export function tcpExchange(
     });
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+      while (!done && pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
         const len = pending.readUInt16BE(0);
-        replies.push(dnsPacket.decode(pending.subarray(2, 2 + len)));
+        const raw = Buffer.from(pending.subarray(2, 2 + len));
         pending = pending.subarray(2 + len);
+        done = onReply(raw);
       }
-      if (replies.length >= expected) {
+      if (done) {
         clearTimeout(timer);
         socket.end();
-        resolve(replies);
+        resolve();
       }
     });
     socket.once('connect', () => {
@@ -126,6 +123,22 @@ export function tcpExchange(
       })();
     });
   });
+}
+
+/** One TCP connection: writes `chunks` and resolves with the first `expected` framed replies, decoded. */
+export async function tcpExchange(port: number, chunks: readonly Buffer[], expected: number, trickle = false): Promise<DecodedPacket[]> {
+  const replies: DecodedPacket[] = [];
+  await tcpReplies(
+    port,
+    chunks,
+    (raw) => {
+      replies.push(dnsPacket.decode(raw));
+      return replies.length >= expected;
+    },
+    () => `got ${replies.length}/${expected} TCP replies`,
+    trickle,
+  );
+  return replies;
 }
 
 /** A slow-drip TCP client: it announces a full-size message, then sends one byte per tick and never finishes. */
