@@ -3,15 +3,15 @@
  * gateway and the east-west TCP proxy sharing it, and one access log for both
  * (a file opened at once, so a bad path fails at start, or a line sink).
  * `apply` serves a Gateway IR on both and says which listeners failed to bind.
- * The gateway role (`lintas gateway`) is built on it; the in-process gateway
- * runner of `serve` assembles the same parts.
+ * The gateway role (`lintas gateway`) and the embedded gateway runner of
+ * `serve` are both built on it.
  * @module
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { GatewayIR } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { createGatewayDataPlane, type ApplyReport, type ConfigFreshness } from './gateway/index.ts';
+import { createGatewayDataPlane, type ApplyReport, type CertificateSource, type ConfigFreshness } from './gateway/index.ts';
 import { createUpstreamSet, type UpstreamSet, type UpstreamSetOptions } from './gateway/upstream/index.ts';
 import { createTcpProxy } from './tcp-proxy/server.ts';
 
@@ -41,8 +41,8 @@ export interface LocalApplyResult {
 /** A running local data plane. */
 export interface LocalDataPlane {
   readonly upstreams: UpstreamSet;
-  /** Serves `ir` on the HTTP gateway and the TCP proxy (applies are serialised by the gateway). */
-  apply(ir: GatewayIR): Promise<LocalApplyResult>;
+  /** Serves `ir` on the HTTP gateway and the TCP proxy (applies are serialised by the gateway); HTTPS listeners take their key material from `certificates`. */
+  apply(ir: GatewayIR, certificates?: CertificateSource): Promise<LocalApplyResult>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
   close(): Promise<void>;
@@ -78,8 +78,8 @@ export function createLocalDataPlane(options: LocalDataPlaneOptions): LocalDataP
   });
   return {
     upstreams,
-    async apply(ir) {
-      const report = await http.apply(ir);
+    async apply(ir, certificates) {
+      const report = await http.apply(ir, certificates);
       const tcpResult = await tcp.apply(ir.tcpListeners ?? []);
       const failed = [...report.listeners.filter((l) => l.status === 'failed').map((l) => ({ key: l.key, error: l.error?.message ?? 'bind failed' })), ...tcpResult.failed];
       return { report, failed };

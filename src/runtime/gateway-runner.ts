@@ -7,11 +7,10 @@
  * `/api/v1/gateway` (and so for `get --server`).
  * @module
  */
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
-import { createGatewayDataPlane, createTcpProxy, createUpstreamSet, explainRoute, type ExplainRequest, type GatewayDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
+import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
 import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -58,24 +57,9 @@ export interface GatewayRunner {
 /** Starts the data plane (no listeners until the first IR) and returns the runner; throws when the access log cannot be opened. */
 export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner {
   const { log } = options;
-  let stream: WriteStream | undefined;
-  if (options.accessLogPath !== undefined) {
-    // Opened synchronously so a bad path fails `serve` at startup instead of losing every line later.
-    stream = createWriteStream(options.accessLogPath, { fd: openSync(options.accessLogPath, 'a') });
-    stream.on('error', (error) => log.error('access log write failed', { path: options.accessLogPath, error: error.message }));
-  }
-  // A stream sink lets the data plane see back-pressure (and count what it drops) instead of buffering without bound.
-  const sink = (line: string): void => void (stream !== undefined ? stream.write(line) : options.write(line));
-  const upstreams = createUpstreamSet({ log: log.child({ component: 'upstreams' }), registry: options.registry });
-  const dataPlane: GatewayDataPlane = createGatewayDataPlane({ log: log.child({ component: 'gateway' }), upstreams, accessLog: stream ?? sink, registry: options.registry });
-  const tcpProxy = createTcpProxy({
-    log: log.child({ component: 'tcp-proxy' }),
-    upstreams,
-    onConnection: (e) =>
-      sink(
-        `${JSON.stringify({ time: new Date().toISOString(), protocol: 'tcp', listener: e.listener, service_import: e.serviceImport, entry_cluster: e.entryCluster ?? null, destination_cluster: e.upstream?.cluster ?? null, upstream: e.upstream?.key ?? null, attempts: e.attempts, bytes_in: e.bytesIn, bytes_out: e.bytesOut, response_flags: e.responseFlags })}\n`,
-      ),
-  });
+  // The access log opens here (a bad path fails `serve` at startup instead of losing every line later).
+  const local: LocalDataPlane = createLocalDataPlane({ log, registry: options.registry, write: options.write, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+  const upstreams = local.upstreams;
 
   let latest: GatewayResult | undefined;
   const embedded = options.embedded ?? 'all';
@@ -131,12 +115,11 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       generation += 1;
       try {
         // Key material goes to the data plane straight from the snapshot, never through the IR.
-        const report = await dataPlane.apply(ir, certificateSource(snapshot));
-        const tcp = await tcpProxy.apply(ir.tcpListeners ?? []);
+        const { report, failed } = await local.apply(ir, certificateSource(snapshot));
         applied = true;
         served = ownership;
         acknowledge(ir, 'acked');
-        log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, tcpFailed: tcp.failed });
+        log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, failed });
       } catch (error) {
         acknowledge(ir, 'nacked', (error as Error).message);
         log.error('gateway apply failed; the previous config keeps serving', { error: (error as Error).stack ?? String(error) });
@@ -164,13 +147,11 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     observe: () => upstreams.observe(),
     explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
     notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
-    bound: () => [...dataPlane.listeners().map((l) => `${l.address}:${l.port}`), ...tcpProxy.listeners().map((l) => `${l.address}:${l.port}`)],
+    bound: () => local.bound(),
     async close() {
       closed = true;
       await applying;
-      await Promise.all([dataPlane.close(), tcpProxy.close()]);
-      upstreams.close();
-      if (stream !== undefined) await new Promise<void>((resolve) => stream.end(resolve));
+      await local.close();
     },
   };
 }

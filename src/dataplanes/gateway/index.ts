@@ -10,6 +10,7 @@ export { ConfigFreshness, DEFAULT_STALE_AFTER_MS } from './freshness.ts';
 export { DEFAULT_HTTP_SERVER_OPTIONS, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
 export { DEFAULT_POOL_OPTIONS, type PoolOptions } from './pools.ts';
 export { createGatewayDataPlane, type ApplyReport, type GatewayDataPlane, type GatewayDataPlaneOptions } from './server.ts';
+export type { CertificateSource } from './tls.ts';
 export {
   createUpstreamSet,
   type AttemptOutcome,
