@@ -13,6 +13,7 @@ import { certificateSource, publishClusterConfigs, translateGateway, type Gatewa
 import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
 import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
+import { ownershipEpochs } from './remote-dataplanes.ts';
 import type { Logger } from '../observability/index.ts';
 
 /** Which gateway listeners the control plane's process serves itself. */
@@ -65,7 +66,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   const embedded = options.embedded ?? 'all';
   // Without embedded gateways there is nothing to apply: translated is ready.
   let applied = embedded === 'none';
-  let pending: { ir: GatewayIR; ownership: Record<string, number>; snapshot: FleetSnapshot } | undefined;
+  let pending: { ir: GatewayIR; snapshot: FleetSnapshot } | undefined;
   let generation = 0;
   let served: Record<string, number> = {};
   let applying: Promise<void> | undefined;
@@ -88,10 +89,8 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     // With the ClusterSetIP proxies here, the clusters' slices leave them out (one process binds them).
     if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString(), embedded === 'east-west' ? { eastWestClusters: [] } : {});
     if (embedded === 'none') return;
-    // The ownership epochs this IR routes by: what the acknowledgement will say the data plane serves.
-    const ownership = Object.fromEntries(Object.entries(policy.ownership ?? {}).map(([k, o]) => [k, o.epoch]));
     const own = embedded === 'east-west' ? { ...latest.ir, listeners: latest.ir.listeners.filter((l) => l.entryBySource !== undefined) } : latest.ir;
-    pending = { ir: withoutDown(own), ownership, snapshot: last.snapshot };
+    pending = { ir: withoutDown(own), snapshot: last.snapshot };
     applying ??= drain();
   };
 
@@ -110,14 +109,15 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
 
   const drain = async (): Promise<void> => {
     while (pending !== undefined && !closed) {
-      const { ir, ownership, snapshot } = pending;
+      const { ir, snapshot } = pending;
       pending = undefined;
       generation += 1;
       try {
         // Key material goes to the data plane straight from the snapshot, never through the IR.
         const { report, failed } = await local.apply(ir, certificateSource(snapshot));
         applied = true;
-        served = ownership;
+        // What the acknowledgement says it serves: the ownership epochs of the IR now applied, as for a gateway process.
+        served = ownershipEpochs(ir);
         acknowledge(ir, 'acked');
         log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, failed });
       } catch (error) {

@@ -12,9 +12,9 @@ import { JKT, makePolicy, PRIMARY, t, TYO } from './test-support.ts';
 const ack = (cluster: string, ownership: Record<string, number>): [string, DataPlaneServing] => [cluster, { cluster, mode: 'remote', version: 1, state: 'acked', ownership, at: '2026-12-07T00:00:00.000Z' }];
 
 describe('pendingDataPlanes', () => {
-  it('names the data planes below the epoch, sorted; a policy a data plane never saw counts as epoch 1', () => {
-    const acks = new Map([ack('tyo', { 'cases/cases': 2 }), ack('sgp', { 'cases/cases': 1 }), ack('jkt', {})]);
-    assert.deepEqual(pendingDataPlanes(acks, 'cases/cases', 2), ['jkt', 'sgp']);
+  it('names the data planes below the epoch, sorted; one whose config does not carry the policy is not waited for', () => {
+    const acks = new Map([ack('tyo', { 'cases/cases': 2 }), ack('sgp', { 'cases/cases': 1 }), ack('jkt', {}), ack('bkk', { 'cases/cases': 1 })]);
+    assert.deepEqual(pendingDataPlanes(acks, 'cases/cases', 2), ['bkk', 'sgp']);
     assert.deepEqual(pendingDataPlanes(acks, 'cases/cases', 1), []);
     assert.deepEqual(pendingDataPlanes(new Map(), 'cases/cases', 5), []);
   });

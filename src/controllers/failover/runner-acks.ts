@@ -6,10 +6,14 @@
  */
 import type { DataPlaneServing } from '../../ir/index.ts';
 
-/** Clusters whose data plane does not yet serve ownership `epoch` for TrafficPolicy `trafficPolicy` (sorted; absent epoch = 1). */
+/**
+ * Clusters whose data plane carries TrafficPolicy `trafficPolicy` but does not yet serve ownership
+ * `epoch` for it (sorted). A data plane whose config does not carry the policy routes none of the
+ * domain's requests, so it is not waited for.
+ */
 export function pendingDataPlanes(acks: ReadonlyMap<string, DataPlaneServing>, trafficPolicy: string, epoch: number): string[] {
   return [...acks.values()]
-    .filter((a) => (a.ownership[trafficPolicy] ?? 1) < epoch)
+    .filter((a) => a.ownership[trafficPolicy] !== undefined && a.ownership[trafficPolicy] < epoch)
     .map((a) => a.cluster)
     .sort();
 }
