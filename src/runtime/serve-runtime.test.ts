@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DataPlaneServing } from '../ir/index.ts';
 import { silentLogger } from '../observability/index.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, type LintasStore } from '../store/index.ts';
+import type { RuntimeConfig } from './config.ts';
 import { ComponentStartError } from './component.ts';
 import { startServeRuntime } from './serve-runtime.ts';
 import { waitFor } from '../../test/wait.ts';
@@ -23,6 +24,21 @@ function canBind(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The runtime config of the capstone on free loopback ports, its state in `stateDir`. */
+function capstoneConfig(stateDir: string, store: LintasStore): RuntimeConfig {
+  return {
+    fleetDir: CAPSTONE,
+    stateDir,
+    dns: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    adminAllowedHosts: [],
+    debounceMs: 25,
+    writeAccessLog: () => undefined,
+    log: silentLogger,
+    store,
+  };
+}
+
 describe('startServeRuntime', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-runtime-'));
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,17 +50,7 @@ describe('startServeRuntime', () => {
     const store = await openStore({ dataDir: join(root, 'a') });
     try {
       await assert.rejects(
-        startServeRuntime({
-          fleetDir: CAPSTONE,
-          stateDir: join(root, 'a'),
-          dns: { host: '127.0.0.1', port },
-          admin: { host: '127.0.0.1', port: 0 },
-          adminAllowedHosts: [],
-          debounceMs: 25,
-          writeAccessLog: () => undefined,
-          log: silentLogger,
-          store,
-        }),
+        startServeRuntime({ ...capstoneConfig(join(root, 'a'), store), dns: { host: '127.0.0.1', port } }),
         (error: unknown) => error instanceof ComponentStartError && error.component === 'dns',
       );
       // The gateway started before DNS and bound the capstone's listeners once the fleet translated (or not yet): either way none is held now.
@@ -57,17 +63,7 @@ describe('startServeRuntime', () => {
 
   it('starts, is ready once every component is (incl. the first health round), and stops leaving nothing bound', async () => {
     const store = await openStore({ dataDir: join(root, 'b') });
-    const runtime = await startServeRuntime({
-      fleetDir: CAPSTONE,
-      stateDir: join(root, 'b'),
-      dns: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      adminAllowedHosts: [],
-      debounceMs: 25,
-      writeAccessLog: () => undefined,
-      log: silentLogger,
-      store,
-    });
+    const runtime = await startServeRuntime(capstoneConfig(join(root, 'b'), store));
     try {
       // Ready means the first health round is in the bus too (issue 15: no 503s from an unknown health state).
       for await (const update of runtime.bus.health.subscribe()) if (update.state.get('latest') !== undefined) break;
