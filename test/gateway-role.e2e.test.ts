@@ -83,7 +83,7 @@ describe('gateway roles fed by the config stream', SUITE, () => {
     policies: [casesPolicy({ requireIdempotencyKey: false })],
   });
   const role = (cluster: 'jkt' | 'sgp', token = TOKENS[cluster]) =>
-    startGatewayRole({ cluster, controlPlaneUrl: cp.url, token, log: silentLogger, write: () => undefined, healthCheck: { enabled: false }, backoff: { initialMs: 20, maxMs: 200 }, now, staleAfterMs: BUDGET_MS, admin: { host: '127.0.0.1', port: 0 } });
+    startGatewayRole({ cluster, controlPlaneUrls: [cp.url], token, log: silentLogger, write: () => undefined, healthCheck: { enabled: false }, backoff: { initialMs: 20, maxMs: 200 }, now, staleAfterMs: BUDGET_MS, admin: { host: '127.0.0.1', port: 0 } });
   const portOf = (r: GatewayRole): number => Number(r.status().bound[0]?.split(':')[1]);
   const get = (r: GatewayRole, address: string, path = '/cases/SGP-1') => send(portOf(r), path, { address, headers: { 'x-case-id': 'SGP-1' } });
   const post = (r: GatewayRole, address: string) => send(portOf(r), '/cases', { method: 'POST', address, body: '{}', headers: { 'x-case-id': 'SGP-1' } });

@@ -12,6 +12,15 @@ import type { ListenAddress } from './config.ts';
 import type { HealthComponent } from './control-plane.ts';
 import type { GatewayComponent } from './data-plane.ts';
 import type { Bus } from './bus.ts';
+import { CONTROL_PLANE_LEASE } from './leadership.ts';
+
+/** Why this replica does not lead now (undefined on the leader). */
+function notLeader(bus: Bus): string | undefined {
+  const role = bus.leader.get(CONTROL_PLANE_LEASE);
+  if (role?.role === 'leader') return undefined;
+  const leader = role?.role === 'follower' && role.leader !== undefined ? ` (the leader is ${role.leader})` : '';
+  return `this control-plane replica is not the leader${leader}; connect to the leader`;
+}
 
 /** The admin component, with its URL once bound. */
 export interface AdminComponent extends Component {
@@ -56,7 +65,8 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         protectedRoutes: options.protectedRoutes(),
         readyDetail: options.readyDetail,
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
-        rawRoutes: configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }) }),
+        // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.
+        rawRoutes: configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
         notReady: () => {
           for (const component of options.readiness) {
             const h = component.health();

@@ -8,6 +8,7 @@
  * @module
  */
 import { hostname } from 'node:os';
+import { Gauge, type Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../observability/index.ts';
 import { startLeaderElection, type Fence, type LeaderElection, type LeaderRole, type LintasStore } from '../store/index.ts';
@@ -55,8 +56,18 @@ export function fencedStore(store: LintasStore, fence: () => Fence): LintasStore
 }
 
 /** The leader component: elects, publishes the role to `bus.leader`, and is ready once the first attempt decided. */
-export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger }): Component {
+export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger; registry?: Registry }): Component {
   const { bus } = options;
+  if (options.registry !== undefined) {
+    new Gauge({
+      name: 'lintas_control_plane_leader',
+      help: '1 while this control-plane replica holds the leader lease (its writes land, it feeds the gateways), else 0.',
+      registers: [options.registry],
+      collect() {
+        this.set(bus.leader.get(CONTROL_PLANE_LEASE)?.role === 'leader' ? 1 : 0);
+      },
+    });
+  }
   let election: LeaderElection | undefined;
   let last: string | undefined;
   const stopping = new AbortController();

@@ -81,7 +81,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
   // Every replica runs the same components; only the lease holder's writes land (leadership.ts).
-  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, log: log.child({ component: 'leader' }) });
+  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }) });
   const writes = fencedStore(config.store, () => currentFence(bus.leader.get(CONTROL_PLANE_LEASE)));
   const failover = failoverComponent({ bus, store: writes, registry, log: log.child({ component: 'failover' }) });
   const gateway = gatewayComponent({
