@@ -390,10 +390,10 @@ async function readActionBody(req: IncomingMessage): Promise<{ body: Record<stri
  * Reads a JSON object body of at most {@link MAX_ACTION_BODY_BYTES} (raw routes use it too):
  * the object, or the refusal to send (400 with `hint`, 413), or 'aborted' when the client left.
  */
-export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body must be a JSON object', emptyCode = 'bad_request'): Promise<{ body: Record<string, unknown> } | Refusal | 'aborted'> {
-  const tooLarge: Refusal = { status: 413, code: 'too_large', message: `the body must be at most ${MAX_ACTION_BODY_BYTES} bytes` };
+export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body must be a JSON object', emptyCode = 'bad_request', maxBytes = MAX_ACTION_BODY_BYTES): Promise<{ body: Record<string, unknown> } | Refusal | 'aborted'> {
+  const tooLarge: Refusal = { status: 413, code: 'too_large', message: `the body must be at most ${maxBytes} bytes` };
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_ACTION_BODY_BYTES) {
+  if (declared > maxBytes) {
     req.resume(); // discard; the 413 closes the connection
     return tooLarge;
   }
@@ -408,7 +408,7 @@ export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body 
     req.on('data', (chunk: Buffer) => {
       if (done) return; // past the limit: keep draining, keep nothing
       size += chunk.length;
-      if (size > MAX_ACTION_BODY_BYTES) finish('too_large');
+      if (size > maxBytes) finish('too_large');
       else chunks.push(chunk);
     });
     req.on('end', () => finish(Buffer.concat(chunks)));

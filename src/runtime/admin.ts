@@ -72,7 +72,7 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
         rawRoutes: {
           // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.
-          ...configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
+          ...configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, reports: bus.reports, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
           ...options.rawRoutes?.(),
           // Which actions a token may take is read from the very table the server enforces.
           ...(options.whoamiPath !== undefined ? { [options.whoamiPath]: whoamiRoute(actions) } : {}),

@@ -23,6 +23,7 @@ import { gslbComponent, type GslbComponent } from './gslb.ts';
 import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
 import type { JsonRoute } from '../observability/index.ts';
 import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
+import { dataPlaneReport } from './dataplane-reports.ts';
 
 /** A running control plane with its embedded data planes. */
 export interface ServeRuntime {
@@ -40,7 +41,7 @@ export interface ServeRuntime {
 }
 
 /** The alerts component: evaluates the metric alerts and the failover alerts on the shared registry. */
-function alertsComponent(options: { registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent; gslb: GslbComponent }): Component & { service(): AlertService | undefined } {
+function alertsComponent(options: { bus: Bus; gateway: GatewayComponent; registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent; gslb: GslbComponent }): Component & { service(): AlertService | undefined } {
   let service: AlertService | undefined;
   return {
     name: 'alerts',
@@ -48,6 +49,8 @@ function alertsComponent(options: { registry: ReturnType<typeof createRegistry>;
       service = startAlertService({
         registry: options.registry,
         log: options.log,
+        // Embedded gateways and `lintas gateway` processes alike: their typed reports.
+        dataPlane: () => dataPlaneReport(options.bus, options.gateway.report()),
         failover: () => options.failover.service()?.runner.alerts() ?? { active: [], recent: [] },
         extra: () => options.gslb.service()?.alerts() ?? { active: [], recent: [] },
       });
@@ -108,7 +111,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     },
     publicZones: () => gslb.service()?.index() ?? EMPTY_PUBLIC_INDEX,
   });
-  const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover, gslb });
+  const alerts = alertsComponent({ bus, gateway, registry, log: log.child({ component: 'alerts' }), failover, gslb });
   const webConsole = consoleComponent({ bus, gateway, failover, alerts, log: log.child({ component: 'console' }) });
   // A source that has never loaded says why (the config errors) rather than a generic "not loaded".
   const readableSource: Component = { ...source, health: () => (bus.fleet.version === 0 ? { ready: false, detail: configStatus.notLoaded() } : { ready: true }) };
