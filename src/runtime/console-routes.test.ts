@@ -37,13 +37,19 @@ describe('console routes on the capstone runtime', { timeout: 120_000 }, () => {
         { token: OPERATOR, subject: 'otto', roles: ['operator'] },
       ],
     });
-    runtime = await startServeRuntime({ ...capstoneConfig(root, store), auth });
+    runtime = await startServeRuntime({ ...capstoneConfig(root, store), auth, consoleDir: join(root, 'not-built') });
     await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 60_000);
   });
   after(async () => {
     await runtime.stop();
     await store.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('/ui says how to build the console while it is not built (and needs no token)', async () => {
+    const res = await fetch(`${runtime.adminUrl}/ui`);
+    assert.equal(res.status, 503);
+    assert.equal(await res.text(), 'the web console is not built: run npm run build:console (npm install does it)\n');
   });
 
   it('every console route needs a token', async () => {
