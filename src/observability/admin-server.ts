@@ -1,8 +1,9 @@
 /**
  * The admin HTTP server: `/readyz`, `/healthz`, `/metrics` (Prometheus text),
  * JSON routes that runners register (e.g. computed objects for `--server`),
- * GET routes that need a role, and authenticated mutating actions (POST with a
- * bearer token and a `reason`). Without an authenticator, actions are refused:
+ * GET routes that need a role, authenticated mutating actions (POST with a
+ * bearer token and a `reason`), raw routes that write their own response after the
+ * role check (streams), and public path prefixes (a built app's static files). Without an authenticator, actions are refused:
  * the server is read-only, never open. Requests whose `Host` is not a name the
  * server is reached by are refused with 421 (DNS rebinding, admin-host.ts);
  * refusals are logged with the client address, rate-limited (log-limiter.ts).
