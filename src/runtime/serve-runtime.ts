@@ -19,6 +19,7 @@ import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
 import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
 import { CONSOLE_ROUTES, consoleComponent, type ConsoleComponent } from './console-service.ts';
+import { consoleFiles } from './console-files.ts';
 import { gslbComponent, type GslbComponent } from './gslb.ts';
 import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
 import type { JsonRoute } from '../observability/index.ts';
@@ -130,6 +131,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes, ...webConsole.protectedRoutes }),
     rawRoutes: () => webConsole.rawRoutes,
     whoamiPath: CONSOLE_ROUTES.whoami,
+    prefixes: consoleFiles(config.consoleDir),
     routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
