@@ -17,6 +17,18 @@ export interface ClusterConfig {
   /** When the control plane published this version (ISO 8601). */
   readonly publishedAt: string;
   readonly ir: GatewayIR;
+  /**
+   * The PEM of the Secrets this cluster's HTTPS listeners serve, by `ns/name` (the IR names them
+   * with their fingerprints, which the version covers). Sent only on this cluster's own stream
+   * (its gateway token), never by any other route, so key material stays off the admin API and logs.
+   */
+  readonly certificates?: Readonly<Record<string, ListenerCertificate>>;
+}
+
+/** A listener certificate's PEM material. */
+export interface ListenerCertificate {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /** The first frame of a stream: which cluster, and how often heartbeats come (a silent stream is dead after a few). */
@@ -32,6 +44,8 @@ export interface ConfigFrame {
   readonly version: string;
   readonly generation: number;
   readonly ir: GatewayIR;
+  /** See {@link ClusterConfig.certificates}. */
+  readonly certificates?: Readonly<Record<string, ListenerCertificate>>;
 }
 
 /** "Still here, and this is the current version" (null before the cluster has any): confirms a gateway's config is fresh. */

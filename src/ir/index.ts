@@ -2,7 +2,7 @@
  * The IR: what controllers compute and data planes consume. Data only.
  * @module
  */
-export type { AckedVersion, ClusterConfig, ConfigAckBody, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
+export type { AckedVersion, ClusterConfig, ConfigAckBody, ListenerCertificate, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
 export { NO_DESTINATION, type PairTraffic, type TrafficSample } from './traffic-sample.ts';

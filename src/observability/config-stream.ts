@@ -78,7 +78,7 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
   const configLine = (c: ClusterConfig): string => {
     let line = frames.get(c);
     if (line === undefined) {
-      line = `${JSON.stringify({ type: 'config', version: c.version, generation: c.generation, ir: c.ir } satisfies StreamFrame)}\n`;
+      line = `${JSON.stringify({ type: 'config', version: c.version, generation: c.generation, ir: c.ir, ...(c.certificates !== undefined ? { certificates: c.certificates } : {}) } satisfies StreamFrame)}\n`;
       frames.set(c, line);
     }
     return line;

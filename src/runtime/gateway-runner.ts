@@ -87,7 +87,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     }
     // The whole fleet's IR: a cluster whose gateway process is down gets its config when it comes back.
     // With the ClusterSetIP proxies here, the clusters' slices leave them out (one process binds them).
-    if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString(), embedded === 'east-west' ? { eastWestClusters: [] } : {});
+    if (options.configs !== undefined) publishClusterConfigs(options.configs, latest.ir, [...last.snapshot.clusters.keys()], new Date().toISOString(), { certificates: certificateSource(last.snapshot), ...(embedded === 'east-west' ? { eastWestClusters: [] } : {}) });
     if (embedded === 'none') return;
     const own = embedded === 'east-west' ? { ...latest.ir, listeners: latest.ir.listeners.filter((l) => l.entryBySource !== undefined) } : latest.ir;
     pending = { ir: withoutDown(own), snapshot: last.snapshot };

@@ -41,3 +41,20 @@ describe('cluster configs', () => {
     assert.match(configVersion(ir), /^[0-9a-f]{16}$/);
   });
 });
+
+describe('cluster configs: listener certificates', () => {
+  it('carry the PEM of exactly the Secrets the cluster\'s own HTTPS listeners name, looked up in that cluster', () => {
+    const cert = (secret: string) => ({ secret, fingerprint: `fp-${secret}`, notAfter: '2027-01-01T00:00:00Z', dnsNames: ['x.test'] });
+    const tls = (l: HttpListenerIR, secret: string): HttpListenerIR => ({ ...l, tls: { listeners: [{ gateway: 'ns/gw', listener: 'https', certificates: [cert(secret)] }] } });
+    const ir: GatewayIR = { ...fleet(), listeners: [tls(listener('a', '10.0.0.1', 'ua'), 'ns/a-tls'), listener('b', '10.0.0.2', 'ub')] };
+    const asked: string[] = [];
+    const source = (cluster: string, secret: string) => {
+      asked.push(`${cluster} ${secret}`);
+      return { cert: `CERT ${secret}`, key: `KEY ${secret}` };
+    };
+    const set = new Map(nextClusterConfigs(new Map(), ir, ['a', 'b'], 't1', { certificates: source }).set);
+    assert.deepEqual(set.get('a')?.certificates, { 'ns/a-tls': { cert: 'CERT ns/a-tls', key: 'KEY ns/a-tls' } });
+    assert.equal(set.get('b')?.certificates, undefined, 'b serves no HTTPS listener: no key material');
+    assert.deepEqual(asked, ['a ns/a-tls']);
+  });
+});

@@ -10,7 +10,7 @@
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ClusterConfig, GatewayIR } from '../../ir/index.ts';
+import type { ClusterConfig, GatewayIR, ListenerCertificate } from '../../ir/index.ts';
 import { compareStrings } from '../../lib/index.ts';
 import { canonicalJson, sha256hex, type WatchableMap } from '../../store/index.ts';
 import { sliceGatewayIR } from './slice.ts';
@@ -19,6 +19,8 @@ import { sliceGatewayIR } from './slice.ts';
 export interface ClusterConfigOptions {
   /** Clusters whose gateway serves the east-west ClusterSetIP listeners (default: every cluster). */
   readonly eastWestClusters?: readonly string[];
+  /** The PEM of a cluster's Secret (`ns/name`), for the certificates its HTTPS listeners serve (absent: none are sent). */
+  readonly certificates?: (cluster: string, secret: string) => ListenerCertificate | undefined;
 }
 
 /** Writes for the config map: configs to store and clusters to remove. */
@@ -41,11 +43,23 @@ export function nextClusterConfigs(current: ReadonlyMap<string, ClusterConfig>, 
     const ir = sliceGatewayIR(fleet, cluster, { eastWest: eastWest?.has(cluster) ?? true });
     const before = current.get(cluster);
     if (before !== undefined && isDeepStrictEqual(before.ir, ir)) continue;
-    set.push([cluster, { version: configVersion(ir), generation: (before?.generation ?? 0) + 1, publishedAt: now, ir }]);
+    const certificates = options.certificates === undefined ? undefined : certificatesOf(ir, cluster, options.certificates);
+    set.push([cluster, { version: configVersion(ir), generation: (before?.generation ?? 0) + 1, publishedAt: now, ir, ...(certificates !== undefined ? { certificates } : {}) }]);
   }
   const keep = new Set(wanted);
   const remove = [...current.keys()].filter((c) => !keep.has(c)).sort(compareStrings);
   return { set, delete: remove };
+}
+
+/** The PEM of every certificate the slice's HTTPS listeners name (sorted by secret), or undefined when there is none. */
+function certificatesOf(ir: GatewayIR, cluster: string, source: NonNullable<ClusterConfigOptions['certificates']>): Record<string, ListenerCertificate> | undefined {
+  const secrets = new Set(ir.listeners.flatMap((l) => (l.tls?.listeners ?? []).flatMap((t) => t.certificates.map((c) => c.secret))));
+  const out: Record<string, ListenerCertificate> = {};
+  for (const secret of [...secrets].sort(compareStrings)) {
+    const pem = source(cluster, secret);
+    if (pem !== undefined) out[secret] = { cert: pem.cert, key: pem.key };
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /** Publishes the fleet IR into the config map; returns the clusters whose config changed. */

@@ -21,7 +21,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import type { ConfigFrame, GatewayIR } from '../../ir/index.ts';
 import { createRegistry, startAdminServer, type AdminServer, type Logger } from '../../observability/index.ts';
-import { ConfigFreshness, DEFAULT_STALE_AFTER_MS } from '../gateway/index.ts';
+import { ConfigFreshness, DEFAULT_STALE_AFTER_MS, type CertificateSource } from '../gateway/index.ts';
 import { createLocalDataPlane, type LocalDataPlane } from '../local-data-plane.ts';
 import type { UpstreamSetOptions } from '../gateway/upstream/index.ts';
 import { checkGatewayIR } from './check-ir.ts';
@@ -138,7 +138,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     ...(options.healthCheck !== undefined ? { healthCheck: options.healthCheck } : {}),
   });
 
-  let serving: (RoleVersion & { readonly ir: GatewayIR }) | undefined;
+  let serving: (RoleVersion & { readonly ir: GatewayIR; readonly certificates?: ConfigFrame['certificates'] }) | undefined;
   let rejected: (RoleVersion & { readonly error: string }) | undefined;
   // Whether the rejected version routes owners as the served one does: then heartbeats naming it still vouch for ownership.
   let rejectedKeepsOwnership = false;
@@ -208,7 +208,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       error = `invalid config (${String(problems.length)} problem(s)): ${problems.slice(0, 20).join('; ')}`;
     } else {
       try {
-        const result = await local.apply(frame.ir);
+        const result = await local.apply(frame.ir, sourceOf(frame.certificates));
         if (result.failed.length > 0) error = `cannot bind ${result.failed.map((f) => `${f.key} (${f.error})`).join(', ')}`;
       } catch (e) {
         error = `apply failed: ${(e as Error).message}`;
@@ -216,7 +216,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       if (error !== undefined) {
         // Back to the last good version: listeners the bad one bound are drained, swapped tables swapped back.
         try {
-          await local.apply(serving?.ir ?? EMPTY_IR);
+          await local.apply(serving?.ir ?? EMPTY_IR, sourceOf(serving?.certificates));
         } catch (e) {
           log.error('restoring the last good config failed', { error: (e as Error).message });
         }
@@ -231,7 +231,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       postAck(frame, false, applyMs, error);
       return;
     }
-    serving = { version: frame.version, generation: frame.generation, at: now(), ir: frame.ir };
+    serving = { version: frame.version, generation: frame.generation, at: now(), ir: frame.ir, ...(frame.certificates !== undefined ? { certificates: frame.certificates } : {}) };
     rejected = undefined;
     // Current as of when the control plane sent it.
     freshness.confirm(receivedAt);
@@ -368,6 +368,11 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       await Promise.all([admin?.close(), local.close()]);
     },
   };
+}
+
+/** The certificate lookup of a version: its own PEM by Secret (`ns/name`); a gateway serves one cluster, so the cluster is implied. */
+function sourceOf(certificates: ConfigFrame['certificates']): CertificateSource | undefined {
+  return certificates === undefined ? undefined : (_cluster, secret) => certificates[secret];
 }
 
 /**

@@ -7,7 +7,7 @@
  * {@link ConfigStreamError} with a stable code; the caller reconnects.
  * @module
  */
-import type { ClusterConfig, StreamFrame } from '../../ir/index.ts';
+import type { ClusterConfig, ListenerCertificate, StreamFrame } from '../../ir/index.ts';
 
 /** Stable codes of a config stream ending. */
 export type ConfigStreamErrorCode =
@@ -150,13 +150,24 @@ function parseFrame(line: string, cluster: string): StreamFrame | undefined {
       if (typeof f['version'] !== 'string' || f['version'] === '') return bad('version must be a non-empty string');
       if (typeof f['generation'] !== 'number') return bad('generation must be a number');
       // The IR is checked by the applier, which NACKs a bad one with every problem.
-      return { type: 'config', version: f['version'], generation: f['generation'], ir: f['ir'] as ClusterConfig['ir'] };
+      return { type: 'config', version: f['version'], generation: f['generation'], ir: f['ir'] as ClusterConfig['ir'], ...certificatesOf(f['certificates'], bad) };
     case 'heartbeat':
       if (f['version'] !== null && typeof f['version'] !== 'string') return bad('version must be a string or null');
       return { type: 'heartbeat', version: f['version'] };
     default:
       return undefined;
   }
+}
+
+/** A config frame's certificates: absent, or PEM pairs by `ns/name` (a bad one is a protocol error). */
+function certificatesOf(value: unknown, bad: (why: string) => never): { certificates?: Readonly<Record<string, ListenerCertificate>> } {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('certificates must be an object');
+  for (const [secret, pem] of Object.entries(value)) {
+    const p = pem as Record<string, unknown> | null;
+    if (typeof p !== 'object' || p === null || typeof p['cert'] !== 'string' || typeof p['key'] !== 'string') return bad(`certificates.${secret} must be {cert, key} PEM strings`);
+  }
+  return { certificates: value as Readonly<Record<string, ListenerCertificate>> };
 }
 
 /** The error of a non-200 answer, with the server's `{error, message}` when it sent one. */
