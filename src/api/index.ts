@@ -3,6 +3,7 @@
  * Every other layer may import it; it imports only `lib/`.
  * @module
  */
+export * from './backend-tls-policy.ts';
 export * from './core.ts';
 export * from './discovery.ts';
 export * from './dns-policy.ts';

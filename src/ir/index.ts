@@ -30,6 +30,7 @@ export type {
   TlsServerIR,
   UpstreamEndpointIR,
   UpstreamIR,
+  UpstreamTlsIR,
   UrlRewriteIR,
   VirtualHostIR,
 } from './gateway.ts';

@@ -1,6 +1,7 @@
 /**
  * Lookup tables over one fleet snapshot and MCS result for the gateway translator:
  * per cluster its GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Services, Secrets,
+ * ConfigMaps, BackendTLSPolicies,
  * EndpointSlices, Namespaces and ServiceExports, plus the computed ServiceImports and
  * imported EndpointSlices. Built once per translation; never mutated afterwards.
  * @module
@@ -8,7 +9,9 @@
 import {
   MCS_SERVICE_NAME_LABEL,
   SERVICE_NAME_LABEL,
+  type BackendTLSPolicy,
   type Cluster,
+  type ConfigMap,
   type EndpointSlice,
   type FleetSnapshot,
   type Gateway,
@@ -42,6 +45,9 @@ export interface ClusterIndex {
   readonly services: ReadonlyMap<string, Service>;
   /** Secrets by `ns/name` (listener certificates). */
   readonly secrets: ReadonlyMap<string, Secret>;
+  /** ConfigMaps by `ns/name` (BackendTLSPolicy CA bundles). */
+  readonly configMaps: ReadonlyMap<string, ConfigMap>;
+  readonly backendTLSPolicies: readonly BackendTLSPolicy[];
   /** Local EndpointSlices by `ns/<service name>` (label `kubernetes.io/service-name`). */
   readonly slices: ReadonlyMap<string, readonly EndpointSlice[]>;
   /** Namespace labels by name (only namespaces with a Namespace object). */
@@ -93,6 +99,8 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
     const referenceGrants = new Map<string, ReferenceGrant[]>();
     const services = new Map<string, Service>();
     const secrets = new Map<string, Secret>();
+    const configMaps = new Map<string, ConfigMap>();
+    const backendTLSPolicies: BackendTLSPolicy[] = [];
     const slices = new Map<string, EndpointSlice[]>();
     const namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
     const serviceExports = new Map<string, ServiceExport>();
@@ -115,6 +123,12 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
           break;
         case 'Secret':
           secrets.set(nsName(object.metadata.namespace, object.metadata.name), object);
+          break;
+        case 'ConfigMap':
+          configMaps.set(nsName(object.metadata.namespace, object.metadata.name), object);
+          break;
+        case 'BackendTLSPolicy':
+          backendTLSPolicies.push(object);
           break;
         case 'EndpointSlice': {
           const service = object.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -147,6 +161,8 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
       referenceGrants,
       services,
       secrets,
+      configMaps,
+      backendTLSPolicies,
       slices,
       namespaceLabels,
       serviceExports,

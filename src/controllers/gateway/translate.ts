@@ -13,11 +13,13 @@
 import type { HTTPRoute, ParentReference } from '../../api/index.ts';
 import type { GatewayIR, HttpListenerIR, UpstreamIR } from '../../ir/index.ts';
 import { attachToParent, parentGateway, type ParentVerdict } from './attach.ts';
+import { recordReach, resolveBackendTls, type Verdict } from './backend-tls.ts';
 import { translateEastWest } from './east-west.ts';
 import { ConditionType, GatewayClassReason, draft, settle } from './conditions.ts';
 import { indexFleet, nsName } from './fleet-index.ts';
 import { attachPolicies } from './policies.ts';
 import { processGateways, type GatewayState, type ListenerState } from './listeners.ts';
+import type { BackendContext } from './backends.ts';
 import { translateRouteRules } from './rules.ts';
 import { gatewayStatus, routeAccepted, routeParentStatus } from './status.ts';
 import { timestampMillis } from './time.ts';
@@ -63,6 +65,9 @@ export function translateGateway(input: GatewayInput): GatewayResult {
   const attachedRoutes = new Map<ListenerState, number>();
   const httpRoutes: { cluster: string; route: HTTPRouteWithStatus }[] = [];
   const clusterNames = [...index.clusters.keys()].sort(compareStrings);
+  const backendTls = resolveBackendTls(index);
+  // BackendTLSPolicy id → the Gateways (`ns/name`) whose routes reach its targets, with how.
+  const tlsReached = new Map<string, Map<string, Verdict>>();
 
   for (const clusterName of clusterNames) {
     const cluster = index.clusters.get(clusterName);
@@ -76,11 +81,13 @@ export function translateGateway(input: GatewayInput): GatewayResult {
       }
       // Routes with no parent of Lintas' belong to another controller: no status, no traffic.
       if (verdicts.length === 0) continue;
-      const translation = translateRouteRules(route, { index, cluster, routeNamespace, upstreams });
+      const tlsMet: NonNullable<BackendContext['tlsMet']> = [];
+      const translation = translateRouteRules(route, { index, cluster, routeNamespace, upstreams, backendTls, tlsMet });
       const created = timestampMillis(route.metadata.creationTimestamp);
       const counted = new Set<ListenerState>();
       for (const verdict of verdicts) {
         if (!verdict.attached || !routeAccepted(verdict, translation)) continue;
+        recordReach(tlsReached, nsName(verdict.gateway.gateway.metadata.namespace ?? 'default', verdict.gateway.gateway.metadata.name), tlsMet);
         for (const { listener, hostnames } of verdict.attachments) {
           if (!counted.has(listener)) {
             counted.add(listener);
@@ -137,7 +144,8 @@ export function translateGateway(input: GatewayInput): GatewayResult {
   });
 
   const attached = attachPolicies(ir, input.snapshot.fleetObjects, index, input.policy ?? {}, now, previous?.trafficPolicies);
-  return { ir: attached.ir, gateways, httpRoutes, gatewayClasses, trafficPolicies: attached.trafficPolicies };
+  const backendTLSPolicies = backendTls.statuses(tlsReached, controllerName, now, previous?.backendTLSPolicies);
+  return { ir: attached.ir, gateways, httpRoutes, gatewayClasses, trafficPolicies: attached.trafficPolicies, backendTLSPolicies };
 }
 
 function routeWithStatus(

@@ -5,6 +5,7 @@
  */
 import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
+import type { BackendTLSPolicyWithStatus } from './backend-tls.ts';
 import type { PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';
 
 /** The controllerName Lintas answers for when the input does not name one. */
@@ -38,7 +39,10 @@ export interface GatewayInput {
   /** Failover state (epochs, moved owners), health-contract exclusions and drained clusters. */
   readonly policy?: PolicyInputs;
   /** The previous result, so that lastTransitionTime only moves when a condition changes. */
-  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & { readonly trafficPolicies?: GatewayResult['trafficPolicies'] };
+  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & {
+    readonly trafficPolicies?: GatewayResult['trafficPolicies'];
+    readonly backendTLSPolicies?: GatewayResult['backendTLSPolicies'];
+  };
 }
 
 /** Gateway API `RouteGroupKind`. */
@@ -88,4 +92,6 @@ export interface GatewayResult {
   readonly gatewayClasses: readonly { readonly cluster: string; readonly gatewayClass: GatewayClassWithStatus }[];
   /** Every TrafficPolicy of the fleet with its Accepted condition. */
   readonly trafficPolicies: readonly TrafficPolicyWithStatus[];
+  /** Every BackendTLSPolicy with its status per ancestor Gateway. */
+  readonly backendTLSPolicies: readonly { readonly cluster: string; readonly policy: BackendTLSPolicyWithStatus }[];
 }

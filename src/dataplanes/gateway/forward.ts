@@ -337,6 +337,7 @@ export function startAttempt(ex: Exchange): void {
   rt.upstreams.onAttemptStart(ex.upstream, ep);
   const perAttempt = ex.backendRequestMs > 0 ? ex.backendRequestMs : rt.defaultBackendTimeoutMs;
   if (ex.backendRequestMs > 0) ex.attemptTimer = setTimeout(onAttemptTimeout, ex.backendRequestMs, a);
+  const servername = rt.pools.servername(ex.upstream);
   // The build phase: whatever fails before dispatch returns (reported through onResponseError with no
   // controller, as undici 8 does, or thrown) is a request the upstream client will not build, never a network failure.
   a.building = true;
@@ -350,6 +351,7 @@ export function startAttempt(ex: Exchange): void {
         headersTimeout: perAttempt,
         bodyTimeout: perAttempt,
         ...(ex.upgrade !== undefined ? { upgrade: ex.upgrade.protocol } : {}),
+        ...(servername !== undefined ? { servername } : {}),
       },
       a,
     );
@@ -372,6 +374,9 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
+  // An invalid BackendTLSPolicy: the backend must get nothing, least of all plaintext (5xx, per the spec).
+  const refused = ex.rt.pools.refusal(ex.upstream);
+  if (refused !== undefined) return ex.reply(503, 0, `${refused}\n`);
   if (ex.upgrade !== undefined) {
     // An HTTP/2 backend cannot take an HTTP/1.1 Upgrade (that would be extended CONNECT, RFC 8441).
     if (ex.rt.pools.protocolOf(ex.upstream) === 'h2c') return ex.reply(501, 0, 'upgrade not supported to an h2c backend\n');
