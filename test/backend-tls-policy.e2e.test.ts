@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { EchoReply } from './conformance-echo.ts';
 import { conformanceMissing, INFRA_NS, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
 import { httpRoute, removeDir, request } from './gateway-fleet.ts';
 import { opensslMissing, signedBy, testCa } from './tls-certs.ts';
@@ -93,9 +94,10 @@ describe('BackendTLSPolicy through lintas serve', { skip: conformanceMissing() ?
       assert.equal(r.status, c.status, r.text);
       const seen = fleet?.echo(c.service).seen.filter((s) => s.path.startsWith(c.path)) ?? [];
       if (c.reaches) {
-        assert.equal(r.body.port, 'https', 'the request reached the TLS port');
-        assert.equal(r.body.sni, 'abc.example.com', 'the policy hostname is the SNI');
-        assert.equal(r.body.host, 'abc.example.com', 'the Host header is the client’s');
+        const body = r.body as Partial<EchoReply>;
+        assert.equal(body.port, 'https', 'the request reached the TLS port');
+        assert.equal(body.sni, 'abc.example.com', 'the policy hostname is the SNI');
+        assert.equal(body.host, 'abc.example.com', 'the Host header is the client’s');
       } else {
         assert.deepEqual(seen, [], 'no request reached the backend, in TLS or in plaintext');
       }
