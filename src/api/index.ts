@@ -10,6 +10,7 @@ export * from './dns-policy.ts';
 export * from './failover.ts';
 export * from './fields.ts';
 export * from './gateway.ts';
+export * from './grpcroute.ts';
 export * from './health-contract.ts';
 export * from './httproute.ts';
 export * from './kinds.ts';

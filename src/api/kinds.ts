@@ -9,6 +9,7 @@ import { Namespace, Secret, Service } from './core.ts';
 import { EndpointSlice } from './discovery.ts';
 import { DNSPolicy } from './dns-policy.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
+import { GRPCRoute } from './grpcroute.ts';
 import { HTTPRoute } from './httproute.ts';
 import { FailoverPolicy } from './failover.ts';
 import { HealthContract } from './health-contract.ts';
@@ -64,6 +65,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'GatewayClass', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gatewayclasses', shortNames: ['gc'], scope: 'Cluster', namespaced: false, schema: GatewayClass },
   { kind: 'Gateway', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gateways', shortNames: ['gtw'], scope: 'Cluster', namespaced: true, schema: Gateway },
   { kind: 'HTTPRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'httproutes', shortNames: [], scope: 'Cluster', namespaced: true, schema: HTTPRoute },
+  { kind: 'GRPCRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha2'], plural: 'grpcroutes', shortNames: [], scope: 'Cluster', namespaced: true, schema: GRPCRoute },
   { kind: 'BackendTLSPolicy', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha3'], plural: 'backendtlspolicies', shortNames: ['btlspolicy'], scope: 'Cluster', namespaced: true, schema: BackendTLSPolicy },
   { kind: 'ReferenceGrant', group: GATEWAY_GROUP, versions: ['v1beta1', 'v1', 'v1alpha2'], plural: 'referencegrants', shortNames: ['refgrant'], scope: 'Cluster', namespaced: true, schema: ReferenceGrant },
   // Fleet-scoped: one ownership domain spans clusters, so its failover policy must exist exactly once, not per cluster folder.
@@ -130,6 +132,7 @@ export type FleetObject =
   | z.infer<typeof GatewayClass>
   | z.infer<typeof Gateway>
   | z.infer<typeof HTTPRoute>
+  | z.infer<typeof GRPCRoute>
   | z.infer<typeof ReferenceGrant>
   | z.infer<typeof BackendTLSPolicy>
   | z.infer<typeof FailoverPolicy>

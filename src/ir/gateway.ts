@@ -17,11 +17,20 @@ export interface StringMatchIR {
   readonly value: string;
 }
 
-/** One HTTPRouteMatch, defaults applied (no path → PathPrefix "/"). */
+/** One HTTPRouteMatch, defaults applied (no path → PathPrefix "/"); a GRPCRoute match as the path it amounts to. */
 export interface RouteMatchIR {
   readonly path: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
   readonly headers: readonly StringMatchIR[];
   readonly queryParams: readonly StringMatchIR[];
+  readonly method?: string;
+  /** A GRPCRoute match: what it was written as (precedence and explain read it; `path` is what matches). */
+  readonly grpc?: GrpcMethodMatchIR;
+}
+
+/** A GRPCRoute method match (`/<service>/<method>`); empty when the rule matches every method. */
+export interface GrpcMethodMatchIR {
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly service?: string;
   readonly method?: string;
 }
 
@@ -109,7 +118,7 @@ export interface RetryIR {
 
 /** One (rule, match) pair of one HTTPRoute, as Envoy Gateway's `HTTPRoute` IR. */
 export interface RouteRuleIR {
-  /** `httproute/<ns>/<name>/rule/<i>/match/<j>`: stable, unique in a virtual host. */
+  /** `httproute/<ns>/<name>/rule/<i>/match/<j>` (`grpcroute/…` for a GRPCRoute): stable, unique in a virtual host. */
   readonly name: string;
   readonly route: { readonly namespace: string; readonly name: string };
   readonly ruleIndex: number;

@@ -13,6 +13,7 @@ export type {
   EntrySourceIR,
   FiltersIR,
   GatewayIR,
+  GrpcMethodMatchIR,
   HeaderModifierIR,
   HealthCheckIR,
   HttpListenerIR,

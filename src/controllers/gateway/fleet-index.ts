@@ -1,6 +1,6 @@
 /**
  * Lookup tables over one fleet snapshot and MCS result for the gateway translator:
- * per cluster its GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Services, Secrets,
+ * per cluster its GatewayClasses, Gateways, HTTPRoutes, GRPCRoutes, ReferenceGrants, Services, Secrets,
  * ConfigMaps, BackendTLSPolicies,
  * EndpointSlices, Namespaces and ServiceExports, plus the computed ServiceImports and
  * imported EndpointSlices. Built once per translation; never mutated afterwards.
@@ -16,6 +16,7 @@ import {
   type FleetSnapshot,
   type Gateway,
   type GatewayClass,
+  type GRPCRoute,
   type HTTPRoute,
   type ReferenceGrant,
   type Secret,
@@ -39,6 +40,7 @@ export interface ClusterIndex {
   readonly gatewayClasses: ReadonlyMap<string, GatewayClass>;
   readonly gateways: readonly Gateway[];
   readonly httpRoutes: readonly HTTPRoute[];
+  readonly grpcRoutes: readonly GRPCRoute[];
   /** ReferenceGrants by namespace. */
   readonly referenceGrants: ReadonlyMap<string, readonly ReferenceGrant[]>;
   /** Services by `ns/name`. */
@@ -96,6 +98,7 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
     const gatewayClasses = new Map<string, GatewayClass>();
     const gateways: Gateway[] = [];
     const httpRoutes: HTTPRoute[] = [];
+    const grpcRoutes: GRPCRoute[] = [];
     const referenceGrants = new Map<string, ReferenceGrant[]>();
     const services = new Map<string, Service>();
     const secrets = new Map<string, Secret>();
@@ -114,6 +117,9 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
           break;
         case 'HTTPRoute':
           httpRoutes.push(object);
+          break;
+        case 'GRPCRoute':
+          grpcRoutes.push(object);
           break;
         case 'ReferenceGrant':
           push(referenceGrants, object.metadata.namespace ?? 'default', object);
@@ -158,6 +164,7 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
       gatewayClasses,
       gateways,
       httpRoutes,
+      grpcRoutes,
       referenceGrants,
       services,
       secrets,

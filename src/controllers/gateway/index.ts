@@ -18,6 +18,7 @@ export type {
   GatewayResult,
   GatewayStatus,
   GatewayWithStatus,
+  GRPCRouteWithStatus,
   HTTPRouteWithStatus,
   ListenerStatus,
   McsView,

@@ -3,7 +3,7 @@
  * GatewayClasses with the status Lintas computes, plus the Gateway IR.
  * @module
  */
-import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
+import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, GRPCRoute, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
 import type { BackendTLSPolicyWithStatus } from './backend-tls.ts';
 import type { PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';
@@ -42,6 +42,7 @@ export interface GatewayInput {
   readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & {
     readonly trafficPolicies?: GatewayResult['trafficPolicies'];
     readonly backendTLSPolicies?: GatewayResult['backendTLSPolicies'];
+    readonly grpcRoutes?: GatewayResult['grpcRoutes'];
   };
 }
 
@@ -78,6 +79,8 @@ export interface RouteParentStatus {
 export type GatewayWithStatus = Gateway & { status: GatewayStatus };
 /** An HTTPRoute with the status Lintas computed (one entry per parentRef to a Lintas Gateway). */
 export type HTTPRouteWithStatus = HTTPRoute & { status: { parents: RouteParentStatus[] } };
+/** A GRPCRoute with the status Lintas computed (one entry per parentRef to a Lintas Gateway). */
+export type GRPCRouteWithStatus = GRPCRoute & { status: { parents: RouteParentStatus[] } };
 /** A GatewayClass with the status Lintas computed. */
 export type GatewayClassWithStatus = GatewayClass & { status: { conditions: Condition[] } };
 
@@ -88,6 +91,8 @@ export interface GatewayResult {
   readonly gateways: readonly { readonly cluster: string; readonly gateway: GatewayWithStatus }[];
   /** HTTPRoutes with at least one parentRef to a Lintas Gateway. */
   readonly httpRoutes: readonly { readonly cluster: string; readonly route: HTTPRouteWithStatus }[];
+  /** GRPCRoutes with at least one parentRef to a Lintas Gateway. */
+  readonly grpcRoutes: readonly { readonly cluster: string; readonly route: GRPCRouteWithStatus }[];
   /** GatewayClasses whose controllerName is Lintas'. */
   readonly gatewayClasses: readonly { readonly cluster: string; readonly gatewayClass: GatewayClassWithStatus }[];
   /** Every TrafficPolicy of the fleet with its Accepted condition. */
