@@ -25,6 +25,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 /** What the echo answers as JSON (echo-basic's fields). */
 export interface EchoReply {
@@ -38,6 +39,8 @@ export interface EchoReply {
   readonly pod: string;
   /** Which of the echo's ports answered: http, h2c or https. */
   readonly port: 'http' | 'h2c' | 'https';
+  /** The server name the client sent (SNI), on the https port. */
+  readonly sni?: string;
 }
 
 /** A running conformance echo. */
@@ -109,7 +112,8 @@ export async function startConformanceEcho(address: string, namespace: string, s
 
   const echo = (req: Req, res: Res, port: EchoReply['port']): void => {
     const host = String((req.httpVersionMajor === 2 ? req.headers[':authority'] : req.headers.host) ?? '');
-    const body: EchoReply = { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers: headersOf(req), namespace, service, pod, port };
+    const sni = port === 'https' ? (req.socket as TLSSocket).servername : undefined;
+    const body: EchoReply = { path: req.url, host, method: req.method, proto: `HTTP/${req.httpVersion}`, headers: headersOf(req), namespace, service, pod, port, ...(typeof sni === 'string' ? { sni } : {}) };
     const text = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
     res.end(text);

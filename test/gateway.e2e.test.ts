@@ -164,7 +164,7 @@ describe('lintas serve gateway (end to end)', () => {
   });
 
   it('writes one JSON access-log line per request with the listed fields', async () => {
-    const fields = ['time', 'request_id', 'trace_id', 'entry_region', 'entry_cluster', 'destination_region', 'destination_cluster', 'gateway', 'listener', 'route', 'service', 'service_import', 'upstream', 'backend_version', 'failover_mode', 'routing_mode', 'policy', 'request_class', 'owner', 'owner_epoch', 'method', 'authority', 'path', 'status', 'duration_ms', 'upstream_duration_ms', 'retries', 'response_flags'];
+    const fields = ['time', 'request_id', 'trace_id', 'entry_region', 'entry_cluster', 'destination_region', 'destination_cluster', 'gateway', 'listener', 'route', 'service', 'service_import', 'upstream', 'backend_version', 'failover_mode', 'routing_mode', 'policy', 'request_class', 'owner', 'owner_epoch', 'method', 'authority', 'path', 'status', 'duration_ms', 'upstream_duration_ms', 'retries', 'response_flags', 'grpc_status'];
     const lines = await waitFor('access log lines', () => {
       const text = readFileSync(accessLog, 'utf8').trim();
       const all = text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

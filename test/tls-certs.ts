@@ -42,6 +42,8 @@ export interface CertOptions {
   readonly days?: number;
   /** The subject CN (default the first DNS name). */
   readonly cn?: string;
+  /** URI subjectAltNames (e.g. a SPIFFE ID), signed leaves only. */
+  readonly uris?: readonly string[];
 }
 
 /** A self-signed P-256 certificate for `dnsNames` (like the conformance suite's `MustCreateSelfSignedCertSecret`). */
@@ -66,7 +68,8 @@ export function signedBy(ca: TestCert, dnsNames: readonly string[], options: Cer
   return inTemp((dir) => {
     writeFileSync(join(dir, 'ca.pem'), ca.cert);
     writeFileSync(join(dir, 'ca.key'), ca.key);
-    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=CA:FALSE\n`);
+    const sans = [...dnsNames.map((n) => `DNS:${n}`), ...(options.uris ?? []).map((u) => `URI:${u}`)];
+    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${sans.join(',')}\nbasicConstraints=CA:FALSE\n`);
     openssl(dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'req.pem', '-subj', `/CN=${options.cn ?? dnsNames[0] ?? 'test'}`]);
     openssl(dir, ['x509', '-req', '-in', 'req.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', String(options.days ?? 30), '-extfile', 'ext.cnf']);
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };

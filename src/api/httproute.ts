@@ -57,7 +57,8 @@ export const HTTPRouteMatch = z.looseObject({
 /** One HTTPRoute match as data. */
 export type HTTPRouteMatch = z.infer<typeof HTTPRouteMatch>;
 
-const HeaderModifier = z.looseObject({
+/** RequestHeaderModifier / ResponseHeaderModifier (shared with GRPCRoute). */
+export const HeaderModifier = z.looseObject({
   set: z.array(z.looseObject({ name: HeaderName, value: z.string().max(4096) })).max(16).optional(),
   add: z.array(z.looseObject({ name: HeaderName, value: z.string().max(4096) })).max(16).optional(),
   remove: z.array(HeaderName).max(16).optional(),
@@ -81,6 +82,13 @@ export const BackendObjectReference = z.looseObject({
   name: DNSSubdomain,
   namespace: DNSLabel.optional(),
   port: PortNumber.optional(),
+});
+
+/** RequestMirror (shared with GRPCRoute). */
+export const RequestMirrorFilter = z.looseObject({
+  backendRef: BackendObjectReference,
+  percent: z.int().min(0).max(100).optional(),
+  fraction: z.looseObject({ numerator: z.int().min(0), denominator: z.int().min(1).default(100) }).optional(),
 });
 
 /** Gateway API CORSOrigin: `*`, or `http(s)://host[:port]` whose host may start with `*.` or be `*`. */
@@ -118,6 +126,18 @@ const FILTER_FIELDS = {
   ExternalAuth: 'externalAuth',
 } as const;
 
+/**
+ * The CEL rule of route filters (HTTPRoute and GRPCRoute): the field named by `type` must be set,
+ * and no other filter field (`optional`: types whose field may be left out).
+ */
+export function checkFilterFields(fields: Readonly<Record<string, string>>, filter: { readonly type: string }, ctx: z.RefinementCtx, optional: readonly string[] = []): void {
+  for (const [type, field] of Object.entries(fields)) {
+    const set = (filter as Record<string, unknown>)[field] !== undefined;
+    if (type === filter.type && !set && !optional.includes(type)) ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is ${type}` });
+    if (type !== filter.type && set) ctx.addIssue({ code: 'custom', path: [field], message: `must not be set when type is ${filter.type}` });
+  }
+}
+
 /** An HTTPRoute filter: `type` plus exactly the matching config field. */
 export const HTTPRouteFilter = z
   .looseObject({
@@ -134,25 +154,12 @@ export const HTTPRouteFilter = z
       })
       .optional(),
     urlRewrite: z.looseObject({ hostname: Hostname.optional(), path: PathModifier.optional() }).optional(),
-    requestMirror: z
-      .looseObject({
-        backendRef: BackendObjectReference,
-        percent: z.int().min(0).max(100).optional(),
-        fraction: z.looseObject({ numerator: z.int().min(0), denominator: z.int().min(1).default(100) }).optional(),
-      })
-      .optional(),
+    requestMirror: RequestMirrorFilter.optional(),
     extensionRef: z.looseObject({ group: Group, kind: Kind, name: DNSSubdomain }).optional(),
     cors: HTTPCORSFilter.optional(),
   })
   .superRefine((filter, ctx) => {
-    // CEL: the field named by `type` must be set, and no other filter field.
-    for (const [type, field] of Object.entries(FILTER_FIELDS)) {
-      const set = (filter as Record<string, unknown>)[field] !== undefined;
-      if (type === filter.type && !set && type !== 'ExternalAuth') {
-        ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is ${type}` });
-      }
-      if (type !== filter.type && set) ctx.addIssue({ code: 'custom', path: [field], message: `must not be set when type is ${filter.type}` });
-    }
+    checkFilterFields(FILTER_FIELDS, filter, ctx, ['ExternalAuth']);
     const mirror = filter.requestMirror;
     if (mirror?.percent !== undefined && mirror.fraction !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['requestMirror'], message: 'percent and fraction are mutually exclusive' });

@@ -3,12 +3,14 @@
  * Every other layer may import it; it imports only `lib/`.
  * @module
  */
+export * from './backend-tls-policy.ts';
 export * from './core.ts';
 export * from './discovery.ts';
 export * from './dns-policy.ts';
 export * from './failover.ts';
 export * from './fields.ts';
 export * from './gateway.ts';
+export * from './grpcroute.ts';
 export * from './health-contract.ts';
 export * from './httproute.ts';
 export * from './kinds.ts';

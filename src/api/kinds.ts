@@ -4,10 +4,12 @@
  * @module
  */
 import type { z } from 'zod';
+import { BackendTLSPolicy, ConfigMap } from './backend-tls-policy.ts';
 import { Namespace, Secret, Service } from './core.ts';
 import { EndpointSlice } from './discovery.ts';
 import { DNSPolicy } from './dns-policy.ts';
 import { Gateway, GatewayClass, ReferenceGrant, GATEWAY_GROUP } from './gateway.ts';
+import { GRPCRoute } from './grpcroute.ts';
 import { HTTPRoute } from './httproute.ts';
 import { FailoverPolicy } from './failover.ts';
 import { HealthContract } from './health-contract.ts';
@@ -45,6 +47,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'Service', group: '', versions: ['v1'], plural: 'services', shortNames: ['svc'], scope: 'Cluster', namespaced: true, schema: Service },
   // Listener certificates (kubernetes.io/tls); printed with their data redacted.
   { kind: 'Secret', group: '', versions: ['v1'], plural: 'secrets', shortNames: [], scope: 'Cluster', namespaced: true, schema: Secret },
+  // BackendTLSPolicy CA bundles (`ca.crt`); other ConfigMaps are read and ignored.
+  { kind: 'ConfigMap', group: '', versions: ['v1'], plural: 'configmaps', shortNames: ['cm'], scope: 'Cluster', namespaced: true, schema: ConfigMap },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', versions: ['v1'], plural: 'endpointslices', shortNames: ['eps'], scope: 'Cluster', namespaced: true, schema: EndpointSlice },
   { kind: 'ServiceExport', group: MCS_GROUP, versions: ['v1beta1', 'v1alpha1'], plural: 'serviceexports', shortNames: ['svcex', 'svcexport'], scope: 'Cluster', namespaced: true, schema: ServiceExport },
   {
@@ -61,6 +65,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'GatewayClass', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gatewayclasses', shortNames: ['gc'], scope: 'Cluster', namespaced: false, schema: GatewayClass },
   { kind: 'Gateway', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gateways', shortNames: ['gtw'], scope: 'Cluster', namespaced: true, schema: Gateway },
   { kind: 'HTTPRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'httproutes', shortNames: [], scope: 'Cluster', namespaced: true, schema: HTTPRoute },
+  { kind: 'GRPCRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha2'], plural: 'grpcroutes', shortNames: [], scope: 'Cluster', namespaced: true, schema: GRPCRoute },
+  { kind: 'BackendTLSPolicy', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha3'], plural: 'backendtlspolicies', shortNames: ['btlspolicy'], scope: 'Cluster', namespaced: true, schema: BackendTLSPolicy },
   { kind: 'ReferenceGrant', group: GATEWAY_GROUP, versions: ['v1beta1', 'v1', 'v1alpha2'], plural: 'referencegrants', shortNames: ['refgrant'], scope: 'Cluster', namespaced: true, schema: ReferenceGrant },
   // Fleet-scoped: one ownership domain spans clusters, so its failover policy must exist exactly once, not per cluster folder.
   { kind: 'FailoverPolicy', group: LINTAS_GROUP, versions: ['v1alpha1'], plural: 'failoverpolicies', shortNames: ['fop'], scope: 'Fleet', namespaced: true, schema: FailoverPolicy },
@@ -120,12 +126,15 @@ export type FleetObject =
   | z.infer<typeof Namespace>
   | z.infer<typeof Service>
   | z.infer<typeof Secret>
+  | z.infer<typeof ConfigMap>
   | z.infer<typeof EndpointSlice>
   | z.infer<typeof ServiceExport>
   | z.infer<typeof GatewayClass>
   | z.infer<typeof Gateway>
   | z.infer<typeof HTTPRoute>
+  | z.infer<typeof GRPCRoute>
   | z.infer<typeof ReferenceGrant>
+  | z.infer<typeof BackendTLSPolicy>
   | z.infer<typeof FailoverPolicy>
   | z.infer<typeof TrafficPolicy>
   | z.infer<typeof OwnershipMap>

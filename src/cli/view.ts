@@ -18,14 +18,14 @@ export interface FleetView {
   /** The MCS result the computed objects came from, when any was needed. */
   readonly mcs?: McsResult;
   /** The gateway result Gateway API status came from, when any was needed. */
-  readonly gateway?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'>;
+  readonly gateway?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & Partial<Pick<GatewayResult, 'backendTLSPolicies' | 'grpcRoutes'>>;
 }
 
 /** Origin shown for objects Lintas computed. */
 export const COMPUTED_ORIGIN = { file: '(computed by the lintas MCS controller)', line: 0 } as const;
 
 const COMPUTED_KINDS = new Set(['ServiceImport', 'ServiceExport', 'EndpointSlice']);
-const GATEWAY_KINDS = new Set(['GatewayClass', 'Gateway', 'HTTPRoute']);
+const GATEWAY_KINDS = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'BackendTLSPolicy', 'GRPCRoute']);
 
 /** True when showing these kinds needs the MCS controller's output (the gateway translator needs it too). */
 export function needsMcs(kinds: readonly KindInfo[]): boolean {
@@ -89,6 +89,8 @@ export function buildView(snapshot: FleetSnapshot, options: ViewOptions): FleetV
   for (const g of gateway?.gateways ?? []) withStatus.set(objectId(g.cluster, 'Gateway', g.gateway), g.gateway);
   for (const r of gateway?.httpRoutes ?? []) withStatus.set(objectId(r.cluster, 'HTTPRoute', r.route), r.route);
   for (const c of gateway?.gatewayClasses ?? []) withStatus.set(objectId(c.cluster, 'GatewayClass', c.gatewayClass), c.gatewayClass);
+  for (const r of gateway?.grpcRoutes ?? []) withStatus.set(objectId(r.cluster, 'GRPCRoute', r.route), r.route);
+  for (const p of gateway?.backendTLSPolicies ?? []) withStatus.set(objectId(p.cluster, 'BackendTLSPolicy', p.policy), p.policy);
   const clusters = new Map<ClusterName, { cluster: ClusterName; objects: Sourced<AnyObject>[] }>();
   for (const [name, snap] of snapshot.clusters) {
     clusters.set(name, { cluster: name, objects: snap.objects.map((s) => ({ ...s, object: withStatus.get(objectId(name, s.object.kind, s.object)) ?? s.object })) });

@@ -17,11 +17,20 @@ export interface StringMatchIR {
   readonly value: string;
 }
 
-/** One HTTPRouteMatch, defaults applied (no path → PathPrefix "/"). */
+/** One HTTPRouteMatch, defaults applied (no path → PathPrefix "/"); a GRPCRoute match as the path it amounts to. */
 export interface RouteMatchIR {
   readonly path: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
   readonly headers: readonly StringMatchIR[];
   readonly queryParams: readonly StringMatchIR[];
+  readonly method?: string;
+  /** A GRPCRoute match: what it was written as (precedence and explain read it; `path` is what matches). */
+  readonly grpc?: GrpcMethodMatchIR;
+}
+
+/** A GRPCRoute method match (`/<service>/<method>`); empty when the rule matches every method. */
+export interface GrpcMethodMatchIR {
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly service?: string;
   readonly method?: string;
 }
 
@@ -109,7 +118,7 @@ export interface RetryIR {
 
 /** One (rule, match) pair of one HTTPRoute, as Envoy Gateway's `HTTPRoute` IR. */
 export interface RouteRuleIR {
-  /** `httproute/<ns>/<name>/rule/<i>/match/<j>`: stable, unique in a virtual host. */
+  /** `httproute/<ns>/<name>/rule/<i>/match/<j>` (`grpcroute/…` for a GRPCRoute): stable, unique in a virtual host. */
   readonly name: string;
   readonly route: { readonly namespace: string; readonly name: string };
   readonly ruleIndex: number;
@@ -257,6 +266,25 @@ export interface UpstreamEndpointIR {
   readonly version?: string;
 }
 
+/**
+ * Re-encryption to an upstream (a BackendTLSPolicy targets its Service or ServiceImport port).
+ * The CA bundle is public material, so it travels in the IR (and the config stream).
+ */
+export interface UpstreamTlsIR {
+  /** `ns/name` of the BackendTLSPolicy. */
+  readonly policy: string;
+  /** The SNI, and the name the certificate must carry unless `subjectAltNames` is set. */
+  readonly hostname: string;
+  /** When set, the certificate must carry one of these instead (`hostname` only picks the certificate). */
+  readonly subjectAltNames?: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /** PEM CA certificates the backend's chain must end in (the valid refs' `ca.crt`, joined). */
+  readonly caCertificates?: string;
+  /** `System`: the platform's well-known CAs (Node's bundled roots) instead. */
+  readonly wellKnownCACertificates?: 'System';
+  /** Set when the policy has no valid CA: nothing is sent to the upstream (never in plaintext); requests get 503. */
+  readonly refused?: string;
+}
+
 /** An Envoy-style "cluster": the endpoint set one backendRef resolves to. */
 export interface UpstreamIR {
   /** `Service/<cluster>/<ns>/<name>:<port>` or `ServiceImport/<ns>/<name>:<port>`. */
@@ -265,8 +293,13 @@ export interface UpstreamIR {
   readonly namespace: string;
   readonly name: string;
   readonly port: number;
-  /** `http` for HTTP/1.1 backends, `h2c` for cleartext HTTP/2 (prior knowledge: appProtocol `kubernetes.io/h2c`), `tcp` for the plain TCP proxy. */
+  /**
+   * `http` for HTTP/1.1 backends, `h2c` for HTTP/2 (prior knowledge: appProtocol `kubernetes.io/h2c`, or
+   * a GRPCRoute's backend; over TLS when `tls` is set, ALPN `h2`), `tcp` for the plain TCP proxy.
+   */
   readonly protocol: 'http' | 'h2c' | 'tcp';
+  /** Re-encrypt to the endpoints (BackendTLSPolicy). */
+  readonly tls?: UpstreamTlsIR;
   /** Sorted by cluster, address, port. */
   readonly endpoints: readonly UpstreamEndpointIR[];
   readonly healthCheck?: HealthCheckIR;

@@ -15,6 +15,7 @@ export type {
   EntrySourceIR,
   FiltersIR,
   GatewayIR,
+  GrpcMethodMatchIR,
   HeaderModifierIR,
   HealthCheckIR,
   HttpListenerIR,
@@ -32,6 +33,7 @@ export type {
   TlsServerIR,
   UpstreamEndpointIR,
   UpstreamIR,
+  UpstreamTlsIR,
   UrlRewriteIR,
   VirtualHostIR,
 } from './gateway.ts';

@@ -1,5 +1,5 @@
 /**
- * Route attachment: which listeners of a parent Gateway accept an HTTPRoute.
+ * Route attachment: which listeners of a parent Gateway accept an HTTPRoute or a GRPCRoute.
  *
  * A parentRef selects the Gateway's listeners by `sectionName` and/or `port` (none
  * selected: `NoMatchingParent`). A selected listener accepts the route when its
@@ -9,11 +9,18 @@
  * in their own cluster folder: that cluster is the entry cluster.
  * @module
  */
-import { GATEWAY_GROUP, type HTTPRoute, type ParentReference } from '../../api/index.ts';
+import { GATEWAY_GROUP, type ParentReference } from '../../api/index.ts';
 import { matchesSelector, selectorFromLabelSelector } from '../../lib/index.ts';
 import type { ClusterIndex } from './fleet-index.ts';
 import { effectiveHostnames } from './hostnames.ts';
-import { HTTP_ROUTE_KIND, type GatewayState, type ListenerState } from './listeners.ts';
+import type { GatewayState, ListenerState } from './listeners.ts';
+
+/** What attachment reads of a route (an HTTPRoute or a GRPCRoute). */
+export interface AttachableRoute {
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly metadata: { readonly namespace?: string };
+  readonly spec: { readonly hostnames?: readonly string[] };
+}
 
 /** Label every namespace carries (Kubernetes adds it), so selectors can name namespaces. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -59,8 +66,8 @@ function namespaceAllowed(listener: ListenerState, gateway: GatewayState, routeN
   }
 }
 
-function kindAllowed(listener: ListenerState): boolean {
-  return listener.supportedKinds.some((k) => k.group === HTTP_ROUTE_KIND.group && k.kind === HTTP_ROUTE_KIND.kind);
+function kindAllowed(listener: ListenerState, kind: AttachableRoute['kind']): boolean {
+  return listener.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === kind);
 }
 
 /** The parent Gateway a parentRef names, when it is a Lintas Gateway in the route's cluster. */
@@ -70,20 +77,20 @@ export function parentGateway(ref: ParentReference, routeNamespace: string, clus
 }
 
 /** Decides one parentRef of `route` against its (Lintas) Gateway. */
-export function attachToParent(route: HTTPRoute, ref: ParentReference, gateway: GatewayState, cluster: ClusterIndex): ParentVerdict {
+export function attachToParent(route: AttachableRoute, ref: ParentReference, gateway: GatewayState, cluster: ClusterIndex): ParentVerdict {
   const routeNamespace = route.metadata.namespace ?? 'default';
   const selected = gateway.listeners.filter((l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port));
   if (selected.length === 0) {
     const what = [ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : '', ref.port !== undefined ? `port ${ref.port}` : ''].filter(Boolean).join(' and ');
     return { parentRef: ref, gateway, attached: false, reason: 'NoMatchingParent', message: `Gateway ${gateway.gateway.metadata.namespace}/${gateway.gateway.metadata.name} has no listener with ${what}` };
   }
-  const kindOk = selected.filter(kindAllowed);
+  const kindOk = selected.filter((l) => kindAllowed(l, route.kind));
   if (kindOk.length === 0) {
-    return { parentRef: ref, gateway, attached: false, reason: 'NotAllowedByListeners', message: 'no selected listener accepts HTTPRoutes (listener protocol or allowedRoutes.kinds)' };
+    return { parentRef: ref, gateway, attached: false, reason: 'NotAllowedByListeners', message: `no selected listener accepts ${route.kind}s (listener protocol or allowedRoutes.kinds)` };
   }
   const allowed = kindOk.filter((l) => namespaceAllowed(l, gateway, routeNamespace, cluster));
   if (allowed.length === 0) {
-    return { parentRef: ref, gateway, attached: false, reason: 'NotAllowedByListeners', message: `no selected listener allows HTTPRoutes from namespace ${routeNamespace} (allowedRoutes.namespaces)` };
+    return { parentRef: ref, gateway, attached: false, reason: 'NotAllowedByListeners', message: `no selected listener allows ${route.kind}s from namespace ${routeNamespace} (allowedRoutes.namespaces)` };
   }
   const attachments: Attachment[] = [];
   for (const listener of allowed) {

@@ -13,8 +13,9 @@ import { GATEWAY_GROUP, GKE_MCS_GROUP, MCS_GROUP } from '../../api/index.ts';
 import type { UpstreamIR } from '../../ir/index.ts';
 import type { BackendRefReason } from './conditions.ts';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
+import type { BackendTlsIndex, TlsLookup, TlsTarget } from './backend-tls.ts';
 import { referencePermitted } from './reference-grants.ts';
-import { importUpstream, importUpstreamKey, serviceUpstream, serviceUpstreamKey } from './upstreams.ts';
+import { importUpstream, importUpstreamKey, serviceUpstream, serviceUpstreamKey, upstreamProtocol, type UpstreamVariant } from './upstreams.ts';
 
 /** A backendRef or mirror backendRef, defaults applied (group "" and kind Service). */
 export interface BackendRefLike {
@@ -38,6 +39,26 @@ export interface BackendContext {
   readonly routeNamespace: string;
   /** Upstreams by key, filled as refs resolve. */
   readonly upstreams: Map<string, UpstreamIR>;
+  /** The referring route's kind (ReferenceGrants name it; a GRPCRoute's backends are spoken to in HTTP/2). Default HTTPRoute. */
+  readonly routeKind?: 'HTTPRoute' | 'GRPCRoute';
+  /** BackendTLSPolicies, and where the policies this route's backends met are collected (their status). */
+  readonly backendTls?: BackendTlsIndex;
+  readonly tlsMet?: TlsLookup['met'][number][];
+}
+
+/**
+ * The variant of an upstream this route needs (see {@link UpstreamVariant}): TLS from the policy the target
+ * meets, HTTP/2 for a GRPCRoute. Keys get a suffix for what differs from the plain upstream: `#h2c` when
+ * HTTP/2 is forced, `#tls@<cluster>` for a ServiceImport re-encrypted by this cluster's policy (its key
+ * is shared by every cluster).
+ */
+function variantFor(ctx: BackendContext, target: TlsTarget, baseKey: string, appProtocol: string | undefined): UpstreamVariant {
+  const found = ctx.backendTls?.lookup(ctx.cluster, target);
+  if (found !== undefined) ctx.tlsMet?.push(...found.met);
+  const http2 = ctx.routeKind === 'GRPCRoute' && upstreamProtocol(appProtocol) !== 'h2c';
+  const tls = found?.tls;
+  const key = `${baseKey}${http2 ? '#h2c' : ''}${tls !== undefined && target.kind === 'ServiceImport' ? `#tls@${ctx.cluster.locality.name}` : ''}`;
+  return { key, ...(tls !== undefined ? { tls } : {}), ...(http2 ? { http2: true as const } : {}) };
 }
 
 /**
@@ -67,9 +88,10 @@ export function resolveBackend(ctx: BackendContext, ref: BackendRefLike): Resolv
   if (!isService && !isImport) {
     return fail('InvalidKind', `backendRef ${group === '' ? '' : `${group}/`}${ref.kind} ${namespace}/${ref.name} is not a supported kind (core Service, ${MCS_GROUP} or ${GKE_MCS_GROUP} ServiceImport)`);
   }
-  const permitted = referencePermitted(ctx.cluster, { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace: ctx.routeNamespace }, { group, kind, namespace, name: ref.name });
+  const routeKind = ctx.routeKind ?? 'HTTPRoute';
+  const permitted = referencePermitted(ctx.cluster, { group: GATEWAY_GROUP, kind: routeKind, namespace: ctx.routeNamespace }, { group, kind, namespace, name: ref.name });
   if (!permitted) {
-    return fail('RefNotPermitted', `${kind} ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} allows HTTPRoutes from ${ctx.routeNamespace} to refer to it`);
+    return fail('RefNotPermitted', `${kind} ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} allows ${routeKind}s from ${ctx.routeNamespace} to refer to it`);
   }
 
   if (isService) {
@@ -81,9 +103,10 @@ export function resolveBackend(ctx: BackendContext, ref: BackendRefLike): Resolv
     if (servicePort === undefined) return fail('BackendNotFound', `Service ${namespace}/${ref.name} in cluster ${cluster} has no TCP port ${ref.port}`);
     const problem = appProtocolProblem(servicePort.appProtocol, `Service ${namespace}/${ref.name} port ${ref.port}`);
     if (problem !== undefined) return fail('UnsupportedProtocol', problem);
-    const key = serviceUpstreamKey(cluster, namespace, ref.name, servicePort.port);
-    if (!ctx.upstreams.has(key)) ctx.upstreams.set(key, serviceUpstream(ctx.cluster, service, servicePort));
-    return { ok: true, ...base, upstream: key };
+    const portNames = (service.spec.ports ?? []).map((p) => p.name ?? '');
+    const variant = variantFor(ctx, { kind, namespace, name: ref.name, portName: servicePort.name ?? '', portNames }, serviceUpstreamKey(cluster, namespace, ref.name, servicePort.port), servicePort.appProtocol);
+    if (!ctx.upstreams.has(variant.key)) ctx.upstreams.set(variant.key, serviceUpstream(ctx.cluster, service, servicePort, variant));
+    return { ok: true, ...base, upstream: variant.key };
   }
 
   const serviceImport = ctx.cluster.serviceImports.get(nsName(namespace, ref.name));
@@ -98,7 +121,8 @@ export function resolveBackend(ctx: BackendContext, ref: BackendRefLike): Resolv
   }
   const problem = appProtocolProblem(importPort.appProtocol, `ServiceImport ${namespace}/${ref.name} port ${importPort.port}`);
   if (problem !== undefined) return fail('UnsupportedProtocol', problem);
-  const key = importUpstreamKey(namespace, ref.name, importPort.port);
-  if (!ctx.upstreams.has(key)) ctx.upstreams.set(key, importUpstream(ctx.index, ctx.cluster, serviceImport, importPort));
-  return { ok: true, ...base, port: importPort.port, upstream: key };
+  const portNames = serviceImport.spec.ports.map((p) => p.name ?? '');
+  const variant = variantFor(ctx, { kind, namespace, name: ref.name, portName: importPort.name ?? '', portNames }, importUpstreamKey(namespace, ref.name, importPort.port), importPort.appProtocol);
+  if (!ctx.upstreams.has(variant.key)) ctx.upstreams.set(variant.key, importUpstream(ctx.index, ctx.cluster, serviceImport, importPort, variant));
+  return { ok: true, ...base, port: importPort.port, upstream: variant.key };
 }

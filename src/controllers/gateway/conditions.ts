@@ -68,6 +68,20 @@ export const RouteResolvedRefsReason = {
 /** Why a backendRef does not resolve. */
 export type BackendRefReason = Exclude<(typeof RouteResolvedRefsReason)[keyof typeof RouteResolvedRefsReason], 'ResolvedRefs'>;
 
+/** BackendTLSPolicy (per ancestor) `Accepted` and `ResolvedRefs` reasons (GEP-713 policy reasons and the BackendTLSPolicy ones). */
+export const BackendTLSPolicyReason = {
+  Accepted: 'Accepted',
+  Conflicted: 'Conflicted',
+  Invalid: 'Invalid',
+  TargetNotFound: 'TargetNotFound',
+  NoValidCACertificate: 'NoValidCACertificate',
+  ResolvedRefs: 'ResolvedRefs',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidKind: 'InvalidKind',
+} as const;
+/** One BackendTLSPolicy reason. */
+export type BackendTLSPolicyReason = (typeof BackendTLSPolicyReason)[keyof typeof BackendTLSPolicyReason];
+
 /** A condition before lastTransitionTime is decided. */
 export type DraftCondition = Omit<Condition, 'lastTransitionTime'>;
 

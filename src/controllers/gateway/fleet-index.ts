@@ -1,6 +1,7 @@
 /**
  * Lookup tables over one fleet snapshot and MCS result for the gateway translator:
- * per cluster its GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants, Services, Secrets,
+ * per cluster its GatewayClasses, Gateways, HTTPRoutes, GRPCRoutes, ReferenceGrants, Services, Secrets,
+ * ConfigMaps, BackendTLSPolicies,
  * EndpointSlices, Namespaces and ServiceExports, plus the computed ServiceImports and
  * imported EndpointSlices. Built once per translation; never mutated afterwards.
  * @module
@@ -8,11 +9,14 @@
 import {
   MCS_SERVICE_NAME_LABEL,
   SERVICE_NAME_LABEL,
+  type BackendTLSPolicy,
   type Cluster,
+  type ConfigMap,
   type EndpointSlice,
   type FleetSnapshot,
   type Gateway,
   type GatewayClass,
+  type GRPCRoute,
   type HTTPRoute,
   type ReferenceGrant,
   type Secret,
@@ -36,12 +40,16 @@ export interface ClusterIndex {
   readonly gatewayClasses: ReadonlyMap<string, GatewayClass>;
   readonly gateways: readonly Gateway[];
   readonly httpRoutes: readonly HTTPRoute[];
+  readonly grpcRoutes: readonly GRPCRoute[];
   /** ReferenceGrants by namespace. */
   readonly referenceGrants: ReadonlyMap<string, readonly ReferenceGrant[]>;
   /** Services by `ns/name`. */
   readonly services: ReadonlyMap<string, Service>;
   /** Secrets by `ns/name` (listener certificates). */
   readonly secrets: ReadonlyMap<string, Secret>;
+  /** ConfigMaps by `ns/name` (BackendTLSPolicy CA bundles). */
+  readonly configMaps: ReadonlyMap<string, ConfigMap>;
+  readonly backendTLSPolicies: readonly BackendTLSPolicy[];
   /** Local EndpointSlices by `ns/<service name>` (label `kubernetes.io/service-name`). */
   readonly slices: ReadonlyMap<string, readonly EndpointSlice[]>;
   /** Namespace labels by name (only namespaces with a Namespace object). */
@@ -90,9 +98,12 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
     const gatewayClasses = new Map<string, GatewayClass>();
     const gateways: Gateway[] = [];
     const httpRoutes: HTTPRoute[] = [];
+    const grpcRoutes: GRPCRoute[] = [];
     const referenceGrants = new Map<string, ReferenceGrant[]>();
     const services = new Map<string, Service>();
     const secrets = new Map<string, Secret>();
+    const configMaps = new Map<string, ConfigMap>();
+    const backendTLSPolicies: BackendTLSPolicy[] = [];
     const slices = new Map<string, EndpointSlice[]>();
     const namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
     const serviceExports = new Map<string, ServiceExport>();
@@ -107,6 +118,9 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
         case 'HTTPRoute':
           httpRoutes.push(object);
           break;
+        case 'GRPCRoute':
+          grpcRoutes.push(object);
+          break;
         case 'ReferenceGrant':
           push(referenceGrants, object.metadata.namespace ?? 'default', object);
           break;
@@ -115,6 +129,12 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
           break;
         case 'Secret':
           secrets.set(nsName(object.metadata.namespace, object.metadata.name), object);
+          break;
+        case 'ConfigMap':
+          configMaps.set(nsName(object.metadata.namespace, object.metadata.name), object);
+          break;
+        case 'BackendTLSPolicy':
+          backendTLSPolicies.push(object);
           break;
         case 'EndpointSlice': {
           const service = object.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -144,9 +164,12 @@ export function indexFleet(snapshot: FleetSnapshot, mcs: McsView): FleetIndex {
       gatewayClasses,
       gateways,
       httpRoutes,
+      grpcRoutes,
       referenceGrants,
       services,
       secrets,
+      configMaps,
+      backendTLSPolicies,
       slices,
       namespaceLabels,
       serviceExports,

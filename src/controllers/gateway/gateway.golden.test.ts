@@ -3,7 +3,7 @@
  * objects placed in clusters by the `lintas.dev/cluster` annotation (see
  * `testdata-loader.ts`). The MCS translator runs first (as in `lintas serve`), then the
  * gateway translator; the output is the status of every Lintas GatewayClass, Gateway,
- * HTTPRoute and TrafficPolicy plus the Gateway IR, as YAML.
+ * HTTPRoute, GRPCRoute, TrafficPolicy and BackendTLSPolicy plus the Gateway IR, as YAML.
  *
  * Regenerate: LINTAS_UPDATE_GOLDEN=1 node --import tsx --test src/controllers/gateway/gateway.golden.test.ts
  */
@@ -30,8 +30,10 @@ goldenTests({
         gatewayClasses: result.gatewayClasses.map((c) => named(c.cluster, c.gatewayClass)),
         gateways: result.gateways.map((g) => named(g.cluster, g.gateway)),
         httpRoutes: result.httpRoutes.map((r) => named(r.cluster, r.route)),
+        ...(result.grpcRoutes.length > 0 ? { grpcRoutes: result.grpcRoutes.map((r) => named(r.cluster, r.route)) } : {}),
         // Only cases with policies print them, so the older goldens stay as they were.
         ...(result.trafficPolicies.length > 0 ? { trafficPolicies: result.trafficPolicies.map((p) => named('fleet', p)) } : {}),
+        ...(result.backendTLSPolicies.length > 0 ? { backendTLSPolicies: result.backendTLSPolicies.map((p) => named(p.cluster, p.policy)) } : {}),
         ir: result.ir,
       },
       { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false },

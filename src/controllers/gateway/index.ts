@@ -11,19 +11,21 @@ export { configVersion, nextClusterConfigs, publishClusterConfigs, type ClusterC
 export { certificateSource, parseTlsSecret } from './certificates.ts';
 export type { CertificateMaterial } from './certificates.ts';
 export { DEFAULT_CONTROLLER_NAME } from './types.ts';
+export type { BackendTLSPolicyWithStatus, PolicyAncestorStatus } from './backend-tls.ts';
 export type {
   GatewayClassWithStatus,
   GatewayInput,
   GatewayResult,
   GatewayStatus,
   GatewayWithStatus,
+  GRPCRouteWithStatus,
   HTTPRouteWithStatus,
   ListenerStatus,
   McsView,
   RouteGroupKind,
   RouteParentStatus,
 } from './types.ts';
-export { ConditionType, GatewayClassReason, GatewayReason, ListenerReason, RouteAcceptedReason, RouteResolvedRefsReason } from './conditions.ts';
+export { BackendTLSPolicyReason, ConditionType, GatewayClassReason, GatewayReason, ListenerReason, RouteAcceptedReason, RouteResolvedRefsReason } from './conditions.ts';
 export type { BackendRefReason, RuleProblemReason } from './conditions.ts';
 export { DEFAULT_HEALTH_CHECK, DEFAULT_OUTLIER_DETECTION, HealthAnnotation } from './health.ts';
 export { DEFAULT_RETRY_ATTEMPTS } from './rules.ts';

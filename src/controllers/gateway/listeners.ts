@@ -26,6 +26,9 @@ import type { RouteGroupKind } from './types.ts';
 
 /** The route kinds an HTTP listener supports. */
 export const HTTP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'HTTPRoute' };
+/** GRPCRoute: HTTP and HTTPS listeners support it too (HTTP/2 by ALPN or prior knowledge). */
+export const GRPC_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'GRPCRoute' };
+const ROUTE_KINDS: readonly RouteGroupKind[] = [HTTP_ROUTE_KIND, GRPC_ROUTE_KIND];
 
 /** What the translator decided about one listener. */
 export interface ListenerState {
@@ -85,13 +88,14 @@ function family(protocol: string): string {
 
 function routeKinds(listener: Listener, http: boolean): { supported: RouteGroupKind[]; invalid: string[] } {
   const kinds = listener.allowedRoutes?.kinds;
-  if (kinds === undefined) return { supported: http ? [HTTP_ROUTE_KIND] : [], invalid: [] };
+  if (kinds === undefined) return { supported: http ? [...ROUTE_KINDS] : [], invalid: [] };
   const supported: RouteGroupKind[] = [];
   const invalid: string[] = [];
   for (const k of kinds) {
     const group = k.group ?? GATEWAY_GROUP;
-    if (http && group === GATEWAY_GROUP && k.kind === 'HTTPRoute') {
-      if (supported.length === 0) supported.push(HTTP_ROUTE_KIND);
+    const known = ROUTE_KINDS.find((r) => r.group === group && r.kind === k.kind);
+    if (http && known !== undefined) {
+      if (!supported.includes(known)) supported.push(known);
     } else {
       invalid.push(group === '' ? k.kind : `${group}/${k.kind}`);
     }

@@ -14,9 +14,13 @@
  * 6. the oldest route (creationTimestamp; routes without one sort after dated ones);
  * 7. `{namespace}/{name}` alphabetically;
  * 8. rule order inside the route, then match order inside the rule.
+ *
+ * Between two GRPCRoute matches, 1–5 are the GRPCRoute order instead: the longer
+ * service, then the longer method (Exact matches before regular expressions), then
+ * more header matches.
  * @module
  */
-import type { RouteMatchIR } from '../../ir/index.ts';
+import type { GrpcMethodMatchIR, RouteMatchIR } from '../../ir/index.ts';
 import { compareOptionalTimes } from './time.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -34,8 +38,22 @@ export interface PrecedenceKey {
 const PATH_RANK: Readonly<Record<RouteMatchIR['path']['type'], number>> = { Exact: 0, RegularExpression: 1, PathPrefix: 2 };
 
 
+/**
+ * A GRPCRoute match's weight among matches of `type`: service characters, then method characters
+ * (0 for another type), so Exact matches outrank regular expressions, whose order is implementation-specific.
+ */
+function grpcRank(m: GrpcMethodMatchIR, type: GrpcMethodMatchIR['type']): number {
+  return m.type !== type ? 0 : (m.service?.length ?? 0) * 2048 + (m.method?.length ?? 0);
+}
+
 /** Negative when `a` takes precedence over `b` (sorts first). A total order: ties only for the same (route, rule, match). */
 export function comparePrecedence(a: PrecedenceKey, b: PrecedenceKey): number {
+  const ga = a.match.grpc;
+  const gb = b.match.grpc;
+  if (ga !== undefined && gb !== undefined) {
+    const byMatch = grpcRank(gb, 'Exact') - grpcRank(ga, 'Exact') || grpcRank(gb, 'RegularExpression') - grpcRank(ga, 'RegularExpression') || b.match.headers.length - a.match.headers.length;
+    if (byMatch !== 0) return byMatch;
+  }
   return (
     PATH_RANK[a.match.path.type] - PATH_RANK[b.match.path.type] ||
     b.match.path.value.length - a.match.path.value.length ||

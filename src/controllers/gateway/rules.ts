@@ -112,6 +112,8 @@ function retry(spec: RuleSpec['retry'], where: string, problems: RuleProblem[]):
 export function translateRouteRules(route: HTTPRoute, ctx: BackendContext): RouteTranslation {
   const namespace = route.metadata.namespace ?? 'default';
   const name = route.metadata.name;
+  // A GRPCRoute's rules come here as the HTTPRoute they amount to (grpc-rules.ts): its own kind in names and messages.
+  const kind = ctx.routeKind ?? 'HTTPRoute';
   const rules: RouteRuleIR[] = [];
   const allProblems: { ruleIndex: number; problem: RuleProblem }[] = [];
   const refProblems: RefProblem[] = [];
@@ -149,15 +151,15 @@ export function translateRouteRules(route: HTTPRoute, ctx: BackendContext): Rout
     let directResponse: RouteRuleIR['directResponse'];
     const redirecting = ruleFilters.filters.redirect !== undefined;
     const weighted = backends.filter((b) => b.weight > 0);
-    if (problems.length > 0) directResponse = { status: 500, body: `HTTPRoute ${namespace}/${name} ${where} is invalid: ${problems[0]?.message ?? ''}` };
-    else if (!redirecting && backends.length === 0) directResponse = { status: 500, body: `HTTPRoute ${namespace}/${name} ${where} has no backendRefs` };
-    else if (!redirecting && weighted.length === 0) directResponse = { status: 500, body: `HTTPRoute ${namespace}/${name} ${where}: every backendRef has weight 0` };
-    else if (!redirecting && weighted.every((b) => b.invalid !== undefined)) directResponse = { status: 500, body: `HTTPRoute ${namespace}/${name} ${where}: no backendRef with weight above 0 resolves` };
+    if (problems.length > 0) directResponse = { status: 500, body: `${kind} ${namespace}/${name} ${where} is invalid: ${problems[0]?.message ?? ''}` };
+    else if (!redirecting && backends.length === 0) directResponse = { status: 500, body: `${kind} ${namespace}/${name} ${where} has no backendRefs` };
+    else if (!redirecting && weighted.length === 0) directResponse = { status: 500, body: `${kind} ${namespace}/${name} ${where}: every backendRef has weight 0` };
+    else if (!redirecting && weighted.every((b) => b.invalid !== undefined)) directResponse = { status: 500, body: `${kind} ${namespace}/${name} ${where}: no backendRef with weight above 0 resolves` };
 
     matches.forEach((match, matchIndex) => {
       const broken = problems.length > 0;
       rules.push({
-        name: `httproute/${namespace}/${name}/rule/${ruleIndex}/match/${matchIndex}`,
+        name: `${kind.toLowerCase()}/${namespace}/${name}/rule/${ruleIndex}/match/${matchIndex}`,
         route: { namespace, name },
         ruleIndex,
         ...(rule.name !== undefined ? { ruleName: rule.name } : {}),

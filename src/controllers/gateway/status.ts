@@ -43,7 +43,7 @@ function listenerConditions(l: ListenerState, generation: number | undefined): D
 function resolvedRefs(l: ListenerState, generation: number | undefined): DraftCondition {
   const { ResolvedRefs } = ConditionType;
   const messages: string[] = [];
-  if (l.invalidKinds.length > 0) messages.push(`Route kinds ${l.invalidKinds.join(', ')} are not supported; supported: HTTPRoute.`);
+  if (l.invalidKinds.length > 0) messages.push(`Route kinds ${l.invalidKinds.join(', ')} are not supported; supported: HTTPRoute, GRPCRoute.`);
   for (const p of l.certificateProblems) messages.push(`${p.message}.`);
   if (messages.length === 0) return draft(ResolvedRefs, 'True', ListenerReason.ResolvedRefs, 'All references are resolved.', generation);
   const reason = l.invalidKinds.length > 0 ? ListenerReason.InvalidRouteKinds : (l.certificateProblems[0]?.reason ?? ListenerReason.InvalidCertificateRef);

@@ -10,18 +10,22 @@
  * isolation, precedence) → status.
  * @module
  */
-import type { HTTPRoute, ParentReference } from '../../api/index.ts';
+import type { ParentReference } from '../../api/index.ts';
 import type { GatewayIR, HttpListenerIR, UpstreamIR } from '../../ir/index.ts';
 import { attachToParent, parentGateway, type ParentVerdict } from './attach.ts';
+import { recordReach, resolveBackendTls, type Verdict } from './backend-tls.ts';
 import { translateEastWest } from './east-west.ts';
 import { ConditionType, GatewayClassReason, draft, settle } from './conditions.ts';
 import { indexFleet, nsName } from './fleet-index.ts';
 import { attachPolicies } from './policies.ts';
 import { processGateways, type GatewayState, type ListenerState } from './listeners.ts';
-import { translateRouteRules } from './rules.ts';
+import type { BackendContext } from './backends.ts';
+import { translateGrpcRouteRules } from './grpc-rules.ts';
+import { KindClaims, routesByAge, type AnyRoute } from './route-kinds.ts';
+import { translateRouteRules, type RouteTranslation } from './rules.ts';
 import { gatewayStatus, routeAccepted, routeParentStatus } from './status.ts';
 import { timestampMillis } from './time.ts';
-import { DEFAULT_CONTROLLER_NAME, type GatewayInput, type GatewayResult, type HTTPRouteWithStatus } from './types.ts';
+import { DEFAULT_CONTROLLER_NAME, type GatewayInput, type GatewayResult, type GRPCRouteWithStatus, type HTTPRouteWithStatus, type RouteParentStatus } from './types.ts';
 import { buildServers, type RankedRule } from './virtual-hosts.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -62,25 +66,34 @@ export function translateGateway(input: GatewayInput): GatewayResult {
   const listenerRoutes = new Map<ListenerState, Map<string, RankedRule[]>>();
   const attachedRoutes = new Map<ListenerState, number>();
   const httpRoutes: { cluster: string; route: HTTPRouteWithStatus }[] = [];
+  const grpcRoutes: { cluster: string; route: GRPCRouteWithStatus }[] = [];
   const clusterNames = [...index.clusters.keys()].sort(compareStrings);
+  const backendTls = resolveBackendTls(index);
+  // BackendTLSPolicy id → the Gateways (`ns/name`) whose routes reach its targets, with how.
+  const tlsReached = new Map<string, Map<string, Verdict>>();
 
   for (const clusterName of clusterNames) {
     const cluster = index.clusters.get(clusterName);
     if (cluster === undefined) continue;
-    for (const route of [...cluster.httpRoutes].sort(byNamespaceName)) {
+    const claims = new KindClaims();
+    for (const route of routesByAge(cluster)) {
       const routeNamespace = route.metadata.namespace ?? 'default';
       const verdicts: ParentVerdict[] = [];
       for (const ref of route.spec.parentRefs ?? []) {
         const gateway = parentGateway(ref, routeNamespace, cluster, gatewaysByKey);
-        if (gateway !== undefined) verdicts.push(attachToParent(route, ref, gateway, cluster));
+        if (gateway !== undefined) verdicts.push(claims.filter(route, attachToParent(route, ref, gateway, cluster)));
       }
       // Routes with no parent of Lintas' belong to another controller: no status, no traffic.
       if (verdicts.length === 0) continue;
-      const translation = translateRouteRules(route, { index, cluster, routeNamespace, upstreams });
+      const tlsMet: NonNullable<BackendContext['tlsMet']> = [];
+      const ctx: BackendContext = { index, cluster, routeNamespace, upstreams, backendTls, tlsMet };
+      const translation = route.kind === 'GRPCRoute' ? translateGrpcRouteRules(route, ctx) : translateRouteRules(route, ctx);
       const created = timestampMillis(route.metadata.creationTimestamp);
       const counted = new Set<ListenerState>();
       for (const verdict of verdicts) {
         if (!verdict.attached || !routeAccepted(verdict, translation)) continue;
+        claims.hold(route, verdict.attachments);
+        recordReach(tlsReached, nsName(verdict.gateway.gateway.metadata.namespace ?? 'default', verdict.gateway.gateway.metadata.name), tlsMet);
         for (const { listener, hostnames } of verdict.attachments) {
           if (!counted.has(listener)) {
             counted.add(listener);
@@ -97,9 +110,15 @@ export function translateGateway(input: GatewayInput): GatewayResult {
           }
         }
       }
-      httpRoutes.push({ cluster: clusterName, route: routeWithStatus(clusterName, route, verdicts, translation, controllerName, now, previous) });
+      const status = routeStatus(clusterName, route, verdicts, translation, controllerName, now, route.kind === 'GRPCRoute' ? previous?.grpcRoutes : previous?.httpRoutes);
+      if (route.kind === 'GRPCRoute') grpcRoutes.push({ cluster: clusterName, route: { ...route, status } });
+      else httpRoutes.push({ cluster: clusterName, route: { ...route, status } });
     }
   }
+  // Routes were taken oldest first (route-kinds.ts); the results are listed by cluster and name.
+  const byClusterName = (a: { cluster: string; route: AnyRoute }, b: { cluster: string; route: AnyRoute }): number => compareStrings(a.cluster, b.cluster) || byNamespaceName(a.route, b.route);
+  httpRoutes.sort(byClusterName);
+  grpcRoutes.sort(byClusterName);
 
   const listeners = buildServers(states, listenerRoutes);
   const used = usedUpstreams(listeners);
@@ -137,20 +156,21 @@ export function translateGateway(input: GatewayInput): GatewayResult {
   });
 
   const attached = attachPolicies(ir, input.snapshot.fleetObjects, index, input.policy ?? {}, now, previous?.trafficPolicies);
-  return { ir: attached.ir, gateways, httpRoutes, gatewayClasses, trafficPolicies: attached.trafficPolicies };
+  const backendTLSPolicies = backendTls.statuses(tlsReached, controllerName, now, previous?.backendTLSPolicies);
+  return { ir: attached.ir, gateways, httpRoutes, grpcRoutes, gatewayClasses, trafficPolicies: attached.trafficPolicies, backendTLSPolicies };
 }
 
-function routeWithStatus(
+function routeStatus(
   clusterName: string,
-  route: HTTPRoute,
+  route: AnyRoute,
   verdicts: readonly ParentVerdict[],
-  translation: ReturnType<typeof translateRouteRules>,
+  translation: RouteTranslation,
   controllerName: string,
   now: string,
-  previous: GatewayInput['previous'],
-): HTTPRouteWithStatus {
+  previous: readonly { readonly cluster: string; readonly route: { readonly metadata: { namespace?: string; name: string }; readonly status: { readonly parents: readonly RouteParentStatus[] } } }[] | undefined,
+): { parents: RouteParentStatus[] } {
   const routeNamespace = route.metadata.namespace ?? 'default';
-  const before = previous?.httpRoutes.find((r) => r.cluster === clusterName && nsName(r.route.metadata.namespace, r.route.metadata.name) === nsName(route.metadata.namespace, route.metadata.name));
+  const before = previous?.find((r) => r.cluster === clusterName && nsName(r.route.metadata.namespace, r.route.metadata.name) === nsName(route.metadata.namespace, route.metadata.name));
   const seen = new Set<string>();
   const parents = verdicts.flatMap((verdict) => {
     const key = parentKey(verdict.parentRef, routeNamespace);
@@ -159,5 +179,5 @@ function routeWithStatus(
     const prior = before?.route.status.parents.find((p) => parentKey(p.parentRef, routeNamespace) === key)?.conditions;
     return [routeParentStatus(verdict, translation, controllerName, route.metadata.generation, now, prior)];
   });
-  return { ...route, status: { parents } };
+  return { parents };
 }

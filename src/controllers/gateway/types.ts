@@ -3,8 +3,9 @@
  * GatewayClasses with the status Lintas computes, plus the Gateway IR.
  * @module
  */
-import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
+import type { Condition, EndpointSlice, FleetSnapshot, Gateway, GatewayClass, GRPCRoute, HTTPRoute, ParentReference, ServiceImport } from '../../api/index.ts';
 import type { GatewayIR } from '../../ir/index.ts';
+import type { BackendTLSPolicyWithStatus } from './backend-tls.ts';
 import type { PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';
 
 /** The controllerName Lintas answers for when the input does not name one. */
@@ -38,7 +39,11 @@ export interface GatewayInput {
   /** Failover state (epochs, moved owners), health-contract exclusions and drained clusters. */
   readonly policy?: PolicyInputs;
   /** The previous result, so that lastTransitionTime only moves when a condition changes. */
-  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & { readonly trafficPolicies?: GatewayResult['trafficPolicies'] };
+  readonly previous?: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'gatewayClasses'> & {
+    readonly trafficPolicies?: GatewayResult['trafficPolicies'];
+    readonly backendTLSPolicies?: GatewayResult['backendTLSPolicies'];
+    readonly grpcRoutes?: GatewayResult['grpcRoutes'];
+  };
 }
 
 /** Gateway API `RouteGroupKind`. */
@@ -74,6 +79,8 @@ export interface RouteParentStatus {
 export type GatewayWithStatus = Gateway & { status: GatewayStatus };
 /** An HTTPRoute with the status Lintas computed (one entry per parentRef to a Lintas Gateway). */
 export type HTTPRouteWithStatus = HTTPRoute & { status: { parents: RouteParentStatus[] } };
+/** A GRPCRoute with the status Lintas computed (one entry per parentRef to a Lintas Gateway). */
+export type GRPCRouteWithStatus = GRPCRoute & { status: { parents: RouteParentStatus[] } };
 /** A GatewayClass with the status Lintas computed. */
 export type GatewayClassWithStatus = GatewayClass & { status: { conditions: Condition[] } };
 
@@ -84,8 +91,12 @@ export interface GatewayResult {
   readonly gateways: readonly { readonly cluster: string; readonly gateway: GatewayWithStatus }[];
   /** HTTPRoutes with at least one parentRef to a Lintas Gateway. */
   readonly httpRoutes: readonly { readonly cluster: string; readonly route: HTTPRouteWithStatus }[];
+  /** GRPCRoutes with at least one parentRef to a Lintas Gateway. */
+  readonly grpcRoutes: readonly { readonly cluster: string; readonly route: GRPCRouteWithStatus }[];
   /** GatewayClasses whose controllerName is Lintas'. */
   readonly gatewayClasses: readonly { readonly cluster: string; readonly gatewayClass: GatewayClassWithStatus }[];
   /** Every TrafficPolicy of the fleet with its Accepted condition. */
   readonly trafficPolicies: readonly TrafficPolicyWithStatus[];
+  /** Every BackendTLSPolicy with its status per ancestor Gateway. */
+  readonly backendTLSPolicies: readonly { readonly cluster: string; readonly policy: BackendTLSPolicyWithStatus }[];
 }

@@ -32,7 +32,7 @@ import {
   type ServiceImport,
   type ServicePort,
 } from '../../api/index.ts';
-import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
+import type { UpstreamEndpointIR, UpstreamIR, UpstreamTlsIR } from '../../ir/index.ts';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
 import { healthCheckFrom, outlierDetectionFrom } from './health.ts';
 import { compareOptionalTimes, timestampMillis } from './time.ts';
@@ -118,8 +118,25 @@ export function importUpstreamKey(namespace: string, name: string, port: number)
   return `ServiceImport/${namespace}/${name}:${port}`;
 }
 
-/** The upstream of Service `service` port `servicePort` in `cluster`. */
-export function serviceUpstream(cluster: ClusterIndex, service: Service, servicePort: ServicePort): UpstreamIR {
+/**
+ * How a route speaks to an upstream beyond what its port says: re-encrypted (BackendTLSPolicy), and
+ * HTTP/2 whatever its appProtocol (a GRPCRoute's backend). `key` is the upstream's key then.
+ */
+export interface UpstreamVariant {
+  readonly key: string;
+  readonly tls?: UpstreamTlsIR;
+  readonly http2?: true;
+}
+
+function variantFields(variant: UpstreamVariant | undefined, appProtocol: string | undefined): Pick<UpstreamIR, 'protocol' | 'tls'> {
+  return {
+    protocol: variant?.http2 === true ? 'h2c' : upstreamProtocol(appProtocol),
+    ...(variant?.tls !== undefined ? { tls: variant.tls } : {}),
+  };
+}
+
+/** The upstream of Service `service` port `servicePort` in `cluster` (`variant`: see {@link UpstreamVariant}). */
+export function serviceUpstream(cluster: ClusterIndex, service: Service, servicePort: ServicePort, variant?: UpstreamVariant): UpstreamIR {
   const namespace = service.metadata.namespace ?? 'default';
   const name = service.metadata.name;
   const endpoints: UpstreamEndpointIR[] = [];
@@ -137,12 +154,12 @@ export function serviceUpstream(cluster: ClusterIndex, service: Service, service
   const annotations = service.metadata.annotations ?? {};
   const healthCheck = healthCheckFrom(annotations);
   return {
-    key: serviceUpstreamKey(cluster.locality.name, namespace, name, servicePort.port),
+    key: variant?.key ?? serviceUpstreamKey(cluster.locality.name, namespace, name, servicePort.port),
     kind: 'Service',
     namespace,
     name,
     port: servicePort.port,
-    protocol: upstreamProtocol(servicePort.appProtocol),
+    ...variantFields(variant, servicePort.appProtocol),
     endpoints: finish(endpoints),
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     outlierDetection: outlierDetectionFrom(annotations),
@@ -165,8 +182,8 @@ function importAnnotations(index: FleetIndex, serviceImport: ServiceImport): Rea
   return { ...(exporters[0]?.service.metadata.annotations ?? {}), ...(serviceImport.metadata.annotations ?? {}) };
 }
 
-/** The upstream of ServiceImport `serviceImport` port `importPort`, as seen from `cluster`. */
-export function importUpstream(index: FleetIndex, cluster: ClusterIndex, serviceImport: ServiceImport, importPort: ImportPort): UpstreamIR {
+/** The upstream of ServiceImport `serviceImport` port `importPort`, as seen from `cluster` (`variant`: see {@link UpstreamVariant}). */
+export function importUpstream(index: FleetIndex, cluster: ClusterIndex, serviceImport: ServiceImport, importPort: ImportPort, variant?: UpstreamVariant): UpstreamIR {
   const namespace = serviceImport.metadata.namespace ?? 'default';
   const name = serviceImport.metadata.name;
   const endpoints: UpstreamEndpointIR[] = [];
@@ -190,12 +207,12 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
   const annotations = importAnnotations(index, serviceImport);
   const healthCheck = healthCheckFrom(annotations);
   return {
-    key: importUpstreamKey(namespace, name, importPort.port),
+    key: variant?.key ?? importUpstreamKey(namespace, name, importPort.port),
     kind: 'ServiceImport',
     namespace,
     name,
     port: importPort.port,
-    protocol: upstreamProtocol(importPort.appProtocol),
+    ...variantFields(variant, importPort.appProtocol),
     endpoints: finish(endpoints),
     ...(healthCheck !== undefined ? { healthCheck } : {}),
     outlierDetection: outlierDetectionFrom(annotations),

@@ -18,6 +18,13 @@ describe('checkGatewayIR', () => {
     assert.deepEqual(checkGatewayIR({ listeners: [], upstreams: [] }), []);
   });
 
+  it('accepts HTTP/2 and re-encrypted upstreams (GRPCRoute backends, BackendTLSPolicy), refuses an unknown protocol or a tls without hostname', () => {
+    const ir = good();
+    const h2 = { ...upstream('grpc', [endpoint(9000)]), protocol: 'h2c' as const, tls: { policy: 'ns/p', hostname: 'grpc.internal', caCertificates: 'PEM' } };
+    assert.deepEqual(checkGatewayIR({ ...ir, upstreams: [...ir.upstreams, h2] }), []);
+    assert.deepEqual(checkGatewayIR({ ...ir, upstreams: [...ir.upstreams, { ...h2, protocol: 'h3', tls: { policy: 'ns/p' } }] }), ['.upstreams[2].protocol: must be http, h2c or tcp', '.upstreams[2].tls: must be an object with policy and hostname']);
+  });
+
   it('names every dangling reference with its path', () => {
     const ir = good();
     const broken = { ...ir, upstreams: [], policies: [] };

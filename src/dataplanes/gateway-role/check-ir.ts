@@ -105,7 +105,10 @@ export function checkGatewayIR(ir: unknown): string[] {
   upstreams.forEach((u, i) => {
     const at = `.upstreams[${String(i)}]`;
     if (!isRecord(u)) return;
-    if (u['protocol'] !== 'http' && u['protocol'] !== 'tcp') problem(`${at}.protocol`, 'must be http or tcp');
+    // h2c: HTTP/2 upstreams (appProtocol kubernetes.io/h2c, GRPCRoute backends), over TLS when `tls` is set.
+    if (u['protocol'] !== 'http' && u['protocol'] !== 'h2c' && u['protocol'] !== 'tcp') problem(`${at}.protocol`, 'must be http, h2c or tcp');
+    const tls = u['tls'];
+    if (tls !== undefined && (!isRecord(tls) || typeof tls['hostname'] !== 'string' || typeof tls['policy'] !== 'string')) problem(`${at}.tls`, 'must be an object with policy and hostname');
     policyRef(`${at}.policy`, u['policy']);
     list(`${at}.endpoints`, u['endpoints'], true).forEach((e, n) => {
       const eat = `${at}.endpoints[${String(n)}]`;

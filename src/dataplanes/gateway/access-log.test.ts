@@ -32,6 +32,7 @@ const record: AccessLogRecord = {
   upstream_duration_ms: null,
   retries: 1,
   response_flags: '-',
+  grpc_status: null,
 };
 
 describe('access log line', () => {

@@ -42,6 +42,8 @@ export interface AccessLogRecord {
   readonly upstream_duration_ms: number | null;
   readonly retries: number;
   readonly response_flags: string;
+  /** A gRPC call's status (the upstream's `grpc-status`, or the one the gateway answered with); null for other requests. */
+  readonly grpc_status: number | null;
 }
 
 /** The field names, in line order (tests check the set). */
@@ -74,6 +76,7 @@ export const ACCESS_LOG_FIELDS = [
   'upstream_duration_ms',
   'retries',
   'response_flags',
+  'grpc_status',
 ] as const;
 
 /** Whether `s` has a character JSON must escape (or non-ASCII, left to JSON.stringify). */
@@ -130,7 +133,7 @@ export function formatAccessLog(r: AccessLogRecord): string {
     `,"owner_epoch":${r.owner_epoch === null ? 'null' : String(r.owner_epoch)}` +
     `,"method":${jsonString(r.method)},"authority":${jsonString(r.authority)},"path":${jsonString(r.path)}` +
     `,"status":${String(r.status)},"duration_ms":${jsonMs(r.duration_ms)},"upstream_duration_ms":${jsonMs(r.upstream_duration_ms)}` +
-    `,"retries":${String(r.retries)},"response_flags":${jsonString(r.response_flags)}}\n`
+    `,"retries":${String(r.retries)},"response_flags":${jsonString(r.response_flags)},"grpc_status":${r.grpc_status === null ? 'null' : String(r.grpc_status)}}\n`
   );
 }
 

@@ -12,6 +12,7 @@ import type { AttemptFailure } from './attempt-errors.ts';
 import type { Attempt } from './forward.ts';
 import type { CompiledPolicy, FailoverMode } from './policy.ts';
 import { scanRequestHeaders, type RequestHead } from './headers.ts';
+import { replyGrpc } from './grpc.ts';
 import { exchangeLogLine } from './log-line.ts';
 import type { MatchInput } from './match.ts';
 import { FLAG_DC, FLAG_DPE, FLAG_UT, type GatewayRuntime, type ListenerRuntime } from './runtime.ts';
@@ -99,6 +100,10 @@ export class Exchange implements RequestHead, MatchInput {
   finished = false;
   /** Set when the proxy itself cut the response short (mid-stream upstream failure). */
   cut = false;
+  /** A gRPC call (content-type application/grpc): the gateway's own answers are gRPC errors (grpc.ts). */
+  grpc = false;
+  /** The call's gRPC status (upstream trailers or headers, or the gateway's answer), for the access log. */
+  grpcStatus: number | undefined = undefined;
   /** An HTTP/1.1 Upgrade request (upgrade.ts), else undefined. */
   upgrade: UpgradeRequest | undefined = undefined;
   /** Set once the upgrade's tunnel is open: the request ends when it closes. */
@@ -152,6 +157,7 @@ export class Exchange implements RequestHead, MatchInput {
       res.destroy();
       return;
     }
+    if (this.grpc) return replyGrpc(this, status, body);
     this.status = status;
     const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body))];
     if (extra !== undefined) headers.push(...extra);
@@ -170,7 +176,7 @@ export class Exchange implements RequestHead, MatchInput {
   /** Sends a local JSON reply (or cuts the response when one already started). */
   replyJson(status: number, flags: number, body: Readonly<Record<string, unknown>>): void {
     const text = `${JSON.stringify(body)}\n`;
-    if (this.finished || this.res.headersSent) return this.reply(status, flags, text);
+    if (this.finished || this.res.headersSent || this.grpc) return this.reply(status, flags, text);
     this.flags |= flags;
     this.status = status;
     this.res.writeHead(status, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]);

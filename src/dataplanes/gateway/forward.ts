@@ -31,7 +31,8 @@ import { attemptPhase, classifyAttemptError, FAILURE_CLASSES, type AttemptFailur
 import { applyCorsResponse } from './cors.ts';
 import type { Exchange } from './exchange.ts';
 import { modifyHeaders } from './filters.ts';
-import { responseHeaders } from './headers.ts';
+import { grpcStatusIn, relayedTrailers } from './grpc.ts';
+import { rawHeaderList, responseHeaders } from './headers.ts';
 import type { AttemptResult } from './metrics.ts';
 import { sendMirrors } from './mirror.ts';
 import { replyOwnerUnavailable } from './policy.ts';
@@ -134,12 +135,18 @@ export class Attempt implements Dispatcher.DispatchHandler {
     openTunnel(this.ex, upgrade, socket, status, (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? []);
   }
 
-  /** The response ended: the attempt succeeded. */
-  onResponseEnd(): void {
+  /** The response ended: the attempt succeeded; its trailers (gRPC's status) are relayed. */
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers?: Record<string, string | string[] | undefined>): void {
     if (this.stale) return;
     this.stale = true;
-    this.end({ status: this.ex.status }, 'response');
-    this.ex.res.end();
+    const ex = this.ex;
+    this.end({ status: ex.status }, 'response');
+    const relayed = relayedTrailers(trailers);
+    if (relayed !== undefined) {
+      ex.grpcStatus = grpcStatusIn(relayed as Record<string, string | string[] | undefined>) ?? ex.grpcStatus;
+      ex.res.addTrailers(relayed);
+    }
+    ex.res.end();
   }
 
   /** The attempt failed; `controller` is null when undici refused the request before starting it. */
@@ -148,21 +155,6 @@ export class Attempt implements Dispatcher.DispatchHandler {
     this.stale = true;
     attemptFailed(this, classifyAttemptError(attemptPhase(this), err), err);
   }
-}
-
-/**
- * The response's raw header list: undici's for HTTP/1.1 (repeated headers in order); over h2c it
- * gives only the header object, which is spelled out as a list (pseudo-headers left out).
- */
-function rawHeaderList(controller: Dispatcher.DispatchController, headers: Record<string, string | string[] | undefined>): Buffer[] {
-  const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
-  if (Array.isArray(raw)) return raw as Buffer[];
-  const out: Buffer[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(':') || value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
-  }
-  return out;
 }
 
 function idempotent(ex: Exchange): boolean {
@@ -217,6 +209,8 @@ function onResponseHead(a: Attempt, status: number, raw: Buffer[]): void {
     return;
   }
   const headers = responseHeaders(raw);
+  // A Trailers-Only gRPC response carries its status in the headers.
+  if (ex.grpc) ex.grpcStatus = grpcStatusIn(headers);
   const rf = ex.rule?.filters.responseHeaders;
   if (rf !== undefined) modifyHeaders(headers, rf);
   const bf = ex.backend?.filters?.responseHeaders;
@@ -337,6 +331,7 @@ export function startAttempt(ex: Exchange): void {
   rt.upstreams.onAttemptStart(ex.upstream, ep);
   const perAttempt = ex.backendRequestMs > 0 ? ex.backendRequestMs : rt.defaultBackendTimeoutMs;
   if (ex.backendRequestMs > 0) ex.attemptTimer = setTimeout(onAttemptTimeout, ex.backendRequestMs, a);
+  const servername = rt.pools.servername(ex.upstream);
   // The build phase: whatever fails before dispatch returns (reported through onResponseError with no
   // controller, as undici 8 does, or thrown) is a request the upstream client will not build, never a network failure.
   a.building = true;
@@ -350,6 +345,7 @@ export function startAttempt(ex: Exchange): void {
         headersTimeout: perAttempt,
         bodyTimeout: perAttempt,
         ...(ex.upgrade !== undefined ? { upgrade: ex.upgrade.protocol } : {}),
+        ...(servername !== undefined ? { servername } : {}),
       },
       a,
     );
@@ -372,6 +368,9 @@ function collectBody(ex: Exchange): void {
 }
 
 function begin(ex: Exchange): void {
+  // An invalid BackendTLSPolicy: the backend must get nothing, least of all plaintext (5xx, per the spec).
+  const refused = ex.rt.pools.refusal(ex.upstream);
+  if (refused !== undefined) return ex.reply(503, 0, `${refused}\n`);
   if (ex.upgrade !== undefined) {
     // An HTTP/2 backend cannot take an HTTP/1.1 Upgrade (that would be extended CONNECT, RFC 8441).
     if (ex.rt.pools.protocolOf(ex.upstream) === 'h2c') return ex.reply(501, 0, 'upgrade not supported to an h2c backend\n');

@@ -16,6 +16,7 @@ import { isPreflight, preflightHeaders } from './cors.ts';
 import { Exchange } from './exchange.ts';
 import { modifyHeaders, setHeader } from './filters.ts';
 import { forward } from './forward.ts';
+import { isGrpcContentType } from './grpc.ts';
 import { newRequestId, newTraceparent, randomHex, traceIdOf } from './ids.ts';
 import { matches } from './match.ts';
 import { applyPolicy } from './policy.ts';
@@ -149,6 +150,11 @@ function cors(ex: Exchange, c: CompiledCors): boolean {
 }
 
 function route(ex: Exchange): void {
+  // A gRPC call gets gRPC errors from here on, and keeps `te: trailers` (grpc.ts).
+  if (isGrpcContentType(ex.req.headers['content-type'])) {
+    ex.grpc = true;
+    ex.outHeaders.push('te', 'trailers');
+  }
   const absolute = parseTarget(ex, ex.req.url ?? '/');
   identify(ex);
   const problem = requestHeadProblem(ex, absolute);

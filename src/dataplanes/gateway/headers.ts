@@ -187,3 +187,18 @@ export function responseHeaders(raw: readonly Buffer[]): string[] {
   }
   return out;
 }
+
+/**
+ * The response's raw header list: undici's for HTTP/1.1 (repeated headers in order); over HTTP/2 it
+ * gives only the header object, which is spelled out as a list (pseudo-headers left out).
+ */
+export function rawHeaderList(controller: object, headers: Readonly<Record<string, string | string[] | undefined>>): Buffer[] {
+  const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
+  if (Array.isArray(raw)) return raw as Buffer[];
+  const out: Buffer[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
+  }
+  return out;
+}

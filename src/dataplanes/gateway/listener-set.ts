@@ -115,6 +115,7 @@ function onClientError(rt: GatewayRuntime, l: ListenerRuntime, err: Error & { co
       upstream_duration_ms: null,
       retries: 0,
       response_flags: flagString(FLAG_DPE),
+      grpc_status: null,
     }),
   );
 }

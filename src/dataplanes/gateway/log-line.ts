@@ -50,6 +50,6 @@ export function exchangeLogLine(ex: Exchange, end: number): string {
       : `,"failover_mode":${ex.failoverMode === undefined ? 'null' : `"${ex.failoverMode}"`}${ex.policy.logPolicy},"request_class":${jsonString(ex.requestClass ?? null)},"owner":${jsonString(ex.owner ?? null)},"owner_epoch":${ex.ownerEpoch === undefined ? 'null' : String(ex.ownerEpoch)}`) +
     `,"method":${jsonString(ex.method)},"authority":${jsonString(ex.host)},"path":${jsonString(ex.req.url ?? '')}` +
     `,"status":${String(ex.status)},"duration_ms":${jsonMs(end - ex.start)},"upstream_duration_ms":${jsonMs(upstreamMs)}` +
-    `,"retries":${String(ex.attempts > 1 ? ex.attempts - 1 : 0)},"response_flags":"${flagString(ex.flags)}"}\n`
+    `,"retries":${String(ex.attempts > 1 ? ex.attempts - 1 : 0)},"response_flags":"${flagString(ex.flags)}","grpc_status":${ex.grpcStatus === undefined ? 'null' : String(ex.grpcStatus)}}\n`
   );
 }

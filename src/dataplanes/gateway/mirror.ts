@@ -90,8 +90,10 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[], vouched:
   for (const m of mirrors) {
     if (!mayMirror(ex, m.upstream, vouched)) continue;
     if (m.percent <= 0 || (m.percent < 100 && rt.random() * 100 >= m.percent)) continue;
+    if (rt.pools.refusal(m.upstream) !== undefined) continue;
     const ep = rt.upstreams.pick(m.upstream, ex.table.pickContext);
     if (ep === undefined) continue;
+    const servername = rt.pools.servername(m.upstream);
     const headers = ex.outHeaders.slice();
     headers.push('x-shadow-traffic', 'true');
     rt.upstreams.onAttemptStart(m.upstream, ep);
@@ -106,6 +108,7 @@ export function sendMirrors(ex: Exchange, mirrors: readonly MirrorIR[], vouched:
           body,
           headersTimeout: rt.defaultBackendTimeoutMs,
           bodyTimeout: rt.defaultBackendTimeoutMs,
+          ...(servername !== undefined ? { servername } : {}),
         },
         handler,
       );

@@ -1,14 +1,18 @@
 /**
  * Keep-alive connection pools, one undici Pool per backend endpoint and
  * protocol (`address:port`, shared by every upstream that contains it and
- * speaks the same protocol): HTTP/1.1, or cleartext HTTP/2 with prior
- * knowledge for upstreams of appProtocol `kubernetes.io/h2c` (a few
- * connections, many streams each). Pools of endpoints that leave the config
- * are closed gracefully: requests in flight on them finish first.
+ * speaks the same protocol): HTTP/1.1, or HTTP/2 for upstreams of appProtocol
+ * `kubernetes.io/h2c` and GRPCRoute backends (a few connections, many streams
+ * each): with prior knowledge in cleartext, or over TLS (ALPN h2) when a
+ * BackendTLSPolicy applies. Re-encrypted upstreams get pools of their own per
+ * TLS setting (backend-tls.ts); an upstream whose policy is refused gets no
+ * pool at all. Pools of endpoints that leave the config are closed
+ * gracefully: requests in flight on them finish first.
  * @module
  */
 import { Pool } from 'undici';
-import type { UpstreamIR } from '../../ir/index.ts';
+import type { UpstreamIR, UpstreamTlsIR } from '../../ir/index.ts';
+import { backendTlsId, backendTlsOptions } from './backend-tls.ts';
 import type { EndpointRef } from './upstream/index.ts';
 
 /** The protocol an upstream is spoken to in (the IR's, without the TCP proxy's). */
@@ -19,9 +23,25 @@ const H2C_STREAMS = 100;
 /** Connections per h2c endpoint: streams multiplex on each. */
 const H2C_CONNECTIONS = 4;
 
-/** The pool key of an endpoint in a protocol (also what {@link EndpointPools.retain} keeps). */
-export function poolKey(endpointKey: string, protocol: UpstreamProtocol): string {
-  return protocol === 'h2c' ? `h2c ${endpointKey}` : endpointKey;
+/** How an upstream is spoken to: its protocol, and TLS (with the identity of its setting) when re-encrypted. */
+interface UpstreamWire {
+  readonly protocol: UpstreamProtocol;
+  readonly tls?: UpstreamTlsIR;
+  readonly tlsId?: string;
+}
+
+const PLAIN_HTTP: UpstreamWire = { protocol: 'http' };
+
+/** The pool key of an endpoint in a protocol and TLS setting. */
+export function poolKey(endpointKey: string, protocol: UpstreamProtocol, tlsId?: string): string {
+  const base = protocol === 'h2c' ? `h2c ${endpointKey}` : endpointKey;
+  return tlsId === undefined ? base : `tls:${tlsId} ${base}`;
+}
+
+function wireOf(u: UpstreamIR): UpstreamWire {
+  const protocol: UpstreamProtocol = u.protocol === 'h2c' ? 'h2c' : 'http';
+  if (u.tls === undefined) return protocol === 'http' ? PLAIN_HTTP : { protocol };
+  return { protocol, tls: u.tls, tlsId: backendTlsId(u.tls) };
 }
 
 /** Pool tuning. */
@@ -40,40 +60,62 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = { connections: 512, connectTime
 /** The pools of every endpoint the gateway has talked to and still knows. */
 export class EndpointPools {
   private readonly pools = new Map<string, Pool>();
-  private protocols: ReadonlyMap<string, UpstreamProtocol> = new Map();
+  private wires: ReadonlyMap<string, UpstreamWire> = new Map();
 
   /** Creates an empty set of pools. */
   constructor(private readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
 
-  /** Learns which upstreams speak h2c (on every apply). */
-  setProtocols(upstreams: readonly UpstreamIR[]): void {
-    this.protocols = new Map(upstreams.filter((u) => u.protocol === 'h2c').map((u) => [u.key, 'h2c' as const]));
+  /** Learns how every upstream is spoken to (on every apply), and closes the pools no upstream uses any more. */
+  setUpstreams(upstreams: readonly UpstreamIR[]): void {
+    const wires = new Map<string, UpstreamWire>();
+    const keep = new Set<string>();
+    for (const u of upstreams) {
+      const wire = wireOf(u);
+      if (wire !== PLAIN_HTTP) wires.set(u.key, wire);
+      // Same key format as EndpointRef.key (IPv6 in brackets).
+      for (const e of u.endpoints) keep.add(poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, wire.protocol, wire.tlsId));
+    }
+    this.wires = wires;
+    this.retain(keep);
   }
 
   /** The protocol of upstream `upstream`. */
   protocolOf(upstream: string): UpstreamProtocol {
-    return this.protocols.get(upstream) ?? 'http';
+    return this.wires.get(upstream)?.protocol ?? 'http';
   }
 
-  /** The pool for `endpoint` as upstream `upstream` speaks to it (created on first use). */
+  /** Why nothing may be sent to `upstream` (its BackendTLSPolicy is refused), or undefined. */
+  refusal(upstream: string): string | undefined {
+    return this.wires.get(upstream)?.tls?.refused;
+  }
+
+  /** The SNI of a re-encrypted upstream (undici would take it from the request's Host otherwise). */
+  servername(upstream: string): string | undefined {
+    return this.wires.get(upstream)?.tls?.hostname;
+  }
+
+  /** The pool for `endpoint` as upstream `upstream` speaks to it (created on first use; never for a refused upstream). */
   get(endpoint: EndpointRef, upstream: string): Pool {
-    const protocol = this.protocolOf(upstream);
-    const key = poolKey(endpoint.key, protocol);
+    const wire = this.wires.get(upstream) ?? PLAIN_HTTP;
+    const { protocol, tls } = wire;
+    const key = poolKey(endpoint.key, protocol, wire.tlsId);
     const existing = this.pools.get(key);
     if (existing !== undefined) return existing;
+    if (tls?.refused !== undefined) throw new Error(tls.refused);
     const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
-    const common = { connectTimeout: this.options.connectTimeoutMs, keepAliveTimeout: this.options.keepAliveTimeoutMs };
-    const pool =
-      protocol === 'h2c'
-        ? // undici's Pool builds its connector from a top-level `useH2c` (its types only list h2Options.useH2c).
-          new Pool(`http://${host}:${String(endpoint.port)}`, { ...common, connections: H2C_CONNECTIONS, pipelining: H2C_STREAMS, allowH2: true, useH2c: true, h2Options: { useH2c: true, maxConcurrentStreams: H2C_STREAMS } } as Pool.Options)
-        : new Pool(`http://${host}:${String(endpoint.port)}`, { ...common, connections: this.options.connections, pipelining: 1 });
+    const origin = `${tls === undefined ? 'http' : 'https'}://${host}:${String(endpoint.port)}`;
+    const common = { connectTimeout: this.options.connectTimeoutMs, keepAliveTimeout: this.options.keepAliveTimeoutMs, ...(tls !== undefined ? { connect: backendTlsOptions(tls) } : {}) };
+    let pool: Pool;
+    if (protocol === 'http') pool = new Pool(origin, { ...common, connections: this.options.connections, pipelining: 1 });
+    else if (tls !== undefined) pool = new Pool(origin, { ...common, connections: H2C_CONNECTIONS, pipelining: H2C_STREAMS, allowH2: true, h2Options: { maxConcurrentStreams: H2C_STREAMS } } as Pool.Options);
+    // undici's Pool builds its connector from a top-level `useH2c` (its types only list h2Options.useH2c).
+    else pool = new Pool(origin, { ...common, connections: H2C_CONNECTIONS, pipelining: H2C_STREAMS, allowH2: true, useH2c: true, h2Options: { useH2c: true, maxConcurrentStreams: H2C_STREAMS } } as Pool.Options);
     this.pools.set(key, pool);
     return pool;
   }
 
-  /** Closes (gracefully) the pools of endpoints not in `keep`. */
-  retain(keep: ReadonlySet<string>): void {
+  /** Closes (gracefully) the pools not in `keep`. */
+  private retain(keep: ReadonlySet<string>): void {
     for (const [key, pool] of this.pools) {
       if (keep.has(key)) continue;
       this.pools.delete(key);

@@ -200,6 +200,7 @@ describe('config changes, listeners and bad input', SUITE, () => {
         upstream_duration_ms: 0,
         retries: 0,
         response_flags: '-',
+        grpc_status: null,
       },
     );
     assert.ok((l.duration_ms as number) >= (l.upstream_duration_ms as number));

@@ -15,7 +15,7 @@ import { GatewayError } from './errors.ts';
 import type { ConfigFreshness } from './freshness.ts';
 import { DEFAULT_HTTP_SERVER_OPTIONS, ListenerSet, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
 import { createGatewayMetrics, noGatewayMetrics } from './metrics.ts';
-import { DEFAULT_POOL_OPTIONS, EndpointPools, poolKey, type PoolOptions } from './pools.ts';
+import { DEFAULT_POOL_OPTIONS, EndpointPools, type PoolOptions } from './pools.ts';
 import { RecentWrites } from './recent-writes.ts';
 import type { GatewayRuntime } from './runtime.ts';
 import { SecureContextCache, type CertificateSource } from './tls.ts';
@@ -107,15 +107,8 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
     contexts.commit();
     for (const p of problems) rt.log.warn('gateway rule not programmed', { ...p });
     rt.upstreams.update(ir.upstreams);
-    pools.setProtocols(ir.upstreams);
+    pools.setUpstreams(ir.upstreams);
     const results = await listeners.apply(compiled);
-    const endpoints = new Set<string>();
-    // Same key format as EndpointRef.key (IPv6 in brackets), per protocol.
-    for (const u of ir.upstreams) {
-      const protocol = u.protocol === 'h2c' ? 'h2c' : 'http';
-      for (const e of u.endpoints) endpoints.add(poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, protocol));
-    }
-    pools.retain(endpoints);
     rt.recentWrites.retain(new Set((ir.policies ?? []).map((p) => p.key)));
     generation += 1;
     metrics.generation(generation);

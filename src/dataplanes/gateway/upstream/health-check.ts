@@ -17,6 +17,8 @@
  * @module
  */
 import { request, type ClientRequest } from 'node:http';
+import { request as requestTls } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { HealthCheckIR } from '../../../ir/index.ts';
 
 /** Health verdict of one endpoint with its consecutive pass/fail counts. */
@@ -86,8 +88,8 @@ export interface Probe {
   cancel(): void;
 }
 
-/** Sends one health check GET to `address:port` + `path`. Never rejects. */
-export function probeHttp(address: string, port: number, path: string, timeoutMs: number): Probe {
+/** Sends one health check GET to `address:port` + `path` (over TLS with `tls`: a re-encrypted upstream is never probed in plaintext). Never rejects. */
+export function probeHttp(address: string, port: number, path: string, timeoutMs: number, tls?: ConnectionOptions): Probe {
   let req: ClientRequest | undefined;
   let timer: NodeJS.Timeout | undefined;
   let settle: (r: ProbeResult) => void = () => undefined;
@@ -101,14 +103,15 @@ export function probeHttp(address: string, port: number, path: string, timeoutMs
     };
   });
   try {
-    req = request({
+    const options = {
       hostname: address,
       port,
       path: path.startsWith('/') ? path : `/${path}`,
       method: 'GET',
       agent: false,
       headers: { 'user-agent': 'lintas-health-check', connection: 'close', accept: '*/*' },
-    });
+    } as const;
+    req = tls === undefined ? request(options) : requestTls({ ...options, ...tls });
     const sent = req;
     timer = setTimeout(() => {
       settle({ ok: false, detail: 'timeout' });
@@ -137,7 +140,7 @@ export function probeHttp(address: string, port: number, path: string, timeoutMs
 }
 
 /** Sends one probe (probeHttp, or a stand-in in tests). */
-export type ProbeFn = (address: string, port: number, path: string, timeoutMs: number) => Probe;
+export type ProbeFn = (address: string, port: number, path: string, timeoutMs: number, tls?: ConnectionOptions) => Probe;
 
 /** Options of {@link startHealthChecker}. */
 export interface HealthCheckerOptions {
@@ -150,6 +153,8 @@ export interface HealthCheckerOptions {
   readonly immediate?: boolean;
   /** How to probe (default {@link probeHttp}). */
   readonly probe?: ProbeFn;
+  /** TLS options of a re-encrypted upstream (BackendTLSPolicy). */
+  readonly tls?: ConnectionOptions;
   /** Called after every probe (not after `stop`). */
   readonly onResult: (result: ProbeResult) => void;
 }
@@ -175,7 +180,7 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
   const run = (): void => {
     timer = undefined;
     if (stopped) return;
-    const probe = send(options.address, options.port, options.config.path, options.config.timeoutMs);
+    const probe = send(options.address, options.port, options.config.path, options.config.timeoutMs, options.tls);
     inflight = probe;
     void probe.result.then((r) => {
       inflight = undefined;

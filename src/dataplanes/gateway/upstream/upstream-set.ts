@@ -21,6 +21,7 @@
 import type { Registry } from 'prom-client';
 import type { UpstreamIR } from '../../../ir/index.ts';
 import type { Logger } from '../../../observability/index.ts';
+import { backendTlsOptions } from '../backend-tls.ts';
 import { pickFromPlan, type LbPolicy } from './balancer.ts';
 import { applyCheckResult, awaitCheck, newCheckState, startHealthChecker, type ProbeFn, type ProbeResult } from './health-check.ts';
 import { createUpstreamMetrics, noMetrics } from './metrics.ts';
@@ -170,11 +171,14 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
 
   const startChecker = (u: UpstreamRuntime, e: EndpointRuntime): void => {
     const hc = u.ir.healthCheck;
-    if (!checksEnabled || hc === undefined || closed) return;
+    const tls = u.ir.tls;
+    // A refused BackendTLSPolicy: nothing is sent to the endpoints, not even a probe.
+    if (!checksEnabled || hc === undefined || closed || tls?.refused !== undefined) return;
     e.checker = startHealthChecker({
       address: e.ir.address,
       port: e.ir.port,
       config: hc,
+      ...(tls !== undefined ? { tls: backendTlsOptions(tls) } : {}),
       random,
       immediate: e.check.pending,
       ...(options.healthCheck?.probe !== undefined ? { probe: options.healthCheck.probe } : {}),
@@ -207,7 +211,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
 
   const install = (ir: UpstreamIR): void => {
     const previous = upstreams.get(ir.key);
-    const healthCheckKey = checksEnabled && ir.healthCheck !== undefined ? JSON.stringify(ir.healthCheck) : '';
+    // The TLS setting is part of how checks are sent: a new CA restarts them.
+    const healthCheckKey = checksEnabled && ir.healthCheck !== undefined ? JSON.stringify([ir.healthCheck, ir.tls ?? null]) : '';
     const u: UpstreamRuntime = previous ?? {
       ir,
       endpoints: new Map(),
