@@ -14,6 +14,7 @@ import { startGatewayRole, type GatewayRole } from '../src/dataplanes/index.ts';
 import { createAuthenticator, createLogger } from '../src/observability/index.ts';
 import { startServeRuntime, type ServeRuntime } from '../src/runtime/index.ts';
 import { openStore, type LintasStore } from '../src/store/index.ts';
+import { testRuntimeConfig } from '../src/runtime/test-runtime.ts';
 import { freePort } from './gateway-fleet.ts';
 import { CLUSTERS, ENTRY, GATEWAY_IP, NS, startBackend, writeFleet, type Backend } from './policy-fleet.ts';
 import { opensslMissing, selfSigned, tlsSecret } from './tls-certs.ts';
@@ -48,15 +49,7 @@ describe('an HTTPS listener served by a lintas gateway process', { skip: openssl
     store = await openStore({ dataDir: root });
     const log = createLogger({ level: 'error', write: (t) => void errors.push(t) });
     runtime = await startServeRuntime({
-      fleetDir: join(root, 'fleet'),
-      stateDir: join(root, '.lintas'),
-      dns: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      adminAllowedHosts: [],
-      debounceMs: 25,
-      writeAccessLog: () => undefined,
-      log,
-      store,
+      ...testRuntimeConfig(join(root, 'fleet'), join(root, '.lintas'), store, log),
       embeddedGateways: 'none',
       auth: createAuthenticator({
         tokens: [

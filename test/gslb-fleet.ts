@@ -17,6 +17,7 @@ import { startGatewayRole, type GatewayRole } from '../src/dataplanes/index.ts';
 import { startServeRuntime, type ServeRuntime } from '../src/runtime/index.ts';
 import { createAuthenticator, createLogger } from '../src/observability/index.ts';
 import { openStore, type LintasStore } from '../src/store/index.ts';
+import { testRuntimeConfig } from '../src/runtime/test-runtime.ts';
 import { clusterObject, freePort, gatewayClassObject, gatewayObject, httpRoute, manifests, namespaceObject, serviceObjects, writeFiles } from './gateway-fleet.ts';
 
 /** The fleet's clusters: name, region, and N of 127.181.N.0/24. */
@@ -141,16 +142,8 @@ export async function startGslbServe(root: string, backends: GslbBackends, error
   const log = createLogger({ level: 'error', write: (t) => void errors.push(t) });
   const tokens = Object.fromEntries(GSLB_CLUSTERS.map(([cluster]) => [cluster, `gslb-e2e-gateway-${cluster}-0123456789abcdef`]));
   const runtime = await startServeRuntime({
-    fleetDir: fleet,
-    stateDir,
-    dns: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    adminAllowedHosts: [],
-    debounceMs: 25,
+    ...testRuntimeConfig(fleet, stateDir, store, log),
     accessLogPath: join(root, 'access.log'),
-    writeAccessLog: () => undefined,
-    log,
-    store,
     // The clusters' gateways are roles of their own (below), so one can be taken down alone.
     embeddedGateways: 'none',
     auth: createAuthenticator({
