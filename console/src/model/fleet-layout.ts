@@ -36,7 +36,7 @@ export interface FleetLayout {
 }
 
 /** Layout constants (SVG units). */
-export const LAYOUT = { columns: 4, regionWidth: 270, gap: 60, pad: 20, header: 34, clusterWidth: 230, clusterBase: 104, gatewayLine: 16, clusterGap: 22 } as const;
+export const LAYOUT = { columns: 4, regionWidth: 300, gap: 150, pad: 20, header: 34, clusterWidth: 270, clusterBase: 122, gatewayLine: 16, clusterGap: 30 } as const;
 
 /** The height of a cluster box with `gateways` gateway lines. */
 export const clusterHeight = (gateways: number): number => LAYOUT.clusterBase + LAYOUT.gatewayLine * gateways;

@@ -1,7 +1,7 @@
 /**
  * One operator action as a button that opens a small form: a reason (required, as the server
  * requires it), any extra field (weights), then the POST to the existing admin route and the
- * outcome or the server's error. Shown only for actions the subject may take.
+ * outcome (to its container) or the server's error. Shown only for actions the subject may take.
  * @module
  */
 import { useId, useState, type FormEvent } from 'react';
@@ -26,28 +26,39 @@ export interface ActionButtonProps {
   /** `ns/name` of the policy or TrafficPolicy, or the cluster name. */
   readonly target: string;
   readonly label: string;
+  /** Told the outcome of an accepted action (shown by the container, which outlives this button). */
+  readonly onDone: (text: string) => void;
+}
+
+/** Where a container shows the last accepted action's outcome. */
+export function Outcome({ text }: { text: string | undefined }) {
+  return text === undefined ? null : (
+    <p role="status" className="outcome ok" data-testid="action-outcome">
+      {text}
+    </p>
+  );
 }
 
 /** The button, its form and its outcome. */
-export function ActionButton({ api, kind, target, label }: ActionButtonProps) {
+export function ActionButton({ api, kind, target, label, onDone }: ActionButtonProps) {
   const id = useId();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [weights, setWeights] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
+  const [error, setError] = useState<string | undefined>();
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (reason.trim() === '') {
-      setResult({ ok: false, text: 'A reason is required.' });
+      setError('A reason is required.');
       return;
     }
     const body: Record<string, unknown> = { reason: reason.trim() };
     if (kind === 'weights-set') {
       const parsed = parseWeights(weights);
       if ('error' in parsed) {
-        setResult({ ok: false, text: parsed.error });
+        setError(parsed.error);
         return;
       }
       body['weights'] = parsed.weights;
@@ -55,11 +66,12 @@ export function ActionButton({ api, kind, target, label }: ActionButtonProps) {
     setBusy(true);
     try {
       const answer = await api.post<unknown>(actionPath(kind, target), body);
-      setResult({ ok: true, text: outcomeText(kind, answer) });
+      setError(undefined);
       setOpen(false);
+      onDone(outcomeText(kind, answer));
       setReason('');
     } catch (err) {
-      setResult({ ok: false, text: errorText(err) });
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -68,7 +80,7 @@ export function ActionButton({ api, kind, target, label }: ActionButtonProps) {
   return (
     <div className="action" data-action={kind} data-target={target}>
       {!open && (
-        <button type="button" onClick={() => setOpen(true)} aria-controls={`${id}-form`}>
+        <button type="button" onClick={() => setOpen(true)}>
           {label}
         </button>
       )}
@@ -90,9 +102,9 @@ export function ActionButton({ api, kind, target, label }: ActionButtonProps) {
           </button>
         </form>
       )}
-      {result !== undefined && (
-        <p role={result.ok ? 'status' : 'alert'} className={result.ok ? 'outcome ok' : 'outcome error'} data-testid="action-outcome">
-          {result.text}
+      {error !== undefined && (
+        <p role="alert" className="outcome error" data-testid="action-error">
+          {error}
         </p>
       )}
     </div>

@@ -5,10 +5,11 @@
  * approve, reject, abort, failback, drain/undrain a cluster, weights set/clear.
  * @module
  */
+import { useState } from 'react';
 import type { Api } from '../api/client.ts';
 import type { ConsoleSnapshot, PolicyStatus } from '../api/types.ts';
 import type { ActionKind } from '../model/permissions.ts';
-import { ActionButton } from './action-form.tsx';
+import { ActionButton, Outcome } from './action-form.tsx';
 import { StateMachineDiagram } from './state-machine-diagram.tsx';
 
 const show = (v: unknown): string => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -22,6 +23,7 @@ function PolicyCard({ p, actions, api }: { p: PolicyStatus; actions: ReadonlySet
   if (can('abort', phases.has('Degraded') || phases.has('FailoverPending') || phases.has('FailbackPending'))) buttons.push(['abort', 'Abort']);
   if (can('failback', phases.has('FailedOver'))) buttons.push(['failback', 'Propose failback']);
   const headingId = `policy-${p.namespace}-${p.name}`;
+  const [outcome, setOutcome] = useState<string | undefined>();
   return (
     <article className="policy" aria-labelledby={headingId} data-policy={p.policy} data-state={p.state} data-epoch={p.epoch}>
       <h3 id={headingId}>
@@ -101,10 +103,11 @@ function PolicyCard({ p, actions, api }: { p: PolicyStatus; actions: ReadonlySet
       {buttons.length > 0 && (
         <div className="actions" role="group" aria-label={`Actions on ${p.policy}`}>
           {buttons.map(([kind, label]) => (
-            <ActionButton key={kind} api={api} kind={kind} target={p.policy} label={label} />
+            <ActionButton key={kind} api={api} kind={kind} target={p.policy} label={label} onDone={setOutcome} />
           ))}
         </div>
       )}
+      <Outcome text={outcome} />
     </article>
   );
 }
@@ -115,6 +118,7 @@ export function FailoverView({ snapshot, actions, api }: { snapshot: ConsoleSnap
   const trafficPolicies = [...new Set(snapshot.failover.map((p) => p.trafficPolicy))].sort();
   const drainable = actions.has('drain') || actions.has('undrain');
   const weighable = actions.has('weights-set') || actions.has('weights-clear');
+  const [outcome, setOutcome] = useState<string | undefined>();
   return (
     <section aria-labelledby="failover-heading">
       <h2 id="failover-heading">Failover</h2>
@@ -122,6 +126,7 @@ export function FailoverView({ snapshot, actions, api }: { snapshot: ConsoleSnap
       {snapshot.failover.map((p) => (
         <PolicyCard key={p.policy} p={p} actions={actions} api={api} />
       ))}
+      <Outcome text={outcome} />
       {drainable && (
         <section aria-labelledby="drain-heading">
           <h3 id="drain-heading">Drain clusters</h3>
@@ -129,7 +134,7 @@ export function FailoverView({ snapshot, actions, api }: { snapshot: ConsoleSnap
             {clusters.map((c) => (
               <li key={c.name}>
                 <strong>{c.name}</strong> {c.drained ? '(drained)' : ''}
-                {c.drained ? actions.has('undrain') && <ActionButton api={api} kind="undrain" target={c.name} label="Undrain" /> : actions.has('drain') && <ActionButton api={api} kind="drain" target={c.name} label="Drain" />}
+                {c.drained ? actions.has('undrain') && <ActionButton api={api} kind="undrain" target={c.name} label="Undrain" onDone={setOutcome} /> : actions.has('drain') && <ActionButton api={api} kind="drain" target={c.name} label="Drain" onDone={setOutcome} />}
               </li>
             ))}
           </ul>
@@ -142,8 +147,8 @@ export function FailoverView({ snapshot, actions, api }: { snapshot: ConsoleSnap
             {trafficPolicies.map((tp) => (
               <li key={tp}>
                 <strong>{tp}</strong>
-                {actions.has('weights-set') && <ActionButton api={api} kind="weights-set" target={tp} label="Set weights" />}
-                {actions.has('weights-clear') && <ActionButton api={api} kind="weights-clear" target={tp} label="Clear weights" />}
+                {actions.has('weights-set') && <ActionButton api={api} kind="weights-set" target={tp} label="Set weights" onDone={setOutcome} />}
+                {actions.has('weights-clear') && <ActionButton api={api} kind="weights-clear" target={tp} label="Clear weights" onDone={setOutcome} />}
               </li>
             ))}
           </ul>

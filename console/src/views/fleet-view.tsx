@@ -6,7 +6,7 @@
  */
 import { useMemo } from 'react';
 import type { ClusterView, ConsoleSnapshot, LayerState, TrafficEdge } from '../api/types.ts';
-import { styleEdges } from '../model/edges.ts';
+import { styleEdges, type EdgeStyle } from '../model/edges.ts';
 import { edgeGeometry, layoutFleet, LAYOUT, type ClusterBox } from '../model/fleet-layout.ts';
 
 const LAYERS = ['ready', 'regional', 'failover', 'business'] as const;
@@ -19,7 +19,7 @@ export function dataPlaneText(c: ClusterView): string {
   return dp.state === 'acked' ? `data plane: acked ${String(dp.version)}` : `data plane: NACKED ${String(dp.version)}${dp.error === undefined ? '' : ` (${dp.error})`}`;
 }
 
-function ClusterNode({ c, box }: { c: ClusterView; box: ClusterBox }) {
+function ClusterNode({ c, box, local }: { c: ClusterView; box: ClusterBox; local?: EdgeStyle | undefined }) {
   const badgeW = (box.width - 20) / 4;
   return (
     <g data-cluster={c.name} data-drained={c.drained ? 'true' : 'false'} className={c.drained ? 'cluster drained' : 'cluster'}>
@@ -50,6 +50,9 @@ function ClusterNode({ c, box }: { c: ClusterView; box: ClusterBox }) {
       <text x={box.x + 10} y={box.y + 88} className="muted-svg">
         {c.exports} exports · {c.imports} imports
       </text>
+      <text x={box.x + 10} y={box.y + 106} className={local === undefined || local.health === 'idle' ? 'muted-svg' : 'local-traffic'}>
+        local: {local === undefined ? 'no traffic' : local.label}
+      </text>
       {c.gateways.map((g, i) => (
         <text key={g.name} x={box.x + 10} y={box.y + LAYOUT.clusterBase + i * LAYOUT.gatewayLine} className="gateway">
           {g.programmed ? '●' : '○'} {g.name}
@@ -75,11 +78,11 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
       <h2 id="fleet-heading">
         Fleet: {fleet.regions.length} regions, {clusterCount} clusters
       </h2>
-      <div className="map-scroll">
-        <svg className="fleet-map" viewBox={`0 0 ${String(layout.width + 60)} ${String(layout.height)}`} width={layout.width + 60} height={layout.height} role="img" aria-labelledby="fleet-map-title">
+      <div className="map-scroll" tabIndex={0} role="region" aria-label="Fleet map (scrolls)">
+        <svg className="fleet-map" viewBox={`0 0 ${String(layout.width + LAYOUT.gap)} ${String(layout.height)}`} width={layout.width + LAYOUT.gap} height={layout.height} role="img" aria-labelledby="fleet-map-title">
           <title id="fleet-map-title">Fleet map: regions, clusters with their health layers, and traffic between clusters over the last {traffic.windowSeconds} s</title>
           <defs>
-            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke" />
             </marker>
           </defs>
@@ -93,7 +96,8 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
           ))}
           {layout.regions.flatMap((r) => r.clusters.map((box) => {
             const c = byName.get(box.name);
-            return c === undefined ? null : <ClusterNode key={box.name} c={c} box={box} />;
+            const i = traffic.edges.findIndex((e) => e.entry === box.name && e.destination === box.name);
+            return c === undefined ? null : <ClusterNode key={box.name} c={c} box={box} local={i < 0 ? undefined : styles[i]} />;
           }))}
           {traffic.edges.map((e, i) => {
             const from = layout.clusters.get(e.entry);
@@ -104,9 +108,15 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
             return (
               <g key={edgeKey(e)} className={`edge edge-${s.health}`} data-edge={edgeKey(e)} data-rps={e.rps} data-health={s.health}>
                 <path d={g.d} fill="none" stroke={s.color} strokeWidth={s.width} strokeOpacity={s.opacity} strokeDasharray={s.dashed ? '6 5' : undefined} markerEnd="url(#arrow)" />
-                <text x={g.label.x} y={g.label.y} textAnchor="middle" className="edge-label">
-                  {s.label}
-                </text>
+                {e.entry !== e.destination && (
+                  <text x={g.label.x} y={g.label.y} textAnchor="middle" className="edge-label">
+                    {s.label.split(' · ').map((part, k) => (
+                      <tspan key={part} x={g.label.x} dy={k === 0 ? 0 : 13}>
+                        {part}
+                      </tspan>
+                    ))}
+                  </text>
+                )}
               </g>
             );
           })}
