@@ -37,8 +37,11 @@ class ControlPlane {
   acks = new WatchableMap<string, DataPlaneAck>();
   server: AdminServer | undefined;
   port = 0;
+  /** Whether this replica holds the leader lease (only the leader feeds gateways). */
+  leading = true;
   async start(): Promise<void> {
-    this.server = await startAdminServer({ host: '127.0.0.1', port: this.port, log: silentLogger, auth, notReady: () => undefined, rawRoutes: configStreamRoutes({ configs: this.configs, acks: this.acks, log: silentLogger, heartbeatMs: 200 }) });
+    const notServing = (): string | undefined => (this.leading ? undefined : 'this control-plane replica is not the leader');
+    this.server = await startAdminServer({ host: '127.0.0.1', port: this.port, log: silentLogger, auth, notReady: () => undefined, rawRoutes: configStreamRoutes({ configs: this.configs, acks: this.acks, log: silentLogger, heartbeatMs: 200, notServing }) });
     this.port = Number(new URL(this.server.url).port);
   }
   async stop(): Promise<void> {
@@ -83,7 +86,7 @@ describe('gateway roles fed by the config stream', SUITE, () => {
     policies: [casesPolicy({ requireIdempotencyKey: false })],
   });
   const role = (cluster: 'jkt' | 'sgp', token = TOKENS[cluster]) =>
-    startGatewayRole({ cluster, controlPlaneUrl: cp.url, token, log: silentLogger, write: () => undefined, healthCheck: { enabled: false }, backoff: { initialMs: 20, maxMs: 200 }, now, staleAfterMs: BUDGET_MS, admin: { host: '127.0.0.1', port: 0 } });
+    startGatewayRole({ cluster, controlPlaneUrls: [cp.url], token, log: silentLogger, write: () => undefined, healthCheck: { enabled: false }, backoff: { initialMs: 20, maxMs: 200 }, now, staleAfterMs: BUDGET_MS, admin: { host: '127.0.0.1', port: 0 } });
   const portOf = (r: GatewayRole): number => Number(r.status().bound[0]?.split(':')[1]);
   const get = (r: GatewayRole, address: string, path = '/cases/SGP-1') => send(portOf(r), path, { address, headers: { 'x-case-id': 'SGP-1' } });
   const post = (r: GatewayRole, address: string) => send(portOf(r), '/cases', { method: 'POST', address, body: '{}', headers: { 'x-case-id': 'SGP-1' } });
@@ -285,5 +288,45 @@ describe('gateway roles fed by the config stream', SUITE, () => {
       probe.listen(Number(port), address, resolve);
     });
     await new Promise<void>((resolve) => probe.close(() => resolve()));
+  });
+});
+
+describe('a gateway given two control-plane replicas follows the leader', SUITE, () => {
+  const a = new ControlPlane();
+  const b = new ControlPlane();
+  let app: TestBackend;
+  let gw: GatewayRole | undefined;
+  const fleet = (): GatewayIR => ({
+    listeners: [listener('127.0.0.1:0', [vhost('*', [rule('cases', 0, { backends: [backend('cases')] })])], { cluster: 'jkt', region: 'id' })],
+    upstreams: [upstream('cases', [endpoint(app.port, 'jkt', { region: 'id' })])],
+  });
+  before(async () => {
+    app = await startBackend('jkt');
+    await Promise.all([a.start(), b.start()]);
+    // Both replicas translate the same fleet (same versions); only the leader feeds gateways.
+    a.publish(fleet());
+    b.publish(fleet());
+  });
+  after(async () => {
+    await gw?.close();
+    await Promise.all([a.stop(), b.stop()]);
+    await app.close();
+  });
+
+  test('a follower is skipped, and a leader that loses the lease ends the stream so the gateway moves to the new one', async () => {
+    a.leading = false;
+    gw = await startGatewayRole({ cluster: 'jkt', controlPlaneUrls: [a.url, b.url], token: TOKENS.jkt, log: silentLogger, write: () => undefined, healthCheck: { enabled: false }, backoff: { initialMs: 20, maxMs: 200 } });
+    await b.synced('jkt');
+    assert.equal(gw.status().controlPlane, b.url);
+    assert.equal(a.acks.get('jkt'), undefined, 'the follower recorded nothing');
+    const refused = await fetch(`${a.url}/api/v1/config-stream/jkt`, { headers: { authorization: `Bearer ${TOKENS.jkt}` } });
+    assert.equal(refused.status, 503);
+    assert.equal(((await refused.json()) as { error: string }).error, 'not_leader');
+    // The lease moves from b to a: b ends its stream at its next heartbeat, the gateway resumes on a.
+    a.leading = true;
+    b.leading = false;
+    const resumed = await waitFor('the stream on the new leader', () => (gw?.status().connected === true && gw.status().controlPlane === a.url ? a.acks.get('jkt') : undefined));
+    assert.equal(resumed.acked?.version, b.configs.get('jkt')?.version, 'the resume (since = the served version) is the acknowledgement');
+    assert.equal((await send(Number(gw.status().bound[0]?.split(':')[1]), '/cases/1', { address: '127.0.0.1' })).status, 200);
   });
 });

@@ -164,7 +164,7 @@ export async function startGslbServe(root: string, backends: GslbBackends, error
   const startRole = async (cluster: string): Promise<void> => {
     const token = tokens[cluster];
     if (token === undefined) return;
-    roles.set(cluster, await startGatewayRole({ cluster, controlPlaneUrl: runtime.adminUrl, token, log, accessLogPath: join(root, `access-${cluster}.log`), backoff: { initialMs: 20, maxMs: 200 } }));
+    roles.set(cluster, await startGatewayRole({ cluster, controlPlaneUrls: [runtime.adminUrl], token, log, accessLogPath: join(root, `access-${cluster}.log`), backoff: { initialMs: 20, maxMs: 200 } }));
   };
   for (const [cluster] of GSLB_CLUSTERS) await startRole(cluster);
   return {

@@ -13,6 +13,8 @@ export interface UpInfo {
   readonly token: string;
   /** A second local subject with the approver role: approvals must come from someone other than the proposer. */
   readonly approverToken: string;
+  /** A third local subject with the viewer role only: what the web console (`/ui`) signs in with to look, not act. */
+  readonly viewerToken: string;
   readonly dns: string;
   readonly gateways: Readonly<Record<string, string>>;
   readonly accessLog: string;

@@ -5,6 +5,7 @@
 export type { AckedVersion, ClusterConfig, ConfigAckBody, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
+export type { PairTraffic, TrafficSample } from './traffic-sample.ts';
 export type { DataPlaneServing } from './dataplane-serving.ts';
 export type {
   BackendIR,

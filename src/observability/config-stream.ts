@@ -48,6 +48,12 @@ export interface ConfigStreamOptions {
   readonly heartbeatMs?: number;
   /** Epoch ms (default Date.now). */
   readonly now?: () => number;
+  /**
+   * Why this replica must not feed gateways now (a follower: its acknowledgements would never reach
+   * the leader, whose drains wait for them), or undefined. Streams are refused (503 `not_leader`) and
+   * open ones end at the next heartbeat, so gateways move on to their next `--control-plane` URL.
+   */
+  readonly notServing?: () => string | undefined;
 }
 
 const MAX_VERSION_CHARS = 64;
@@ -75,9 +81,14 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     acks.set(cluster, withoutUndefined({ ...before, cluster, subject, connected: (open.get(cluster) ?? 0) > 0, lastContact: iso(), ...change(before) }));
   };
   const role = (params: PathParams): Role => gatewayRole(params['cluster'] ?? '');
+  const refuseUnlessServing = (): void => {
+    const why = options.notServing?.();
+    if (why !== undefined) throw new AdminApiError(503, 'not_leader', why);
+  };
 
   const stream = async ({ res, principal, params, url }: RawRouteContext): Promise<void> => {
     const cluster = checkedCluster(params);
+    refuseUnlessServing();
     const since = url.searchParams.get('since') ?? '';
     if (since.length > MAX_VERSION_CHARS) throw new AdminApiError(400, 'bad_request', `since must be a version of at most ${MAX_VERSION_CHARS} characters`);
     // A leaked or looping token must not pin the control plane's memory with subscriptions.
@@ -99,6 +110,11 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
       if (!res.write(line)) await once(res, 'drain', { signal: stop.signal }).catch(() => undefined);
     };
     const heartbeat = (): void => {
+      // Leadership lost: end the stream; the gateway reconnects to the replica that leads now.
+      if (options.notServing?.() !== undefined) {
+        stop.abort();
+        return;
+      }
       if (!stop.signal.aborted) res.write(`${JSON.stringify({ type: 'heartbeat', version: configs.get(cluster)?.version ?? null } satisfies StreamFrame)}\n`);
     };
     const timer = setInterval(heartbeat, heartbeatMs);
@@ -127,6 +143,7 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
 
   const ack = async ({ req, res, principal, params }: RawRouteContext): Promise<void> => {
     const cluster = checkedCluster(params);
+    refuseUnlessServing();
     const read = await readJsonObjectBody(req, 'the body must be a JSON object {version, ok, error?}');
     if (read === 'aborted') return;
     if ('status' in read) throw new AdminApiError(read.status, read.code, read.message);

@@ -5,13 +5,22 @@
  */
 import type { Registry } from 'prom-client';
 import { withDataPlaneProgrammed } from '../controllers/index.ts';
-import { configStreamRoutes, startAdminServer, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction } from '../observability/index.ts';
+import { configStreamRoutes, startAdminServer, whoamiRoute, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction, type RawRoute } from '../observability/index.ts';
 import { parseHeaderList } from './headers.ts';
 import type { Component } from './component.ts';
 import type { ListenAddress } from './config.ts';
 import type { HealthComponent } from './control-plane.ts';
 import type { GatewayComponent } from './data-plane.ts';
 import type { Bus } from './bus.ts';
+import { CONTROL_PLANE_LEASE } from './leadership.ts';
+
+/** Why this replica does not lead now (undefined on the leader). */
+function notLeader(bus: Bus): string | undefined {
+  const role = bus.leader.get(CONTROL_PLANE_LEASE);
+  if (role?.role === 'leader') return undefined;
+  const leader = role?.role === 'follower' && role.leader !== undefined ? ` (the leader is ${role.leader})` : '';
+  return `this control-plane replica is not the leader${leader}; connect to the leader`;
+}
 
 /** The admin component, with its URL once bound. */
 export interface AdminComponent extends Component {
@@ -35,6 +44,10 @@ export interface AdminComponentOptions {
   readonly health: HealthComponent;
   readonly actions: () => Readonly<Record<string, AdminAction>>;
   readonly protectedRoutes: () => Readonly<Record<string, ProtectedRoute>>;
+  /** Routes that write their own response (the console's event stream), besides the config stream. */
+  readonly rawRoutes?: () => Readonly<Record<string, RawRoute>>;
+  /** Where `GET …/whoami` is served (the console's; absent: not served). */
+  readonly whoamiPath?: string;
   readonly routes?: Readonly<Record<string, JsonRoute>>;
 }
 
@@ -45,6 +58,7 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
   return {
     name: 'admin',
     async start() {
+      const actions = options.actions();
       server = await startAdminServer({
         host: options.address.host,
         port: options.address.port,
@@ -52,11 +66,17 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         log: options.log,
         registry: options.registry,
         ...(options.auth !== undefined ? { auth: options.auth } : {}),
-        actions: options.actions(),
+        actions,
         protectedRoutes: options.protectedRoutes(),
         readyDetail: options.readyDetail,
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
-        rawRoutes: configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }) }),
+        rawRoutes: {
+          // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.
+          ...configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
+          ...options.rawRoutes?.(),
+          // Which actions a token may take is read from the very table the server enforces.
+          ...(options.whoamiPath !== undefined ? { [options.whoamiPath]: whoamiRoute(actions) } : {}),
+        },
         notReady: () => {
           for (const component of options.readiness) {
             const h = component.health();

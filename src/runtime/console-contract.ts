@@ -22,7 +22,8 @@
  * @module
  */
 import type { DataPlaneServing } from '../ir/index.ts';
-import type { AlertsView, CheckEvidence, PolicyStatus } from '../controllers/index.ts';
+import type { CheckEvidence, PolicyStatus } from '../controllers/index.ts';
+import type { AlertsAnswer } from './alert-service.ts';
 
 /** The whole live picture the console draws, pushed over the stream. */
 export interface ConsoleSnapshot {
@@ -34,8 +35,12 @@ export interface ConsoleSnapshot {
   readonly traffic: TrafficView;
   /** Every FailoverPolicy's status, sorted by `policy`. */
   readonly failover: readonly PolicyStatus[];
-  /** Active and recent alerts. */
-  readonly alerts: AlertsView;
+  /**
+   * Active and recent alerts, as `GET /api/v1/alerts` answers them: failover alerts (with
+   * `policy` and `primary`), metric alerts (5xx ratio, non-owner mutations, endpoint age,
+   * certificates: `value`, `threshold`) and GSLB alerts; `source` says which.
+   */
+  readonly alerts: AlertsAnswer;
 }
 
 /** Regions, then clusters, then gateways. */
@@ -114,8 +119,12 @@ export interface ServiceRow {
     readonly cluster: string;
     readonly endpoints: readonly { readonly address: string; readonly port?: number; readonly ready: boolean; readonly gateway?: 'unhealthy' | 'ejected' }[];
   }[];
-  /** The TrafficPolicy that governs it (`ns/name`), its mode and its owner map. */
-  readonly trafficPolicy?: { readonly name: string; readonly mode: string; readonly owners: Readonly<Record<string, string>> };
+  /**
+   * The TrafficPolicy that governs it (`ns/name`), its mode and its owner map (OwnershipMap rule →
+   * owning cluster after failover moves: `PREFIX*` for a prefix rule, the key for a keys rule, `*` for
+   * the default's clusters joined by `,`), and the ownership epoch (absent before the failover runner decided).
+   */
+  readonly trafficPolicy?: { readonly name: string; readonly mode: string; readonly owners: Readonly<Record<string, string>>; readonly epoch?: number };
 }
 
 /** One page of the Services view. */

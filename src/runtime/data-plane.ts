@@ -7,6 +7,7 @@
 import type { Registry } from 'prom-client';
 import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
 import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
+import type { TrafficSample } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
@@ -23,6 +24,8 @@ export interface GatewayComponent extends Component {
   latest(): ReturnType<GatewayRunner['latest']>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
+  /** The embedded gateways' traffic counters (cumulative; undefined before start): the console's traffic edges. */
+  traffic(): TrafficSample | undefined;
 }
 
 /** Options of {@link gatewayComponent}. */
@@ -87,6 +90,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
     explain: (req) => runner?.explain(req) ?? [],
     latest: () => runner?.latest(),
     bound: () => runner?.bound() ?? [],
+    traffic: () => runner?.traffic(),
   };
 }
 

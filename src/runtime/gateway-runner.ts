@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
 import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
-import type { ClusterConfig, DataPlaneServing, GatewayIR } from '../ir/index.ts';
+import type { ClusterConfig, DataPlaneServing, GatewayIR, TrafficSample } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import { ownershipEpochs } from './remote-dataplanes.ts';
 import type { Logger } from '../observability/index.ts';
@@ -52,6 +52,8 @@ export interface GatewayRunner {
   explain(req: ExplainRequest): RouteExplanation[];
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
+  /** The embedded gateways' per-(entry, destination) traffic counters since start (cumulative). */
+  traffic(): TrafficSample;
   close(): Promise<void>;
 }
 
@@ -148,6 +150,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
     notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
     bound: () => local.bound(),
+    traffic: () => local.traffic(),
     async close() {
       closed = true;
       await applying;

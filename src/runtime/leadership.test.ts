@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { silentLogger } from '../observability/index.ts';
 import { openStore, StoreError, type LintasStore } from '../store/index.ts';
 import { createBus } from './bus.ts';
-import { CONTROL_PLANE_LEASE, currentFence, fencedStore, leaderComponent } from './leadership.ts';
+import { CONTROL_PLANE_LEASE, currentFence, fencedStore, leaderComponent, localHolderGone, uniqueHolder } from './leadership.ts';
 
 describe('control-plane leadership', () => {
   const dirs: string[] = [];
@@ -46,5 +48,21 @@ describe('control-plane leadership', () => {
       await second.stop();
       for (const s of stores) await s.close();
     }
+  });
+});
+
+describe('localHolderGone', () => {
+  it('is true only for a holder of this host and pid namespace whose process no longer runs', async () => {
+    const mine = uniqueHolder();
+    const prefix = mine.replace(/-\d+-[0-9a-f]{8}$/, '');
+    // A process that ran and exited: its pid is free (until reused, when the answer turns false: unsure).
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await once(child, 'exit');
+    assert.equal(localHolderGone(`${prefix}-${String(child.pid)}-0123abcd`), true);
+    assert.equal(localHolderGone(mine), false, 'itself');
+    assert.equal(localHolderGone(`${prefix}-${String(process.ppid)}-0123abcd`), false, 'a live process');
+    assert.equal(localHolderGone(`other-host-${mine.split('-').slice(-3).join('-').replace(/^\d+-/, '4026531836-')}`), false, 'another host');
+    assert.equal(localHolderGone(mine.replace(/-(\d+)-(\d+)-([0-9a-f]{8})$/, `-1-${String(child.pid)}-$3`)), false, 'another pid namespace');
+    assert.equal(localHolderGone('replica-a'), false, 'a name of another shape');
   });
 });

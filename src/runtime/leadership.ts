@@ -7,7 +7,9 @@
  * reads and routing from the state the leader wrote (the failover runner's sync).
  * @module
  */
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { Gauge, type Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../observability/index.ts';
 import { startLeaderElection, type Fence, type LeaderElection, type LeaderRole, type LintasStore } from '../store/index.ts';
@@ -20,9 +22,37 @@ export const CONTROL_PLANE_LEASE = 'lintas-control-plane';
 /** Lease timings: a dead leader is replaced within about `ttlMs`; a healthy one renews every `renewMs`. */
 export const DEFAULT_LEASE = { ttlMs: 15_000, renewMs: 2_000 } as const;
 
-/** A holder name unique to this process (a restarted process must never reuse a live holder's name). */
+/** This process's pid namespace (its inode), so a pid is compared only with pids of the same namespace; '0' when unknown. */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+/** A holder name unique to this process (a restarted process must never reuse a live holder's name): host, pid namespace, pid, random. */
 export function uniqueHolder(): string {
-  return `${hostname()}-${String(process.pid)}-${randomBytes(4).toString('hex')}`;
+  return `${hostname()}-${pidNamespace()}-${String(process.pid)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Whether `holder` (a {@link uniqueHolder} name) is a process of this host and pid namespace that no
+ * longer runs: the previous run of a replica killed with SIGKILL, whose lease would otherwise keep
+ * its restart a follower until it expires. False whenever unsure (another host, another namespace,
+ * an unknown name, a pid that exists, even if reused).
+ */
+export function localHolderGone(holder: string): boolean {
+  const match = /^(.+)-(\d+)-(\d+)-[0-9a-f]{8}$/.exec(holder);
+  if (match === null || match[1] !== hostname() || match[2] !== pidNamespace() || match[2] === '0') return false;
+  const pid = Number(match[3]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** A lease nobody ever acquires: a write fenced by it is always refused (STORE_FENCED). */
@@ -55,8 +85,18 @@ export function fencedStore(store: LintasStore, fence: () => Fence): LintasStore
 }
 
 /** The leader component: elects, publishes the role to `bus.leader`, and is ready once the first attempt decided. */
-export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger }): Component {
+export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger; registry?: Registry }): Component {
   const { bus } = options;
+  if (options.registry !== undefined) {
+    new Gauge({
+      name: 'lintas_control_plane_leader',
+      help: '1 while this control-plane replica holds the leader lease (its writes land, it feeds the gateways), else 0.',
+      registers: [options.registry],
+      collect() {
+        this.set(bus.leader.get(CONTROL_PLANE_LEASE)?.role === 'leader' ? 1 : 0);
+      },
+    });
+  }
   let election: LeaderElection | undefined;
   let last: string | undefined;
   const stopping = new AbortController();
@@ -65,7 +105,7 @@ export function leaderComponent(options: { bus: Bus; store: LintasStore; holder:
   return {
     name: 'leader',
     async start() {
-      election = startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader });
+      election = startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader, holderGone: localHolderGone });
       const updates = bus.leader.subscribe(stopping.signal);
       // Writes before the first decision would all be refused: wait for it (an acquire is one round trip).
       for (;;) {

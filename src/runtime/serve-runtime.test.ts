@@ -4,16 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { DataPlaneServing } from '../ir/index.ts';
-import { silentLogger } from '../observability/index.ts';
-import { openStore, type LintasStore } from '../store/index.ts';
-import type { RuntimeConfig } from './config.ts';
+import { openStore } from '../store/index.ts';
 import { ComponentStartError } from './component.ts';
 import { startServeRuntime } from './serve-runtime.ts';
+import { capstoneConfig } from './test-runtime.ts';
 import { waitFor } from '../../test/wait.ts';
-
-const CAPSTONE = fileURLToPath(new URL('../../examples/capstone', import.meta.url));
 
 /** Binds `host:port` and releases it: resolves true when nothing else holds it. */
 function canBind(host: string, port: number): Promise<boolean> {
@@ -22,21 +18,6 @@ function canBind(host: string, port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
-}
-
-/** The runtime config of the capstone on free loopback ports, its state in `stateDir`. */
-function capstoneConfig(stateDir: string, store: LintasStore): RuntimeConfig {
-  return {
-    fleetDir: CAPSTONE,
-    stateDir,
-    dns: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    adminAllowedHosts: [],
-    debounceMs: 25,
-    writeAccessLog: () => undefined,
-    log: silentLogger,
-    store,
-  };
 }
 
 describe('startServeRuntime', () => {

@@ -18,6 +18,7 @@ import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
 import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
+import { CONSOLE_ROUTES, consoleComponent, type ConsoleComponent } from './console-service.ts';
 import { gslbComponent, type GslbComponent } from './gslb.ts';
 import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
 import type { JsonRoute } from '../observability/index.ts';
@@ -32,6 +33,8 @@ export interface ServeRuntime {
   readonly health: HealthComponent;
   readonly failover: FailoverComponent;
   readonly gslb: GslbComponent;
+  /** The web console's server side (snapshot, stream, services). */
+  readonly console: ConsoleComponent;
   /** Stops every component in reverse start order (idempotent). */
   stop(): Promise<void>;
 }
@@ -81,7 +84,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
   // Every replica runs the same components; only the lease holder's writes land (leadership.ts).
-  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, log: log.child({ component: 'leader' }) });
+  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }) });
   const writes = fencedStore(config.store, () => currentFence(bus.leader.get(CONTROL_PLANE_LEASE)));
   const failover = failoverComponent({ bus, store: writes, registry, log: log.child({ component: 'failover' }) });
   const gateway = gatewayComponent({
@@ -106,6 +109,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     publicZones: () => gslb.service()?.index() ?? EMPTY_PUBLIC_INDEX,
   });
   const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover, gslb });
+  const webConsole = consoleComponent({ bus, gateway, failover, alerts, log: log.child({ component: 'console' }) });
   // A source that has never loaded says why (the config errors) rather than a generic "not loaded".
   const readableSource: Component = { ...source, health: () => (bus.fleet.version === 0 ? { ready: false, detail: configStatus.notLoaded() } : { ready: true }) };
   const admin: AdminComponent = adminComponent({
@@ -120,11 +124,13 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     gateway,
     health,
     actions: () => ({ ...config.sandbox?.actions, ...failover.service()?.actions }),
-    protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes }),
+    protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes, ...webConsole.protectedRoutes }),
+    rawRoutes: () => webConsole.rawRoutes,
+    whoamiPath: CONSOLE_ROUTES.whoami,
     routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, gslb, dns, alerts, admin];
+  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,
@@ -134,6 +140,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     health,
     failover,
     gslb,
+    console: webConsole,
     stop: () => started.stop(),
   };
 }

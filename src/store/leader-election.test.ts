@@ -112,6 +112,23 @@ describe('leader election (SQLite)', () => {
     });
   });
 
+  it('takes at once a live lease whose holder is known to be gone (a killed previous run), and waits for one that is not', async () => {
+    await withSqlite(async (open) => {
+      const store = await open();
+      // A previous run took the lease for ten minutes and was killed: it never released it.
+      assert.ok((await store.acquireLease(NAME, 'replica-killed', LONG_MS)).ok);
+      const unsure = elect(await open(), 'replica-unsure', { holderGone: () => false });
+      const restarted = elect(await open(), 'replica-restarted', { holderGone: (h) => h === 'replica-killed' });
+      try {
+        assert.deepEqual((await roleWhere('the restart to lead', restarted, isLeader)).fence, { lease: NAME, token: 2 });
+        // A holder that may be alive is never broken: the one that knows nothing keeps following.
+        assert.deepEqual(await roleWhere('the unsure replica following', unsure, (r): r is LeaderRole => r.role === 'follower' && r.reason === 'HeldByOther'), { role: 'follower', reason: 'HeldByOther', leader: 'replica-restarted' });
+      } finally {
+        await Promise.all([unsure.stop(), restarted.stop()]);
+      }
+    });
+  });
+
   it('steps down at once when a renewal is refused because another holder took the lease', async () => {
     await withSqlite(async (open) => {
       const a = elect(await open(), 'replica-a');

@@ -56,6 +56,12 @@ export interface LeaderElectionOptions {
   readonly clock?: () => number;
   /** Where to publish the role under `name` (default: a map of the elector's own). */
   readonly roles?: WatchableMap<string, LeaderRole>;
+  /**
+   * Whether the holder of a live lease is known to be gone (a process on this host that no longer
+   * runs, e.g. the previous run of this replica after a SIGKILL): its lease is released and taken at
+   * once instead of after it expires. Answer false whenever unsure: only the expiry is then trusted.
+   */
+  readonly holderGone?: (holder: string) => boolean;
 }
 
 /** A running elector. */
@@ -170,7 +176,14 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     }
   };
 
-  const acquire = async (): Promise<void> => {
+  /** Releases a live lease whose holder is known to be gone, so the next acquire can take it; true when it did. */
+  const breakDeadHold = async (result: LeaseResult): Promise<boolean> => {
+    const current = result.ok ? undefined : result.current;
+    if (current?.held !== true || current.holder === holder || options.holderGone?.(current.holder) !== true) return false;
+    return store.releaseLease(name, current.holder, current.token).catch(() => false);
+  };
+
+  const acquire = async (retried = false): Promise<void> => {
     const sentAt = clock();
     const call = store.acquireLease(name, holder, ttlMs);
     const outcome = await settle(call, () => sentAt + renewDeadlineMs);
@@ -180,6 +193,10 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     } else if (outcome.kind === 'error') {
       follow('StoreUnavailable', { error: errorText(outcome.error) });
     } else if (!outcome.result.ok) {
+      if (!retried && (await breakDeadHold(outcome.result))) {
+        await acquire(true);
+        return;
+      }
       // Our own lease, still live after we stepped down (a renewal that landed late), is not another leader: keep the reason we gave.
       if (outcome.result.current?.holder !== holder) follow('HeldByOther', heldBy(outcome.result));
     } else if (signal.aborted || clock() >= sentAt + renewDeadlineMs) {

@@ -14,7 +14,8 @@ import { abortOnSignals, CliError, EXIT, type CliIO } from '../io.ts';
 /** Flags of `lintas gateway`. */
 export interface GatewayFlags {
   readonly cluster: string;
-  readonly controlPlane: string;
+  /** One URL per `--control-plane` (each may also list several, comma-separated). */
+  readonly controlPlane: readonly string[];
   readonly token?: string;
   readonly accessLog?: string;
   readonly staleAfter: string;
@@ -32,14 +33,14 @@ export function registerGatewayCommand(program: Command, io: CliIO, exit: (code:
     .command('gateway')
     .description("run one cluster's data plane (its Gateway listeners and ClusterSetIP proxies), fed by the config stream of lintas serve")
     .requiredOption('--cluster <name>', 'the cluster this gateway serves')
-    .requiredOption('--control-plane <url>', 'admin URL of lintas serve, e.g. http://127.0.0.1:7070')
+    .requiredOption('--control-plane <url>', 'admin URL of lintas serve, e.g. http://127.0.0.1:7070; repeat it (or separate with commas) for each control-plane replica: the stream follows the leader', (value: string, previous: readonly string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')])
     .option('--token <token>', `bearer token with the role gateway:<cluster> (default: $${GATEWAY_TOKEN_ENV})`)
     .option('--access-log <file>', 'access log (JSON lines); stdout when not given')
     .option('--stale-after <duration>', 'staleness budget: without a word from the control plane for this long, Owner-mode mutations fail closed (503 config_stale)', '30s')
     .option('--admin <host:port>', 'serve /readyz (ready once the first config is applied), /healthz, /metrics and /api/v1/gateway-role here')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addHelpText('after', `\nExamples:\n  ${GATEWAY_TOKEN_ENV}=… lintas gateway --cluster jkt-prod-1 --control-plane http://127.0.0.1:7070 --admin 127.0.0.1:7071\n  lintas gateway --cluster sgp-prod-1 --control-plane http://127.0.0.1:7070 --token "$(cat sgp.token)" --stale-after 10s`)
+    .addHelpText('after', `\nExamples:\n  ${GATEWAY_TOKEN_ENV}=… lintas gateway --cluster jkt-prod-1 --control-plane http://127.0.0.1:7070 --admin 127.0.0.1:7071\n  lintas gateway --cluster sgp-prod-1 --control-plane http://127.0.0.1:7070 --token "$(cat sgp.token)" --stale-after 10s\n  lintas gateway --cluster tyo-prod-1 --control-plane http://cp-0:7070 --control-plane http://cp-1:7070   # two replicas`)
     .action(async (flags: GatewayFlags) => {
       exit(await gatewayCommand(flags, io, signal));
     });
@@ -49,13 +50,17 @@ export function registerGatewayCommand(program: Command, io: CliIO, exit: (code:
 export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: AbortSignal): Promise<number> {
   const bad = dns1123Label(flags.cluster);
   if (bad !== undefined) throw new CliError(`error: --cluster ${flags.cluster} is not a valid cluster name: ${bad}`);
-  let controlPlane: URL;
-  try {
-    controlPlane = new URL(flags.controlPlane);
-  } catch {
-    throw new CliError(`error: --control-plane ${flags.controlPlane} is not a URL (e.g. http://127.0.0.1:7070)`);
-  }
-  if (controlPlane.protocol !== 'http:' && controlPlane.protocol !== 'https:') throw new CliError(`error: --control-plane must be an http:// or https:// URL, got ${flags.controlPlane}`);
+  if (flags.controlPlane.length === 0) throw new CliError('error: --control-plane needs a URL (e.g. http://127.0.0.1:7070)');
+  const controlPlanes = flags.controlPlane.map((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new CliError(`error: --control-plane ${value} is not a URL (e.g. http://127.0.0.1:7070)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`error: --control-plane must be an http:// or https:// URL, got ${value}`);
+    return url;
+  });
   const token = flags.token ?? io.env[GATEWAY_TOKEN_ENV];
   if (token === undefined || token === '') throw new CliError(`error: a token is required: --token TOKEN or $${GATEWAY_TOKEN_ENV} (a token of the control plane's auth file with the role gateway:${flags.cluster})`);
   const staleAfterMs = parseGatewayDuration(flags.staleAfter);
@@ -70,7 +75,7 @@ export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: Ab
   try {
     role = await startGatewayRole({
       cluster: flags.cluster,
-      controlPlaneUrl: controlPlane.href,
+      controlPlaneUrls: controlPlanes.map((u) => u.href),
       token,
       log,
       staleAfterMs,
@@ -81,7 +86,7 @@ export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: Ab
   } catch (error) {
     throw new CliError(`error: cannot start the gateway: ${(error as Error).message}`, EXIT.invalid);
   }
-  io.err(`lintas gateway: cluster ${flags.cluster}, control plane ${controlPlane.origin}${role.adminUrl !== undefined ? `, admin ${role.adminUrl} (/readyz, /metrics)` : ''}, stale after ${flags.staleAfter}; Ctrl-C to stop`);
+  io.err(`lintas gateway: cluster ${flags.cluster}, control plane ${controlPlanes.map((u) => u.origin).join(', ')}${role.adminUrl !== undefined ? `, admin ${role.adminUrl} (/readyz, /metrics)` : ''}, stale after ${flags.staleAfter}; Ctrl-C to stop`);
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await role.close();
   return EXIT.ok;

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Issue } from '../../api/index.ts';
 import { createAuthenticator, createLogger, isLoopbackHost, loadAuthFile, type Authenticator, type LogLevel } from '../../observability/index.ts';
 import { ComponentStartError, startServeRuntime, type Bus, type RuntimeConfig, type SandboxExtensions, type ServeRuntime } from '../../runtime/index.ts';
+import { parseGatewayDuration } from '../../lib/index.ts';
 import { assertFleetRoot } from '../../sources/index.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
@@ -38,6 +39,8 @@ export interface ServeOptions {
   readonly embeddedGateways?: boolean;
   /** Names this DNS instance in the audit records of its answer moves (one instance per region). */
   readonly dnsInstance?: string;
+  /** How long the leader's lease lasts (a duration, e.g. `15s`): a dead leader is replaced within about this. */
+  readonly leaseDuration?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -79,6 +82,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     throw new CliError(`error: ${(error as Error).message}`, EXIT.usage);
   });
   const debounceMs = Number(options.debounce ?? 200);
+  const lease = leaseTimings(options.leaseDuration);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
   return {
     fleetDir: dir,
@@ -91,11 +95,20 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     writeAccessLog: io.out,
     ...(options.embeddedGateways === false ? { embeddedGateways: 'none' as const } : {}),
     ...(options.dnsInstance !== undefined ? { dnsInstance: options.dnsInstance } : {}),
+    ...(lease !== undefined ? { lease } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),
     store,
     ...(extra.auth !== undefined ? { auth: extra.auth } : {}),
     ...(extra.sandbox !== undefined ? { sandbox: extra.sandbox } : {}),
   };
+}
+
+/** The leader lease's timings from `--lease-duration` (renewed five times per lease), or undefined for the default. */
+export function leaseTimings(value: string | undefined): { ttlMs: number; renewMs: number } | undefined {
+  if (value === undefined) return undefined;
+  const ttlMs = parseGatewayDuration(value);
+  if (ttlMs === undefined || ttlMs < 1_000 || ttlMs > 300_000) throw new CliError(`error: --lease-duration must be a duration from 1s to 5m, such as 15s, got "${value}"`, EXIT.usage);
+  return { ttlMs, renewMs: Math.floor(ttlMs / 5) };
 }
 
 /** Starts the runtime, turning a component that cannot start into the CLI's error (exit 1, naming what failed). */

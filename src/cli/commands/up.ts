@@ -168,10 +168,11 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   }
 
   const accessLog = join(stateDir, 'access.log');
-  // The local admin (every role) and a second subject that may approve what the admin proposed
-  // (distinctFromProposer), handed to the CLI through up.json (mode 0600).
+  // The local admin (every role), a second subject that may approve what the admin proposed
+  // (distinctFromProposer) and a viewer (the console's read-only sign-in), handed out through up.json (mode 0600).
   const token = generateToken();
   const approverToken = generateToken();
+  const viewerToken = generateToken();
   // One gateway process per cluster with Gateways, each with a token that reads only its cluster's config stream.
   const split = options.gatewayProcesses === true;
   const gatewayTokens: Record<string, string> = split ? Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()])) : {};
@@ -179,6 +180,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     tokens: [
       { token, subject: 'local-admin', roles: ['admin'] },
       { token: approverToken, subject: 'local-approver', roles: ['approver'] },
+      { token: viewerToken, subject: 'local-viewer', roles: ['viewer'] },
       ...Object.entries(gatewayTokens).map(([cluster, t]) => ({ token: t, subject: `gateway-${cluster}`, roles: [`gateway:${cluster}` as const] })),
     ],
   });
@@ -250,7 +252,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   );
   const gateways = gatewayUrls(loaded.snapshot);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslb.hostnames() };
+  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, viewerToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslb.hostnames() };
   if (!stop.aborted) {
     writeUpFile(upFilePath(stateDir), info);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -283,7 +285,8 @@ export function upSummary(info: UpInfo, upFile: string): string {
     gw,
     `DNS:        ${info.dns} (clusterset.local${(info.publicHostnames ?? []).length > 0 ? `; public: ${(info.publicHostnames ?? []).join(', ')}` : ''})`,
     `Admin:      ${info.admin}   tokens: in ${upFile} (mode 0600; the CLI reads them from there)`,
-    `            read one with: node -p "require('${upFile}').token"   (approverToken: the second subject)`,
+    `            read one with: node -p "require('${upFile}').token"   (approverToken: the second subject; viewerToken: read-only)`,
+    `Console:    ${info.admin}/ui (sign in with a token from up.json)`,
     `Access log: ${info.accessLog}`,
     '',
     'Try:',

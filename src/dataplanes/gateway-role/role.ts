@@ -31,8 +31,11 @@ import { readConfigStream } from './stream-client.ts';
 /** Options of {@link startGatewayRole}. */
 export interface GatewayRoleOptions {
   readonly cluster: string;
-  /** Base URL of the control plane's admin API, e.g. `http://127.0.0.1:7070`. */
-  readonly controlPlaneUrl: string;
+  /**
+   * Base URLs of the control plane's replicas' admin APIs, e.g. `http://127.0.0.1:7070`. The stream
+   * goes to one at a time; when it fails or the replica is not the leader (503), the next one is tried.
+   */
+  readonly controlPlaneUrls: readonly string[];
   /** Bearer token with the role `gateway:<cluster>`. */
   readonly token: string;
   readonly log: Logger;
@@ -66,7 +69,10 @@ export interface RoleVersion {
 /** What the role is doing: `/api/v1/gateway-role`, and what tests wait for. */
 export interface GatewayRoleStatus {
   readonly cluster: string;
+  /** The replica the stream goes to now (or will try next). */
   readonly controlPlane: string;
+  /** Every replica it may use, in the order they are tried. */
+  readonly controlPlanes: readonly string[];
   readonly connected: boolean;
   /** The version it serves (applied and ACKed). */
   readonly serving?: RoleVersion;
@@ -107,7 +113,11 @@ const performanceClock = (): number => performance.timeOrigin + performance.now(
 /** Starts the role: data plane (nothing bound until the first version), admin server, then the stream. */
 export async function startGatewayRole(options: GatewayRoleOptions): Promise<GatewayRole> {
   const { cluster, log } = options;
-  const base = new URL(options.controlPlaneUrl);
+  if (options.controlPlaneUrls.length === 0) throw new Error('at least one control-plane URL is needed');
+  const bases = options.controlPlaneUrls.map((u) => new URL(u));
+  // The replica in use: acknowledgements go where the stream comes from (the leader that waits for them).
+  let current = 0;
+  const base = (): URL => bases[current] ?? (bases[0] as URL);
   const now = options.now ?? performanceClock;
   const random = options.random ?? Math.random;
   const initialMs = options.backoff?.initialMs ?? 200;
@@ -145,7 +155,8 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     const age = freshness.ageMs(at);
     return {
       cluster,
-      controlPlane: base.origin,
+      controlPlane: base().origin,
+      controlPlanes: bases.map((b) => b.origin),
       connected,
       ...(serving !== undefined ? { serving: { version: serving.version, generation: serving.generation, at: serving.at } } : {}),
       ...(rejected !== undefined ? { rejected } : {}),
@@ -162,7 +173,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
   createRoleMetrics(registry, status);
 
   const postAck = (frame: ConfigFrame, ok: boolean, applyMs: number, error?: string): void => {
-    const url = new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}/ack`, base);
+    const url = new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}/ack`, base());
     const body = JSON.stringify({ version: frame.version, generation: frame.generation, ok, applyMs: Math.round(applyMs * 1000) / 1000, ...(error !== undefined ? { error } : {}) });
     // In order, off the apply path; a lost ACK is repaired by the next connect (`since` is the served version).
     acking = acking.then(async () => {
@@ -236,17 +247,20 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
 
   const run = async (): Promise<void> => {
     let failures = 0;
+    // Replicas tried since the last one that streamed: back off only once every replica failed.
+    let tried = 0;
     while (!stopping.signal.aborted) {
-      const url = new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}`, base);
+      const url = new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}`, base());
       if (serving !== undefined) url.searchParams.set('since', serving.version);
       try {
         for await (const frame of readConfigStream({ url, cluster, token: options.token, signal: stopping.signal })) {
           const receivedAt = now();
           if (frame.type === 'hello') {
-            if (!connected) log.info('config stream connected', { cluster, controlPlane: base.origin, since: serving?.version ?? null });
+            if (!connected) log.info('config stream connected', { cluster, controlPlane: base().origin, since: serving?.version ?? null });
             connected = true;
             disconnectedAt = undefined;
             failures = 0;
+            tried = 0;
           } else if (frame.type === 'config') {
             next = { frame, receivedAt };
             applying ??= drain();
@@ -256,12 +270,17 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
         }
       } catch (e) {
         lastError = (e as Error).message;
-        if (!stopping.signal.aborted) log.warn('config stream lost; the last config keeps serving (fail-static)', { cluster, error: lastError, serving: serving?.version ?? null });
+        if (!stopping.signal.aborted) log.warn('config stream lost; the last config keeps serving (fail-static)', { cluster, controlPlane: base().origin, error: lastError, serving: serving?.version ?? null });
       }
       if (connected) disconnectedAt = now();
       connected = false;
       if (stopping.signal.aborted) break;
       reconnects += 1;
+      // The next replica: a follower refuses (503 not_leader), a dead one does not answer.
+      current = (current + 1) % bases.length;
+      tried += 1;
+      if (tried < bases.length) continue;
+      tried = 0;
       failures += 1;
       const capped = Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 20));
       // Jitter (half to full delay) keeps a fleet of gateways from reconnecting in step.
@@ -272,12 +291,12 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
   const notReady = (): string | undefined => {
     if (serving !== undefined) return undefined;
     if (rejected !== undefined) return `no config applied: version ${rejected.version} was rejected: ${rejected.error}`;
-    return connected ? `waiting for the first config of cluster ${cluster} from ${base.origin}` : `no config yet: control plane ${base.origin} not connected${lastError !== undefined ? ` (${lastError})` : ''}`;
+    return connected ? `waiting for the first config of cluster ${cluster} from ${base().origin}` : `no config yet: control plane ${bases.map((b) => b.origin).join(', ')} not connected${lastError !== undefined ? ` (${lastError})` : ''}`;
   };
   const readyDetail = (): string[] => {
     const lines: string[] = [];
     const at = now();
-    if (!connected && disconnectedAt !== undefined) lines.push(`control plane ${base.origin} not connected for ${String(Math.round((at - disconnectedAt) / 1000))} s${lastError !== undefined ? ` (${lastError})` : ''}: serving the last config (fail-static)`);
+    if (!connected && disconnectedAt !== undefined) lines.push(`control plane ${bases.map((b) => b.origin).join(', ')} not connected for ${String(Math.round((at - disconnectedAt) / 1000))} s${lastError !== undefined ? ` (${lastError})` : ''}: serving the last config (fail-static)`);
     if (serving !== undefined && freshness.stale(at)) lines.push(`config not confirmed for ${String(Math.round((freshness.ageMs(at) ?? 0) / 1000))} s (budget ${String(freshness.budgetMs / 1000)} s): Owner-mode mutations are refused (503 config_stale)`);
     if (rejected !== undefined) lines.push(`version ${rejected.version} (generation ${String(rejected.generation)}) rejected: ${rejected.error}; serving ${serving?.version ?? 'nothing'}`);
     return lines;

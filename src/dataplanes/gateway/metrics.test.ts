@@ -116,4 +116,25 @@ describe('the latency histogram by cluster pair', () => {
     assert.equal(pairs.length, MAX_CLUSTER_PAIRS + 1);
     assert.equal(pairs.find((v) => v.labels['destination_cluster'] === 'other')?.value, 201, 'the overflow, including the request without a destination');
   });
+
+  test('the typed counters the console reads count requests, 5xx and latency buckets per pair, with the same bound', () => {
+    const m = createGatewayMetrics(new Registry(), () => 0);
+    m.request('r', 'sgp', 'jkt', 200, 0.3);
+    m.request('r', 'sgp', 'jkt', 503, 40);
+    m.request('r', '', 'jkt', 404, 0);
+    m.request('r', 'sgp', 'jkt', 200, 60_000);
+    const got = m.traffic();
+    assert.equal(got.bucketBoundsMs.length + 1, got.pairs[0]?.buckets.length);
+    assert.deepEqual(
+      got.pairs.map((p) => ({ ...p, buckets: p.buckets.flatMap((n, i) => (n > 0 ? [`${String(got.bucketBoundsMs[i] ?? 'inf')}:${String(n)}`] : [])) })),
+      [
+        { entry: 'jkt', destination: 'none', requests: 1, errors5xx: 0, buckets: ['0.5:1'] },
+        { entry: 'jkt', destination: 'sgp', requests: 3, errors5xx: 1, buckets: ['0.5:1', '50:1', 'inf:1'] },
+      ],
+    );
+    for (let i = 0; i < MAX_CLUSTER_PAIRS + 5; i += 1) m.request('r', `dst-${String(i)}`, 'entry', 200, 1);
+    const bounded = m.traffic().pairs;
+    assert.equal(bounded.length, MAX_CLUSTER_PAIRS + 1);
+    assert.equal(bounded.find((p) => p.entry === 'other')?.requests, 7, 'past the bound, pairs share "other"');
+  });
 });

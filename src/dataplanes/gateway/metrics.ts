@@ -8,6 +8,10 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { TrafficSample } from '../../ir/index.ts';
+import { DURATION_BUCKETS, EMPTY_TRAFFIC_SAMPLE, MAX_CLUSTER_PAIRS, NO_DESTINATION, OTHER_PAIR, TrafficCounters } from './traffic-counters.ts';
+
+export { MAX_CLUSTER_PAIRS, NO_DESTINATION } from './traffic-counters.ts';
 
 /** What an upstream attempt ended as (metric label). */
 export type AttemptResult = 'response' | 'connect_error' | 'reset' | 'reset_mid_response' | 'timeout' | 'invalid_request' | 'cancelled' | 'retried_5xx';
@@ -27,21 +31,11 @@ export interface GatewayMetrics {
   generation(n: number): void;
   /** The certificates HTTPS listeners serve, with their notAfter (replaces the previous set). */
   certificates(list: readonly { readonly cluster: string; readonly secret: string; readonly notAfter: string }[]): void;
+  /** The typed per-(entry, destination) counters (requests, 5xx, latency buckets) since start: the console's traffic edges. */
+  traffic(): TrafficSample;
 }
 
 const codeClass = (status: number): string => (status >= 100 && status < 600 ? `${String(Math.floor(status / 100))}xx` : 'other');
-
-/** Latency buckets (seconds): sub-millisecond local hops up to the longest gateway timeouts. */
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-/**
- * Distinct (entry, destination) pairs kept as their own series. Cluster names come from the
- * config, so a fleet has at most clusters² pairs; past this bound (a fleet of 32+ clusters,
- * or a config churning names) new pairs share the `other` series, so cardinality stays bounded.
- */
-export const MAX_CLUSTER_PAIRS = 1024;
-/** Destination label of requests answered without an upstream (no route, local answers, 503 before a pick). */
-export const NO_DESTINATION = 'none';
 
 /** Registers the gateway metrics on `registry` (once per registry) and returns the hooks. */
 export function createGatewayMetrics(registry: Registry, droppedLogLines: () => number): GatewayMetrics {
@@ -121,28 +115,18 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
     name: 'lintas_gateway_request_duration_seconds',
     help: 'Gateway request duration (first byte in to last byte out) by route.',
     labelNames: ['route'],
-    buckets: DURATION_BUCKETS,
+    buckets: [...DURATION_BUCKETS],
     registers: [registry],
   });
   const clusterDuration = new Histogram({
     name: 'lintas_gateway_cluster_request_duration_seconds',
-    help: `Gateway request duration (first byte in to last byte out) by entry cluster and destination cluster ("${NO_DESTINATION}": answered without an upstream; "other": past ${String(MAX_CLUSTER_PAIRS)} pairs).`,
+    help: `Gateway request duration (first byte in to last byte out) by entry cluster and destination cluster ("${NO_DESTINATION}": answered without an upstream; "${OTHER_PAIR}": past ${String(MAX_CLUSTER_PAIRS)} pairs).`,
     labelNames: ['entry_cluster', 'destination_cluster'],
-    buckets: DURATION_BUCKETS,
+    buckets: [...DURATION_BUCKETS],
     registers: [registry],
   });
-  const pairLabels = new Map<string, Record<string, string>>();
-  const OTHER_PAIR = { entry_cluster: 'other', destination_cluster: 'other' };
-  const pairOf = (entryCluster: string, destinationCluster: string): Record<string, string> => {
-    const key = `${entryCluster}\u0000${destinationCluster}`;
-    let labels = pairLabels.get(key);
-    if (labels === undefined) {
-      if (pairLabels.size >= MAX_CLUSTER_PAIRS) return OTHER_PAIR;
-      labels = { entry_cluster: entryCluster, destination_cluster: destinationCluster === '' ? NO_DESTINATION : destinationCluster };
-      pairLabels.set(key, labels);
-    }
-    return labels;
-  };
+  // One pair table for the histogram and the typed counters: the console and Prometheus agree on the pairs.
+  const traffic = new TrafficCounters();
 
   return {
     request(route, destinationCluster, entryCluster, status, durationMs) {
@@ -158,7 +142,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
         durationLabels.set(route, labels);
       }
       duration.observe(labels, durationMs / 1000);
-      clusterDuration.observe(pairOf(entryCluster, destinationCluster), durationMs / 1000);
+      clusterDuration.observe(traffic.record(entryCluster, destinationCluster, status, durationMs).labels, durationMs / 1000);
     },
     nonOwnerMutation(owner, destinationCluster) {
       bump(nonOwner, `${owner}\u0000${destinationCluster}`, () => ({ owner, destination_cluster: destinationCluster }));
@@ -177,6 +161,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
         expiry.set({ cluster: c.cluster, namespace, secret: name }, Date.parse(c.notAfter) / 1000);
       }
     },
+    traffic: () => traffic.sample(),
   };
 }
 
@@ -187,4 +172,5 @@ export const noGatewayMetrics: GatewayMetrics = {
   attempt: () => undefined,
   generation: () => undefined,
   certificates: () => undefined,
+  traffic: () => EMPTY_TRAFFIC_SAMPLE,
 };

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { GatewayIR } from '../../ir/index.ts';
+import type { GatewayIR, TrafficSample } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { AccessLogWriter, DEFAULT_ACCESS_LOG_BUFFER_BYTES, type AccessLogSink } from './access-log.ts';
 import { compileGateway, DEFAULT_BACKEND_TIMEOUT_MS, type CompileProblem } from './compile.ts';
@@ -67,6 +67,8 @@ export interface GatewayDataPlane {
   apply(ir: GatewayIR, certificates?: CertificateSource): Promise<ApplyReport>;
   /** Listeners bound right now, with their actual ports. */
   listeners(): readonly BoundListener[];
+  /** The per-(entry, destination) traffic counters since start (empty without a registry). */
+  traffic(): TrafficSample;
   /** Drains listeners, closes pools, flushes the access log. */
   close(): Promise<void>;
 }
@@ -128,6 +130,7 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
       return run;
     },
     listeners: () => listeners.list(),
+    traffic: () => metrics.traffic(),
     async close() {
       if (closed) return;
       closed = true;
