@@ -4,7 +4,7 @@
  * @module
  */
 export type { ClusterView, ConsoleSnapshot, FleetView, LayerState, RegionView, ServiceRow, ServicesPage, TrafficEdge, TrafficView, WhoAmI } from '../../../src/runtime/console-contract.ts';
-export type { AlertsView, PolicyStatus } from '../../../src/controllers/index.ts';
+export type { PolicyStatus } from '../../../src/controllers/index.ts';
 export type { FailoverPhase } from '../../../src/controllers/failover/types.ts';
 export type { AuditRecord, ChainVerification } from '../../../src/store/index.ts';
 export type { RouteExplanation } from '../../../src/dataplanes/gateway/explain.ts';

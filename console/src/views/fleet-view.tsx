@@ -80,7 +80,7 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
       </h2>
       <div className="map-scroll" tabIndex={0} role="region" aria-label="Fleet map (scrolls)">
         <svg className="fleet-map" viewBox={`0 0 ${String(layout.width + LAYOUT.gap)} ${String(layout.height)}`} width={layout.width + LAYOUT.gap} height={layout.height} role="img" aria-labelledby="fleet-map-title">
-          <title id="fleet-map-title">Fleet map: regions, clusters with their health layers, and traffic between clusters over the last {traffic.windowSeconds} s</title>
+          <title id="fleet-map-title">Fleet map: regions, clusters with their health layers, and traffic between clusters over the last {Math.round(traffic.windowSeconds)} s</title>
           <defs>
             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke" />
@@ -123,7 +123,7 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
         </svg>
       </div>
 
-      <h3 id="traffic-heading">Traffic (last {traffic.windowSeconds} s)</h3>
+      <h3 id="traffic-heading">Traffic (last {Math.round(traffic.windowSeconds)} s)</h3>
       {traffic.edges.length === 0 ? (
         <p className="muted">No traffic through the gateways in the window.</p>
       ) : (
