@@ -9,7 +9,7 @@
  */
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
-import type { GatewayIR, TrafficSample } from '../ir/index.ts';
+import type { DataPlaneReport, GatewayIR } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { createGatewayDataPlane, type ApplyReport, type CertificateSource, type ConfigFreshness } from './gateway/index.ts';
 import { createUpstreamSet, type UpstreamSet, type UpstreamSetOptions } from './gateway/upstream/index.ts';
@@ -45,8 +45,8 @@ export interface LocalDataPlane {
   apply(ir: GatewayIR, certificates?: CertificateSource): Promise<LocalApplyResult>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
-  /** The HTTP gateway's per-(entry, destination) traffic counters since start. */
-  traffic(): TrafficSample;
+  /** Its report: the HTTP gateway's counters and the upstream set's view (what it tells the control plane). */
+  report(): DataPlaneReport;
   close(): Promise<void>;
 }
 
@@ -86,7 +86,7 @@ export function createLocalDataPlane(options: LocalDataPlaneOptions): LocalDataP
       const failed = [...report.listeners.filter((l) => l.status === 'failed').map((l) => ({ key: l.key, error: l.error?.message ?? 'bind failed' })), ...tcpResult.failed];
       return { report, failed };
     },
-    traffic: () => http.traffic(),
+    report: () => ({ ...http.counters(), observation: upstreams.observe() }),
     bound: () => [...http.listeners().map((l) => `${l.address}:${String(l.port)}`), ...tcp.listeners().map((l) => `${l.address}:${String(l.port)}`)],
     async close() {
       await Promise.all([http.close(), tcp.close()]);

@@ -5,7 +5,8 @@
 export type { AckedVersion, ClusterConfig, ConfigAckBody, ConfigFrame, DataPlaneAck, HeartbeatFrame, HelloFrame, StreamFrame } from './config-stream.ts';
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
-export type { PairTraffic, TrafficSample } from './traffic-sample.ts';
+export { NO_DESTINATION, type PairTraffic, type TrafficSample } from './traffic-sample.ts';
+export type { DataPlaneReport, RemoteDataPlaneReport } from './dataplane-report.ts';
 export type { DataPlaneServing } from './dataplane-serving.ts';
 export type {
   BackendIR,

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** The destination of requests answered without an upstream (no route, local answers, 503 before a pick). */
+export const NO_DESTINATION = 'none';
+
 /** One (entry, destination) pair's counters since the data plane started. */
 export interface PairTraffic {
   /** The cluster whose gateway the requests entered (`other` past the pair bound). */

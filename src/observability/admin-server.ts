@@ -1,8 +1,9 @@
 /**
  * The admin HTTP server: `/readyz`, `/healthz`, `/metrics` (Prometheus text),
  * JSON routes that runners register (e.g. computed objects for `--server`),
- * GET routes that need a role, and authenticated mutating actions (POST with a
- * bearer token and a `reason`). Without an authenticator, actions are refused:
+ * GET routes that need a role, authenticated mutating actions (POST with a
+ * bearer token and a `reason`), raw routes that write their own response after the
+ * role check (streams), and public path prefixes (a built app's static files). Without an authenticator, actions are refused:
  * the server is read-only, never open. Requests whose `Host` is not a name the
  * server is reached by are refused with 421 (DNS rebinding, admin-host.ts);
  * refusals are logged with the client address, rate-limited (log-limiter.ts).
@@ -15,6 +16,7 @@ import { createHostCheck } from './admin-host.ts';
 import { hasRole, type Authenticator, type Principal, type Role } from './auth.ts';
 import { createLogLimiter } from './log-limiter.ts';
 import type { Logger } from './logger.ts';
+import type { PrefixHandler } from './static-files.ts';
 
 /** Path parameters matched by `:name` segments of a route pattern, percent-decoded. */
 export type PathParams = Readonly<Record<string, string>>;
@@ -110,6 +112,8 @@ export interface AdminServerOptions {
   readonly actions?: Readonly<Record<string, AdminAction>>;
   /** Routes that write their own response after the role check (streams, acknowledgements), by path or pattern. */
   readonly rawRoutes?: Readonly<Record<string, RawRoute>>;
+  /** Public handlers of a path prefix and everything below it (e.g. the console's static files at `/ui`); they need no token. */
+  readonly prefixes?: Readonly<Record<string, PrefixHandler>>;
   /** Checks bearer tokens; without one (or a read-only one) actions and protected routes are refused. */
   readonly auth?: Authenticator;
   /** `Host` names accepted besides loopback names/addresses and the bound address (e.g. the name Prometheus scrapes). */
@@ -245,6 +249,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     if (!hostAllowed(req.headers.host)) {
       refusals.warn('admin request refused', { client, method: req.method, path: url.pathname, status: 421, error: 'host_not_allowed', host: req.headers.host?.slice(0, 100) });
       return refuse({ status: 421, code: 'host_not_allowed', message: 'this Host is not one the admin server answers to (DNS rebinding defence); use its address, or add the name with --admin-allowed-host' });
+    }
+    for (const [prefix, serve] of Object.entries(options.prefixes ?? {})) {
+      if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) return serve(req, res, url);
     }
     if (method === 'GET') {
       if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n');
@@ -390,10 +397,10 @@ async function readActionBody(req: IncomingMessage): Promise<{ body: Record<stri
  * Reads a JSON object body of at most {@link MAX_ACTION_BODY_BYTES} (raw routes use it too):
  * the object, or the refusal to send (400 with `hint`, 413), or 'aborted' when the client left.
  */
-export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body must be a JSON object', emptyCode = 'bad_request'): Promise<{ body: Record<string, unknown> } | Refusal | 'aborted'> {
-  const tooLarge: Refusal = { status: 413, code: 'too_large', message: `the body must be at most ${MAX_ACTION_BODY_BYTES} bytes` };
+export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body must be a JSON object', emptyCode = 'bad_request', maxBytes = MAX_ACTION_BODY_BYTES): Promise<{ body: Record<string, unknown> } | Refusal | 'aborted'> {
+  const tooLarge: Refusal = { status: 413, code: 'too_large', message: `the body must be at most ${maxBytes} bytes` };
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_ACTION_BODY_BYTES) {
+  if (declared > maxBytes) {
     req.resume(); // discard; the 413 closes the connection
     return tooLarge;
   }
@@ -408,7 +415,7 @@ export async function readJsonObjectBody(req: IncomingMessage, hint = 'the body 
     req.on('data', (chunk: Buffer) => {
       if (done) return; // past the limit: keep draining, keep nothing
       size += chunk.length;
-      if (size > MAX_ACTION_BODY_BYTES) finish('too_large');
+      if (size > maxBytes) finish('too_large');
       else chunks.push(chunk);
     });
     req.on('end', () => finish(Buffer.concat(chunks)));

@@ -18,7 +18,8 @@
  * @module
  */
 import { once } from 'node:events';
-import type { ClusterConfig, ConfigAckBody, DataPlaneAck, StreamFrame } from '../ir/index.ts';
+import type { ClusterConfig, ConfigAckBody, DataPlaneAck, RemoteDataPlaneReport, StreamFrame } from '../ir/index.ts';
+import { checkedReport } from './report-check.ts';
 import { dns1123Label } from '../lib/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import { AdminApiError, readJsonObjectBody, type PathParams, type RawRoute, type RawRouteContext } from './admin-server.ts';
@@ -29,6 +30,10 @@ import type { Logger } from './logger.ts';
 export const CONFIG_STREAM_ROUTE = '/api/v1/config-stream/:cluster';
 /** The acknowledgement route (POST). */
 export const CONFIG_ACK_ROUTE = '/api/v1/config-stream/:cluster/ack';
+/** The report route (POST): a gateway's counters and upstream view, about once a second. */
+export const CONFIG_REPORT_ROUTE = '/api/v1/config-stream/:cluster/report';
+/** Largest report body accepted (a gateway sends only the endpoints it keeps out of rotation). */
+export const MAX_REPORT_BYTES = 1024 * 1024;
 /** Heartbeat interval when none is given: well inside the default 30 s staleness budget. */
 export const DEFAULT_HEARTBEAT_MS = 5_000;
 /** Longest NACK error kept (longer ones are cut). */
@@ -44,6 +49,8 @@ export interface ConfigStreamOptions {
   readonly configs: WatchableMap<string, ClusterConfig>;
   /** What each cluster's gateway acknowledged (written here). */
   readonly acks: WatchableMap<string, DataPlaneAck>;
+  /** Each cluster's gateway's last report, stamped with when it arrived (written here; absent: reports are refused with 404). */
+  readonly reports?: WatchableMap<string, RemoteDataPlaneReport>;
   readonly log: Logger;
   readonly heartbeatMs?: number;
   /** Epoch ms (default Date.now). */
@@ -163,9 +170,23 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     res.end(JSON.stringify({ cluster, version: body.version, recorded: body.ok ? 'ack' : 'nack' }));
   };
 
+  const report = async ({ req, res, params }: RawRouteContext): Promise<void> => {
+    const cluster = checkedCluster(params);
+    refuseUnlessServing();
+    if (options.reports === undefined) throw new AdminApiError(404, 'not_found', 'this control plane takes no data-plane reports');
+    const read = await readJsonObjectBody(req, 'the body must be a JSON object {traffic, observation, nonOwnerMutations, certificates}', 'bad_request', MAX_REPORT_BYTES);
+    if (read === 'aborted') return;
+    if ('status' in read) throw new AdminApiError(read.status, read.code, read.message);
+    // Stamped with the control plane's clock: freshness never depends on the gateway's.
+    options.reports.set(cluster, { ...checkedReport(read.body, cluster), cluster, at: iso() });
+    res.writeHead(204, { 'cache-control': 'no-store' });
+    res.end();
+  };
+
   return {
     [CONFIG_STREAM_ROUTE]: { method: 'GET', role, handle: stream },
     [CONFIG_ACK_ROUTE]: { method: 'POST', role, handle: ack },
+    [CONFIG_REPORT_ROUTE]: { method: 'POST', role, handle: report },
   };
 }
 

@@ -44,6 +44,7 @@ export { createHostCheck, hostOf, isLoopbackHost } from './admin-host.ts';
 export { CONFIG_ACK_ROUTE, CONFIG_STREAM_CONTENT_TYPE, CONFIG_STREAM_ROUTE, configStreamRoutes, DEFAULT_HEARTBEAT_MS, MAX_NACK_ERROR_CHARS, MAX_STREAMS_PER_CLUSTER, type ConfigStreamOptions } from './config-stream.ts';
 export { createEventStream, EVENT_STREAM_CONTENT_TYPE, type EventStream, type EventStreamOptions, type Versioned } from './event-stream.ts';
 export { whoamiRoute, type WhoAmIAnswer } from './whoami.ts';
+export { APP_CSP, APP_SECURITY_HEADERS, staticApp, type PrefixHandler, type StaticAppOptions } from './static-files.ts';
 export { createLogLimiter, type LogLimiter, type LogLimiterOptions } from './log-limiter.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { withDataPlaneProgrammed } from '../controllers/index.ts';
-import { configStreamRoutes, startAdminServer, whoamiRoute, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction, type RawRoute } from '../observability/index.ts';
+import { configStreamRoutes, startAdminServer, whoamiRoute, type AdminServer, type Authenticator, type JsonRoute, type Logger, type ProtectedRoute, type AdminAction, type PrefixHandler, type RawRoute } from '../observability/index.ts';
 import { parseHeaderList } from './headers.ts';
 import type { Component } from './component.ts';
 import type { ListenAddress } from './config.ts';
@@ -46,6 +46,8 @@ export interface AdminComponentOptions {
   readonly protectedRoutes: () => Readonly<Record<string, ProtectedRoute>>;
   /** Routes that write their own response (the console's event stream), besides the config stream. */
   readonly rawRoutes?: () => Readonly<Record<string, RawRoute>>;
+  /** Public handlers of path prefixes (the console's static files at `/ui`). */
+  readonly prefixes?: Readonly<Record<string, PrefixHandler>>;
   /** Where `GET …/whoami` is served (the console's; absent: not served). */
   readonly whoamiPath?: string;
   readonly routes?: Readonly<Record<string, JsonRoute>>;
@@ -67,12 +69,13 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         registry: options.registry,
         ...(options.auth !== undefined ? { auth: options.auth } : {}),
         actions,
+        ...(options.prefixes !== undefined ? { prefixes: options.prefixes } : {}),
         protectedRoutes: options.protectedRoutes(),
         readyDetail: options.readyDetail,
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
         rawRoutes: {
           // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.
-          ...configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
+          ...configStreamRoutes({ configs: bus.gatewayConfigs, acks: bus.streamAcks, reports: bus.reports, log: options.log.child({ component: 'config-stream' }), notServing: () => notLeader(bus) }),
           ...options.rawRoutes?.(),
           // Which actions a token may take is read from the very table the server enforces.
           ...(options.whoamiPath !== undefined ? { [options.whoamiPath]: whoamiRoute(actions) } : {}),

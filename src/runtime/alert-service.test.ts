@@ -1,29 +1,44 @@
 /**
  * The alert service of `lintas serve` over a real Prometheus registry and a fake
- * clock: samples are read from the metrics the gateway and MCS export (the MCS
- * age gauge is the real one), metric alerts and failover alerts are merged and
+ * clock: samples are read from the data planes' typed counters and the MCS
+ * metrics (the MCS age gauge is the real one), metric alerts and failover alerts are merged and
  * sorted with `since`, edges go to `recent`, alerts clear when their window
  * passes, and the `lintas_alert` gauge says the same as the API.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { AlertsView, McsResult } from '../controllers/index.ts';
 import { ALERT_METRICS, silentLogger } from '../observability/index.ts';
+import type { DataPlaneReport } from '../ir/index.ts';
 import { FleetStore } from '../store/index.ts';
+import { EMPTY_REPORT } from './dataplane-reports.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
 import { readAlertSample, startAlertService, type AlertService } from './alert-service.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const MIN = 60_000;
 
-/** A registry with the gateway counters (same names and labels as dataplanes/gateway/metrics.ts) and the real MCS metrics. */
+/** The data planes' typed counters as a test sets them (what `dataPlaneReport` merges), and the real MCS metrics on a registry. */
 function alertFixture() {
   const registry = new Registry();
   let now = T0;
   let confirmedAt = T0;
-  const requests = new Counter({ name: ALERT_METRICS.requests, help: 'h', labelNames: ['route', 'destination_cluster', 'code_class'], registers: [registry] });
-  const mutations = new Counter({ name: ALERT_METRICS.nonOwnerMutations, help: 'h', labelNames: ['owner', 'destination_cluster'], registers: [registry] });
+  const pairs = new Map<string, { entry: string; destination: string; requests: number; errors5xx: number; buckets: number[] }>();
+  const nonOwner = new Map<string, { owner: string; destination: string; count: number }>();
+  /** Counts `n` requests from `entry` to `destination` (`errors` of them 5xx). */
+  const requests = (entry: string, destination: string, n: number, errors = 0): void => {
+    const p = pairs.get(`${entry}/${destination}`) ?? { entry, destination, requests: 0, errors5xx: 0, buckets: [] };
+    p.requests += n;
+    p.errors5xx += errors;
+    pairs.set(`${entry}/${destination}`, p);
+  };
+  const mutations = (owner: string, destination: string, n = 1): void => {
+    const m = nonOwner.get(`${owner}/${destination}`) ?? { owner, destination, count: 0 };
+    m.count += n;
+    nonOwner.set(`${owner}/${destination}`, m);
+  };
+  const report = (): DataPlaneReport => ({ ...EMPTY_REPORT, traffic: { bucketBoundsMs: [], pairs: [...pairs.values()].map((p) => ({ ...p })) }, nonOwnerMutations: [...nonOwner.values()].map((m) => ({ ...m })) });
   const mcs = createMcsMetrics(registry, new FleetStore(), () => confirmedAt, () => now);
   const slice = { metadata: { name: 's', labels: { 'multicluster.kubernetes.io/source-cluster': 'sgp' } }, endpoints: [{ addresses: ['127.2.0.1'] }] };
   mcs.record({ clusters: [{ cluster: 'jkt', serviceImports: [], serviceExports: [], endpointSlices: [slice] }], sources: [] } as unknown as McsResult);
@@ -36,7 +51,8 @@ function alertFixture() {
     advance: (ms: number) => void (now += ms),
     setConfirmedAt: (t: number) => void (confirmedAt = t),
     setFailover: (view: AlertsView) => void (failover = view),
-    start: (): AlertService => startAlertService({ registry, log: silentLogger, now: () => now, intervalMs: 0, failover: () => failover }),
+    report,
+    start: (): AlertService => startAlertService({ registry, log: silentLogger, now: () => now, intervalMs: 0, failover: () => failover, dataPlane: report }),
   };
 }
 
@@ -47,19 +63,19 @@ function pendingApproval(since: string): AlertsView {
 }
 
 describe('readAlertSample', () => {
-  it('reads the gateway counters and the MCS age gauge by their labels', async () => {
+  it('reads the data planes\' typed counters and the MCS age gauge', async () => {
     const f = alertFixture();
-    f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '5xx' }, 2);
-    f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+    f.requests('jkt', 'sgp', 2, 2);
+    f.mutations('sgp', 'jkt');
     f.setNow(T0 + 90_000);
-    const s = await readAlertSample(f.registry, T0);
-    assert.deepEqual(s.requests, [{ destinationCluster: 'sgp', codeClass: '5xx', value: 2 }]);
+    const s = await readAlertSample(f.registry, f.report(), T0);
+    assert.deepEqual(s.requests, [{ destinationCluster: 'sgp', codeClass: '5xx', value: 2 }, { destinationCluster: 'sgp', codeClass: 'other', value: 0 }]);
     assert.deepEqual(s.nonOwnerMutations, [{ owner: 'sgp', destinationCluster: 'jkt', value: 1 }]);
     assert.deepEqual(s.endpointAges, [{ cluster: 'sgp', seconds: 90 }]);
   });
 
   it('is empty for metrics that are not registered', async () => {
-    assert.deepEqual(await readAlertSample(new Registry(), T0), { at: T0, requests: [], nonOwnerMutations: [], endpointAges: [], certificates: [] });
+    assert.deepEqual(await readAlertSample(new Registry(), EMPTY_REPORT, T0), { at: T0, requests: [], nonOwnerMutations: [], endpointAges: [], certificates: [] });
   });
 });
 
@@ -70,9 +86,8 @@ describe('startAlertService', () => {
     try {
       assert.deepEqual(await service.evaluate(), { active: [], recent: [] });
       f.advance(MIN);
-      f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '2xx' }, 95);
-      f.requests.inc({ route: 'r', destination_cluster: 'sgp', code_class: '5xx' }, 5);
-      f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+      f.requests('jkt', 'sgp', 100, 5);
+      f.mutations('sgp', 'jkt');
       f.setConfirmedAt(T0 - 10 * MIN);
       f.setFailover(pendingApproval('2026-03-01T09:59:00.000Z'));
       const first = await service.evaluate();
@@ -111,7 +126,7 @@ describe('startAlertService', () => {
     try {
       await service.evaluate();
       f.advance(MIN);
-      f.mutations.inc({ owner: 'sgp', destination_cluster: 'jkt' });
+      f.mutations('sgp', 'jkt');
       f.setFailover(pendingApproval('2026-03-01T10:00:00.000Z'));
       await service.evaluate();
       const text = await f.registry.getSingleMetricAsString(ALERT_METRICS.alert);

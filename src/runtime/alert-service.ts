@@ -10,6 +10,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { AlertsView } from '../controllers/index.ts';
+import { NO_DESTINATION, type DataPlaneReport } from '../ir/index.ts';
 import { advanceAlerts, ALERT_METRICS, EMPTY_ALERT_STATE, type AlertSample, type AlertState, type Logger, type MetricAlert, type ProtectedRoute } from '../observability/index.ts';
 
 /** How often the alerts are evaluated without anyone asking. */
@@ -44,8 +45,10 @@ export interface AlertsAnswer {
 
 /** Options of {@link startAlertService}. */
 export interface AlertServiceOptions {
-  /** The registry the gateway and MCS metrics are on; the `lintas_alert` gauge is registered here too. */
+  /** The registry the MCS and config metrics are on; the `lintas_alert` gauge is registered here too. */
   readonly registry: Registry;
+  /** Every data plane's report, merged (embedded and `lintas gateway` processes): the gateway counters the alerts need. */
+  readonly dataPlane: () => DataPlaneReport;
   readonly log: Logger;
   /** The failover runner's alerts (absent: metric alerts only). */
   readonly failover?: () => AlertsView;
@@ -76,24 +79,28 @@ async function valuesOf(registry: Registry, name: string): Promise<Values> {
 
 const label = (v: Values[number], name: string): string => String(v.labels[name] ?? '');
 
-/** Reads one sample of the metrics the alerts need from `registry`. */
-export async function readAlertSample(registry: Registry, at: number): Promise<AlertSample> {
-  const [requests, mutations, ages, configErrors, configLastSuccess, certificates] = await Promise.all([
-    valuesOf(registry, ALERT_METRICS.requests),
-    valuesOf(registry, ALERT_METRICS.nonOwnerMutations),
+/** One sample of what the alerts need: the data planes' typed counters, and the control plane's MCS and config gauges from `registry`. */
+export async function readAlertSample(registry: Registry, report: DataPlaneReport, at: number): Promise<AlertSample> {
+  const [ages, configErrors, configLastSuccess] = await Promise.all([
     valuesOf(registry, ALERT_METRICS.endpointAge),
     valuesOf(registry, ALERT_METRICS.configErrors),
     valuesOf(registry, ALERT_METRICS.configLastSuccess),
-    valuesOf(registry, ALERT_METRICS.certificateExpiry),
   ]);
   return {
     at,
     ...(configErrors[0] !== undefined ? { configErrors: configErrors[0].value } : {}),
     ...(configLastSuccess[0] !== undefined ? { configLastSuccessSeconds: configLastSuccess[0].value } : {}),
-    requests: requests.map((v) => ({ destinationCluster: label(v, 'destination_cluster'), codeClass: label(v, 'code_class'), value: v.value })),
-    nonOwnerMutations: mutations.map((v) => ({ owner: label(v, 'owner'), destinationCluster: label(v, 'destination_cluster'), value: v.value })),
+    // Per (entry, destination) pair: its 5xx and the rest; requests answered without an upstream have no destination.
+    requests: report.traffic.pairs.flatMap((p) => {
+      const destinationCluster = p.destination === NO_DESTINATION ? '' : p.destination;
+      return [
+        { destinationCluster, codeClass: '5xx', value: p.errors5xx },
+        { destinationCluster, codeClass: 'other', value: p.requests - p.errors5xx },
+      ];
+    }),
+    nonOwnerMutations: report.nonOwnerMutations.map((m) => ({ owner: m.owner, destinationCluster: m.destination, value: m.count })),
     endpointAges: ages.map((v) => ({ cluster: label(v, 'source_cluster'), seconds: v.value })),
-    certificates: certificates.map((v) => ({ cluster: label(v, 'cluster'), secret: `${label(v, 'namespace')}/${label(v, 'secret')}`, notAfterSeconds: v.value })),
+    certificates: report.certificates.map((c) => ({ cluster: c.cluster, secret: c.secret, notAfterSeconds: Date.parse(c.notAfter) / 1000 })),
   };
 }
 
@@ -112,7 +119,7 @@ export function startAlertService(options: AlertServiceOptions): AlertService {
   let running: Promise<void> = Promise.resolve();
 
   const step = async (): Promise<void> => {
-    const result = advanceAlerts(state, await readAlertSample(registry, now()));
+    const result = advanceAlerts(state, await readAlertSample(registry, options.dataPlane(), now()));
     state = result.state;
     metricActive = result.active.map((a) => ({ ...fromMetric(a), since: a.since }));
     for (const f of result.fired) {

@@ -6,7 +6,7 @@
  */
 import type { FleetSnapshot } from '../api/index.ts';
 import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
-import type { ClusterConfig, DataPlaneAck, DataPlaneServing } from '../ir/index.ts';
+import type { ClusterConfig, DataPlaneAck, DataPlaneServing, RemoteDataPlaneReport } from '../ir/index.ts';
 import { FleetStore, WatchableMap, type LeaderRole } from '../store/index.ts';
 
 /** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
@@ -39,6 +39,8 @@ export interface Bus {
   readonly dataplanes: WatchableMap<string, DataPlaneServing>;
   /** Each cluster's desired gateway config (a versioned slice of the fleet IR) for `lintas gateway` processes; writer: the gateway translation. */
   readonly gatewayConfigs: WatchableMap<string, ClusterConfig>;
+  /** Each `lintas gateway` process's last report (counters, upstream view), stamped with when it arrived; writer: the stream's report route. */
+  readonly reports: WatchableMap<string, RemoteDataPlaneReport>;
   /** The config stream's ACK/NACK record per cluster; writer: the stream routes of the admin server. */
   readonly streamAcks: WatchableMap<string, DataPlaneAck>;
   /** This replica's role under the control-plane lease (leadership.ts); writer: the leader component. */
@@ -54,6 +56,7 @@ export function createBus(): Bus {
     health: new WatchableMap(),
     clusterDown: new WatchableMap(),
     dataplanes: new WatchableMap(),
+    reports: new WatchableMap(),
     leader: new WatchableMap(),
     gatewayConfigs: new WatchableMap(),
     streamAcks: new WatchableMap(),

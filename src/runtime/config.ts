@@ -55,6 +55,8 @@ export interface RuntimeConfig {
   readonly lease?: { readonly ttlMs: number; readonly renewMs: number };
   /** Sandbox additions (`lintas up`): the generated slices, its fault actions and routes. */
   readonly sandbox?: SandboxExtensions;
+  /** The built web console served at `/ui` (default: the package's `dist/console`). */
+  readonly consoleDir?: string;
 }
 
 /** What `lintas up` adds to the runtime. */

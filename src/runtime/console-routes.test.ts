@@ -37,13 +37,19 @@ describe('console routes on the capstone runtime', { timeout: 120_000 }, () => {
         { token: OPERATOR, subject: 'otto', roles: ['operator'] },
       ],
     });
-    runtime = await startServeRuntime({ ...capstoneConfig(root, store), auth });
+    runtime = await startServeRuntime({ ...capstoneConfig(root, store), auth, consoleDir: join(root, 'not-built') });
     await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 60_000);
   });
   after(async () => {
     await runtime.stop();
     await store.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('/ui says how to build the console while it is not built (and needs no token)', async () => {
+    const res = await fetch(`${runtime.adminUrl}/ui`);
+    assert.equal(res.status, 503);
+    assert.equal(await res.text(), 'the web console is not built: run npm run build:console (npm install does it)\n');
   });
 
   it('every console route needs a token', async () => {
@@ -112,5 +118,25 @@ describe('console routes on the capstone runtime', { timeout: 120_000 }, () => {
     const operator = await json<WhoAmI>('/api/v1/console/whoami', OPERATOR);
     assert.ok(operator.actions.includes('/api/v1/drain/:cluster'));
     assert.ok(!operator.actions.includes('/api/v1/failover/:namespace/:name/approve'), 'approve needs the approver role');
+  });
+
+  it('the audit timeline filters by actor, action, target and time on the server', async () => {
+    const post = (path: string) => fetch(`${runtime.adminUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'console test' }) });
+    const start = new Date().toISOString();
+    assert.equal((await post('/api/v1/drain/tyo-prod-1')).status, 200);
+    assert.equal((await post('/api/v1/undrain/tyo-prod-1')).status, 200);
+    type Page = { records: { actor: string; action: string; target: string; time: string }[] };
+    const mine = await json<Page>('/api/v1/audit?actor=otto');
+    assert.equal(mine.records.length, 2);
+    const [drain, undrain] = mine.records;
+    assert.ok(drain !== undefined && undrain !== undefined && drain.action !== undrain.action);
+    assert.deepEqual((await json<Page>(`/api/v1/audit?actor=otto&action=${encodeURIComponent(undrain.action)}`)).records.map((r) => r.action), [undrain.action]);
+    assert.equal((await json<Page>(`/api/v1/audit?actor=otto&target=${encodeURIComponent(drain.target)}`)).records.length, 2);
+    assert.equal((await json<Page>('/api/v1/audit?actor=nobody')).records.length, 0);
+    assert.equal((await json<Page>(`/api/v1/audit?actor=otto&until=${encodeURIComponent(new Date(Date.parse(start) - 1000).toISOString())}`)).records.length, 0, 'until is an upper bound');
+    const bounded = (await json<Page>(`/api/v1/audit?actor=otto&since=${encodeURIComponent(start)}&until=${encodeURIComponent(drain.time)}`)).records;
+    assert.ok(bounded.some((r) => r.action === drain.action), 'both bounds inclusive');
+    assert.ok(bounded.every((r) => r.time <= drain.time && r.time >= start));
+    assert.equal((await get('/api/v1/audit?until=someday')).status, 400);
   });
 });

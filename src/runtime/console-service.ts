@@ -17,6 +17,7 @@ import { consoleSnapshot } from './console-snapshot.ts';
 import type { FailoverComponent } from './control-plane.ts';
 import type { GatewayComponent } from './data-plane.ts';
 import { advanceTraffic, EMPTY_TRAFFIC_WINDOW, type TrafficWindow } from './traffic-view.ts';
+import { dataPlaneReport } from './dataplane-reports.ts';
 
 /** The console routes. */
 export const CONSOLE_ROUTES = {
@@ -108,8 +109,7 @@ export function consoleComponent(options: ConsoleComponentOptions): ConsoleCompo
   });
 
   const tick = (): void => {
-    const sample = gateway.traffic();
-    if (sample !== undefined) ({ window, view: traffic } = advanceTraffic(window, sample, now()));
+    ({ window, view: traffic } = advanceTraffic(window, dataPlaneReport(bus, gateway.report(), now()).traffic, now()));
     stream.notify().catch((error: unknown) => log.warn('console refresh failed', { error: error instanceof Error ? error.message : String(error) }));
   };
 
@@ -145,11 +145,10 @@ export function consoleComponent(options: ConsoleComponentOptions): ConsoleCompo
     const text = q.get('q') ?? '';
     if (text.length > 256) throw new AdminApiError(400, 'bad_request', 'q must be at most 256 characters');
     const mcs = bus.mcs.get('latest');
-    const observation = gateway.observe();
     return servicesPage(
       {
         ...(mcs !== undefined ? { mcs: mcs.result, snapshot: mcs.snapshot } : {}),
-        ...(observation !== undefined ? { observation } : {}),
+        observation: dataPlaneReport(bus, gateway.report(), now()).observation,
         ownership: bus.failover.get('latest')?.ownership ?? {},
       },
       { q: text, cluster, offset: integer('offset', 0), limit: Math.min(integer('limit', DEFAULT_SERVICES_PAGE), MAX_SERVICES_PAGE) },

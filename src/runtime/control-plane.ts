@@ -18,6 +18,7 @@ import type { SnapshotOverlay } from './config.ts';
 import { policiesOf, startFailoverRunner, type FailoverService } from './failover-service.ts';
 import { createMcsMetrics, type McsMetrics } from './mcs-metrics.ts';
 import type { GatewayComponent } from './data-plane.ts';
+import { dataPlaneReport } from './dataplane-reports.ts';
 
 /** The directory source: watches the fleet and publishes every error-free load (plus the overlay) to `bus.fleet`. */
 export interface SourceComponent extends Component {
@@ -160,7 +161,7 @@ export function healthComponent(options: { bus: Bus; gateway: GatewayComponent; 
           return capacity === undefined ? undefined : { capacity };
         },
         // The gateways' own view: Ready-but-dead endpoints and the load each cluster carries.
-        gateway: () => options.gateway.observe(),
+        gateway: () => dataPlaneReport(bus, options.gateway.report()).observation,
         onReport: (report) => {
           bus.health.set('latest', report);
         },

@@ -6,8 +6,8 @@
  */
 import type { Registry } from 'prom-client';
 import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
-import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
-import type { TrafficSample } from '../ir/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation } from '../dataplanes/index.ts';
+import type { DataPlaneReport } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
@@ -16,16 +16,14 @@ import { startGatewayRunner, type EmbeddedGateways, type GatewayRunner } from '.
 
 /** The gateway component and the views of it that the health contract and the admin API read. */
 export interface GatewayComponent extends Component {
-  /** What the gateways see now (the health contract's input). */
-  observe(): UpstreamObservation | undefined;
   /** `route explain` against the live config. */
   explain(req: ExplainRequest): RouteExplanation[];
   /** The latest translation, for `/api/v1/gateway`. */
   latest(): ReturnType<GatewayRunner['latest']>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
-  /** The embedded gateways' traffic counters (cumulative; undefined before start): the console's traffic edges. */
-  traffic(): TrafficSample | undefined;
+  /** The embedded gateways' report, read live (undefined before start); `dataPlaneReports` adds the remote ones. */
+  report(): DataPlaneReport | undefined;
 }
 
 /** Options of {@link gatewayComponent}. */
@@ -86,11 +84,10 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
       const why = runner === undefined ? 'gateway not started' : runner.notReady();
       return why === undefined ? { ready: true } : { ready: false, detail: why };
     },
-    observe: () => runner?.observe(),
     explain: (req) => runner?.explain(req) ?? [],
     latest: () => runner?.latest(),
     bound: () => runner?.bound() ?? [],
-    traffic: () => runner?.traffic(),
+    report: () => runner?.report(),
   };
 }
 

@@ -97,17 +97,22 @@ function optionalString(body: Readonly<Record<string, unknown>>, field: string):
   return value.trim();
 }
 
-/** An audit list query from `?since` (RFC 3339 time, or a duration back from now such as `1h`), `?target`, `?after` (seq) and `?limit`. */
+/**
+ * An audit list query from `?since` and `?until` (RFC 3339 times, or durations back from now such
+ * as `1h`; both inclusive), `?target`, `?actor`, `?action` (exact), `?after` (seq) and `?limit`.
+ */
 function auditQuery(url: URL, now: () => Date): AuditQuery & { limit: number } {
   const q = url.searchParams;
-  const since = q.get('since') ?? undefined;
-  let sinceTime: string | undefined;
-  if (since !== undefined) {
-    const ago = parseGatewayDuration(since);
-    if (ago !== undefined) sinceTime = new Date(now().getTime() - ago).toISOString();
-    else if (!Number.isNaN(Date.parse(since))) sinceTime = new Date(Date.parse(since)).toISOString();
-    else throw new AdminApiError(400, 'bad_request', `since must be an RFC 3339 time or a duration such as 1h or 30m, got ${JSON.stringify(since)}`);
-  }
+  const time = (name: string): string | undefined => {
+    const raw = q.get(name) ?? undefined;
+    if (raw === undefined || raw === '') return undefined;
+    const ago = parseGatewayDuration(raw);
+    if (ago !== undefined) return new Date(now().getTime() - ago).toISOString();
+    if (!Number.isNaN(Date.parse(raw))) return new Date(Date.parse(raw)).toISOString();
+    throw new AdminApiError(400, 'bad_request', `${name} must be an RFC 3339 time or a duration such as 1h or 30m, got ${JSON.stringify(raw.slice(0, 80))}`);
+  };
+  const sinceTime = time('since');
+  const untilTime = time('until');
   const integer = (name: string, min: number, max: number): number | undefined => {
     const raw = q.get(name);
     if (raw === null) return undefined;
@@ -116,10 +121,18 @@ function auditQuery(url: URL, now: () => Date): AuditQuery & { limit: number } {
     return n;
   };
   const after = integer('after', 0, Number.MAX_SAFE_INTEGER);
-  const target = q.get('target') ?? undefined;
+  const exact = (name: 'target' | 'actor' | 'action'): { [K in typeof name]?: string } => {
+    const value = q.get(name);
+    if (value === null || value === '') return {};
+    if (value.length > 512) throw new AdminApiError(400, 'bad_request', `${name} must be at most 512 characters`);
+    return { [name]: value };
+  };
   return {
     ...(sinceTime === undefined ? {} : { sinceTime }),
-    ...(target === undefined || target === '' ? {} : { target }),
+    ...(untilTime === undefined ? {} : { untilTime }),
+    ...exact('target'),
+    ...exact('actor'),
+    ...exact('action'),
     ...(after === undefined ? {} : { sinceSeq: after }),
     limit: integer('limit', 1, MAX_AUDIT_LIMIT) ?? DEFAULT_AUDIT_LIMIT,
   };

@@ -10,8 +10,8 @@
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
-import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation, type UpstreamObservation } from '../dataplanes/index.ts';
-import type { ClusterConfig, DataPlaneServing, GatewayIR, TrafficSample } from '../ir/index.ts';
+import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation } from '../dataplanes/index.ts';
+import type { ClusterConfig, DataPlaneReport, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import { ownershipEpochs } from './remote-dataplanes.ts';
 import type { Logger } from '../observability/index.ts';
@@ -46,14 +46,12 @@ export interface GatewayRunner {
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
   notReady(): string | undefined;
-  /** What the gateways see now (endpoint states, attempts per destination cluster): the health contract reads it. */
-  observe(): UpstreamObservation;
   /** `route explain` against the live config and upstream health. */
   explain(req: ExplainRequest): RouteExplanation[];
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
-  /** The embedded gateways' per-(entry, destination) traffic counters since start (cumulative). */
-  traffic(): TrafficSample;
+  /** The embedded gateways' report (counters since start, upstream view), read live. */
+  report(): DataPlaneReport;
   close(): Promise<void>;
 }
 
@@ -146,11 +144,10 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       translate();
     },
     latest: () => latest,
-    observe: () => upstreams.observe(),
     explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
     notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
     bound: () => local.bound(),
-    traffic: () => local.traffic(),
+    report: () => local.report(),
     async close() {
       closed = true;
       await applying;

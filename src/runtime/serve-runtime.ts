@@ -19,10 +19,12 @@ import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
 import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
 import { CONSOLE_ROUTES, consoleComponent, type ConsoleComponent } from './console-service.ts';
+import { consoleFiles } from './console-files.ts';
 import { gslbComponent, type GslbComponent } from './gslb.ts';
 import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
 import type { JsonRoute } from '../observability/index.ts';
 import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
+import { dataPlaneReport } from './dataplane-reports.ts';
 
 /** A running control plane with its embedded data planes. */
 export interface ServeRuntime {
@@ -40,7 +42,7 @@ export interface ServeRuntime {
 }
 
 /** The alerts component: evaluates the metric alerts and the failover alerts on the shared registry. */
-function alertsComponent(options: { registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent; gslb: GslbComponent }): Component & { service(): AlertService | undefined } {
+function alertsComponent(options: { bus: Bus; gateway: GatewayComponent; registry: ReturnType<typeof createRegistry>; log: RuntimeConfig['log']; failover: FailoverComponent; gslb: GslbComponent }): Component & { service(): AlertService | undefined } {
   let service: AlertService | undefined;
   return {
     name: 'alerts',
@@ -48,6 +50,8 @@ function alertsComponent(options: { registry: ReturnType<typeof createRegistry>;
       service = startAlertService({
         registry: options.registry,
         log: options.log,
+        // Embedded gateways and `lintas gateway` processes alike: their typed reports.
+        dataPlane: () => dataPlaneReport(options.bus, options.gateway.report()),
         failover: () => options.failover.service()?.runner.alerts() ?? { active: [], recent: [] },
         extra: () => options.gslb.service()?.alerts() ?? { active: [], recent: [] },
       });
@@ -108,7 +112,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     },
     publicZones: () => gslb.service()?.index() ?? EMPTY_PUBLIC_INDEX,
   });
-  const alerts = alertsComponent({ registry, log: log.child({ component: 'alerts' }), failover, gslb });
+  const alerts = alertsComponent({ bus, gateway, registry, log: log.child({ component: 'alerts' }), failover, gslb });
   const webConsole = consoleComponent({ bus, gateway, failover, alerts, log: log.child({ component: 'console' }) });
   // A source that has never loaded says why (the config errors) rather than a generic "not loaded".
   const readableSource: Component = { ...source, health: () => (bus.fleet.version === 0 ? { ready: false, detail: configStatus.notLoaded() } : { ready: true }) };
@@ -127,6 +131,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes, ...webConsole.protectedRoutes }),
     rawRoutes: () => webConsole.rawRoutes,
     whoamiPath: CONSOLE_ROUTES.whoami,
+    prefixes: consoleFiles(config.consoleDir),
     routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import {
   ALERT_METRICS,
@@ -24,7 +24,8 @@ import {
 } from '../../observability/index.ts';
 import { EXIT } from '../io.ts';
 import { lintas } from '../test-cli.ts';
-import { startAlertService, type AlertService, type AlertsAnswer } from '../../runtime/index.ts';
+import type { DataPlaneReport } from '../../ir/index.ts';
+import { EMPTY_REPORT, startAlertService, type AlertService, type AlertsAnswer } from '../../runtime/index.ts';
 
 const VIEWER = 'viewer-token-0123456789abcdef';
 
@@ -88,7 +89,8 @@ describe('lintas alerts list against a real admin server', () => {
   let dir: string;
   let now = Date.parse('2026-03-01T10:00:00Z');
   const registry = new Registry();
-  const mutations = new Counter({ name: ALERT_METRICS.nonOwnerMutations, help: 'h', labelNames: ['owner', 'destination_cluster'], registers: [registry] });
+  // The data planes' typed counters: none until the test counts two mutations to a non-owner.
+  let nonOwnerMutations: DataPlaneReport['nonOwnerMutations'] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lintas-alerts-'));
@@ -97,6 +99,7 @@ describe('lintas alerts list against a real admin server', () => {
       log: silentLogger,
       now: () => now,
       intervalMs: 0,
+      dataPlane: () => ({ ...EMPTY_REPORT, nonOwnerMutations }),
       failover: () => ({
         active: [{ alert: 'GuardrailBlocking', severity: 'warning', policy: 'cases/case-writes', primary: 'sgp-prod-1', cluster: 'jkt-prod-1', message: 'headroom 0.1 < 0.3', since: '2026-03-01T09:58:00.000Z' }],
         recent: [],
@@ -113,7 +116,7 @@ describe('lintas alerts list against a real admin server', () => {
     });
     await service.evaluate();
     now += 60_000;
-    mutations.inc({ owner: 'sgp-prod-1', destination_cluster: 'jkt-prod-1' }, 2);
+    nonOwnerMutations = [{ owner: 'sgp-prod-1', destination: 'jkt-prod-1', count: 2 }];
     await service.evaluate();
   });
   after(async () => {

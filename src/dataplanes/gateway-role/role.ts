@@ -46,6 +46,8 @@ export interface GatewayRoleOptions {
   readonly write?: (chunk: string) => void;
   /** Staleness budget (default 30 s). */
   readonly staleAfterMs?: number;
+  /** Report interval (default {@link REPORT_INTERVAL_MS}; 0: never report). */
+  readonly reportIntervalMs?: number;
   /** Reconnect back-off: first delay and cap (default 200 ms, 5 s), with jitter. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Epoch ms clock of the data plane and the staleness check (default performance-based). */
@@ -108,6 +110,8 @@ export interface GatewayRole {
 
 const EMPTY_IR: GatewayIR = { listeners: [], upstreams: [] };
 const ACK_TIMEOUT_MS = 5_000;
+/** How often a connected gateway posts its report (counters, endpoints out of rotation) to the control plane. */
+export const REPORT_INTERVAL_MS = 1_000;
 const performanceClock = (): number => performance.timeOrigin + performance.now();
 
 /** Starts the role: data plane (nothing bound until the first version), admin server, then the stream. */
@@ -236,6 +240,33 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     postAck(frame, true, applyMs);
   };
 
+  // The report: the control plane's alerts, health view and console read it as they read the embedded gateways'.
+  let reporting = false;
+  const postReport = async (): Promise<void> => {
+    if (!connected || reporting || stopping.signal.aborted) return;
+    reporting = true;
+    const full = local.report();
+    // Only endpoints out of rotation: the only states the control plane acts on, and a large fleet's full list would not fit.
+    const report = { ...full, observation: { ...full.observation, endpoints: full.observation.endpoints.filter((e) => e.state === 'unhealthy' || e.state === 'ejected') } };
+    try {
+      const res = await fetch(new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}/report`, base()), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.any([AbortSignal.timeout(ACK_TIMEOUT_MS), stopping.signal]),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 204) log.debug('report refused', { status: res.status });
+    } catch (e) {
+      log.debug('report not delivered', { error: (e as Error).message });
+    } finally {
+      reporting = false;
+    }
+  };
+  const reportIntervalMs = options.reportIntervalMs ?? REPORT_INTERVAL_MS;
+  const reportTimer = reportIntervalMs > 0 ? setInterval(() => void postReport(), reportIntervalMs) : undefined;
+  reportTimer?.unref();
+
   const drain = async (): Promise<void> => {
     while (next !== undefined && !stopping.signal.aborted) {
       const { frame, receivedAt } = next;
@@ -330,6 +361,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     readyDetail,
     async close() {
       stopping.abort();
+      clearInterval(reportTimer);
       await loop;
       await applying;
       await acking;

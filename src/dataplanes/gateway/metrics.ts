@@ -8,7 +8,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { TrafficSample } from '../../ir/index.ts';
+import type { DataPlaneReport, TrafficSample } from '../../ir/index.ts';
 import { DURATION_BUCKETS, EMPTY_TRAFFIC_SAMPLE, MAX_CLUSTER_PAIRS, NO_DESTINATION, OTHER_PAIR, TrafficCounters } from './traffic-counters.ts';
 
 export { MAX_CLUSTER_PAIRS, NO_DESTINATION } from './traffic-counters.ts';
@@ -33,6 +33,10 @@ export interface GatewayMetrics {
   certificates(list: readonly { readonly cluster: string; readonly secret: string; readonly notAfter: string }[]): void;
   /** The typed per-(entry, destination) counters (requests, 5xx, latency buckets) since start: the console's traffic edges. */
   traffic(): TrafficSample;
+  /** Mutations proxied to a non-owner since start, by owner and destination (typed, for the alerts). */
+  nonOwnerMutations(): DataPlaneReport['nonOwnerMutations'];
+  /** The certificates last given to {@link GatewayMetrics.certificates}. */
+  certificateList(): DataPlaneReport['certificates'];
 }
 
 const codeClass = (status: number): string => (status >= 100 && status < 600 ? `${String(Math.floor(status / 100))}xx` : 'other');
@@ -127,6 +131,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
   });
   // One pair table for the histogram and the typed counters: the console and Prometheus agree on the pairs.
   const traffic = new TrafficCounters();
+  let certificates: DataPlaneReport['certificates'] = [];
 
   return {
     request(route, destinationCluster, entryCluster, status, durationMs) {
@@ -155,6 +160,7 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
       generationGauge.set(n);
     },
     certificates(list) {
+      certificates = list.map((c) => ({ cluster: c.cluster, secret: c.secret, notAfter: c.notAfter }));
       expiry.reset();
       for (const c of list) {
         const [namespace = '', name = ''] = c.secret.split('/');
@@ -162,6 +168,8 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
       }
     },
     traffic: () => traffic.sample(),
+    nonOwnerMutations: () => [...nonOwner.values()].map((e) => ({ owner: e.labels['owner'] ?? '', destination: e.labels['destination_cluster'] ?? '', count: e.n })),
+    certificateList: () => certificates,
   };
 }
 
@@ -173,4 +181,6 @@ export const noGatewayMetrics: GatewayMetrics = {
   generation: () => undefined,
   certificates: () => undefined,
   traffic: () => EMPTY_TRAFFIC_SAMPLE,
+  nonOwnerMutations: () => [],
+  certificateList: () => [],
 };

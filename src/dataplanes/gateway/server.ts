@@ -7,7 +7,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { GatewayIR, TrafficSample } from '../../ir/index.ts';
+import type { GatewayIR, DataPlaneReport } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { AccessLogWriter, DEFAULT_ACCESS_LOG_BUFFER_BYTES, type AccessLogSink } from './access-log.ts';
 import { compileGateway, DEFAULT_BACKEND_TIMEOUT_MS, type CompileProblem } from './compile.ts';
@@ -67,8 +67,8 @@ export interface GatewayDataPlane {
   apply(ir: GatewayIR, certificates?: CertificateSource): Promise<ApplyReport>;
   /** Listeners bound right now, with their actual ports. */
   listeners(): readonly BoundListener[];
-  /** The per-(entry, destination) traffic counters since start (empty without a registry). */
-  traffic(): TrafficSample;
+  /** Its own counters since start: traffic by (entry, destination), non-owner mutations, served certificates (empty without a registry). */
+  counters(): Omit<DataPlaneReport, 'observation'>;
   /** Drains listeners, closes pools, flushes the access log. */
   close(): Promise<void>;
 }
@@ -130,7 +130,7 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
       return run;
     },
     listeners: () => listeners.list(),
-    traffic: () => metrics.traffic(),
+    counters: () => ({ traffic: metrics.traffic(), nonOwnerMutations: metrics.nonOwnerMutations(), certificates: metrics.certificateList() }),
     async close() {
       if (closed) return;
       closed = true;

@@ -6,7 +6,7 @@
  * so the console and Prometheus never disagree on what a pair is.
  * @module
  */
-import type { TrafficSample } from '../../ir/index.ts';
+import { NO_DESTINATION, type TrafficSample } from '../../ir/index.ts';
 
 /** Latency buckets (seconds): sub-millisecond local hops up to the longest gateway timeouts. */
 export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,8 +18,7 @@ const BOUNDS_MS = DURATION_BUCKETS.map((s) => s * 1000);
  * or a config churning names) new pairs share the `other` series, so cardinality stays bounded.
  */
 export const MAX_CLUSTER_PAIRS = 1024;
-/** Destination label of requests answered without an upstream (no route, local answers, 503 before a pick). */
-export const NO_DESTINATION = 'none';
+export { NO_DESTINATION } from '../../ir/index.ts';
 /** Entry and destination of the pair that collects every pair past {@link MAX_CLUSTER_PAIRS}. */
 export const OTHER_PAIR = 'other';
 

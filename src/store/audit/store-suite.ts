@@ -79,7 +79,7 @@ export function describeStoreSuite(name: string, harness: StoreHarness): void {
       });
     });
 
-    it('lists by sinceSeq (exclusive), sinceTime (inclusive), target and limit, in seq order', async () => {
+    it('lists by sinceSeq (exclusive), sinceTime and untilTime (inclusive), target, actor, action and limit, in seq order', async () => {
       await withFresh(harness, async (db) => {
         const store = await db.open();
         await store.append(drafts(6));
@@ -90,6 +90,13 @@ export function describeStoreSuite(name: string, harness: StoreHarness): void {
         assert.deepEqual(await seqs({ limit: 2 }), [1, 2]);
         assert.deepEqual(await seqs({ target: 'cases/t0', sinceSeq: 2, limit: 1 }), [4]);
         assert.deepEqual(await seqs({ target: 'nope' }), []);
+        assert.deepEqual(await seqs({ untilTime: '2025-03-01T10:00:02Z' }), [1, 2], 'until is inclusive');
+        assert.deepEqual(await seqs({ sinceTime: '2025-03-01T10:00:02Z', untilTime: '2025-03-01T10:00:04.000Z' }), [2, 3, 4]);
+        await store.append([draft(7, { actor: 'bob', action: 'failover.approve' }), draft(8, { actor: 'bob', action: 'drain' })]);
+        assert.deepEqual(await seqs({ actor: 'bob' }), [7, 8]);
+        assert.deepEqual(await seqs({ action: 'failover.approve' }), [7]);
+        assert.deepEqual(await seqs({ actor: 'alice', action: 'failover.propose', target: 'cases/t0', sinceSeq: 3 }), [4, 6]);
+        await rejectsWithCode(store.list({ untilTime: 'tomorrow' }), 'STORE_INVALID_INPUT');
         await rejectsWithCode(store.list({ sinceTime: 'yesterday' }), 'STORE_INVALID_INPUT');
         await rejectsWithCode(store.list({ limit: -1 }), 'STORE_INVALID_INPUT');
       });

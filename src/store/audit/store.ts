@@ -14,8 +14,14 @@ export interface AuditQuery {
   readonly sinceSeq?: number;
   /** Only records at or after this time (any ISO time). */
   readonly sinceTime?: string;
+  /** Only records at or before this time (any ISO time). */
+  readonly untilTime?: string;
   /** Only records whose target is exactly this. */
   readonly target?: string;
+  /** Only records by this actor (exactly). */
+  readonly actor?: string;
+  /** Only records of this action (exactly, e.g. `failover.approve`). */
+  readonly action?: string;
   /** At most this many records (the first ones in seq order). */
   readonly limit?: number;
 }
@@ -241,9 +247,12 @@ export function listClause(query: AuditQuery, param: (n: number) => string): { s
     add((p) => `seq > ${p}`, query.sinceSeq);
   }
   if (query.sinceTime !== undefined) add((p) => `time >= ${p}`, normalizeTime(query.sinceTime, 'sinceTime'));
-  if (query.target !== undefined) {
-    if (typeof query.target !== 'string') throw new StoreError('STORE_INVALID_INPUT', 'target must be a string');
-    add((p) => `target = ${p}`, query.target);
+  if (query.untilTime !== undefined) add((p) => `time <= ${p}`, normalizeTime(query.untilTime, 'untilTime'));
+  for (const field of ['target', 'actor', 'action'] as const) {
+    const value = query[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new StoreError('STORE_INVALID_INPUT', `${field} must be a string`);
+    add((p) => `${field} = ${p}`, value);
   }
   let sql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   sql += ' ORDER BY seq';
