@@ -13,7 +13,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import layerImports from './eslint-rules/layer-imports.js';
 
-const TS_FILES = ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'eslint-rules/**/*.ts'];
+const TS_FILES = ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'eslint-rules/**/*.ts', 'console/**/*.ts', 'console/**/*.tsx'];
 
 /** Translators are pure: clock and randomness are passed in. */
 const PURE_DIRS = ['src/controllers/**', 'src/ir/**', 'src/validation/**', 'src/api/**'];
@@ -74,6 +74,19 @@ export default defineConfig([
     files: ['src/**/*.ts'],
     plugins: { lintas },
     rules: { 'lintas/layer-imports': 'error' },
+  },
+
+  {
+    // The web console is a browser bundle: it may take the server's types (erased at build), never its code.
+    name: 'lintas/console-app',
+    files: ['console/src/**/*.ts', 'console/src/**/*.tsx'],
+    ignores: ['console/src/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./){2,}src/', allowTypeImports: true, message: 'The console bundle imports only types from the server (import type …).' }] },
+      ],
+    },
   },
 
   {
