@@ -174,9 +174,10 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--state-dir <dir>', 'where up.json, the access log, replica logs and controller state go', '.lintas')
     .option('--insecure-admin', 'allow a non-loopback --admin address although the admin API has no TLS (bearer tokens in clear text)')
     .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence)')
-    .option('--gateway-processes', 'run each cluster\'s gateways as a `lintas gateway` process fed by the config stream (faults kill or stop that process); default: in the control plane\'s process')
+    .option('--gateway-processes', 'run each cluster\'s gateways as a `lintas gateway` process fed by the config stream (faults kill or stop that process) (default)')
+    .option('--no-gateway-processes', 'run every cluster\'s gateways in the control plane\'s process instead (the embedded mode of lintas serve; faults act on them in place)')
     .addOption(new Option('--log-level <level>', 'log level of the control plane (stderr)').choices(['debug', 'info', 'warn', 'error']).default('warn'))
-    .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up --gateway-processes  # one lintas gateway process per cluster\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
+    .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up --no-gateway-processes  # gateways inside the control plane process\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
     .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string; gatewayProcesses?: boolean }) => {
       const { upCommand } = await import('./commands/up.ts');
       const { adminAllowedHost, ...rest } = opts;

@@ -22,8 +22,8 @@ const CAPSTONE = fileURLToPath(new URL('../../examples/capstone', import.meta.ur
 
 /** The two ways `lintas up` runs the clusters' gateways: in the control plane's process, or one `lintas gateway` process each. */
 const MODES = [
-  { name: 'embedded gateways', args: [] as string[] },
-  { name: 'gateway processes', args: ['--gateway-processes'] },
+  { name: 'gateway processes (the default)', args: [] as string[] },
+  { name: 'embedded gateways', args: ['--no-gateway-processes'] },
 ] as const;
 
 for (const mode of MODES) {

@@ -35,7 +35,7 @@ export interface UpOptions {
   readonly signal?: AbortSignal;
   /** How app processes are started (tests); default: this CLI's hidden `__app` command. */
   readonly childCommand?: ChildCommand;
-  /** Run each cluster's gateways as a `lintas gateway` process fed by the config stream (default: in the control plane's process). */
+  /** Run each cluster's gateways as a `lintas gateway` process fed by the config stream (default true; false: in the control plane's process). */
   readonly gatewayProcesses?: boolean;
 }
 
@@ -174,7 +174,8 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const approverToken = generateToken();
   const viewerToken = generateToken();
   // One gateway process per cluster with Gateways, each with a token that reads only its cluster's config stream.
-  const split = options.gatewayProcesses === true;
+  // One `lintas gateway` process per cluster unless asked otherwise (issue 15).
+  const split = options.gatewayProcesses !== false;
   const gatewayTokens: Record<string, string> = split ? Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()])) : {};
   const auth = createAuthenticator({
     tokens: [
