@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds the real API servers the Kubernetes tests run against: kube-apiserver from
+# k8s.io/kubernetes at a pinned release and etcd from go.etcd.io/etcd/server/v3, with the
+# machine's Go and the Go module proxy. The binaries are cached OUTSIDE the repo, in
+#   ${LINTAS_KUBE_CACHE:-$HOME/.cache/lintas/kube}/<kubernetes version>/{kube-apiserver,etcd}
+# and never committed. Idempotent: a binary that exists is not rebuilt.
+#
+# Time: a cold build takes tens of minutes on 2 cores (kube-apiserver is most of it: ~2,500
+# packages); a warm cache returns in well under a second. It runs niced so other work goes on.
+#
+# Usage: test/kube/build-binaries.sh            (prints the cache directory on its last line)
+#        LINTAS_KUBE_VERSION=v1.36.3 test/kube/build-binaries.sh
+set -euo pipefail
+
+# The pinned release. v1.37.x builds with Go 1.26; the tests read the same default (test/kube/fleet.ts).
+KUBE_VERSION="${LINTAS_KUBE_VERSION:-v1.37.2}"
+# etcd release of the same era as the kube-apiserver above (Kubernetes 1.37 requires etcd 3.7 client modules).
+ETCD_VERSION="${LINTAS_ETCD_VERSION:-v3.7.4}"
+CACHE="${LINTAS_KUBE_CACHE:-$HOME/.cache/lintas/kube}/$KUBE_VERSION"
+
+log() { echo "== kube-binaries: $*" >&2; }
+
+command -v go >/dev/null 2>&1 || { echo "error: go is not installed; the Kubernetes tests need it to build kube-apiserver and etcd" >&2; exit 1; }
+mkdir -p "$CACHE"
+export GOFLAGS="${GOFLAGS:--trimpath} -buildvcs=false"
+export GOTOOLCHAIN=local
+NICE=(nice -n 10)
+
+# The staging version matching KUBE_VERSION: v1.37.2 -> v0.37.2.
+STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
+
+build_apiserver() {
+  local out="$CACHE/kube-apiserver"
+  if [ -x "$out" ]; then log "kube-apiserver $KUBE_VERSION cached at $out"; return; fi
+  local mod="$CACHE/src/apiserver"
+  mkdir -p "$mod"
+  log "kube-apiserver $KUBE_VERSION: resolving modules (staging modules -> $STAGING_VERSION)"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging
+  # paths, which do not exist in a dependency; map each to its published version instead.
+  local kmod
+  kmod=$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
+  [ -f "$kmod" ] || { echo "error: could not download k8s.io/kubernetes@$KUBE_VERSION's go.mod" >&2; exit 1; }
+  {
+    echo "module lintas.dev/kube-binaries/apiserver"
+    echo
+    sed -n 's/^go \(.*\)$/go \1/p' "$kmod" | head -1
+    echo
+    echo "require k8s.io/kubernetes $KUBE_VERSION"
+    echo
+    echo "replace ("
+    grep -oE 'k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$kmod" \
+      | awk -v v="$STAGING_VERSION" '{ print "\t" $1 " => " $1 " " v }'
+    echo ")"
+  } > "$mod/go.mod"
+  (cd "$mod" && "${NICE[@]}" go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" >&2)
+  log "kube-apiserver $KUBE_VERSION: compiling (the long part)"
+  local start=$SECONDS
+  (cd "$mod" && "${NICE[@]}" go build -ldflags='-s -w' -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+  mv "$out.tmp" "$out"
+  log "kube-apiserver built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
+}
+
+build_etcd() {
+  local out="$CACHE/etcd"
+  if [ -x "$out" ]; then log "etcd $ETCD_VERSION cached at $out"; return; fi
+  local mod="$CACHE/src/etcd"
+  mkdir -p "$mod"
+  log "etcd $ETCD_VERSION: resolving modules"
+  cat > "$mod/main.go" <<'GO'
+// Command etcd is etcd's own entry point (etcdmain), built from go.etcd.io/etcd/server/v3.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  printf 'module lintas.dev/kube-binaries/etcd\n\ngo 1.24\n' > "$mod/go.mod"
+  (cd "$mod" && "${NICE[@]}" go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 && "${NICE[@]}" go mod tidy >&2)
+  log "etcd $ETCD_VERSION: compiling"
+  local start=$SECONDS
+  (cd "$mod" && "${NICE[@]}" go build -ldflags='-s -w' -o "$out.tmp" .)
+  mv "$out.tmp" "$out"
+  log "etcd built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
+}
+
+build_etcd
+build_apiserver
+echo "$CACHE"
