@@ -42,6 +42,8 @@ export interface CertOptions {
   readonly days?: number;
   /** The subject CN (default the first DNS name). */
   readonly cn?: string;
+  /** IP addresses to name in the subjectAltName besides the DNS names (a server reached by address, such as a test kube-apiserver). */
+  readonly ips?: readonly string[];
 }
 
 /** A self-signed P-256 certificate for `dnsNames` (like the conformance suite's `MustCreateSelfSignedCertSecret`). */
@@ -66,7 +68,8 @@ export function signedBy(ca: TestCert, dnsNames: readonly string[], options: Cer
   return inTemp((dir) => {
     writeFileSync(join(dir, 'ca.pem'), ca.cert);
     writeFileSync(join(dir, 'ca.key'), ca.key);
-    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=CA:FALSE\n`);
+    const san = [...dnsNames.map((n) => `DNS:${n}`), ...(options.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
+    writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
     openssl(dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'req.pem', '-subj', `/CN=${options.cn ?? dnsNames[0] ?? 'test'}`]);
     openssl(dir, ['x509', '-req', '-in', 'req.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', String(options.days ?? 30), '-extfile', 'ext.cnf']);
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };

@@ -55,7 +55,10 @@ build_apiserver() {
   (cd "$mod" && "${NICE[@]}" go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" >&2)
   log "kube-apiserver $KUBE_VERSION: compiling (the long part)"
   local start=$SECONDS
-  (cd "$mod" && "${NICE[@]}" go build -ldflags='-s -w' -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+  # The version stamp `make` would set, so /version (and kubectl's skew check) names the release.
+  local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+  local stamp="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  (cd "$mod" && "${NICE[@]}" go build -ldflags="-s -w $stamp" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
   mv "$out.tmp" "$out"
   log "kube-apiserver built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
 }
