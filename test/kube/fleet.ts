@@ -57,7 +57,10 @@ export interface TestApiServer {
   readonly port: number;
   /** Whether the process is running. */
   running(): boolean;
-  /** Stops the process (SIGTERM, then SIGKILL); its data stays in etcd. */
+  /**
+   * Kills the process (SIGKILL: an outage, not a shutdown; a graceful kube-apiserver shutdown keeps
+   * its watches open for seconds); its data stays in etcd.
+   */
   stop(): Promise<void>;
   /** Starts it again on the same port and prefix, and waits for /readyz. */
   start(): Promise<void>;
@@ -113,10 +116,11 @@ function startProc(bin: string, args: readonly string[], log: string): Proc {
   return { child, exited, log };
 }
 
-async function stopProc(proc: Proc | undefined): Promise<void> {
+/** Stops a process: SIGTERM with a grace period, or SIGKILL at once (`graceMs` 0). */
+async function stopProc(proc: Proc | undefined, graceMs = 10_000): Promise<void> {
   if (proc === undefined || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  proc.child.kill('SIGTERM');
-  const killer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+  proc.child.kill(graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
+  const killer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
   await proc.exited;
   clearTimeout(killer);
 }
@@ -225,7 +229,7 @@ export async function startKubeFleet(options: KubeFleetOptions = {}): Promise<Te
         server: `https://127.0.0.1:${String(port)}`,
         port,
         running: () => proc !== undefined && proc.child.exitCode === null && proc.child.signalCode === null,
-        stop: () => stopProc(proc),
+        stop: () => stopProc(proc, 0),
         start,
       });
     }

@@ -87,7 +87,7 @@ describe('Informer', () => {
     }
   });
 
-  it('backs off while the server is unreachable, reporting down with the last known objects and the error', async () => {
+  it('backs off while the server is unreachable, reporting down with the last known objects and the error, and re-watches from its version', async () => {
     const server = new FakeApiServer();
     server.write('/api/v1/services', 'a', { spec: {} });
     const { informer } = informerOn(server);
@@ -96,12 +96,18 @@ describe('Informer', () => {
       await waitFor('synced', () => (informer.status().up ? true : undefined));
       server.down = true;
       server.endWatches(new KubeApiError(0, undefined, 'connection reset'));
-      await waitFor('several failed attempts', () => (server.lists.length >= 3 ? true : undefined));
+      await waitFor('several failed attempts', () => (server.watches.length >= 4 ? true : undefined));
       const status = informer.status();
       assert.equal(status.up, false);
       assert.equal(status.synced, true);
       assert.match(status.lastError ?? '', /ECONNREFUSED/);
       assert.deepEqual(names(informer), ['a']);
+      const reached = String(server.rv);
+      server.write('/api/v1/services', 'b', { spec: {} }); // written while the informer cannot see it
+      server.down = false;
+      await waitFor('caught up', () => (names(informer).join() === 'a,b' && informer.status().up ? true : undefined));
+      assert.equal(server.watches.at(-1)?.resourceVersion, reached, 'the watch reopened from the version it reached');
+      assert.equal(server.lists.length, 1, 'no relist: the events since were replayed');
     } finally {
       await informer.stop();
     }

@@ -1,7 +1,8 @@
 /**
  * An informer over one resource of one API server: list, then watch from the list's
  * resourceVersion with bookmarks; a 410 Gone (the version was compacted away) relists and
- * reconciles; any other failure backs off (exponential, jittered) and retries.
+ * reconciles; any other failure backs off (exponential, jittered) and reopens the watch from the
+ * version it reached.
  *
  * Unsynced is not empty: a failure never clears the objects. They stay the last known state until
  * a later list replaces them, and `status()` says the informer is down since when.
@@ -21,7 +22,7 @@ export interface InformerStatus {
   readonly up: boolean;
   /** Epoch ms of the latest successful list, event, bookmark or watch start. */
   readonly lastConfirmedAt?: number;
-  /** Lists after the first (410 Gone, reconnects). */
+  /** Lists after the first (a 410 Gone, or a resource that stopped being served). */
   readonly relists: number;
   /** The version read (undefined until known); none served: the cluster lacks the resource (read as empty). */
   readonly version?: string;
@@ -142,8 +143,11 @@ export class Informer {
           this.#resourceVersion = undefined;
           continue;
         }
+        // As client-go's reflector: a failed watch is reopened from the version it reached, so no event
+        // is lost and nothing is re-read; if that version is gone by then, the 410 above relists.
+        // A 404 means the resource itself went away (its CRD was removed): relist to find the version served.
+        if (notServed(error)) this.#resourceVersion = undefined;
         this.#up = false;
-        this.#resourceVersion = undefined; // reconnect by relisting: events may have been missed
         this.#lastError = (error as Error).message;
         this.#o.onStatus();
         failures++;
