@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DataPlaneServing } from '../ir/index.ts';
-import { silentLogger } from '../observability/index.ts';
 import { openStore, type LintasStore } from '../store/index.ts';
 import type { RuntimeConfig } from './config.ts';
 import { ComponentStartError } from './component.ts';
 import { startServeRuntime } from './serve-runtime.ts';
+import { loopbackRuntimeConfig } from '../../test/runtime-config.ts';
 import { waitFor } from '../../test/wait.ts';
 
 const CAPSTONE = fileURLToPath(new URL('../../examples/capstone', import.meta.url));
@@ -26,17 +26,7 @@ function canBind(host: string, port: number): Promise<boolean> {
 
 /** The runtime config of the capstone on free loopback ports, its state in `stateDir`. */
 function capstoneConfig(stateDir: string, store: LintasStore): RuntimeConfig {
-  return {
-    fleetDir: CAPSTONE,
-    stateDir,
-    dns: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    adminAllowedHosts: [],
-    debounceMs: 25,
-    writeAccessLog: () => undefined,
-    log: silentLogger,
-    store,
-  };
+  return loopbackRuntimeConfig(CAPSTONE, stateDir, store);
 }
 
 describe('startServeRuntime', () => {

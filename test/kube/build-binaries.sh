@@ -29,12 +29,19 @@ NICE=(nice -n 10)
 # The staging version matching KUBE_VERSION: v1.37.2 -> v0.37.2.
 STAGING_VERSION="v0.${KUBE_VERSION#v1.}"
 
-build_apiserver() {
-  local out="$CACHE/kube-apiserver"
-  if [ -x "$out" ]; then log "kube-apiserver $KUBE_VERSION cached at $out"; return; fi
-  local mod="$CACHE/src/apiserver"
-  mkdir -p "$mod"
-  log "kube-apiserver $KUBE_VERSION: resolving modules (staging modules -> $STAGING_VERSION)"
+# compile NAME MODULE_DIR PACKAGE EXTRA_LDFLAGS: builds PACKAGE in MODULE_DIR into $CACHE/NAME (atomically: a
+# killed build leaves no half binary that the next run would take as cached).
+compile() {
+  local out="$CACHE/$1" start=$SECONDS
+  (cd "$2" && "${NICE[@]}" go build -ldflags="-s -w $4" -o "$out.tmp" "$3")
+  mv "$out.tmp" "$out"
+  log "$1 built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
+}
+
+# build_kube_apiserver MODULE_DIR: a wrapper module requiring k8s.io/kubernetes, then its cmd/kube-apiserver.
+build_kube_apiserver() {
+  local mod="$1"
+  log "kube-apiserver: staging modules -> $STAGING_VERSION"
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging
   # paths, which do not exist in a dependency; map each to its published version instead.
   local kmod
@@ -54,21 +61,14 @@ build_apiserver() {
   } > "$mod/go.mod"
   (cd "$mod" && "${NICE[@]}" go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" >&2)
   log "kube-apiserver $KUBE_VERSION: compiling (the long part)"
-  local start=$SECONDS
   # The version stamp `make` would set, so /version (and kubectl's skew check) names the release.
   local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
-  local stamp="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-  (cd "$mod" && "${NICE[@]}" go build -ldflags="-s -w $stamp" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$out.tmp" "$out"
-  log "kube-apiserver built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
+  compile kube-apiserver "$mod" k8s.io/kubernetes/cmd/kube-apiserver "-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 }
 
+# build_etcd MODULE_DIR: a tiny main calling etcdmain, in a module requiring go.etcd.io/etcd/server/v3.
 build_etcd() {
-  local out="$CACHE/etcd"
-  if [ -x "$out" ]; then log "etcd $ETCD_VERSION cached at $out"; return; fi
-  local mod="$CACHE/src/etcd"
-  mkdir -p "$mod"
-  log "etcd $ETCD_VERSION: resolving modules"
+  local mod="$1"
   cat > "$mod/main.go" <<'GO'
 // Command etcd is etcd's own entry point (etcdmain), built from go.etcd.io/etcd/server/v3.
 package main
@@ -84,12 +84,17 @@ GO
   printf 'module lintas.dev/kube-binaries/etcd\n\ngo 1.24\n' > "$mod/go.mod"
   (cd "$mod" && "${NICE[@]}" go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 && "${NICE[@]}" go mod tidy >&2)
   log "etcd $ETCD_VERSION: compiling"
-  local start=$SECONDS
-  (cd "$mod" && "${NICE[@]}" go build -ldflags='-s -w' -o "$out.tmp" .)
-  mv "$out.tmp" "$out"
-  log "etcd built in $((SECONDS - start))s: $(du -h "$out" | cut -f1)"
+  compile etcd "$mod" . ""
 }
 
-build_etcd
-build_apiserver
+# build NAME VERSION: runs build_NAME in $CACHE/src/NAME unless $CACHE/NAME is already there.
+build() {
+  if [ -x "$CACHE/$1" ]; then log "$1 $2 cached at $CACHE/$1"; return; fi
+  mkdir -p "$CACHE/src/$1"
+  log "$1 $2: resolving modules"
+  "build_${1//-/_}" "$CACHE/src/$1"
+}
+
+build etcd "$ETCD_VERSION"
+build kube-apiserver "$KUBE_VERSION"
 echo "$CACHE"

@@ -18,8 +18,10 @@ import { clusterName } from '../../src/api/index.ts';
 import type { McsResult } from '../../src/controllers/index.ts';
 import { runMcs } from '../../src/controllers/index.ts';
 import { silentLogger } from '../../src/observability/index.ts';
+import { startServeRuntime } from '../../src/runtime/index.ts';
 import { KubernetesSource, loadFleet } from '../../src/sources/index.ts';
-import { FleetStore } from '../../src/store/index.ts';
+import { FleetStore, openStore } from '../../src/store/index.ts';
+import { loopbackRuntimeConfig } from '../runtime-config.ts';
 import { startTcpRelay, type TcpRelay } from '../tcp-relay.ts';
 import { waitFor } from '../wait.ts';
 import { installSharedCrds, kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from './fleet.ts';
@@ -187,5 +189,24 @@ describe('Kubernetes source against real kube-apiservers', { skip: missing }, ()
     relay.resume();
     await waitFor('relisted after 410', () => ((source.status().find((s) => s.cluster === 'sgp-prod-1')?.resources['endpointslices']?.relists ?? 0) > relistsBefore ? true : undefined), 30_000);
     await waitFor('the changes applied', () => (importedEndpoints(latest(), 'tyo-prod-1').join() === 'jkt-prod-1/10.1.0.5,sgp-prod-1/10.2.0.8' ? true : undefined), 15_000);
+  });
+
+  it('`serve --kubeconfig` (the runtime) reads the clusters from their API servers and reports each watch in /metrics', async () => {
+    const stateDir = join(dir, 'serve-state');
+    const audit = await openStore({ dataDir: stateDir });
+    const runtime = await startServeRuntime(loopbackRuntimeConfig(join(dir, 'fleet'), stateDir, audit, { kubeconfigPath: join(dir, 'kubeconfig') }));
+    try {
+      await waitFor('sgp imported through the runtime', () => (importedEndpoints(runtime.bus.mcs.get('latest')?.result, 'tyo-prod-1').join() === 'jkt-prod-1/10.1.0.5,sgp-prod-1/10.2.0.8' ? true : undefined), 30_000);
+      await waitFor('the runtime heartbeats the watched clusters', () => (TEST_CLUSTERS.every((c) => runtime.bus.fleet.freshness()[c.name]?.synced === true) ? true : undefined), 30_000);
+      const metrics = await waitFor('every watch up in /metrics', async () => {
+        const text = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+        return TEST_CLUSTERS.every((c) => text.includes(`lintas_kube_watch_up{cluster="${c.name}"} 1`)) ? text : undefined;
+      });
+      assert.match(metrics, /lintas_kube_last_sync_timestamp_seconds\{cluster="sgp-prod-1"\} \d/);
+      assert.match(metrics, /lintas_kube_relists\{cluster="sgp-prod-1",resource="endpointslices"\} 0/);
+    } finally {
+      await runtime.stop();
+      await audit.close();
+    }
   });
 });

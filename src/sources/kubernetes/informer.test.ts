@@ -9,10 +9,16 @@ import type { WatchedResource } from './resources.ts';
 const SERVICES: WatchedResource = { kind: 'Service', group: '', versions: ['v1'], plural: 'services', namespaced: true };
 const EXPORTS: WatchedResource = { kind: 'ServiceExport', group: 'multicluster.x-k8s.io', versions: ['v1beta1', 'v1alpha1'], plural: 'serviceexports', namespaced: true };
 
-function informerOn(server: FakeApiServer, resource = SERVICES): { informer: Informer; changes: () => number } {
-  let changes = 0;
-  const informer = new Informer({ transport: server.transport, resource, onChange: () => changes++, onStatus: () => undefined, initialBackoffMs: 5, maxBackoffMs: 20, random: () => 0 });
-  return { informer, changes: () => changes };
+/** Runs `body` with an informer on `server` that has synced (its watch open), then stops it. */
+async function withInformer(server: FakeApiServer, body: (informer: Informer) => Promise<void>, resource = SERVICES): Promise<void> {
+  const informer = new Informer({ transport: server.transport, resource, onChange: () => undefined, onStatus: () => undefined, initialBackoffMs: 5, maxBackoffMs: 20, random: () => 0 });
+  informer.start();
+  try {
+    await waitFor('synced, its watch open', () => (informer.status().synced && (informer.status().version === undefined || server.watches.length > 0) ? true : undefined));
+    await body(informer);
+  } finally {
+    await informer.stop();
+  }
 }
 
 const names = (informer: Informer): string[] => [...informer.objects().keys()].sort();
@@ -21,10 +27,7 @@ describe('Informer', () => {
   it('lists, then follows watch events from the list version, and re-watches from the latest bookmark', async () => {
     const server = new FakeApiServer();
     server.write('/api/v1/services', 'a', { spec: {} });
-    const { informer } = informerOn(server);
-    informer.start();
-    try {
-      await waitFor('synced', () => (informer.status().synced ? true : undefined));
+    await withInformer(server, async (informer) => {
       assert.deepEqual(names(informer), ['a']);
       assert.equal(informer.objects().get('a')?.['kind'], 'Service', 'list items get their kind');
       server.write('/api/v1/services', 'b', { spec: {} });
@@ -37,19 +40,14 @@ describe('Informer', () => {
       assert.equal(server.watches[1]?.resourceVersion, bookmarked);
       assert.equal(server.lists.length, 1);
       assert.equal(informer.status().relists, 0);
-    } finally {
-      await informer.stop();
-    }
+    });
   });
 
   it('relists on 410 Gone and reconciles what changed while its version was compacted away', async () => {
     const server = new FakeApiServer();
     server.write('/api/v1/services', 'a', { spec: {} });
     server.write('/api/v1/services', 'b', { spec: {} });
-    const { informer } = informerOn(server);
-    informer.start();
-    try {
-      await waitFor('synced', () => (informer.status().up ? true : undefined));
+    await withInformer(server, async (informer) => {
       // The watch drops; meanwhile a is deleted, c created, and etcd compacts past the informer's version.
       server.down = true;
       server.endWatches(new KubeApiError(0, undefined, 'connection reset'));
@@ -61,18 +59,13 @@ describe('Informer', () => {
       server.down = false;
       await waitFor('reconciled', () => (names(informer).join() === 'b,c' && informer.status().up ? true : undefined));
       assert.ok(informer.status().relists >= 1);
-    } finally {
-      await informer.stop();
-    }
+    });
   });
 
   it('relists when a watch answers 410 Gone with an ERROR event', async () => {
     const server = new FakeApiServer();
     server.write('/api/v1/services', 'a', { spec: {} });
-    const { informer } = informerOn(server);
-    informer.start();
-    try {
-      await waitFor('synced', () => (informer.status().up ? true : undefined));
+    await withInformer(server, async (informer) => {
       // The stream stalls, two writes go undelivered and are compacted away; the watch then ends cleanly.
       server.deliver = false;
       server.write('/api/v1/services', 'z', { spec: {} });
@@ -82,18 +75,13 @@ describe('Informer', () => {
       server.endWatches();
       await waitFor('relisted', () => (informer.status().relists === 1 ? true : undefined));
       await waitFor('reconciled', () => (names(informer).join() === 'z' ? true : undefined));
-    } finally {
-      await informer.stop();
-    }
+    });
   });
 
   it('backs off while the server is unreachable, reporting down with the last known objects and the error, and re-watches from its version', async () => {
     const server = new FakeApiServer();
     server.write('/api/v1/services', 'a', { spec: {} });
-    const { informer } = informerOn(server);
-    informer.start();
-    try {
-      await waitFor('synced', () => (informer.status().up ? true : undefined));
+    await withInformer(server, async (informer) => {
       server.down = true;
       server.endWatches(new KubeApiError(0, undefined, 'connection reset'));
       await waitFor('several failed attempts', () => (server.watches.length >= 4 ? true : undefined));
@@ -108,35 +96,27 @@ describe('Informer', () => {
       await waitFor('caught up', () => (names(informer).join() === 'a,b' && informer.status().up ? true : undefined));
       assert.equal(server.watches.at(-1)?.resourceVersion, reached, 'the watch reopened from the version it reached');
       assert.equal(server.lists.length, 1, 'no relist: the events since were replayed');
-    } finally {
-      await informer.stop();
-    }
+    });
   });
 
   it('reads ServiceExports as v1alpha1 where v1beta1 is not served, and as empty where neither is', async () => {
     const server = new FakeApiServer();
     server.notServed.add('/apis/multicluster.x-k8s.io/v1beta1/serviceexports');
     server.write('/apis/multicluster.x-k8s.io/v1alpha1/serviceexports', 'web', {});
-    const { informer } = informerOn(server, EXPORTS);
-    informer.start();
-    try {
-      await waitFor('synced', () => (informer.status().up ? true : undefined));
+    await withInformer(server, async (informer) => {
       assert.equal(informer.status().version, 'v1alpha1');
       assert.equal(informer.objects().get('web')?.['apiVersion'], 'multicluster.x-k8s.io/v1alpha1');
-    } finally {
-      await informer.stop();
-    }
+    }, EXPORTS);
     const bare = new FakeApiServer();
     bare.notServed.add('/apis/multicluster.x-k8s.io/v1beta1/serviceexports');
     bare.notServed.add('/apis/multicluster.x-k8s.io/v1alpha1/serviceexports');
-    const none = informerOn(bare, EXPORTS).informer;
-    none.start();
-    try {
-      await waitFor('synced as empty', () => (none.status().synced ? true : undefined));
-      assert.equal(none.status().version, undefined);
-      assert.equal(none.objects().size, 0);
-    } finally {
-      await none.stop();
-    }
+    await withInformer(
+      bare,
+      async (none) => {
+        assert.equal(none.status().version, undefined);
+        assert.equal(none.objects().size, 0);
+      },
+      EXPORTS,
+    );
   });
 });
