@@ -15,6 +15,8 @@ export interface TcpRelay {
   stall(): void;
   /** Destroys every connection now and every new one as it arrives. */
   cut(): void;
+  /** Lets new connections through again (after `cut`: the server is back). */
+  resume(): void;
   /** Closes the relay and every connection. */
   close(): Promise<void>;
 }
@@ -60,6 +62,9 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     cut: () => {
       mode = 'cut';
       for (const socket of sockets) socket.destroy();
+    },
+    resume: () => {
+      mode = 'pass';
     },
     close: () =>
       new Promise<void>((resolve) => {

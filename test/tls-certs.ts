@@ -44,6 +44,8 @@ export interface CertOptions {
   readonly cn?: string;
   /** URI subjectAltNames (e.g. a SPIFFE ID), signed leaves only. */
   readonly uris?: readonly string[];
+  /** IP addresses to name in the subjectAltName besides the DNS names (a server reached by address, such as a test kube-apiserver). */
+  readonly ips?: readonly string[];
 }
 
 /** A self-signed P-256 certificate for `dnsNames` (like the conformance suite's `MustCreateSelfSignedCertSecret`). */
@@ -68,7 +70,7 @@ export function signedBy(ca: TestCert, dnsNames: readonly string[], options: Cer
   return inTemp((dir) => {
     writeFileSync(join(dir, 'ca.pem'), ca.cert);
     writeFileSync(join(dir, 'ca.key'), ca.key);
-    const sans = [...dnsNames.map((n) => `DNS:${n}`), ...(options.uris ?? []).map((u) => `URI:${u}`)];
+    const sans = [...dnsNames.map((n) => `DNS:${n}`), ...(options.uris ?? []).map((u) => `URI:${u}`), ...(options.ips ?? []).map((ip) => `IP:${ip}`)];
     writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${sans.join(',')}\nbasicConstraints=CA:FALSE\n`);
     openssl(dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'req.pem', '-subj', `/CN=${options.cn ?? dnsNames[0] ?? 'test'}`]);
     openssl(dir, ['x509', '-req', '-in', 'req.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', String(options.days ?? 30), '-extfile', 'ext.cnf']);

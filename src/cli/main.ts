@@ -142,10 +142,11 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--no-embedded-gateways', 'do not run the clusters\' gateways in this process: `lintas gateway --cluster C` processes serve them from the config stream (tokens with role gateway:C)')
     .option('--dns-instance <name>', 'name of this DNS instance in the audit records of its public (DNSPolicy) answer moves, when several instances answer for one zone')
     .option('--lease-duration <duration>', 'how long the leader lease of the control-plane replicas lasts (renewed 5 times within it): a dead leader is replaced within about this (default 15s)')
+    .option('--kubeconfig <file>', 'watch member clusters\' API servers: each Cluster\'s objects are read through the context named after it (or in its lintas.dev/kubeconfig-context annotation); fleet-scoped objects still come from --config')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  lintas serve --config examples/capstone --auth-file tokens.yaml --no-embedded-gateways   # one `lintas gateway` per cluster\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string; embeddedGateways: boolean; dnsInstance?: string; leaseDuration?: string }) => {
+    .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  lintas serve --config fleet/ --kubeconfig ~/.kube/config   # clusters read from their API servers\n  lintas serve --config examples/capstone --auth-file tokens.yaml --no-embedded-gateways   # one `lintas gateway` per cluster\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string; embeddedGateways: boolean; dnsInstance?: string; kubeconfig?: string; leaseDuration?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
       exit(
@@ -158,6 +159,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
             ...(opts.authFile !== undefined ? { authFile: resolve(io.cwd, opts.authFile) } : {}),
             ...(opts.dataDir !== undefined ? { dataDir: resolve(io.cwd, opts.dataDir) } : {}),
             ...(opts.adminAllowedHost !== undefined ? { adminAllowedHosts: opts.adminAllowedHost } : {}),
+            ...(opts.kubeconfig !== undefined ? { kubeconfig: resolve(io.cwd, opts.kubeconfig) } : {}),
             signal,
           },
           io,

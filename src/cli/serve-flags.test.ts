@@ -1,21 +1,43 @@
-/** `serve` refuses a bad --access-log at startup (exit 1, named path) instead of silently losing every line. */
+/** `serve` refuses a bad --access-log or --kubeconfig at startup (a named path) instead of silently losing every line or every cluster. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintas } from './test-cli.ts';
 
+/** Runs `lintas serve` on the capstone with `flags` (`flags(stateDir)` may write files there) on free ports. */
+async function serveWith(flags: (stateDir: string) => readonly string[]): Promise<{ code: number; stderr: string }> {
+  // A state dir of its own: a fixed /tmp path is shared with every other checkout's runs (and their store versions).
+  const stateDir = mkdtempSync(join(tmpdir(), 'lintas-serve-flags-'));
+  try {
+    return await lintas(['serve', '--config', 'examples/capstone', ...flags(stateDir), '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', stateDir]);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 describe('serve --access-log', () => {
   it('fails at startup when the file cannot be opened', async () => {
-    // A state dir of its own: a fixed /tmp path is shared with every other checkout's runs (and their store versions).
-    const stateDir = mkdtempSync(join(tmpdir(), 'lintas-serve-flags-'));
-    try {
-      const r = await lintas(['serve', '--config', 'examples/capstone', '--access-log', '/nonexistent/dir/a.log', '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', stateDir]);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /cannot open --access-log \/nonexistent\/dir\/a\.log: ENOENT/);
-    } finally {
-      rmSync(stateDir, { recursive: true, force: true });
-    }
+    const r = await serveWith(() => ['--access-log', '/nonexistent/dir/a.log']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot open --access-log \/nonexistent\/dir\/a\.log: ENOENT/);
+  });
+});
+
+describe('serve --kubeconfig', () => {
+  it('is a usage error (exit 2) naming the file when the kubeconfig cannot be read', async () => {
+    const r = await serveWith(() => ['--kubeconfig', '/nonexistent/kubeconfig']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--kubeconfig \/nonexistent\/kubeconfig: ENOENT/);
+  });
+
+  it('fails at startup (exit 1, naming the component and the file) when the kubeconfig is not one', async () => {
+    const r = await serveWith((stateDir) => {
+      writeFileSync(join(stateDir, 'kubeconfig'), 'clusters: [not, a, kubeconfig\n');
+      return ['--kubeconfig', join(stateDir, 'kubeconfig')];
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot start kube-source: cannot read kubeconfig .*kubeconfig/);
   });
 });

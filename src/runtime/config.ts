@@ -19,6 +19,18 @@ export interface SnapshotOverlay {
   subscribe(listener: () => void): () => void;
 }
 
+/** Several overlays applied in order as one (e.g. the watched clusters, then the sandbox's generated slices). */
+export function composeOverlays(overlays: readonly SnapshotOverlay[]): SnapshotOverlay | undefined {
+  if (overlays.length <= 1) return overlays[0];
+  return {
+    apply: (snapshot) => overlays.reduce((s, o) => o.apply(s), snapshot),
+    subscribe: (listener) => {
+      const unsubscribes = overlays.map((o) => o.subscribe(listener));
+      return () => unsubscribes.forEach((u) => u());
+    },
+  };
+}
+
 /** A host and port to listen on. */
 export interface ListenAddress {
   readonly host: string;
@@ -29,6 +41,8 @@ export interface ListenAddress {
 export interface RuntimeConfig {
   /** The fleet directory (validated by the caller). */
   readonly fleetDir: string;
+  /** A kubeconfig whose contexts reach member clusters' API servers (`serve --kubeconfig`): those clusters' objects are read there. */
+  readonly kubeconfigPath?: string;
   /** Where mcs-state.json and the last good fleet live. */
   readonly stateDir: string;
   readonly dns: ListenAddress;

@@ -2,7 +2,7 @@
  * The composition root of `lintas serve` (and of `lintas up`, which adds its sandbox): one list of
  * components, started in dependency order and stopped in reverse, talking through one bus.
  *
- *   source ─► bus.fleet ─► mcs ─► bus.mcs ─┬─► gateway (embedded data plane) ◄─ bus.failover, bus.health
+ *   source (+ kube-source overlay) ─► bus.fleet ─► mcs ─► bus.mcs ─┬─► gateway (embedded data plane) ◄─ bus.failover, bus.health
  *                                          ├─► health ─► bus.health ─► failover ─► bus.failover
  *                                          └─► dns
  *   alerts, admin (readiness of every component, status routes, admin actions)
@@ -13,7 +13,8 @@ import { startAlertService, type AlertService } from './alert-service.ts';
 import { adminComponent, type AdminComponent } from './admin.ts';
 import { createBus, type Bus } from './bus.ts';
 import { startComponents, type Component, type StartedComponents } from './component.ts';
-import type { RuntimeConfig } from './config.ts';
+import { composeOverlays, type RuntimeConfig } from './config.ts';
+import { kubeSourceComponent } from './kube-source.ts';
 import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
@@ -77,13 +78,15 @@ function gslbRoutes(gslb: GslbComponent): Record<string, JsonRoute> {
 export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
   const { log } = config;
   const registry = createRegistry();
+  const kube = config.kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
+  const overlay = composeOverlays([...(kube !== undefined ? [kube.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
   const source = sourceComponent({
     bus,
     fleetDir: config.fleetDir,
     stateDir: config.stateDir,
     debounceMs: config.debounceMs,
     log: log.child({ component: 'source' }),
-    ...(config.sandbox !== undefined ? { overlay: config.sandbox.overlay } : {}),
+    ...(overlay !== undefined ? { overlay } : {}),
   });
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
@@ -123,7 +126,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log: log.child({ component: 'admin' }),
     ...(config.auth !== undefined ? { auth: config.auth } : {}),
-    readiness: [readableSource, mcs, gateway, health, gslb, dns],
+    readiness: [readableSource, ...(kube !== undefined ? [kube] : []), mcs, gateway, health, gslb, dns],
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
@@ -135,7 +138,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, mcs, failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

@@ -1,6 +1,6 @@
 /**
- * Sources: where fleet state comes from. Today the directory source (GitOps layout);
- * a Kubernetes API source will publish the same snapshots.
+ * Sources: where fleet state comes from: the directory source (GitOps layout) and the
+ * Kubernetes source (member clusters' API servers), which publish the same snapshots.
  * @module
  */
 export { SourceError, type SourceErrorCode } from './errors.ts';
@@ -10,3 +10,8 @@ export { createWorkerFleetLoader, type WorkerLoaderOptions } from './directory/l
 export { parseManifestFile, type ParsedFile, type RawDocument } from './directory/parse-manifests.ts';
 export { assertFleetRoot, DEFAULT_MAX_FILE_BYTES, formatBytes, readTree, type ManifestFile, type ReadTreeOptions } from './directory/read-tree.ts';
 export { watchFleet, type FleetWatcher, type LoadEvent, type WatchOptions, type WatchStatus } from './directory/watch.ts';
+export { CONTEXT_ANNOTATION, clusterContexts, KubernetesSource, type ClusterContext, type HeartbeatSink, type KubernetesSourceOptions } from './kubernetes/source.ts';
+export { ClusterWatch, kubeOrigin, type ClusterWatchOptions, type ClusterWatchStatus } from './kubernetes/cluster-watch.ts';
+export { Informer, objectKey, type InformerOptions, type InformerStatus, type KubeObject } from './kubernetes/informer.ts';
+export { apiVersionOf, resourcePath, WATCHED_RESOURCES, type WatchedResource } from './kubernetes/resources.ts';
+export { isGone, KubeApiError, kubeconfigTransport, type KubeList, type KubeTransport, type KubeWatchEvent, type OpenWatch } from './kubernetes/transport.ts';

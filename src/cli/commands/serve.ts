@@ -4,7 +4,7 @@
  * prints; the components and their wiring are in src/runtime (serve-runtime.ts).
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Issue } from '../../api/index.ts';
 import { createAuthenticator, createLogger, isLoopbackHost, loadAuthFile, type Authenticator, type LogLevel } from '../../observability/index.ts';
 import { ComponentStartError, startServeRuntime, type Bus, type RuntimeConfig, type SandboxExtensions, type ServeRuntime } from '../../runtime/index.ts';
@@ -41,6 +41,8 @@ export interface ServeOptions {
   readonly dnsInstance?: string;
   /** How long the leader's lease lasts (a duration, e.g. `15s`): a dead leader is replaced within about this. */
   readonly leaseDuration?: string;
+  /** A kubeconfig: the Clusters with a context in it are read from their API servers. */
+  readonly kubeconfig?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -84,8 +86,16 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
   const debounceMs = Number(options.debounce ?? 200);
   const lease = leaseTimings(options.leaseDuration);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
+  if (options.kubeconfig !== undefined) {
+    try {
+      readFileSync(options.kubeconfig);
+    } catch (error) {
+      throw new CliError(`error: --kubeconfig ${options.kubeconfig}: ${(error as Error).message}`, EXIT.usage);
+    }
+  }
   return {
     fleetDir: dir,
+    ...(options.kubeconfig !== undefined ? { kubeconfigPath: options.kubeconfig } : {}),
     stateDir: options.stateDir,
     dns: parseHostPort(options.dns, '--dns'),
     admin: parseHostPort(options.admin, '--admin'),

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { waitFor } from '../../../test/wait.ts';
+import { clusterName, type ClusterFreshness, type ClusterSnapshot } from '../../api/index.ts';
+import { createLogger, silentLogger } from '../../observability/index.ts';
+import { ClusterWatch } from './cluster-watch.ts';
+import { FakeApiServer } from './fake-api-server.ts';
+import { KubeApiError } from './transport.ts';
+
+const SLICES = '/apis/discovery.k8s.io/v1/endpointslices';
+
+function slice(ip: string): Record<string, unknown> {
+  return {
+    metadata: { name: 'web-abc', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+/** The fake store keys objects by name only; give the slice its namespace back as the API server would. */
+function writeSlice(server: FakeApiServer, ip: string): void {
+  server.write(SLICES, 'web-abc', slice(ip));
+  const key = `${SLICES}|web-abc`;
+  const stored = server.objects.get(key) as { metadata: Record<string, unknown> };
+  stored.metadata['namespace'] = 'shop';
+}
+
+describe('ClusterWatch', () => {
+  it('publishes decoded per-cluster objects and reports freshness: confirmed while up, the last confirmation (synced: false) once down', async () => {
+    const server = new FakeApiServer();
+    writeSlice(server, '10.1.0.5');
+    const snapshots: ClusterSnapshot[] = [];
+    const reports: ClusterFreshness[] = [];
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const watch = new ClusterWatch({
+      cluster: clusterName('sgp-prod-1'),
+      transport: server.transport,
+      log: silentLogger,
+      clock: () => now,
+      heartbeatMs: 60_000,
+      initialBackoffMs: 5,
+      maxBackoffMs: 20,
+      onSnapshot: (s) => snapshots.push(s),
+      onFreshness: (f) => reports.push(f),
+    });
+    watch.start();
+    try {
+      await waitFor('every resource synced', () => (watch.status().up ? true : undefined));
+      const latest = await waitFor('a snapshot with the slice', () => snapshots.at(-1)?.objects.find((o) => o.object.kind === 'EndpointSlice'));
+      assert.equal(latest.cluster, 'sgp-prod-1');
+      assert.equal(latest.object.metadata.namespace, 'shop');
+      assert.equal(latest.origin.file, 'clusters/sgp-prod-1/kube/endpointslices/shop/web-abc');
+      await waitFor('a fresh report', () => (reports.at(-1)?.synced === true ? true : undefined));
+      const confirmedAt = new Date(now).toISOString();
+      assert.equal(reports.at(-1)?.observedAt, confirmedAt);
+
+      now += 5_000;
+      server.down = true;
+      server.endWatches(new KubeApiError(0, undefined, 'connection reset'));
+      const down = await waitFor('an unsynced report', () => (reports.at(-1)?.synced === false ? reports.at(-1) : undefined));
+      assert.equal(down.observedAt, confirmedAt, 'observedAt stays the last confirmation, so the endpoint TTL runs from there');
+      const kept = watch.snapshot().objects.filter((o) => o.object.kind === 'EndpointSlice');
+      assert.equal(kept.length, 1, 'unsynced is not empty: the slice is still there');
+
+      now += 5_000;
+      server.down = false;
+      await waitFor('synced again', () => (reports.at(-1)?.synced === true ? true : undefined));
+      assert.equal(reports.at(-1)?.observedAt, new Date(now).toISOString());
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('leaves out an object the schema refuses, and says so', async () => {
+    const server = new FakeApiServer();
+    server.write(SLICES, 'bad', { addressType: 'IPv4', endpoints: [{ addresses: ['not-an-ip'] }] });
+    const lines: string[] = [];
+    const watch = new ClusterWatch({ cluster: clusterName('jkt-prod-1'), transport: server.transport, log: createLogger({ format: 'json', level: 'warn', write: (l) => lines.push(l) }), onSnapshot: () => undefined, onFreshness: () => undefined });
+    watch.start();
+    try {
+      await waitFor('synced', () => (watch.status().up ? true : undefined));
+      assert.equal(watch.snapshot().objects.length, 0);
+      assert.match(lines.join('\n'), /clusters\/jkt-prod-1\/kube\/endpointslices\/bad.*addresses/);
+    } finally {
+      await watch.stop();
+    }
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * One member cluster read through its API server: an informer per watched resource, turned into
+ * the same `ClusterSnapshot` the directory source builds (each object decoded and checked by the
+ * same schema code), and a freshness report for the endpoint TTL.
+ *
+ * Freshness: the cluster is confirmed while every informer is synced and up (its watch open);
+ * each confirmation is a heartbeat `{ observedAt: now, synced: true }`. Once one fails, the
+ * heartbeat keeps the time it was last confirmed and says `synced: false`, and the objects stay the
+ * last known ones: an unsynced cluster is not an empty one. Past the ClusterSet's
+ * `endpointTTLSeconds` the MCS controller withdraws its endpoints.
+ * @module
+ */
+import type { ClusterFreshness, ClusterName, ClusterSnapshot, Issue, Sourced } from '../../api/index.ts';
+import type { Logger } from '../../observability/index.ts';
+import { decodeDocument, formatIssue } from '../../validation/index.ts';
+import { compareSourced } from '../directory/load-fleet.ts';
+import { Informer, type InformerStatus, type KubeObject } from './informer.ts';
+import type { KubeSourceMetrics } from './metrics.ts';
+import { WATCHED_RESOURCES, type WatchedResource } from './resources.ts';
+import type { KubeTransport } from './transport.ts';
+
+/** A cluster's watch state, for status pages and tests. */
+export interface ClusterWatchStatus {
+  readonly cluster: string;
+  readonly server: string;
+  /** Every informer synced and up. */
+  readonly up: boolean;
+  /** Every informer listed at least once. */
+  readonly synced: boolean;
+  /** Epoch ms the whole cluster was last confirmed. */
+  readonly lastConfirmedAt?: number;
+  readonly relists: number;
+  readonly resources: Readonly<Record<string, InformerStatus>>;
+}
+
+/** Options of {@link ClusterWatch}. */
+export interface ClusterWatchOptions {
+  readonly cluster: ClusterName;
+  readonly transport: KubeTransport;
+  readonly log: Logger;
+  /** Every rebuilt snapshot (coalesced: at most one per turn of the event loop). */
+  readonly onSnapshot: (snapshot: ClusterSnapshot) => void;
+  /** Every freshness report (throttled to one per `heartbeatMs` while nothing flips). */
+  readonly onFreshness: (freshness: ClusterFreshness) => void;
+  readonly metrics?: KubeSourceMetrics;
+  readonly clock?: () => number;
+  /** How often a healthy cluster is re-confirmed (default 2 s). */
+  readonly heartbeatMs?: number;
+  /** Informer timing (tests shorten the back-off). */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly resources?: readonly WatchedResource[];
+}
+
+/** Where an object read from a cluster says it came from (`file` of its Origin): the cluster's folder, as the directory source would place it. */
+export function kubeOrigin(cluster: string, object: KubeObject, plural: string): string {
+  const { namespace, name } = object.metadata;
+  return `clusters/${cluster}/kube/${plural}/${namespace === undefined ? '' : `${namespace}/`}${name}`;
+}
+
+/** Drops what the API server adds that no translator reads and that changes on every write. */
+function strip(object: KubeObject): Record<string, unknown> {
+  const { managedFields: _managed, ...metadata } = object.metadata as Record<string, unknown>;
+  return { ...object, metadata };
+}
+
+/** One cluster's informers and the snapshot built from them. */
+export class ClusterWatch {
+  readonly #o: ClusterWatchOptions;
+  readonly #clock: () => number;
+  readonly #informers: readonly { resource: WatchedResource; informer: Informer }[];
+  /** Decoded objects by `plural/key`, reused while the resourceVersion is unchanged. */
+  #decoded = new Map<string, { rv: string | undefined; sourced?: Sourced }>();
+  #pending: NodeJS.Immediate | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastUp: boolean | undefined;
+  #lastConfirmedAt: number | undefined;
+  #lastHeartbeatAt = 0;
+  #stopped = false;
+
+  /** Creates a stopped watch of one cluster. */
+  constructor(options: ClusterWatchOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? Date.now;
+    this.#informers = (options.resources ?? WATCHED_RESOURCES).map((resource) => ({
+      resource,
+      informer: new Informer({
+        transport: options.transport,
+        resource,
+        clock: this.#clock,
+        ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
+        ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+        onChange: () => this.#schedule(),
+        onStatus: () => this.#onStatus(),
+        onEventLag: (seconds) => options.metrics?.eventLag.observe({ cluster: options.cluster }, seconds),
+      }),
+    }));
+  }
+
+  /** Starts every informer and the heartbeat timer. */
+  start(): void {
+    for (const { informer } of this.#informers) informer.start();
+    this.#timer = setInterval(() => this.#onStatus(true), this.#o.heartbeatMs ?? 2000);
+    this.#timer.unref();
+  }
+
+  /** Stops the informers; the last snapshot stays with whoever received it. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    if (this.#pending !== undefined) clearImmediate(this.#pending);
+    await Promise.all(this.#informers.map(({ informer }) => informer.stop()));
+  }
+
+  /** The cluster's watch state. */
+  status(): ClusterWatchStatus {
+    const statuses = this.#informers.map(({ resource, informer }) => [resource.plural, informer.status()] as const);
+    return {
+      cluster: this.#o.cluster,
+      server: this.#o.transport.server,
+      up: statuses.every(([, s]) => s.synced && s.up),
+      synced: statuses.every(([, s]) => s.synced),
+      ...(this.#lastConfirmedAt !== undefined ? { lastConfirmedAt: this.#lastConfirmedAt } : {}),
+      relists: statuses.reduce((n, [, s]) => n + s.relists, 0),
+      resources: Object.fromEntries(statuses),
+    };
+  }
+
+  /** The snapshot of the objects known now (decoded; invalid objects are left out and logged). */
+  snapshot(): ClusterSnapshot {
+    const objects: Sourced[] = [];
+    const next = new Map<string, { rv: string | undefined; sourced?: Sourced }>();
+    for (const { resource, informer } of this.#informers) {
+      for (const [key, object] of informer.objects()) {
+        const id = `${resource.plural}/${key}`;
+        const rv = object.metadata.resourceVersion;
+        let entry = this.#decoded.get(id);
+        if (entry === undefined || entry.rv !== rv) {
+          const file = kubeOrigin(this.#o.cluster, object, resource.plural);
+          const result = decodeDocument({ file, line: 1, value: strip(object), lineOf: () => 1 });
+          const errors = result.issues.filter((i: Issue) => i.severity === 'error');
+          if (errors.length > 0) this.#o.log.warn('object from the API server refused; Lintas ignores it', { cluster: this.#o.cluster, issues: errors.map(formatIssue) });
+          entry = result.object !== undefined && errors.length === 0 ? { rv, sourced: result.object } : { rv };
+        }
+        next.set(id, entry);
+        if (entry.sourced !== undefined) objects.push(entry.sourced);
+      }
+    }
+    this.#decoded = next;
+    return { cluster: this.#o.cluster, objects: objects.sort(compareSourced) };
+  }
+
+  #schedule(): void {
+    if (this.#pending !== undefined || this.#stopped) return;
+    this.#pending = setImmediate(() => {
+      this.#pending = undefined;
+      if (!this.#stopped) this.#o.onSnapshot(this.snapshot());
+    });
+  }
+
+  /** Reports freshness when the cluster's state flips, and at most every `heartbeatMs` while it stays up. */
+  #onStatus(tick = false): void {
+    if (this.#stopped) return;
+    const status = this.status();
+    const now = this.#clock();
+    if (status.up) this.#lastConfirmedAt = now;
+    const flipped = this.#lastUp !== status.up;
+    const metrics = this.#o.metrics;
+    if (metrics !== undefined) {
+      metrics.up.set({ cluster: this.#o.cluster }, status.up ? 1 : 0);
+      if (this.#lastConfirmedAt !== undefined) metrics.lastSync.set({ cluster: this.#o.cluster }, this.#lastConfirmedAt / 1000);
+      for (const [plural, s] of Object.entries(status.resources)) metrics.relists.set({ cluster: this.#o.cluster, resource: plural }, s.relists);
+    }
+    // Nothing confirmed yet: no report, so nothing can expire (and nothing is known to withdraw).
+    if (this.#lastConfirmedAt === undefined) return;
+    if (!flipped && !(status.up && (tick || now - this.#lastHeartbeatAt >= (this.#o.heartbeatMs ?? 2000)))) return;
+    if (flipped) this.#o.log[status.up ? 'info' : 'warn'](status.up ? 'cluster API server synced' : 'cluster API server unreachable; keeping its last known objects until the endpoint TTL', { cluster: this.#o.cluster, server: this.#o.transport.server, ...(status.up ? {} : { errors: Object.entries(status.resources).filter(([, s]) => s.lastError !== undefined).map(([p, s]) => `${p}: ${s.lastError ?? ''}`) }) });
+    this.#lastUp = status.up;
+    this.#lastHeartbeatAt = now;
+    this.#o.onFreshness({ observedAt: new Date(this.#lastConfirmedAt).toISOString(), synced: status.up });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Test double of an API server for the informer tests: a versioned object store with watches,
+ * compaction (a watch from before it gets 410 Gone) and an outage switch. Only what the informer uses.
+ * @module
+ */
+import { KubeApiError, type KubeList, type KubeTransport, type KubeWatchEvent, type OpenWatch } from './transport.ts';
+
+interface Watcher {
+  readonly path: string;
+  readonly onEvent: (event: KubeWatchEvent) => void;
+  readonly end: (error?: unknown) => void;
+}
+
+/** A fake API server; `transport` is what an informer is given. */
+export class FakeApiServer {
+  readonly objects = new Map<string, Record<string, unknown>>();
+  rv = 1;
+  compactedAt = 0;
+  down = false;
+  /** False: writes are not sent to open watches (a stalled stream; they still land in history). */
+  deliver = true;
+  /** Collection paths answered with 404 (a version the cluster does not serve). */
+  readonly notServed = new Set<string>();
+  readonly lists: string[] = [];
+  readonly watches: { path: string; resourceVersion: string }[] = [];
+  #watchers = new Set<Watcher>();
+  #history: { rv: number; path: string; event: KubeWatchEvent }[] = [];
+
+  /** Creates, replaces or (with `undefined`) deletes `name` in collection `path`, notifying watchers. */
+  write(path: string, name: string, spec: Record<string, unknown> | undefined): void {
+    const key = `${path}|${name}`;
+    const rv = ++this.rv;
+    const existing = this.objects.get(key);
+    let event: KubeWatchEvent;
+    if (spec === undefined) {
+      if (existing === undefined) return;
+      this.objects.delete(key);
+      event = { type: 'DELETED', object: { ...existing, metadata: { ...(existing['metadata'] as object), resourceVersion: String(rv) } } };
+    } else {
+      const object = { ...spec, metadata: { name, resourceVersion: String(rv) } };
+      this.objects.set(key, object);
+      event = { type: existing === undefined ? 'ADDED' : 'MODIFIED', object };
+    }
+    this.#history.push({ rv, path, event });
+    if (this.deliver) for (const w of this.#watchers) if (w.path === path) w.onEvent(event);
+  }
+
+  /** Drops history up to now: a watch from an older version gets 410 Gone. */
+  compact(): void {
+    this.compactedAt = this.rv;
+    this.#history = [];
+  }
+
+  /** Ends every open watch (cleanly, or with `error`). */
+  endWatches(error?: unknown): void {
+    for (const w of [...this.#watchers]) w.end(error);
+  }
+
+  /** Sends a bookmark at the current version to every open watch. */
+  bookmark(): void {
+    for (const w of this.#watchers) w.onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.rv) } } });
+  }
+
+  readonly transport: KubeTransport = {
+    server: 'https://fake.invalid',
+    list: async (path: string): Promise<KubeList> => {
+      this.lists.push(path);
+      if (this.down) throw new KubeApiError(0, undefined, 'connect ECONNREFUSED');
+      if (this.notServed.has(path)) throw new KubeApiError(404, 'NotFound', '404 page not found');
+      const items = [...this.objects].filter(([k]) => k.startsWith(`${path}|`)).map(([, o]) => o);
+      return { metadata: { resourceVersion: String(this.rv) }, items };
+    },
+    watch: async (path, query, onEvent, signal): Promise<OpenWatch> => {
+      this.watches.push({ path, resourceVersion: query['resourceVersion'] ?? '' });
+      if (this.down) throw new KubeApiError(0, undefined, 'connect ECONNREFUSED');
+      let settle!: { resolve: () => void; reject: (e: unknown) => void };
+      const ended = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      const watcher: Watcher = {
+        path,
+        onEvent,
+        end: (error) => {
+          this.#watchers.delete(watcher);
+          if (error === undefined) settle.resolve();
+          else settle.reject(error);
+        },
+      };
+      signal.addEventListener('abort', () => watcher.end(), { once: true });
+      const from = Number(query['resourceVersion']);
+      if (from < this.compactedAt) {
+        // As the API server does: a 200, then an ERROR event, then the end of the stream.
+        queueMicrotask(() => {
+          onEvent({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: `too old resource version: ${String(from)} (${String(this.compactedAt)})` } });
+          watcher.end();
+        });
+        return { ended };
+      }
+      for (const h of this.#history) if (h.rv > from && h.path === path) onEvent(h.event);
+      this.#watchers.add(watcher);
+      return { ended };
+    },
+  };
+}
