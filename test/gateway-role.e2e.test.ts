@@ -12,56 +12,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
-import { publishClusterConfigs } from '../src/controllers/index.ts';
 import { startGatewayRole, type GatewayRole } from '../src/dataplanes/index.ts';
 import { backend, casesPolicy, endpoint, listener, rule, send, startBackend, upstream, vhost, type TestBackend } from '../src/dataplanes/gateway/test-kit.ts';
-import type { ClusterConfig, DataPlaneAck, GatewayIR } from '../src/ir/index.ts';
-import { configStreamRoutes, createAuthenticator, MAX_STREAMS_PER_CLUSTER, silentLogger, startAdminServer, type AdminServer } from '../src/observability/index.ts';
+import type { ClusterConfig, GatewayIR } from '../src/ir/index.ts';
+import { MAX_STREAMS_PER_CLUSTER, silentLogger } from '../src/observability/index.ts';
 import { WatchableMap } from '../src/store/index.ts';
+import { ControlPlane, TOKENS } from './config-stream-control-plane.ts';
 import { waitFor } from './wait.ts';
 
 const SUITE = { timeout: 120_000 };
-const TOKENS = { jkt: 'gateway-jkt-token-0123456789', sgp: 'gateway-sgp-token-0123456789', admin: 'admin-token-0123456789abcdef' };
-const auth = createAuthenticator({
-  tokens: [
-    { token: TOKENS.jkt, subject: 'gw-jkt', roles: ['gateway:jkt'] },
-    { token: TOKENS.sgp, subject: 'gw-sgp', roles: ['gateway:sgp'] },
-    { token: TOKENS.admin, subject: 'root', roles: ['admin'] },
-  ],
-});
 const BUDGET_MS = 30_000;
-
-/** A control plane: the maps and an admin server serving the stream (restartable on the same port). */
-class ControlPlane {
-  configs = new WatchableMap<string, ClusterConfig>();
-  acks = new WatchableMap<string, DataPlaneAck>();
-  server: AdminServer | undefined;
-  port = 0;
-  /** Whether this replica holds the leader lease (only the leader feeds gateways). */
-  leading = true;
-  async start(): Promise<void> {
-    const notServing = (): string | undefined => (this.leading ? undefined : 'this control-plane replica is not the leader');
-    this.server = await startAdminServer({ host: '127.0.0.1', port: this.port, log: silentLogger, auth, notReady: () => undefined, rawRoutes: configStreamRoutes({ configs: this.configs, acks: this.acks, log: silentLogger, heartbeatMs: 200, notServing }) });
-    this.port = Number(new URL(this.server.url).port);
-  }
-  async stop(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
-  }
-  get url(): string {
-    return `http://127.0.0.1:${String(this.port)}`;
-  }
-  publish(ir: GatewayIR): void {
-    publishClusterConfigs(this.configs, ir, ['jkt', 'sgp'], new Date().toISOString());
-  }
-  /** Waits until `cluster`'s gateway ACKed its current version. */
-  synced(cluster: string): Promise<DataPlaneAck> {
-    return waitFor(`${cluster} ACK of its current version`, () => {
-      const ack = this.acks.get(cluster);
-      return ack?.acked !== undefined && ack.acked.version === this.configs.get(cluster)?.version ? ack : undefined;
-    });
-  }
-}
 
 describe('gateway roles fed by the config stream', SUITE, () => {
   const cp = new ControlPlane();

@@ -78,7 +78,9 @@ describe('lintas serve --no-embedded-gateways + lintas gateway', { timeout: 120_
       'jkt-prod-1 acknowledged by its gateway process',
       async () => {
         const { dataplanes } = (await (await fetch(`${admin}/api/v1/dataplanes`)).json()) as { dataplanes: DataPlaneServing[] };
-        return dataplanes.find((d) => d.cluster === 'jkt-prod-1' && d.mode === 'remote' && d.state === 'acked' && d.version !== '');
+        // Acknowledged, and of the current slice: the control plane may publish a newer one (its first health round)
+        // before the first ACK lands, and an ACK of an older one carries no ownership yet.
+        return dataplanes.find((d) => d.cluster === 'jkt-prod-1' && d.mode === 'remote' && d.state === 'acked' && d.version !== '' && Object.keys(d.ownership).length > 0);
       },
       60_000,
     ).catch((error: unknown) => {

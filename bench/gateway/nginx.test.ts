@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { originAddresses } from './fleet.ts';
-import { KEEPALIVE_REQUESTS, ORIGIN_STATUS_PATH, originConfig, parseStubStatus, proxyConfig, UPSTREAM_KEEPALIVE } from './nginx.ts';
+import { ACCESS_LOG_FIELDS } from '../../src/dataplanes/index.ts';
+import { JSON_LOG_FORMAT, KEEPALIVE_REQUESTS, ORIGIN_STATUS_PATH, originConfig, parseStubStatus, proxyConfig, UPSTREAM_KEEPALIVE } from './nginx.ts';
 
 function lines(conf: string, re: RegExp): string[] {
   return conf.split('\n').filter((l) => re.test(l)).map((l) => l.trim());
@@ -70,4 +71,15 @@ test('the proxy terminates TLS with the given certificate when asked', () => {
   assert.match(conf, /listen "127\.0\.0\.1":8443 ssl;|listen 127\.0\.0\.1:8443 ssl;/);
   assert.match(conf, /ssl_certificate "?\/tmp\/c\.pem"?;/);
   assert.match(conf, /ssl_certificate_key "?\/tmp\/k\.pem"?;/);
+});
+
+test('the proxy with N workers and a JSON access log: worker_processes N, Lintas\' 28 fields, escaped as JSON', () => {
+  const conf = proxyConfig({ prefix: '/tmp/p', listen: { host: '127.0.0.1', port: 8000 }, upstreams: ['127.77.0.1:9000'], routes: 1, workers: 2, accessLog: '/tmp/p/access.log' });
+  assert.deepEqual(lines(conf, /^worker_processes /), ['worker_processes 2;']);
+  assert.deepEqual(lines(conf, /^\s*access_log /), ['access_log /tmp/p/access.log lintas_json buffer=64k flush=1s;']);
+  assert.equal(lines(conf, /^\s*log_format lintas_json escape=json '/).length, 1);
+  assert.deepEqual(lines(conf, /^\s*listen /), ['listen 127.0.0.1:8000 reuseport;'], 'a socket per worker, as Lintas\' workers');
+  // A line as nginx would write it: every variable replaced by a value of its kind.
+  const line = JSON_LOG_FORMAT.replace(/\$status|\$request_time/g, '1').replace(/\$[a-z0-9_]+/g, 'x');
+  assert.deepEqual(Object.keys(JSON.parse(line) as object), [...ACCESS_LOG_FIELDS]);
 });

@@ -63,3 +63,15 @@ test('the JSON report carries runs, ratios, verdicts and the overall outcome', (
   assert.equal(failed.targetsMet, false);
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(failed)));
 });
+
+test('where both proxies log alike the CPU-per-request target applies (issue 15: at most 2.5x)', () => {
+  // FAST: lintas 8 s of CPU for 96,000 requests, nginx 6 s for 160,000: 2.22x.
+  const logged: CaseResult = { ...FAST, name: 'same log', sameAccessLog: true };
+  assert.equal(verdict(ratios(logged), true).cpuPerRequestMet, true);
+  assert.equal(verdict(ratios(FAST)).cpuPerRequestMet, undefined, 'not without the same access log');
+  const heavy: CaseResult = { ...logged, runs: { ...logged.runs, lintas: run(12_000, 4, 8, 9) } };
+  assert.match(ratioLines([heavy])[0] ?? '', /proxy CPU per request 2\.50x \(target <= 2\.50x: met\)/);
+  const heavier: CaseResult = { ...logged, runs: { ...logged.runs, lintas: run(12_000, 4, 8, 10) } };
+  assert.match(ratioLines([heavier])[0] ?? '', /proxy CPU per request 2\.78x \(target <= 2\.50x: NOT met\)/);
+  assert.equal(jsonReport({ environment: {}, params: {}, cases: [heavier], notes: [], failures: [] }).targetsMet, false);
+});

@@ -19,8 +19,13 @@
  *      with the same self-signed P-256 certificate (made with openssl in the
  *      temp directory), once with keep-alive and once with a new connection,
  *      so a full handshake, per request (`Connection: close`);
- *   6. prints a table and the ratios lintas/nginx against the targets
- *      (throughput ≥ 0.6×, p99 ≤ 2×), or with --json one JSON document.
+ *   6. then the workers cases (issue 15), 1 route → 1 endpoint, once per
+ *      `--workers` count N: `lintas gateway --workers N` fed by a config
+ *      stream from this process against nginx with `worker_processes N`, both
+ *      writing the same JSON access log to a file;
+ *   7. prints a table and the ratios lintas/nginx against the targets
+ *      (throughput ≥ 0.6×, p99 ≤ 2×; CPU per request ≤ 2.5× where both log
+ *      alike), or with --json one JSON document.
  *
  * Every wait is bounded, every wrk run has a kill timer, the whole run has a
  * watchdog; everything started is stopped and the temp directory removed on
@@ -28,7 +33,8 @@
  * measured run fails the bench (exit 1) after the table is printed.
  *
  * Usage: npm run bench:gateway -- [--seconds 8] [--connections 64] [--threads 1]
- *          [--warmup 2] [--routes 50] [--endpoints 100] [--lintas auto|dist|src] [--keep] [--json]
+ *          [--warmup 2] [--routes 50] [--endpoints 100] [--lintas auto|dist|src]
+ *          [--cases all|serve|workers] [--workers 1,N] [--keep] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -41,6 +47,7 @@ import { BENCH_NAMESPACE, MAX_ENDPOINTS, MAX_ROUTES, OWNER_KEY, OWNER_KEY_HEADER
 import { KEEPALIVE_REQUESTS, ORIGIN_BODY, ORIGIN_STATUS_PATH, parseStubStatus, UPSTREAM_KEEPALIVE, type StubStatus } from './nginx.ts';
 import { createSupervisor, cpuSeconds, findExecutable, freePort, lintasEntry, tail, treeCpuSeconds, versionOf, type Proc } from '../lib/procs.ts';
 import { fmt, jsonReport, PROXIES, ratioLines, table, type CaseResult, type ProxyName, type ProxyRun } from './report.ts';
+import { startLintasGateway } from './gateway-process.ts';
 import { lintasArgv, probe, startLintas, startNginxProxy, startOrigin, type Server } from './servers.ts';
 import { makeCert, negotiated, type BenchCert } from './tls.ts';
 import { errorVerdict, parseWrk, wrkArgs, type WrkResult } from './wrk.ts';
@@ -53,7 +60,8 @@ const INSTALL_HINT = 'apt-get install -y wrk nginx-light   # or: nginx';
 const WRK_TIMEOUT_S = 2;
 const USAGE = `usage: npm run bench:gateway -- [--seconds 8] [--connections 64] [--threads 1] [--warmup 2]
                               [--routes 50] [--endpoints 100] [--nginx-keepalive 64]
-                              [--lintas auto|dist|src] [--owner-policy] [--keep] [--json]`;
+                              [--lintas auto|dist|src] [--owner-policy] [--keep] [--json]
+                              [--cases all|serve|workers] [--workers 1,${String(availableParallelism())}]`;
 
 interface Options {
   readonly seconds: number;
@@ -68,6 +76,10 @@ interface Options {
   readonly json: boolean;
   /** Attach an Owner-mode TrafficPolicy (reads: Owner) and send its ownership key: the policy path's cost. */
   readonly ownerPolicy: boolean;
+  /** `serve`: the four `lintas serve` cases; `workers`: the `lintas gateway --workers N` cases; `all`: both. */
+  readonly cases: 'all' | 'serve' | 'workers';
+  /** Worker counts of the workers cases (each against nginx with as many worker processes). */
+  readonly workers: readonly number[];
 }
 
 const { intOption, lintasOption, usageError: exitWithUsage } = benchOptionChecks('bench:gateway', USAGE);
@@ -90,6 +102,8 @@ function parseOptions(): Options {
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         'owner-policy': { type: 'boolean', default: false },
+        cases: { type: 'string', default: 'all' },
+        workers: { type: 'string', default: [...new Set([1, availableParallelism()])].join(',') },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -104,6 +118,9 @@ function parseOptions(): Options {
   const threads = intOption(values.threads, 'threads', 1, 64);
   const connections = intOption(values.connections, 'connections', 1, 10_000);
   if (connections < threads) usageError('--connections must be at least --threads (wrk gives each thread connections / threads)');
+  const cases = values.cases;
+  if (cases !== 'all' && cases !== 'serve' && cases !== 'workers') usageError(`--cases must be all, serve or workers, got "${cases}"`);
+  const workers = [...new Set(values.workers.split(',').map((w) => intOption(w.trim(), 'workers', 1, 64)))];
   return {
     seconds: intOption(values.seconds, 'seconds', 1, 120),
     connections,
@@ -116,6 +133,8 @@ function parseOptions(): Options {
     keep: values.keep,
     json: values.json,
     ownerPolicy: values['owner-policy'],
+    cases,
+    workers,
   };
 }
 
@@ -193,6 +212,8 @@ interface CaseOutcome {
   readonly result: CaseResult;
   readonly warmups: Partial<Record<ProxyName, WrkResult>>;
   readonly accessLog: AccessLogStats | undefined;
+  /** nginx's JSON access log, in a workers case. */
+  readonly nginxAccessLog?: AccessLogStats;
 }
 
 interface CaseSpec {
@@ -200,22 +221,29 @@ interface CaseSpec {
   readonly endpoints: number;
   readonly transport: Transport;
   readonly cert?: BenchCert;
+  /** A workers case: `lintas gateway --workers N` against nginx `worker_processes N`, both with a JSON access log. */
+  readonly workers?: number;
 }
 
 async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; entry: 'dist' | 'src'; origin: Server }, index: number, spec: CaseSpec): Promise<CaseOutcome> {
-  const { routes, endpoints, transport, cert } = spec;
+  const { routes, endpoints, transport, cert, workers } = spec;
   const tlsName = transport === 'https' ? ', HTTPS keep-alive' : transport === 'https-handshake' ? ', HTTPS new connection per request' : '';
-  const name = `${routes} route${routes === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${tlsName}`;
+  const workersName = workers === undefined ? '' : `, ${String(workers)} worker${workers === 1 ? '' : 's'} each, JSON access log on both`;
+  const name = `${routes} route${routes === 1 ? '' : 's'}, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${tlsName}${workersName}`;
   const scheme = transport === 'http' ? 'http' : 'https';
   const dir = join(ctx.temp, `case-${index}`);
   const path = targetPath(routes);
   const fleet = join(dir, 'fleet');
   const accessLog = join(dir, 'access.log');
+  const nginxLog = join(dir, 'nginx-access.log');
   const listenerPort = await freePort('127.0.0.1');
   writeGatewayFleet(fleet, { routes, endpoints, listenerPort, originPort: ctx.origin.port, ownerPolicy: options.ownerPolicy, ...(cert !== undefined ? { tls: cert } : {}) });
   mkdirSync(join(dir, 'state'), { recursive: true });
   const t0 = performance.now();
-  const lintas = await startLintas(sv, { root: ROOT, entry: ctx.entry, fleet, stateDir: join(dir, 'state'), accessLog, listenerPort, path, scheme });
+  const lintas =
+    workers === undefined
+      ? await startLintas(sv, { root: ROOT, entry: ctx.entry, fleet, stateDir: join(dir, 'state'), accessLog, listenerPort, path, scheme })
+      : await startLintasGateway(sv, { root: ROOT, entry: ctx.entry, fleet, accessLog, listenerPort, path, workers });
   const nginx = await startNginxProxy(sv, ctx.nginxBin, join(dir, 'nginx-proxy'), {
     routes,
     endpoints,
@@ -223,9 +251,11 @@ async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; en
     path,
     keepalive: options.nginxKeepalive,
     ...(cert !== undefined ? { tls: { certFile: cert.certFile, keyFile: cert.keyFile } } : {}),
+    ...(workers !== undefined ? { workers, accessLog: nginxLog } : {}),
   });
   await verify([lintas, nginx], routes, scheme);
-  say(`\n[${name}] lintas gateway 127.0.0.1:${lintas.port} (admin ${lintas.admin}), nginx proxy 127.0.0.1:${nginx.port}, both ready in ${fmt((performance.now() - t0) / 1000, 1)} s; load on ${path}`);
+  const how = 'admin' in lintas ? `lintas serve gateway 127.0.0.1:${String(lintas.port)} (admin ${lintas.admin})` : `lintas gateway --workers ${String(workers)} 127.0.0.1:${String(lintas.port)}`;
+  say(`\n[${name}] ${how}, nginx proxy 127.0.0.1:${String(nginx.port)}, both ready in ${fmt((performance.now() - t0) / 1000, 1)} s; load on ${path}`);
   if (cert !== undefined) say(`  TLS negotiated: lintas ${await negotiated(lintas.port)}, nginx ${await negotiated(nginx.port)}`);
 
   const runs: Partial<Record<ProxyName, ProxyRun>> = {};
@@ -240,17 +270,24 @@ async function runCase(ctx: { temp: string; wrkBin: string; nginxBin: string; en
   }
   // Stopped before the access log is read, so every buffered line is on disk.
   await Promise.all([sv.stop(lintas.proc), sv.stop(nginx.proc)]);
+  if ('close' in lintas) await lintas.close();
   const stats = existsSync(accessLog) ? accessLogStats(readFileSync(accessLog)) : undefined;
-  return { result: { name, routes, endpoints, path, runs: runs as Record<ProxyName, ProxyRun> }, warmups, accessLog: stats };
+  const nginxStats = workers !== undefined && existsSync(nginxLog) ? accessLogStats(readFileSync(nginxLog)) : undefined;
+  return {
+    result: { name, routes, endpoints, path, runs: runs as Record<ProxyName, ProxyRun>, ...(workers !== undefined ? { sameAccessLog: true } : {}) },
+    warmups,
+    accessLog: stats,
+    ...(nginxStats !== undefined ? { nginxAccessLog: nginxStats } : {}),
+  };
 }
 
-function accessLogNote(o: CaseOutcome): string {
-  const s = o.accessLog;
-  if (s === undefined) return `[${o.result.name}] lintas wrote no access log file`;
-  const sent = o.result.runs.lintas.wrk.requests + (o.warmups.lintas?.requests ?? 0);
+function accessLogNote(o: CaseOutcome, proxy: ProxyName = 'lintas'): string {
+  const s = proxy === 'lintas' ? o.accessLog : o.nginxAccessLog;
+  if (s === undefined) return `[${o.result.name}] ${proxy} wrote no access log file`;
+  const sent = o.result.runs[proxy].wrk.requests + (o.warmups[proxy]?.requests ?? 0);
   const share = s.lines / Math.max(sent, 1);
   return (
-    `[${o.result.name}] lintas access log: ${fmt(s.lines)} lines, ${fmt(s.bytes / 1e6, 1)} MB for ${fmt(sent)} completed requests (warm-up + run)` +
+    `[${o.result.name}] ${proxy} access log: ${fmt(s.lines)} lines, ${fmt(s.bytes / 1e6, 1)} MB (${fmt(s.bytes / Math.max(s.lines, 1))} bytes a line) for ${fmt(sent)} completed requests (warm-up + run)` +
     (share < 0.99 ? ` - ${fmt((1 - share) * 100, 1)}% of requests have no line` : '') +
     `; last ${fmt(s.sampled)} lines: route ${s.routes.join(' | ') || '-'}, status ${s.statuses.join(' | ') || '-'}, ${s.upstreams} distinct upstreams` +
     (s.unparsed > 0 ? `, ${s.unparsed} lines not JSON` : '')
@@ -301,22 +338,39 @@ async function main(): Promise<number> {
   );
 
   const ctx = { temp, wrkBin, nginxBin, entry: picked.mode, origin };
-  const outcomes = [await runCase(ctx, 1, { routes: 1, endpoints: 1, transport: 'http' }), await runCase(ctx, 2, { routes: options.routes, endpoints: options.endpoints, transport: 'http' })];
-  const cert = makeCert(join(temp, 'tls'));
-  if ('error' in cert) say(`HTTPS cases skipped: ${cert.error}`);
-  else {
-    outcomes.push(await runCase(ctx, 3, { routes: 1, endpoints: 1, transport: 'https', cert }));
-    outcomes.push(await runCase(ctx, 4, { routes: 1, endpoints: 1, transport: 'https-handshake', cert }));
+  const outcomes: CaseOutcome[] = [];
+  if (options.cases !== 'workers') {
+    outcomes.push(await runCase(ctx, 1, { routes: 1, endpoints: 1, transport: 'http' }), await runCase(ctx, 2, { routes: options.routes, endpoints: options.endpoints, transport: 'http' }));
+    const cert = makeCert(join(temp, 'tls'));
+    if ('error' in cert) say(`HTTPS cases skipped: ${cert.error}`);
+    else {
+      outcomes.push(await runCase(ctx, 3, { routes: 1, endpoints: 1, transport: 'https', cert }));
+      outcomes.push(await runCase(ctx, 4, { routes: 1, endpoints: 1, transport: 'https-handshake', cert }));
+    }
+  }
+  if (options.cases !== 'serve') {
+    for (const [i, workers] of options.workers.entries()) outcomes.push(await runCase(ctx, 5 + i, { routes: 1, endpoints: 1, transport: 'http', workers }));
   }
   const cases = outcomes.map((o) => o.result);
 
   const notes = [
-    `nginx proxy: 1 worker, upstream keepalive ${options.nginxKeepalive}, proxy_http_version 1.1, Connection "", X-Forwarded-For/-Proto/-Host set, ACCESS LOG OFF`,
-    `lintas: access log ON, JSON lines to a temp file (--access-log, production behaviour); no active health checks configured (nginx has none either)`,
+    `nginx proxy: upstream keepalive ${options.nginxKeepalive}, proxy_http_version 1.1, Connection "", X-Forwarded-For/-Proto/-Host set`,
+    ...(options.cases !== 'workers'
+      ? [
+          `serve cases: nginx 1 worker, ACCESS LOG OFF; lintas serve: access log ON, JSON lines to a temp file (--access-log, production behaviour); no active health checks configured (nginx has none either)`,
+          `HTTPS: both proxies terminate TLS with the same self-signed P-256 certificate (TLS 1.2/1.3, each side's default ciphers, negotiated as printed per case); nginx: ssl_session_cache off (its default), session tickets on as Node's; the handshake case sends Connection: close, so every request is a new TCP connection and a full handshake (wrk does not resume sessions)`,
+          `routes: ${options.routes} HTTPRoutes in ${BENCH_NAMESPACE} with equal-length PathPrefix /svc-NN; the load hits the last one in Gateway API precedence (alphabetical tie-break), the worst case for a first-match scan; nginx: ${options.routes} prefix locations`,
+        ]
+      : []),
     `keep-alive: wrk keeps its ${options.connections} connections for the whole run; nginx keepalive_requests ${fmt(KEEPALIVE_REQUESTS)} on both sides (its default 1000 would recycle connections), origin likewise`,
-    `HTTPS: both proxies terminate TLS with the same self-signed P-256 certificate (TLS 1.2/1.3, each side's default ciphers, negotiated as printed per case); nginx: ssl_session_cache off (its default), session tickets on as Node's; the handshake case sends Connection: close, so every request is a new TCP connection and a full handshake (wrk does not resume sessions)`,
-    `routes: ${options.routes} HTTPRoutes in ${BENCH_NAMESPACE} with equal-length PathPrefix /svc-NN; the load hits the last one in Gateway API precedence (alphabetical tie-break), the worst case for a first-match scan; nginx: ${options.routes} prefix locations`,
-    ...outcomes.map(accessLogNote),
+    ...(options.cases !== 'serve'
+      ? [
+          `workers cases: lintas gateway --workers N (SO_REUSEPORT listeners, fed by a config stream from the bench process; its CPU is the whole process, every thread) against nginx worker_processes N (listen … reuseport when N > 1); ` +
+            `both write JSON lines with Lintas' 28 fields to a file (nginx: log_format escape=json, buffer=64k flush=1s; Lintas: its access log stream)`,
+        ]
+      : []),
+    ...outcomes.map((o) => accessLogNote(o)),
+    ...outcomes.filter((o) => o.nginxAccessLog !== undefined).map((o) => accessLogNote(o, 'nginx')),
     ...outcomes.flatMap(churnNote),
   ];
   const failures: string[] = [];
@@ -342,6 +396,8 @@ async function main(): Promise<number> {
       endpoints: options.endpoints,
       nginxKeepalive: options.nginxKeepalive,
       ownerPolicy: options.ownerPolicy,
+      cases: options.cases,
+      workers: options.workers,
       wrkTimeoutSeconds: WRK_TIMEOUT_S,
     };
     process.stdout.write(`${JSON.stringify({ ...jsonReport({ environment, params, cases, notes, failures }), elapsedSeconds: elapsed }, null, 2)}\n`);
@@ -358,7 +414,8 @@ async function main(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-// Bounded whatever happens: the origin, four cases of two startups each, eight warm-ups and eight runs.
-const WATCHDOG_MS = 60_000 + 4 * 2 * 30_000 + 8 * (options.warmup + options.seconds + WRK_TIMEOUT_S + 10) * 2 * 1000;
+// Bounded whatever happens: the origin, then per case two startups, two warm-ups and two runs.
+const CASES = (options.cases !== 'workers' ? 4 : 0) + (options.cases !== 'serve' ? options.workers.length : 0);
+const WATCHDOG_MS = 60_000 + CASES * (2 * 30_000 + 4 * (options.warmup + options.seconds + WRK_TIMEOUT_S + 10) * 1000);
 
 await runBench('bench:gateway', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });

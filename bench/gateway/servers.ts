@@ -89,12 +89,12 @@ export function startOrigin(sv: Supervisor, bin: string, prefix: string, endpoin
   return startNginx(sv, bin, 'origin nginx', prefix, (port) => originConfig({ prefix, addresses, port, user: nginxUser() }), addresses[0] as string, (port) => `http://${addresses[0]}:${port}/`);
 }
 
-/** The proxy nginx in front of the origin's first `endpoints` addresses, with the fleet's route layout (TLS with `tls`). */
+/** The proxy nginx in front of the origin's first `endpoints` addresses, with the fleet's route layout (TLS with `tls`; `workers` processes; a JSON `accessLog`). */
 export function startNginxProxy(
   sv: Supervisor,
   bin: string,
   prefix: string,
-  o: { routes: number; endpoints: number; originPort: number; path: string; keepalive: number; tls?: { certFile: string; keyFile: string } },
+  o: { routes: number; endpoints: number; originPort: number; path: string; keepalive: number; tls?: { certFile: string; keyFile: string }; workers?: number; accessLog?: string },
 ): Promise<Server> {
   const scheme = o.tls === undefined ? 'http' : 'https';
   const upstreams = originAddresses(o.endpoints).map((a) => `${a}:${o.originPort}`);
@@ -103,7 +103,18 @@ export function startNginxProxy(
     bin,
     'nginx proxy',
     prefix,
-    (port) => proxyConfig({ prefix, listen: { host: '127.0.0.1', port }, upstreams, routes: o.routes, keepalive: o.keepalive, user: nginxUser(), ...(o.tls !== undefined ? { tls: o.tls } : {}) }),
+    (port) =>
+      proxyConfig({
+        prefix,
+        listen: { host: '127.0.0.1', port },
+        upstreams,
+        routes: o.routes,
+        keepalive: o.keepalive,
+        user: nginxUser(),
+        ...(o.tls !== undefined ? { tls: o.tls } : {}),
+        ...(o.workers !== undefined ? { workers: o.workers } : {}),
+        ...(o.accessLog !== undefined ? { accessLog: o.accessLog } : {}),
+      }),
     '127.0.0.1',
     (port) => `${scheme}://127.0.0.1:${port}${o.path}`,
   );

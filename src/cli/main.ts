@@ -11,6 +11,7 @@ import { registerFaultCommands } from './commands/fault.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import type { RouteExplainOptions } from './commands/route-explain.ts';
 import { realpathSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -246,6 +247,7 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint() || process.env['LINTAS_CLI_ENTRY'] === '1') {
+// Never on a worker thread: a worker that loads the bundle (a gateway's data-plane workers) inherits argv and env.
+if (isMainThread && (isEntryPoint() || process.env['LINTAS_CLI_ENTRY'] === '1')) {
   process.exitCode = await run(process.argv.slice(2));
 }

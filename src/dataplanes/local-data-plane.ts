@@ -11,7 +11,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { DataPlaneReport, GatewayIR } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { createGatewayDataPlane, type ApplyReport, type CertificateSource, type ConfigFreshness } from './gateway/index.ts';
+import { createGatewayDataPlane, type ApplyReport, type BoundListener, type CertificateSource, type ConfigFreshness } from './gateway/index.ts';
 import { createUpstreamSet, type UpstreamSet, type UpstreamSetOptions } from './gateway/upstream/index.ts';
 import { createTcpProxy } from './tcp-proxy/server.ts';
 
@@ -29,6 +29,8 @@ export interface LocalDataPlaneOptions {
   readonly now?: () => number;
   /** Health checks of the upstream set (tests turn them off). */
   readonly healthCheck?: UpstreamSetOptions['healthCheck'];
+  /** Bind listeners with SO_REUSEPORT: a gateway's worker threads each bind the same addresses. */
+  readonly reusePort?: boolean;
 }
 
 /** What one apply did on both proxies. */
@@ -45,6 +47,8 @@ export interface LocalDataPlane {
   apply(ir: GatewayIR, certificates?: CertificateSource): Promise<LocalApplyResult>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
+  /** Listeners bound right now, HTTP then TCP, with their IR keys. */
+  listeners(): readonly BoundListener[];
   /** Its report: the HTTP gateway's counters and the upstream set's view (what it tells the control plane). */
   report(): DataPlaneReport;
   close(): Promise<void>;
@@ -69,15 +73,18 @@ export function createLocalDataPlane(options: LocalDataPlaneOptions): LocalDataP
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
     ...(options.freshness !== undefined ? { freshness: options.freshness } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.reusePort === true ? { http: { reusePort: true } } : {}),
   });
   const tcp = createTcpProxy({
     log: log.child({ component: 'tcp-proxy' }),
     upstreams,
+    ...(options.reusePort === true ? { reusePort: true } : {}),
     onConnection: (e) =>
       sink(
         `${JSON.stringify({ time: new Date().toISOString(), protocol: 'tcp', listener: e.listener, service_import: e.serviceImport, entry_cluster: e.entryCluster ?? null, destination_cluster: e.upstream?.cluster ?? null, upstream: e.upstream?.key ?? null, attempts: e.attempts, bytes_in: e.bytesIn, bytes_out: e.bytesOut, response_flags: e.responseFlags })}\n`,
       ),
   });
+  const listeners = (): BoundListener[] => [...http.listeners(), ...tcp.listeners()].map(({ key, address, port }) => ({ key, address, port }));
   return {
     upstreams,
     async apply(ir, certificates) {
@@ -87,7 +94,8 @@ export function createLocalDataPlane(options: LocalDataPlaneOptions): LocalDataP
       return { report, failed };
     },
     report: () => ({ ...http.counters(), observation: upstreams.observe() }),
-    bound: () => [...http.listeners().map((l) => `${l.address}:${String(l.port)}`), ...tcp.listeners().map((l) => `${l.address}:${String(l.port)}`)],
+    bound: () => listeners().map((l) => `${l.address}:${String(l.port)}`),
+    listeners,
     async close() {
       await Promise.all([http.close(), tcp.close()]);
       upstreams.close();

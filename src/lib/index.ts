@@ -33,3 +33,4 @@ export {
 export { compareStrings } from './compare.ts';
 export { murmur3, rendezvousScore, rendezvousPick, keyFraction } from './rendezvous.ts';
 export { normaliseOrigin } from './origin.ts';
+export { workerModuleSource } from './worker-source.ts';

@@ -104,6 +104,8 @@ export interface AdminServerOptions {
   /** Conditions worth knowing while ready (e.g. serving the last good config): lines after `ok` on `/readyz`. */
   readonly readyDetail?: () => readonly string[];
   readonly registry?: Registry;
+  /** More Prometheus text for `/metrics`, after the registry's (a gateway's worker threads' metrics, summed). */
+  readonly extraMetrics?: () => Promise<string>;
   /** Public GET JSON routes by path or pattern, e.g. `/api/v1/serviceimports` or `/api/v1/x/:name`. */
   readonly routes?: Readonly<Record<string, JsonRoute>>;
   /** GET JSON routes that need a role, by path or pattern, e.g. `/api/v1/audit/:id`. */
@@ -260,7 +262,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         const detail = options.readyDetail?.() ?? [];
         return why === undefined ? send(200, 'text/plain', ['ok', ...detail.map((d) => `warning: ${d}`)].join('\n') + '\n') : send(503, 'text/plain', [`not ready: ${why}`, ...detail].join('\n') + '\n');
       }
-      if (url.pathname === '/metrics') return send(200, registry.contentType, await registry.metrics());
+      if (url.pathname === '/metrics') return send(200, registry.contentType, (await registry.metrics()) + ((await options.extraMetrics?.()) ?? ''));
     }
     const { match, allowed } = find(method ?? 'GET', url.pathname);
     if (method === undefined || match === undefined) {

@@ -10,9 +10,8 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import type { AlertsView, McsResult } from '../controllers/index.ts';
 import { ALERT_METRICS, silentLogger } from '../observability/index.ts';
-import type { DataPlaneReport } from '../ir/index.ts';
+import { EMPTY_REPORT, type DataPlaneReport } from '../ir/index.ts';
 import { FleetStore } from '../store/index.ts';
-import { EMPTY_REPORT } from './dataplane-reports.ts';
 import { createMcsMetrics } from './mcs-metrics.ts';
 import { readAlertSample, startAlertService, type AlertService } from './alert-service.ts';
 

@@ -4,7 +4,7 @@
  * @module
  */
 export { startAlertService, readAlertSample, DEFAULT_ALERT_INTERVAL_MS, type AlertEntry, type AlertsAnswer, type AlertService, type AlertServiceOptions } from './alert-service.ts';
-export { dataPlaneReport, EMPTY_REPORT, mergeReports, REPORT_MAX_AGE_MS } from './dataplane-reports.ts';
+export { dataPlaneReport, REPORT_MAX_AGE_MS } from './dataplane-reports.ts';
 export { createBus, follow, type Bus, type FailoverPublished, type McsPublished } from './bus.ts';
 export { ComponentStartError, startComponents, type Component, type ComponentHealth, type StartedComponents } from './component.ts';
 export type { ListenAddress, RuntimeConfig, SandboxExtensions, SnapshotOverlay } from './config.ts';

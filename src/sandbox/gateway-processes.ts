@@ -58,7 +58,8 @@ export function startGatewayProcesses(options: GatewayProcessesOptions): Gateway
   const start = (cluster: string): void => {
     const token = options.tokens[cluster];
     if (token === undefined) return;
-    const child = spawn(options.command.file, [...options.command.args, 'gateway', '--cluster', cluster, '--control-plane', options.controlPlaneUrl, '--access-log', options.accessLog, '--log-level', 'warn'], {
+    // One data-plane thread each: a laptop's demo fleet runs a gateway per cluster, and a worker per core in each would be cores × clusters threads.
+    const child = spawn(options.command.file, [...options.command.args, 'gateway', '--cluster', cluster, '--control-plane', options.controlPlaneUrl, '--access-log', options.accessLog, '--log-level', 'warn', '--workers', '1'], {
       env: { ...process.env, LINTAS_GATEWAY_TOKEN: token },
       // The IPC channel is a lifeline: the gateway stops when this process dies, whatever killed it.
       stdio: ['ignore', 'ignore', options.stderr(cluster), 'ipc'],

@@ -24,8 +24,8 @@ import {
 } from '../../observability/index.ts';
 import { EXIT } from '../io.ts';
 import { lintas } from '../test-cli.ts';
-import type { DataPlaneReport } from '../../ir/index.ts';
-import { EMPTY_REPORT, startAlertService, type AlertService, type AlertsAnswer } from '../../runtime/index.ts';
+import { EMPTY_REPORT, type DataPlaneReport } from '../../ir/index.ts';
+import { startAlertService, type AlertService, type AlertsAnswer } from '../../runtime/index.ts';
 
 const VIEWER = 'viewer-token-0123456789abcdef';
 

@@ -1,7 +1,8 @@
 /**
  * `lintas gateway`: flag errors are usage errors naming the flag; a real run against an
  * in-process control plane turns ready once its first config is applied (admin `/readyz`,
- * `/metrics`), writes the access log to the file given, and stops cleanly on abort.
+ * `/metrics`, its two workers' counters summed), writes the access log to the file given, and
+ * stops cleanly on abort.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,8 @@ describe('lintas gateway', { timeout: 60_000 }, () => {
       [base, /a token is required: --token TOKEN or \$LINTAS_GATEWAY_TOKEN .*gateway:c1/],
       [[...base, '--token', TOKEN, '--stale-after', '30'], /--stale-after must be a duration such as 30s/],
       [[...base, '--token', TOKEN, '--admin', 'localhost'], /--admin must be HOST:PORT/],
+      [[...base, '--token', TOKEN, '--workers', '0'], /--workers must be a whole number from 1 to 256, got "0"/],
+      [[...base, '--token', TOKEN, '--workers', 'two'], /--workers must be a whole number from 1 to 256, got "two"/],
     ];
     for (const [argv, message] of cases) {
       const r = await lintas(argv);
@@ -67,9 +70,9 @@ describe('lintas gateway', { timeout: 60_000 }, () => {
       const stop = new AbortController();
       const c = capture({ LINTAS_GATEWAY_TOKEN: TOKEN });
       const accessLog = join(dir, 'access.log');
-      const running = run(['gateway', '--cluster', 'c1', '--control-plane', cp.url, '--admin', '127.0.0.1:0', '--access-log', accessLog, '--stale-after', '10s', '--log-level', 'error'], c.io, stop.signal);
+      const running = run(['gateway', '--cluster', 'c1', '--control-plane', cp.url, '--admin', '127.0.0.1:0', '--access-log', accessLog, '--stale-after', '10s', '--log-level', 'error', '--workers', '2'], c.io, stop.signal);
       const adminUrl = await waitFor('the admin URL', () => /admin (http:\/\/\S+) /.exec(c.stderr())?.[1]);
-      assert.match(c.stderr(), /cluster c1, control plane http:\/\/127\.0\.0\.1:\d+, .*stale after 10s/);
+      assert.match(c.stderr(), /cluster c1, control plane http:\/\/127\.0\.0\.1:\d+, .*2 workers, stale after 10s/);
       const notYet = await fetch(`${adminUrl}/readyz`);
       assert.equal(notYet.status, 503);
       assert.match(await notYet.text(), /waiting for the first config of cluster c1|not connected/);
@@ -79,7 +82,10 @@ describe('lintas gateway', { timeout: 60_000 }, () => {
       assert.equal(status.serving.generation, 1);
       const port = Number(status.bound[0]?.split(':')[1]);
       assert.equal(await (await fetch(`http://127.0.0.1:${String(port)}/hello`)).text(), 'from app');
-      assert.match(await (await fetch(`${adminUrl}/metrics`)).text(), /lintas_gateway_config_versions_total\{result="ack"\} 1/);
+      const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+      assert.match(metrics, /lintas_gateway_config_versions_total\{result="ack"\} 1/);
+      assert.match(metrics, /^lintas_gateway_workers 2$/m);
+      assert.match(metrics, /lintas_gateway_requests_total\{[^}]*\} 1$/m, 'the workers\' counters, summed');
       assert.equal(acks.get('c1')?.acked?.version, configs.get('c1')?.version);
       stop.abort();
       assert.equal(await running, 0);

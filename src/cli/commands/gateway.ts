@@ -5,6 +5,7 @@
  * serves, and stops it on Ctrl-C / SIGTERM.
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { dns1123Label, parseGatewayDuration } from '../../lib/index.ts';
@@ -22,7 +23,11 @@ export interface GatewayFlags {
   readonly admin?: string;
   readonly logFormat: string;
   readonly logLevel: string;
+  readonly workers: string;
 }
+
+/** More worker threads than this is a typo, not a machine. */
+const MAX_WORKERS = 256;
 
 /** The environment variable read when `--token` is not given (keeps the token out of `ps`). */
 export const GATEWAY_TOKEN_ENV = 'LINTAS_GATEWAY_TOKEN';
@@ -37,6 +42,7 @@ export function registerGatewayCommand(program: Command, io: CliIO, exit: (code:
     .option('--token <token>', `bearer token with the role gateway:<cluster> (default: $${GATEWAY_TOKEN_ENV})`)
     .option('--access-log <file>', 'access log (JSON lines); stdout when not given')
     .option('--stale-after <duration>', 'staleness budget: without a word from the control plane for this long, Owner-mode mutations fail closed (503 config_stale)', '30s')
+    .option('--workers <n>', 'data-plane worker threads sharing the listeners (SO_REUSEPORT); 1 runs the data plane on the main thread', String(availableParallelism()))
     .option('--admin <host:port>', 'serve /readyz (ready once the first config is applied), /healthz, /metrics and /api/v1/gateway-role here')
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
@@ -63,6 +69,8 @@ export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: Ab
   });
   const token = flags.token ?? io.env[GATEWAY_TOKEN_ENV];
   if (token === undefined || token === '') throw new CliError(`error: a token is required: --token TOKEN or $${GATEWAY_TOKEN_ENV} (a token of the control plane's auth file with the role gateway:${flags.cluster})`);
+  const workers = Number(flags.workers);
+  if (!/^\d+$/.test(flags.workers) || workers < 1 || workers > MAX_WORKERS) throw new CliError(`error: --workers must be a whole number from 1 to ${String(MAX_WORKERS)}, got "${flags.workers}"`);
   const staleAfterMs = parseGatewayDuration(flags.staleAfter);
   if (staleAfterMs === undefined || staleAfterMs === 0) throw new CliError(`error: --stale-after must be a duration such as 30s or 1m30s, got "${flags.staleAfter}"`);
   // Loaded here, not at the top: every other command would pay for loading the data plane.
@@ -79,6 +87,8 @@ export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: Ab
       token,
       log,
       staleAfterMs,
+      workers,
+      logLevel: flags.logLevel as LogLevel,
       write: io.out,
       ...(accessLogPath !== undefined ? { accessLogPath } : {}),
       ...(admin !== undefined ? { admin } : {}),
@@ -86,7 +96,7 @@ export async function gatewayCommand(flags: GatewayFlags, io: CliIO, signal?: Ab
   } catch (error) {
     throw new CliError(`error: cannot start the gateway: ${(error as Error).message}`, EXIT.invalid);
   }
-  io.err(`lintas gateway: cluster ${flags.cluster}, control plane ${controlPlanes.map((u) => u.origin).join(', ')}${role.adminUrl !== undefined ? `, admin ${role.adminUrl} (/readyz, /metrics)` : ''}, stale after ${flags.staleAfter}; Ctrl-C to stop`);
+  io.err(`lintas gateway: cluster ${flags.cluster}, control plane ${controlPlanes.map((u) => u.origin).join(', ')}${role.adminUrl !== undefined ? `, admin ${role.adminUrl} (/readyz, /metrics)` : ''}, ${String(workers)} worker${workers === 1 ? '' : 's'}, stale after ${flags.staleAfter}; Ctrl-C to stop`);
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await role.close();
   return EXIT.ok;

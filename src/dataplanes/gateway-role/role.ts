@@ -15,17 +15,20 @@
  *   the staleness budget, Owner-mode mutations fail closed (`ConfigFreshness`).
  * - Ready once the first version is applied; `/readyz` says why not, and warns while
  *   disconnected, stale or serving an older version than the one it rejected.
+ * - With `workers` > 1 the data plane runs on that many worker threads sharing the
+ *   listeners (SO_REUSEPORT, `worker-pool.ts`): a version is ACKed once every worker
+ *   applied it, and the report and `/metrics` are every worker's, summed.
  * @module
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
-import type { ConfigFrame, GatewayIR } from '../../ir/index.ts';
-import { createRegistry, startAdminServer, type AdminServer, type Logger } from '../../observability/index.ts';
-import { ConfigFreshness, DEFAULT_STALE_AFTER_MS, type CertificateSource } from '../gateway/index.ts';
-import { createLocalDataPlane, type LocalDataPlane } from '../local-data-plane.ts';
+import type { ConfigFrame, DataPlaneReport, GatewayIR } from '../../ir/index.ts';
+import { createRegistry, startAdminServer, type AdminServer, type Logger, type LogLevel } from '../../observability/index.ts';
+import { ConfigFreshness, DEFAULT_STALE_AFTER_MS } from '../gateway/index.ts';
 import type { UpstreamSetOptions } from '../gateway/upstream/index.ts';
 import { checkGatewayIR } from './check-ir.ts';
 import { createRoleMetrics } from './metrics.ts';
+import { createRoleDataPlane, type WorkerStatus } from './role-data-plane.ts';
 import { readConfigStream } from './stream-client.ts';
 
 /** Options of {@link startGatewayRole}. */
@@ -58,6 +61,15 @@ export interface GatewayRoleOptions {
   readonly healthCheck?: UpstreamSetOptions['healthCheck'];
   /** Serve `/readyz`, `/healthz`, `/metrics` and `/api/v1/gateway-role` here. */
   readonly admin?: { readonly host: string; readonly port: number; readonly allowedHosts?: readonly string[] };
+  /**
+   * Data-plane worker threads (default 1: the data plane runs on this thread). Workers use the
+   * performance clock (`now` drives this thread only) and only `healthCheck.enabled`.
+   */
+  readonly workers?: number;
+  /** Lowest level of the workers' log lines (default info). */
+  readonly logLevel?: LogLevel;
+  /** `file:` URL of the module the workers run (tests wrap the data-plane worker to inject faults). */
+  readonly workerModule?: string;
 }
 
 /** A version as the role knows it. */
@@ -92,6 +104,10 @@ export interface GatewayRoleStatus {
   readonly lastError?: string;
   /** Listeners bound (`address:port`). */
   readonly bound: readonly string[];
+  /** The data-plane worker threads (empty when the data plane runs on the role's thread). */
+  readonly workers: readonly WorkerStatus[];
+  /** Worker threads that exited and were started again, in total. */
+  readonly workerRestarts: number;
 }
 
 /** A running gateway role. */
@@ -104,6 +120,8 @@ export interface GatewayRole {
   notReady(): string | undefined;
   /** `/readyz` warnings while ready. */
   readyDetail(): string[];
+  /** The data plane's report (merged over workers; it refreshes each worker's `requests`). */
+  report(): Promise<DataPlaneReport>;
   /** Stops the stream, the listeners and the admin server. */
   close(): Promise<void>;
 }
@@ -128,15 +146,12 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
   const maxMs = options.backoff?.maxMs ?? 5_000;
   const registry = options.registry ?? createRegistry();
   const freshness = new ConfigFreshness(options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
-  const local: LocalDataPlane = createLocalDataPlane({
-    log,
-    registry,
-    freshness,
-    now,
-    ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}),
-    ...(options.write !== undefined ? { write: options.write } : {}),
-    ...(options.healthCheck !== undefined ? { healthCheck: options.healthCheck } : {}),
-  });
+  const local = createRoleDataPlane(options, { registry, freshness, now });
+  // The control plane vouched for the served config at `receivedAt`: here, and in every worker.
+  const confirm = (receivedAt: number): void => {
+    freshness.confirm(receivedAt);
+    local.confirmed(Math.max(0, now() - receivedAt));
+  };
 
   let serving: (RoleVersion & { readonly ir: GatewayIR; readonly certificates?: ConfigFrame['certificates'] }) | undefined;
   let rejected: (RoleVersion & { readonly error: string }) | undefined;
@@ -172,6 +187,8 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       reconnects,
       ...(lastError !== undefined ? { lastError } : {}),
       bound: local.bound(),
+      workers: local.workers(),
+      workerRestarts: local.restarts(),
     };
   };
   createRoleMetrics(registry, status);
@@ -198,7 +215,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
   const applyOne = async (frame: ConfigFrame, receivedAt: number): Promise<void> => {
     const started = now();
     if (serving?.version === frame.version) {
-      freshness.confirm(receivedAt);
+      confirm(receivedAt);
       postAck(frame, true, 0);
       return;
     }
@@ -208,7 +225,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       error = `invalid config (${String(problems.length)} problem(s)): ${problems.slice(0, 20).join('; ')}`;
     } else {
       try {
-        const result = await local.apply(frame.ir, sourceOf(frame.certificates));
+        const result = await local.apply(frame.ir, frame.certificates);
         if (result.failed.length > 0) error = `cannot bind ${result.failed.map((f) => `${f.key} (${f.error})`).join(', ')}`;
       } catch (e) {
         error = `apply failed: ${(e as Error).message}`;
@@ -216,7 +233,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       if (error !== undefined) {
         // Back to the last good version: listeners the bad one bound are drained, swapped tables swapped back.
         try {
-          await local.apply(serving?.ir ?? EMPTY_IR, sourceOf(serving?.certificates));
+          await local.apply(serving?.ir ?? EMPTY_IR, serving?.certificates);
         } catch (e) {
           log.error('restoring the last good config failed', { error: (e as Error).message });
         }
@@ -234,7 +251,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     serving = { version: frame.version, generation: frame.generation, at: now(), ir: frame.ir, ...(frame.certificates !== undefined ? { certificates: frame.certificates } : {}) };
     rejected = undefined;
     // Current as of when the control plane sent it.
-    freshness.confirm(receivedAt);
+    confirm(receivedAt);
     acks += 1;
     log.info('config version applied (ACK)', { cluster, version: frame.version, generation: frame.generation, applyMs: Math.round(applyMs), listeners: frame.ir.listeners.length, upstreams: frame.ir.upstreams.length });
     postAck(frame, true, applyMs);
@@ -245,10 +262,10 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
   const postReport = async (): Promise<void> => {
     if (!connected || reporting || stopping.signal.aborted) return;
     reporting = true;
-    const full = local.report();
-    // Only endpoints out of rotation: the only states the control plane acts on, and a large fleet's full list would not fit.
-    const report = { ...full, observation: { ...full.observation, endpoints: full.observation.endpoints.filter((e) => e.state === 'unhealthy' || e.state === 'ejected') } };
     try {
+      const full = await local.report();
+      // Only endpoints out of rotation: the only states the control plane acts on, and a large fleet's full list would not fit.
+      const report = { ...full, observation: { ...full.observation, endpoints: full.observation.endpoints.filter((e) => e.state === 'unhealthy' || e.state === 'ejected') } };
       const res = await fetch(new URL(`/api/v1/config-stream/${encodeURIComponent(cluster)}/report`, base()), {
         method: 'POST',
         headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
@@ -296,7 +313,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
             next = { frame, receivedAt };
             applying ??= drain();
           } else if (frame.version !== null && next === undefined && (frame.version === serving?.version || (frame.version === rejected?.version && rejectedKeepsOwnership))) {
-            freshness.confirm(receivedAt);
+            confirm(receivedAt);
           }
         }
       } catch (e) {
@@ -345,6 +362,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
         notReady,
         readyDetail,
         routes: { '/api/v1/gateway-role': () => status() },
+        extraMetrics: () => local.metrics(),
       });
     } catch (error) {
       await local.close();
@@ -359,6 +377,7 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     status,
     notReady,
     readyDetail,
+    report: () => local.report(),
     async close() {
       stopping.abort();
       clearInterval(reportTimer);
@@ -368,11 +387,6 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
       await Promise.all([admin?.close(), local.close()]);
     },
   };
-}
-
-/** The certificate lookup of a version: its own PEM by Secret (`ns/name`); a gateway serves one cluster, so the cluster is implied. */
-function sourceOf(certificates: ConfigFrame['certificates']): CertificateSource | undefined {
-  return certificates === undefined ? undefined : (_cluster, secret) => certificates[secret];
 }
 
 /**

@@ -38,9 +38,15 @@ export interface HttpServerOptions {
   readonly connectionsCheckingIntervalMs: number;
   /** How long a removed listener may drain before its connections are closed. */
   readonly drainTimeoutMs: number;
+  /**
+   * Bind with SO_REUSEPORT, so that several threads (a gateway's workers) each bind the same
+   * address and the kernel spreads connections over them. Off by default: without it a second
+   * process on the same port fails to bind (EADDRINUSE) instead of silently sharing it.
+   */
+  readonly reusePort: boolean;
 }
 
-/** Defaults: 10 s headers, 60 s request, 5 s keep-alive, 120 s blocked on a non-reading client, 16 KiB head, 1 s checks, 30 s drain. */
+/** Defaults: 10 s headers, 60 s request, 5 s keep-alive, 120 s blocked on a non-reading client, 16 KiB head, 1 s checks, 30 s drain, no SO_REUSEPORT. */
 export const DEFAULT_HTTP_SERVER_OPTIONS: HttpServerOptions = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
@@ -49,6 +55,7 @@ export const DEFAULT_HTTP_SERVER_OPTIONS: HttpServerOptions = {
   maxHeaderSize: 16 * 1024,
   connectionsCheckingIntervalMs: 1_000,
   drainTimeoutMs: 30_000,
+  reusePort: false,
 };
 
 /** What apply did to one listener. */
@@ -189,7 +196,7 @@ export class ListenerSet {
     try {
       await new Promise<void>((resolve, reject) => {
         front.once('error', reject);
-        front.listen({ host: address, port }, () => {
+        front.listen({ host: address, port, reusePort: o.reusePort }, () => {
           front.off('error', reject);
           resolve();
         });

@@ -109,11 +109,14 @@ export function createGatewayMetrics(registry: Registry, droppedLogLines: () => 
     help: 'notAfter (unix seconds) of each certificate an HTTPS listener serves, by cluster and Secret (alert CertificateExpiringSoon: less than 14 days left).',
     labelNames: ['cluster', 'namespace', 'secret'],
     registers: [registry],
+    // A gateway's worker threads serve the same certificates: their metrics are summed, except these.
+    aggregator: 'min',
   });
   const generationGauge = new Gauge({
     name: 'lintas_gateway_config_generation',
     help: 'Generation of the gateway config applied last (1 = first apply).',
     registers: [registry],
+    aggregator: 'max',
   });
   const duration = new Histogram({
     name: 'lintas_gateway_request_duration_seconds',

@@ -22,6 +22,8 @@ export interface TcpProxyOptions {
   readonly maxAttempts?: number;
   /** Called when a proxied connection ends (for access logs and metrics). */
   readonly onConnection?: (event: TcpConnectionEvent) => void;
+  /** Bind with SO_REUSEPORT (a gateway's workers each bind the same address; default false). */
+  readonly reusePort?: boolean;
 }
 
 /** One finished client connection. */
@@ -147,7 +149,7 @@ export function createTcpProxy(options: TcpProxyOptions): TcpProxy {
         else handle(state, socket);
       });
       server.once('error', reject);
-      server.listen({ host: ir.address, port: ir.port }, () => {
+      server.listen({ host: ir.address, port: ir.port, reusePort: options.reusePort ?? false }, () => {
         server.off('error', reject);
         server.on('error', (error) => log.error('tcp listener failed', { listener: ir.key, error: error.message }));
         const port = (server.address() as net.AddressInfo).port;

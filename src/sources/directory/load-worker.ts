@@ -27,6 +27,7 @@ import { setPriority } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { clusterName, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
+import { workerModuleSource } from '../../lib/index.ts';
 import { SourceError, type SourceErrorCode } from '../errors.ts';
 import type { LastGoodMissing } from './last-good.ts';
 import { createFleetLoader, type FleetLoader, type LoaderOptions, type LoadResult } from './load-fleet.ts';
@@ -150,15 +151,6 @@ function serveLoads(port: MessagePort, options: LoaderOptions): void {
   port.postMessage({ ready: true } satisfies Reply);
 }
 
-/** The code a loader worker evaluates: this module (through tsx's loader when it is the TypeScript source). */
-function workerSource(): string {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return `import(${JSON.stringify(self)})`;
-  // Workers do not inherit tsx's module hooks: register them in the worker first.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(self)}); })`;
-}
-
 interface Pending {
   readonly op: Op;
   readonly root: string;
@@ -199,7 +191,7 @@ export function createWorkerFleetLoader(options: WorkerLoaderOptions = {}): Flee
     online = false;
     // No inherited execArgv: a preload of the parent (`--import x.ts`, a profiler) has no business in the loader
     // and, being TypeScript, would fail there before tsx is registered.
-    const w = new Worker(workerSource(), { eval: true, execArgv: [], workerData: { tag: WORKER_TAG, options: loaderOptions } });
+    const w = new Worker(workerModuleSource(import.meta.url), { eval: true, execArgv: [], workerData: { tag: WORKER_TAG, options: loaderOptions } });
     w.on('message', (reply: Reply) => {
       if ('ready' in reply) {
         online = true;

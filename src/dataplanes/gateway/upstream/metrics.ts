@@ -32,6 +32,8 @@ export function createUpstreamMetrics(registry: Registry, sample: () => Iterable
     help: 'Upstream endpoints by upstream, endpoint cluster and state (healthy, ejected, unhealthy, pending (waiting for its first health check since it came back), terminating, not_ready)',
     labelNames: ['upstream', 'cluster', 'state'],
     registers: [registry],
+    // Every worker thread of a gateway watches the same endpoints: the most any of them counts, not the sum.
+    aggregator: 'max',
     collect() {
       this.reset();
       const counts = new Map<string, { upstream: string; cluster: string; state: EndpointState; n: number }>();

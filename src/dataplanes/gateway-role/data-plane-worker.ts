@@ -1,0 +1,158 @@
+/**
+ * One data-plane worker of a gateway (`lintas gateway --workers N`, issue 15 item 6): a
+ * `node:worker_threads` thread running its own local data plane (HTTP gateway, TCP proxy,
+ * upstream set) on listeners bound with SO_REUSEPORT, so that the kernel spreads the
+ * connections of one address over every worker and one gateway uses every core.
+ *
+ * The main thread keeps the config stream and sends each version here (structured clone);
+ * the worker applies it and answers with what failed to bind and where it listens. It also
+ * answers for its report and its metrics (summed over workers by the main thread), follows
+ * the main thread's fail-static confirmations (its own `ConfigFreshness`, so Owner-mode
+ * mutations fail closed in every worker), and forwards its log lines (and access log lines
+ * when there is no access log file; with one, every worker appends to it itself).
+ *
+ * One module is both sides, as the fleet loader's worker: the worker evaluates this module
+ * (the TypeScript source through tsx, or the CLI bundle, which contains it), and the check at
+ * the bottom starts the loop on a data-plane worker.
+ * @module
+ */
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { DataPlaneReport, GatewayIR } from '../../ir/index.ts';
+import { workerModuleSource } from '../../lib/index.ts';
+import type { LogFields, Logger, LogLevel } from '../../observability/index.ts';
+import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
+import { createLocalDataPlane } from '../local-data-plane.ts';
+import { certificateLookup, type ListenerCertificates } from './certificates.ts';
+
+/** Marks a data-plane worker's `workerData`. */
+export const DATA_PLANE_WORKER_TAG = 'lintas-gateway-worker';
+
+/** What the main thread gives a worker at start (structured-cloneable). */
+export interface DataPlaneWorkerData {
+  readonly tag: typeof DATA_PLANE_WORKER_TAG;
+  /** 0 … N-1; a restarted worker keeps its index. */
+  readonly index: number;
+  readonly staleAfterMs: number;
+  readonly logLevel: LogLevel;
+  /** Access log file each worker appends to; without it lines are posted to the main thread. */
+  readonly accessLogPath?: string;
+  readonly healthCheckEnabled?: boolean;
+  /** Set when a module other than this one runs the loop (tests wrap it to inject faults). */
+  readonly customModule?: boolean;
+}
+
+/** A request of the main thread. */
+export type WorkerRequest =
+  | { readonly type: 'apply'; readonly id: number; readonly ir: GatewayIR; readonly certificates?: ListenerCertificates }
+  | { readonly type: 'report'; readonly id: number }
+  | { readonly type: 'metrics'; readonly id: number }
+  | { readonly type: 'close'; readonly id: number }
+  /** The control plane confirmed the served config `ageMs` ago (by the main thread's clock; ages need no shared clock). */
+  | { readonly type: 'confirm'; readonly ageMs: number };
+
+/** What an apply did in one worker. */
+export interface WorkerApplyResult {
+  readonly failed: readonly { readonly key: string; readonly error: string }[];
+  readonly listeners: readonly BoundListener[];
+}
+
+/** A message of a worker. */
+export type WorkerMessage =
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | null }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
+  | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields: LogFields }
+  | { readonly type: 'access'; readonly chunk: string };
+
+/** Hooks of {@link serveDataPlaneWorker} (tests inject faults through them). */
+export interface DataPlaneWorkerHooks {
+  /** Runs before each apply; throwing makes the apply fail. */
+  readonly beforeApply?: (ir: GatewayIR) => void;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const performanceClock = (): number => performance.timeOrigin + performance.now();
+
+/** A logger whose lines the main thread writes (with the worker's index), at or above `level`. */
+function forwardingLogger(port: MessagePort, level: LogLevel, base: LogFields = {}): Logger {
+  const emit = (l: LogLevel, msg: string, fields: LogFields = {}): void => {
+    if (ORDER[l] < ORDER[level]) return;
+    const all = { ...base, ...fields };
+    try {
+      port.postMessage({ type: 'log', level: l, msg, fields: all } satisfies WorkerMessage);
+    } catch {
+      // A field that cannot be cloned (a function): send what can be.
+      port.postMessage({ type: 'log', level: l, msg, fields: JSON.parse(JSON.stringify(all)) as LogFields } satisfies WorkerMessage);
+    }
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => forwardingLogger(port, level, { ...base, ...fields }),
+  };
+}
+
+/** The worker's loop: one local data plane, requests served in order. */
+export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerData, hooks: DataPlaneWorkerHooks = {}): void {
+  const log = forwardingLogger(port, data.logLevel);
+  const registry = new Registry();
+  const freshness = new ConfigFreshness(data.staleAfterMs);
+  const local = createLocalDataPlane({
+    log,
+    registry,
+    freshness,
+    reusePort: true,
+    ...(data.accessLogPath !== undefined ? { accessLogPath: data.accessLogPath } : { write: (chunk: string) => port.postMessage({ type: 'access', chunk } satisfies WorkerMessage) }),
+    ...(data.healthCheckEnabled !== undefined ? { healthCheck: { enabled: data.healthCheckEnabled } } : {}),
+  });
+  const reply = (id: number, run: () => Promise<WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | null>): Promise<void> =>
+    run().then(
+      (value) => port.postMessage({ type: 'reply', id, ok: true, value } satisfies WorkerMessage),
+      (error: unknown) => port.postMessage({ type: 'reply', id, ok: false, error: (error as Error).message } satisfies WorkerMessage),
+    );
+  // Applies and the close run one after another; reports and metrics answer at once.
+  let queue = Promise.resolve();
+  port.on('message', (req: WorkerRequest) => {
+    switch (req.type) {
+      case 'confirm':
+        freshness.confirm(performanceClock() - req.ageMs);
+        return;
+      case 'report':
+        void reply(req.id, () => Promise.resolve(local.report()));
+        return;
+      case 'metrics':
+        void reply(req.id, () => registry.getMetricsAsJSON());
+        return;
+      case 'apply':
+        queue = queue.then(() =>
+          reply(req.id, async () => {
+            hooks.beforeApply?.(req.ir);
+            const result = await local.apply(req.ir, certificateLookup(req.certificates));
+            return { failed: result.failed, listeners: local.listeners() };
+          }),
+        );
+        return;
+      case 'close':
+        queue = queue.then(() =>
+          // The main thread ends the thread once this answers.
+          reply(req.id, async () => {
+            await local.close();
+            return null;
+          }),
+        );
+        return;
+    }
+  });
+}
+
+/** What a data-plane worker evaluates: `moduleUrl` (default this module) through the right loader. */
+export function dataPlaneWorkerSource(moduleUrl: string = import.meta.url): string {
+  return workerModuleSource(moduleUrl);
+}
+
+const data = workerData as Partial<DataPlaneWorkerData> | null;
+if (!isMainThread && parentPort !== null && data?.tag === DATA_PLANE_WORKER_TAG && data.customModule !== true) {
+  serveDataPlaneWorker(parentPort, data as DataPlaneWorkerData);
+}
