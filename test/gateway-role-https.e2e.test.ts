@@ -58,7 +58,8 @@ describe('an HTTPS listener served by a lintas gateway process', { skip: openssl
         ],
       }),
     });
-    role = await startGatewayRole({ cluster: ENTRY, controlPlaneUrls: [runtime.adminUrl], token: GATEWAY_TOKEN, log, write: () => undefined, backoff: { initialMs: 20, maxMs: 200 } });
+    // Two workers: the PEM must reach every worker thread, not just the role's.
+    role = await startGatewayRole({ cluster: ENTRY, controlPlaneUrls: [runtime.adminUrl], token: GATEWAY_TOKEN, log, write: () => undefined, backoff: { initialMs: 20, maxMs: 200 }, workers: 2 });
   });
 
   after(async () => {
@@ -81,6 +82,10 @@ describe('an HTTPS listener served by a lintas gateway process', { skip: openssl
       assert.equal(reply.body['cluster'], ENTRY);
       assert.equal(reply.alpn, protocol === 'h2' ? 'h2' : 'http/1.1');
     }
+    // New connections are spread over both workers by the kernel: every one terminates TLS.
+    for (let i = 0; i < 12; i++) assert.equal((await tlsRequest({ address: GATEWAY_IP, port: httpsPort, servername: 'secure.test', path: '/', ca: cert.cert })).status, 200);
+    // As of the workers' next report (read once a second).
+    await waitFor('both workers served HTTPS requests', () => (role.status().workers?.length === 2 && role.status().workers?.every((w) => w.requests > 0) ? true : undefined), 15_000);
   });
 
   it('keeps the private key off every admin route the control plane serves', async () => {
