@@ -4,6 +4,8 @@
  * @module
  */
 export * from './core.ts';
+export * from './crd-schema.ts';
+export * from './crds.ts';
 export * from './discovery.ts';
 export * from './dns-policy.ts';
 export * from './failover.ts';
