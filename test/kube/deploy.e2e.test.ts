@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, fetch } from 'undici';
+import { KINDS, LINTAS_GROUP } from '../../src/api/index.ts';
 import { REPO } from '../../src/cli/test-cli.ts';
 import { WATCHED_RESOURCES } from '../../src/sources/kubernetes/resources.ts';
 import { kubeBinariesMissing, startKubeFleet, type TestKubeFleet } from './fleet.ts';
@@ -36,7 +37,8 @@ async function allowed(fleet: TestKubeFleet, account: { namespace: string; name:
 const describeAccess = (a: { verb: string; group?: string; resource: string; subresource?: string; namespace?: string; name?: string }): string =>
   `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}${a.namespace ? ` in ${a.namespace}` : ' cluster-wide'}${a.name ? ` named ${a.name}` : ''}`;
 
-const LINTAS_PLURALS = ['clusters', 'clustersets', 'failoverpolicies', 'workloads', 'trafficpolicies', 'ownershipmaps', 'healthcontracts', 'dnspolicies'];
+/** Every lintas.dev resource: a kind added to the registry must be added to the management role too. */
+const LINTAS_PLURALS = KINDS.filter((k) => k.group === LINTAS_GROUP).map((k) => k.plural);
 
 describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, () => {
   let fleet: TestKubeFleet;
