@@ -5,6 +5,8 @@
  */
 export * from './backend-tls-policy.ts';
 export * from './core.ts';
+export * from './crd-schema.ts';
+export * from './crds.ts';
 export * from './discovery.ts';
 export * from './dns-policy.ts';
 export * from './failover.ts';
