@@ -64,7 +64,7 @@ export interface ProxyConfig extends NginxInstance {
 
 /**
  * A JSON access log line as close to Lintas' as nginx can make it (`escape=json`): the same
- * 28 fields in the same order; what nginx has no variable for (the fleet's regions, clusters,
+ * 29 fields in the same order; what nginx has no variable for (the fleet's regions, clusters,
  * route and policy names) is written as the constant Lintas writes in the bench, so both
  * lines cost about the same to format and are about the same size.
  */
@@ -73,7 +73,7 @@ export const JSON_LOG_FORMAT = [
   ',"entry_region":"r1","entry_cluster":"bench-1","destination_region":"r1","destination_cluster":"bench-1"',
   ',"gateway":"bench/bench-gw","listener":"http","route":"bench/route-00/rule/0/match/0","service":"bench/origin:80","service_import":null',
   ',"upstream":"$upstream_addr","backend_version":null,"failover_mode":null,"routing_mode":null,"policy":null,"request_class":"read","owner":null,"owner_epoch":null',
-  ',"method":"$request_method","authority":"$host","path":"$request_uri","status":$status,"duration_ms":$request_time,"upstream_duration_ms":"$upstream_response_time","retries":0,"response_flags":"-"}',
+  ',"method":"$request_method","authority":"$host","path":"$request_uri","status":$status,"duration_ms":$request_time,"upstream_duration_ms":"$upstream_response_time","retries":0,"response_flags":"-","grpc_status":null}',
 ].join('');
 
 /** The counters of nginx's stub_status page. */

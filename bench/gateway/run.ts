@@ -366,7 +366,7 @@ async function main(): Promise<number> {
     ...(options.cases !== 'serve'
       ? [
           `workers cases: lintas gateway --workers N (SO_REUSEPORT listeners, fed by a config stream from the bench process; its CPU is the whole process, every thread) against nginx worker_processes N (listen … reuseport when N > 1); ` +
-            `both write JSON lines with Lintas' 28 fields to a file (nginx: log_format escape=json, buffer=64k flush=1s; Lintas: its access log stream)`,
+            `both write JSON lines with Lintas' access-log fields to a file (nginx: log_format escape=json, buffer=64k flush=1s; Lintas: its access log stream)`,
         ]
       : []),
     ...outcomes.map((o) => accessLogNote(o)),
