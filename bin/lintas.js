@@ -79,7 +79,7 @@ async function runCli() {
   const bundle = new URL('../dist/lintas.js', import.meta.url);
   if (existsSync(bundle)) {
     const { run } = await import(bundle.href);
-    process.exitCode = await run(process.argv.slice(2));
+    exitWith(await run(process.argv.slice(2)));
     return;
   }
   try {
@@ -90,5 +90,15 @@ async function runCli() {
     process.exit(70);
   }
   const { run } = await import('../src/cli/main.ts');
-  process.exitCode = await run(process.argv.slice(2));
+  exitWith(await run(process.argv.slice(2)));
+}
+
+/**
+ * Exits once the command is done. A long-running command (serve, up, gateway) has stopped cleanly
+ * by then, but idle keep-alive sockets of the HTTP clients it used would otherwise hold the process
+ * for their timeout, and `lintas up` waits for its gateway processes to exit. Output to files and
+ * pipes is written synchronously on Linux, so nothing is cut off.
+ */
+function exitWith(code) {
+  process.exit(code);
 }

@@ -112,7 +112,8 @@ export function prometheusRules(): PrometheusRulesFile {
     {
       alert: 'GslbNoHealthyRegion',
       expr: 'max by (hostname, policy, mode) (lintas_gslb_no_healthy_region) > 0',
-      for: '0m',
+      // As the runtime's alert: a fleet that is starting is not an outage.
+      for: '5s',
       labels: { severity: 'critical' },
       annotations: {
         summary: 'No cluster of the public hostname {{ $labels.hostname }} is healthy',

@@ -51,6 +51,14 @@ export interface GslbService {
 }
 
 const RECENT_ALERTS = 50;
+/** The public zones of one GSLB evaluation. */
+type GslbResultZones = ReturnType<GslbRunner['current']>['ir']['zones'];
+/**
+ * How long a hostname must have had no healthy cluster before GslbNoHealthyRegion fires (as a
+ * Prometheus rule's `for`): the gateways of a fleet that is starting, or one probe round that
+ * lost a race with a config push, are not an outage.
+ */
+export const NO_HEALTHY_FOR_MS = 5_000;
 
 /** Starts the GSLB runner and everything that serves it. */
 export function startGslbService(options: GslbServiceOptions): GslbService {
@@ -62,22 +70,38 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
     for (const byRegions of counts.values()) for (const c of byRegions.values()) for (const k of labels(c)) out.set(k, (out.get(k) ?? 0) + c.n);
     return out;
   };
+  // When each hostname was first seen with no healthy cluster, and whether its alert fired (held NO_HEALTHY_FOR_MS).
   const since = new Map<string, string>();
+  const fired = new Set<string>();
+  // The public zones of the latest evaluation (set by onChange, which may run before `runner` is assigned).
+  let zones: GslbResultZones = [];
   const recent: (AlertEntry & { at: string })[] = [];
+  const fire = (): void => {
+    const now = Date.now();
+    for (const [h, at] of since) {
+      if (fired.has(h) || now - Date.parse(at) < NO_HEALTHY_FOR_MS) continue;
+      fired.add(h);
+      const host = zones.flatMap((z) => z.hosts).find((x) => x.hostname === h);
+      recent.push({ ...noHealthyAlert(h, host?.onNoHealthyRegion ?? 'FailOpen', host?.policy ?? ''), at: new Date(now).toISOString() });
+      options.log.warn('alert', { alert: 'GslbNoHealthyRegion', hostname: h });
+    }
+    recent.splice(0, Math.max(0, recent.length - RECENT_ALERTS));
+  };
   const runner = startGslbRunner({
     log: options.log,
     sources: options.sources,
     onChange: (result) => {
       index = indexPublicZones(result.ir);
+      zones = result.ir.zones;
       const at = new Date().toISOString();
       const none = new Set(result.ir.zones.flatMap((z) => z.hosts.filter((h) => h.noHealthy).map((h) => h.hostname)));
-      for (const h of none) if (!since.has(h)) {
-        since.set(h, at);
-        recent.push({ ...noHealthyAlert(h, result.ir.zones.flatMap((z) => z.hosts).find((x) => x.hostname === h)?.onNoHealthyRegion ?? 'FailOpen', ''), at });
-        options.log.warn('alert', { alert: 'GslbNoHealthyRegion', hostname: h });
+      for (const h of none) if (!since.has(h)) since.set(h, at);
+      for (const h of [...since.keys()]) {
+        if (none.has(h)) continue;
+        since.delete(h);
+        fired.delete(h);
       }
-      for (const h of [...since.keys()]) if (!none.has(h)) since.delete(h);
-      recent.splice(0, Math.max(0, recent.length - RECENT_ALERTS));
+      fire();
     },
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...(options.instance !== undefined ? { instance: options.instance } : {}),
@@ -87,12 +111,18 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
   const hosts = () => runner.current().ir.zones.flatMap((z) => z.hosts);
   const clusters = (): Cluster[] => (options.sources()?.fleetObjects ?? []).filter((s) => s.object.kind === 'Cluster').map((s) => s.object as Cluster);
 
-  const alerts = (): GslbAlerts => ({
-    active: hosts()
-      .filter((h) => h.noHealthy)
-      .map((h) => ({ ...noHealthyAlert(h.hostname, h.onNoHealthyRegion, h.policy), since: since.get(h.hostname) ?? new Date().toISOString() })),
-    recent: [...recent],
-  });
+  // Fires held conditions even when no evaluation changes anything.
+  const timer = setInterval(fire, 1_000);
+  timer.unref();
+  const alerts = (): GslbAlerts => {
+    fire();
+    return {
+      active: hosts()
+        .filter((h) => h.noHealthy && fired.has(h.hostname))
+        .map((h) => ({ ...noHealthyAlert(h.hostname, h.onNoHealthyRegion, h.policy), since: since.get(h.hostname) ?? new Date().toISOString() })),
+      recent: [...recent],
+    };
+  };
 
   return {
     runner,
@@ -198,7 +228,10 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
         }
       },
     },
-    close: () => runner.stop(),
+    close: () => {
+      clearInterval(timer);
+      runner.stop();
+    },
   };
 }
 
