@@ -12,15 +12,15 @@ import { stringify } from 'yaml';
 import { goldenTests } from '../../../test/golden.ts';
 import { loadMcsCase } from './testdata-loader.ts';
 import { translateMcs } from './translate.ts';
-import { derivedServiceName, importKey, planDerivedServices, planImports } from './writeback-plan.ts';
+import { derivedServiceName, planDerivedServices, planImports } from './writeback-plan.ts';
 
 /** Plans every cluster, allocating derived ClusterIPs `10.96.<cluster>.<n>` as an API server would. */
 function planAll(input: string, caseName: string): unknown {
   const result = translateMcs(loadMcsCase(input, `${caseName}.in.yaml`));
   return result.clusters.map((cluster, c) => {
     const services = planDerivedServices(cluster);
-    const ips = new Map(services.map((s, i) => [importKey(s.namespace, (s.body['metadata'] as { labels: Record<string, string> }).labels['multicluster.kubernetes.io/service-name'] ?? ''), [`10.96.${String(c)}.${String(i + 1)}`]]));
-    return { cluster: cluster.cluster, writes: [...services, ...planImports(cluster, ips)] };
+    const ips = new Map(services.map((s, i) => [s.importKey, [`10.96.${String(c)}.${String(i + 1)}`]]));
+    return { cluster: cluster.cluster, writes: [...services.map((s) => s.write), ...planImports(cluster, ips)] };
   });
 }
 

@@ -76,9 +76,15 @@ function derivedService(si: ServiceImport): DesiredWrite {
   };
 }
 
+/** A derived Service to write, and the import (`ns/name`) whose ClusterIP it allocates. */
+export interface DerivedServiceWrite {
+  readonly importKey: string;
+  readonly write: DesiredWrite;
+}
+
 /** The derived Services of a cluster's imports, sorted like the imports (namespace, then name). Written first: their ClusterIPs feed {@link planImports}. */
-export function planDerivedServices(result: McsClusterResult): DesiredWrite[] {
-  return result.serviceImports.map(derivedService);
+export function planDerivedServices(result: McsClusterResult): DerivedServiceWrite[] {
+  return result.serviceImports.map((si) => ({ importKey: importKey(si.metadata.namespace ?? '', si.metadata.name), write: derivedService(si) }));
 }
 
 function serviceImportWrites(si: ServiceImport, derivedIPs: ReadonlyMap<string, readonly string[]>): DesiredWrite[] {
