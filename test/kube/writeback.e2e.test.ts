@@ -68,7 +68,8 @@ describe('MCS write-back against real kube-apiservers', { skip: missing }, () =>
     return res.status === 200 ? (res.body as Obj) : undefined;
   };
   const list = async (cluster: string, path: string): Promise<Obj[]> => ((await fleet.request(cluster, 'GET', path)).body as { items?: Obj[] }).items ?? [];
-  const start = async (): Promise<ServeRuntime> => startServeRuntime({ ...testRuntimeConfig(join(dir, 'fleet'), join(dir, 'state'), audit, LOG_FILE === undefined ? silentLogger : createLogger({ level: 'debug', write: (l) => appendFileSync(LOG_FILE, `${l}\n`) })), kubeconfigPath: fleet.kubeconfigPath, embeddedGateways: 'none' });
+  const start = async (kubeWrite = true): Promise<ServeRuntime> =>
+    startServeRuntime({ ...testRuntimeConfig(join(dir, 'fleet'), join(dir, 'state'), audit, LOG_FILE === undefined ? silentLogger : createLogger({ level: 'debug', write: (l) => appendFileSync(LOG_FILE, `${l}\n`) })), kubeconfigPath: fleet.kubeconfigPath, kubeWrite, embeddedGateways: 'none' });
   const metrics = async (): Promise<string> => {
     assert.ok(runtime);
     return (await fetch(`${runtime.adminUrl}/metrics`)).text();
@@ -192,5 +193,15 @@ describe('MCS write-back against real kube-apiservers', { skip: missing }, () =>
     const lookalike = await get('sgp-prod-1', `${SLICES}/web-lookalike`);
     assert.equal(lookalike?.metadata.resourceVersion, lookalikeVersion, 'the look-alike was never written to');
     assert.ok(samples(await metrics(), 'lintas_kube_writes_total').some((l) => l.includes('verb="delete"')));
+  });
+
+  it('`--no-kube-write` only reads: the import is computed, nothing is written', async () => {
+    await runtime?.stop();
+    await apply('jkt-prod-1', EXPORTS, { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: { name: 'web', namespace: 'shop' } });
+    runtime = await start(false);
+    const current = runtime;
+    await waitFor('the import computed for tyo', () => (current.bus.mcs.get('latest')?.result.clusters.find((c) => c.cluster === 'tyo-prod-1')?.serviceImports.length === 1 ? true : undefined), 60_000);
+    assert.deepEqual(await list('tyo-prod-1', IMPORTS), []);
+    assert.deepEqual(samples(await metrics(), 'lintas_kube_write_syncs_total'), [], 'no write-back component runs');
   });
 });
