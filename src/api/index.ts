@@ -17,6 +17,7 @@ export * from './health-contract.ts';
 export * from './httproute.ts';
 export * from './kinds.ts';
 export * from './lintas.ts';
+export * from './managed-object.ts';
 export * from './meta.ts';
 export * from './multicluster.ts';
 export * from './ownership-map.ts';

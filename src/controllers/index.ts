@@ -19,6 +19,12 @@ export {
   runMcs,
   saveMcsState,
   translateMcs,
+  CLUSTERSET_IP_ANNOTATION,
+  EXPORT_CONFLICT_REASON,
+  derivedServiceName,
+  importKey,
+  planDerivedServices,
+  planImports,
 } from './mcs/index.ts';
 export type {
   ConflictReason,

@@ -43,6 +43,8 @@ export interface RuntimeConfig {
   readonly fleetDir: string;
   /** A kubeconfig whose contexts reach member clusters' API servers (`serve --kubeconfig`): those clusters' objects are read there. */
   readonly kubeconfigPath?: string;
+  /** With `kubeconfigPath`: write ServiceImports, derived Services, imported EndpointSlices and export status back (default true; `serve --no-kube-write`: read only). */
+  readonly kubeWrite?: boolean;
   /** Where mcs-state.json and the last good fleet live. */
   readonly stateDir: string;
   readonly dns: ListenAddress;

@@ -15,6 +15,7 @@ import { createBus, type Bus } from './bus.ts';
 import { startComponents, type Component, type StartedComponents } from './component.ts';
 import { composeOverlays, type RuntimeConfig } from './config.ts';
 import { kubeSourceComponent } from './kube-source.ts';
+import { kubeWritebackComponent } from './kube-writeback.ts';
 import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
@@ -137,8 +138,12 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     prefixes: consoleFiles(config.consoleDir),
     routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
   });
+  const writeback =
+    kube === undefined || config.kubeconfigPath === undefined || config.kubeWrite === false
+      ? undefined
+      : kubeWritebackComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

@@ -43,6 +43,8 @@ export interface ServeOptions {
   readonly leaseDuration?: string;
   /** A kubeconfig: the Clusters with a context in it are read from their API servers. */
   readonly kubeconfig?: string;
+  /** False (`--no-kube-write`): read the clusters only, write nothing back. */
+  readonly kubeWrite?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -95,7 +97,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
   }
   return {
     fleetDir: dir,
-    ...(options.kubeconfig !== undefined ? { kubeconfigPath: options.kubeconfig } : {}),
+    ...(options.kubeconfig !== undefined ? { kubeconfigPath: options.kubeconfig, kubeWrite: options.kubeWrite !== false } : {}),
     stateDir: options.stateDir,
     dns: parseHostPort(options.dns, '--dns'),
     admin: parseHostPort(options.admin, '--admin'),

@@ -61,6 +61,8 @@ export function kubeOrigin(cluster: string, object: KubeObject, plural: string):
 /** Drops what the API server adds that no translator reads and that changes on every write. */
 function strip(object: KubeObject): Record<string, unknown> {
   const { managedFields: _managed, ...metadata } = object.metadata as Record<string, unknown>;
+  // The API server omits an empty list (Go's omitempty): an EndpointSlice with no endpoints comes as null.
+  if (object.kind === 'EndpointSlice' && (object as Record<string, unknown>)['endpoints'] == null) return { ...object, metadata, endpoints: [] };
   return { ...object, metadata };
 }
 
@@ -77,6 +79,8 @@ export class ClusterWatch {
   #lastConfirmedAt: number | undefined;
   #lastHeartbeatAt = 0;
   #stopped = false;
+  /** Whether a snapshot taken once every informer had listed was handed on (see status()). */
+  #delivered = false;
 
   /** Creates a stopped watch of one cluster. */
   constructor(options: ClusterWatchOptions) {
@@ -115,11 +119,14 @@ export class ClusterWatch {
   /** The cluster's watch state. */
   status(): ClusterWatchStatus {
     const statuses = this.#informers.map(({ resource, informer }) => [resource.plural, informer.status()] as const);
+    // Listed is not yet synced while the snapshot of those lists waits to be handed on: whoever sees
+    // `synced` (readiness, the write-back) must find the objects in the fleet snapshot already.
+    const handedOn = this.#delivered || this.#pending === undefined;
     return {
       cluster: this.#o.cluster,
       server: this.#o.transport.server,
-      up: statuses.every(([, s]) => s.synced && s.up),
-      synced: statuses.every(([, s]) => s.synced),
+      up: handedOn && statuses.every(([, s]) => s.synced && s.up),
+      synced: handedOn && statuses.every(([, s]) => s.synced),
       ...(this.#lastConfirmedAt !== undefined ? { lastConfirmedAt: this.#lastConfirmedAt } : {}),
       relists: statuses.reduce((n, [, s]) => n + s.relists, 0),
       resources: Object.fromEntries(statuses),
@@ -154,7 +161,13 @@ export class ClusterWatch {
     if (this.#pending !== undefined || this.#stopped) return;
     this.#pending = setImmediate(() => {
       this.#pending = undefined;
-      if (!this.#stopped) this.#o.onSnapshot(this.snapshot());
+      if (this.#stopped) return;
+      const listed = this.#informers.every(({ informer }) => informer.status().synced);
+      this.#o.onSnapshot(this.snapshot());
+      if (listed && !this.#delivered) {
+        this.#delivered = true;
+        this.#onStatus();
+      }
     });
   }
 

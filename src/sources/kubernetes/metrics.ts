@@ -3,7 +3,7 @@
  * confirmed, how often each resource relisted, and how long events took to arrive.
  * @module
  */
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The metrics, registered once per source. */
 export interface KubeSourceMetrics {
@@ -30,5 +30,24 @@ export function createKubeSourceMetrics(registry: Registry): KubeSourceMetrics {
       buckets: [0.5, 1, 2, 5, 10, 30, 60],
       registers: [registry],
     }),
+  };
+}
+
+/** The write-back's metrics, registered once per runtime. */
+export interface KubeWriteMetrics {
+  /** Write requests sent to a member cluster's API server (verb create, patch or delete; retries count). */
+  readonly writes: Counter<'cluster' | 'kind' | 'verb'>;
+  /** Writes Lintas chose not to make: `foreign` (an object Lintas did not create), `conflict` (another field manager), `stale` (generation moved on), `failed`. */
+  readonly skipped: Counter<'cluster' | 'kind' | 'reason'>;
+  /** Completed syncs of a cluster (every desired object checked, written if needed, garbage collected). */
+  readonly syncs: Counter<'cluster'>;
+}
+
+/** Registers the write-back's metrics on `registry`. */
+export function createKubeWriteMetrics(registry: Registry): KubeWriteMetrics {
+  return {
+    writes: new Counter({ name: 'lintas_kube_writes_total', help: "Write requests Lintas sent to a member cluster's API server, by kind and verb (create, patch, delete)", labelNames: ['cluster', 'kind', 'verb'], registers: [registry] }),
+    skipped: new Counter({ name: 'lintas_kube_write_skipped_total', help: 'Writes Lintas did not make, by reason: foreign (not created by Lintas), conflict (another field manager), stale (generation moved on), failed', labelNames: ['cluster', 'kind', 'reason'], registers: [registry] }),
+    syncs: new Counter({ name: 'lintas_kube_write_syncs_total', help: "Completed write-back syncs of a member cluster (each desired object checked, written only if it differs, Lintas's stale objects deleted)", labelNames: ['cluster'], registers: [registry] }),
   };
 }

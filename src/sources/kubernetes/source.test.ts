@@ -69,9 +69,12 @@ describe('KubernetesSource', () => {
     source.subscribe(() => changes++);
     await source.reconcile(directory.fleetObjects);
     try {
-      // Before the first list the watched cluster is empty, never the directory's copy.
-      assert.deepEqual(source.apply(directory).clusters.get(clusterName('sgp-prod-1'))?.objects.length ?? 0, 0);
-      await waitFor('sgp listed', () => (changes > 0 && source.status()[0]?.up === true ? true : undefined));
+      // Before the first list the watched cluster is unknown (left out, so the MCS controller keeps
+      // what it knew), never empty and never the directory's copy.
+      assert.equal(source.apply(directory).clusters.has(clusterName('sgp-prod-1')), false);
+      // Synced means the listed objects were handed on: whoever sees it finds them in the snapshot.
+      await waitFor('sgp synced', () => (source.status()[0]?.synced === true ? true : undefined));
+      assert.ok(changes > 0);
       const applied = source.apply(directory);
       assert.deepEqual(applied.clusters.get(clusterName('sgp-prod-1'))?.objects.map((o) => o.object.metadata.name), ['from-api']);
       assert.deepEqual(applied.clusters.get(clusterName('jkt-prod-1'))?.objects.map((o) => o.object.metadata.name), ['from-dir'], 'a cluster without a context keeps its folder');

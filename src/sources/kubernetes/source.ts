@@ -120,7 +120,7 @@ export class KubernetesSource {
     }
   }
 
-  /** The fleet with every watched cluster's objects taken from its API server (none yet: empty). */
+  /** The fleet with every watched cluster's objects taken from its API server (none yet: the cluster is left out, as unknown). */
   apply(snapshot: FleetSnapshot): FleetSnapshot {
     if (this.#watches.size === 0) return snapshot;
     const clusters = new Map(snapshot.clusters);
@@ -130,7 +130,11 @@ export class KubernetesSource {
         this.#warned.add(`dir:${cluster}`);
         this.#o.log.warn('the fleet directory has objects for a cluster read from its API server; the API server wins', { cluster, objects: fromDirectory.objects.length });
       }
-      clusters.set(clusterName(cluster), this.#snapshots.get(cluster) ?? { cluster: clusterName(cluster), objects: [] });
+      // Not listed yet is unknown, not empty: without a snapshot the MCS controller keeps what it knew
+      // of the cluster (first-seen times, conditions) instead of seeing every export deleted.
+      const listed = this.#snapshots.get(cluster);
+      if (listed === undefined) clusters.delete(clusterName(cluster));
+      else clusters.set(clusterName(cluster), listed);
     }
     return { fleetObjects: snapshot.fleetObjects, clusters: new Map([...clusters].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
   }

@@ -4,8 +4,11 @@
  * unit tests pass a fake.
  * @module
  */
-import { HttpMethod, KubeConfig, RequestContext, Watch } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from './api-error.ts';
+import { contextConfig, kubeRequest } from './client.ts';
+
+export { isGone, KubeApiError } from './api-error.ts';
 
 /** A list response as the informer needs it. */
 export interface KubeList {
@@ -34,50 +37,16 @@ export interface KubeTransport {
   watch(path: string, query: Readonly<Record<string, string>>, onEvent: (event: KubeWatchEvent) => void, signal: AbortSignal): Promise<OpenWatch>;
 }
 
-/** An API server's error answer (or a failure to reach it: `status` 0). */
-export class KubeApiError extends Error {
-  override readonly name = 'KubeApiError';
-  readonly code = 'LINTAS_ERR_KUBE_API';
-  /** Creates the error for an HTTP `status` (0: no answer) and the Status `reason` when there was one. */
-  constructor(
-    readonly status: number,
-    readonly reason: string | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** True for 410 Gone / reason Expired: the resourceVersion was compacted away, so relist. */
-export function isGone(error: unknown): boolean {
-  return error instanceof KubeApiError && (error.status === 410 || error.reason === 'Expired' || error.reason === 'Gone');
-}
-
 /** A transport for one kubeconfig context (credentials and TLS as kubectl would use them). */
 export function kubeconfigTransport(kubeconfig: KubeConfig, context: string): KubeTransport {
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfig.exportConfig());
-  config.setCurrentContext(context);
-  const server = config.getCurrentCluster()?.server;
-  if (server === undefined) throw new Error(`kubeconfig context "${context}" names no cluster with a server`);
+  const { config, server } = contextConfig(kubeconfig, context);
   const watcher = new Watch(config);
   return {
     server,
     async list(path, query, signal) {
-      const url = new URL(server + path);
-      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-      const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-      await config.applySecurityAuthentication(ctx);
-      let res;
-      try {
-        res = await fetch(url, { headers: { ...ctx.getHeaders(), accept: 'application/json' }, dispatcher: ctx.getDispatcher(), signal });
-      } catch (error) {
-        throw new KubeApiError(0, undefined, `GET ${server}${path}: ${(error as Error).message}`, { cause: error });
-      }
-      const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-      if (res.status !== 200) throw new KubeApiError(res.status, typeof body?.['reason'] === 'string' ? body['reason'] : undefined, `GET ${server}${path}: ${String(res.status)} ${typeof body?.['message'] === 'string' ? body['message'] : ''}`.trim());
-      return body as KubeList;
+      const res = await kubeRequest(config, server, 'GET', path, { query, signal });
+      if (res.status !== 200) throw new KubeApiError(res.status, typeof res.body?.['reason'] === 'string' ? res.body['reason'] : undefined, `GET ${server}${path}: ${String(res.status)} ${typeof res.body?.['message'] === 'string' ? res.body['message'] : ''}`.trim());
+      return res.body as KubeList;
     },
     async watch(path, query, onEvent, signal) {
       let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
