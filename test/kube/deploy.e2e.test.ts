@@ -143,6 +143,7 @@ describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, ()
         ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'services', namespace: 'cases' })),
         ...['create', 'patch', 'delete'].map((verb) => ({ verb, group: 'discovery.k8s.io', resource: 'endpointslices', namespace: 'cases' })),
         { verb: 'patch', group: 'multicluster.x-k8s.io', resource: 'serviceexports', subresource: 'status', namespace: 'cases' },
+        { verb: 'patch', group: 'multicluster.x-k8s.io', resource: 'serviceimports', subresource: 'status', namespace: 'cases' },
         ...['gateways', 'httproutes', 'grpcroutes'].map((resource) => ({ verb: 'patch', group: 'gateway.networking.k8s.io', resource, subresource: 'status', namespace: 'cases' })),
         { verb: 'list', group: 'gateway.networking.k8s.io', resource: 'grpcroutes' },
         ...LINTAS_PLURALS.flatMap((resource) => [{ verb: 'list', group: 'lintas.dev', resource }, { verb: 'watch', group: 'lintas.dev', resource }, { verb: 'patch', group: 'lintas.dev', resource, subresource: 'status', namespace: 'cases' }]),
