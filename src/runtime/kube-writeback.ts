@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { DesiredWrite } from '../api/index.ts';
 import { planDerivedServices, planImports, type McsClusterResult } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { clusterContexts, ClusterWriter, createKubeWriteMetrics, kubeconfigClient, writeKey, type KubeWriteMetrics, type LiveObject, type WriteOutcome } from '../sources/index.ts';
+import { clusterContexts, ClusterWriter, createKubeWriteMetrics, KubeApiError, kubeconfigClient, writeKey, type KubeWriteMetrics, type LiveObject, type WriteOutcome } from '../sources/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
 import { CONTROL_PLANE_LEASE } from './leadership.ts';
@@ -53,24 +53,38 @@ function clusterIPs(live: LiveObject | undefined): string[] {
 const keyOf = (w: DesiredWrite): string => writeKey(w.resource.kind, w.namespace, w.name);
 
 /** What one sync of a cluster did: how many writes came to each outcome, and how many objects it deleted. */
-export type SyncSummary = Partial<Record<WriteOutcome | 'deleted', number>>;
+export type SyncSummary = Partial<Record<WriteOutcome | 'deleted' | 'forbidden', number>>;
+
+/**
+ * One write, where a refusal by RBAC (401/403) is that object's outcome, not the sync's failure: it
+ * will not pass on a retry, and it must not hold back the cluster's other objects (the refusal is
+ * counted in lintas_kube_write_skipped_total{reason="failed"} and logged by the writer).
+ */
+async function writeOrForbidden(writer: ClusterWriter, write: Parameters<ClusterWriter['write']>[0], owned: Parameters<ClusterWriter['write']>[1], signal?: AbortSignal): Promise<Awaited<ReturnType<ClusterWriter['write']>> | { readonly outcome: 'forbidden'; readonly live?: undefined }> {
+  try {
+    return await writer.write(write, owned, signal);
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.status === 401 || error.status === 403)) return { outcome: 'forbidden' };
+    throw error;
+  }
+}
 
 /** Writes one cluster's MCS result (see the module comment). */
 export async function syncCluster(writer: ClusterWriter, result: McsClusterResult, signal?: AbortSignal): Promise<SyncSummary> {
   const summary: SyncSummary = {};
-  const count = (outcome: WriteOutcome | 'deleted', n = 1): void => void (summary[outcome] = (summary[outcome] ?? 0) + n);
+  const count = (outcome: WriteOutcome | 'deleted' | 'forbidden', n = 1): void => void (summary[outcome] = (summary[outcome] ?? 0) + n);
   const owned = await writer.listOwned(signal);
   const keep = new Set<string>();
   const ips = new Map<string, readonly string[]>();
   for (const derived of planDerivedServices(result)) {
     keep.add(keyOf(derived.write));
-    const { outcome, live } = await writer.write(derived.write, owned, signal);
+    const { outcome, live } = await writeOrForbidden(writer, derived.write, owned, signal);
     count(outcome);
     ips.set(derived.importKey, clusterIPs(live));
   }
   for (const write of planImports(result, ips)) {
     if (write.write === 'object') keep.add(keyOf(write));
-    count((await writer.write(write, owned, signal)).outcome);
+    count((await writeOrForbidden(writer, write, owned, signal)).outcome);
   }
   const deleted = await writer.collect(owned, keep, signal);
   if (deleted > 0) count('deleted', deleted);
