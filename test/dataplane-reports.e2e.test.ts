@@ -65,6 +65,9 @@ describe('lintas gateway processes report their counters to the control plane', 
     }, 30_000);
     assert.ok(edge.errorRatio > 0.5, `most requests answered 5xx (${String(edge.errorRatio)})`);
     assert.equal(serve.runtime.bus.reports.get('c1')?.cluster, 'c1');
+    // Each report is contact: the acknowledgement record is as recent as the last report.
+    const reported = Date.parse(serve.runtime.bus.reports.get('c1')?.at ?? '');
+    assert.ok(Date.parse(serve.runtime.bus.streamAcks.get('c1')?.lastContact ?? '') >= reported, 'lastContact follows the reports');
 
     const alerts = await waitFor('DestinationErrorRateHigh for c1', async () => {
       const answer = await viewer<AlertsAnswer>('/api/v1/alerts');

@@ -170,7 +170,7 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     res.end(JSON.stringify({ cluster, version: body.version, recorded: body.ok ? 'ack' : 'nack' }));
   };
 
-  const report = async ({ req, res, params }: RawRouteContext): Promise<void> => {
+  const report = async ({ req, res, principal, params }: RawRouteContext): Promise<void> => {
     const cluster = checkedCluster(params);
     refuseUnlessServing();
     if (options.reports === undefined) throw new AdminApiError(404, 'not_found', 'this control plane takes no data-plane reports');
@@ -179,6 +179,8 @@ export function configStreamRoutes(options: ConfigStreamOptions): Record<string,
     if ('status' in read) throw new AdminApiError(read.status, read.code, read.message);
     // Stamped with the control plane's clock: freshness never depends on the gateway's.
     options.reports.set(cluster, { ...checkedReport(read.body, cluster), cluster, at: iso() });
+    // A report is contact too: `lintas get dataplanes` shows a live gateway as heard from a second ago.
+    record(cluster, principal.subject, () => ({}));
     res.writeHead(204, { 'cache-control': 'no-store' });
     res.end();
   };
