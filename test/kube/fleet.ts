@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { accessSync, constants, createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -278,12 +278,20 @@ export async function startKubeFleet(options: KubeFleetOptions = {}): Promise<Te
   }
 }
 
-/** The upstream CRD manifests under {@link SHARED_CRDS_DIR}: the MCS ones and the Gateway API standard channel. */
+/**
+ * The CRD manifests the tests install: the upstream MCS ones and the Gateway API standard channel
+ * under {@link SHARED_CRDS_DIR} (test data beside the checkout). Where that folder is absent (a
+ * clone on its own), the MCS CRDs are Lintas's own from deploy/crds (the deploy tests compare them
+ * with upstream field by field) and the Gateway API kinds are simply not served, which the
+ * Kubernetes source reads as empty.
+ */
 export function sharedCrdFiles(): string[] {
   const mcs = join(SHARED_CRDS_DIR, 'mcs-api');
   const gateway = join(SHARED_CRDS_DIR, 'gateway-api', 'standard');
   const list = (d: string): string[] => readdirSync(d).filter((f) => /^[a-z].*\.ya?ml$/.test(f) && f.includes('_') && !f.includes('_vap_')).sort().map((f) => join(d, f));
-  return [...list(mcs), ...list(gateway)];
+  if (existsSync(mcs)) return [...list(mcs), ...(existsSync(gateway) ? list(gateway) : [])];
+  const own = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy', 'crds');
+  return list(own).filter((f) => f.includes('multicluster.x-k8s.io'));
 }
 
 /** Installs every shared CRD into `cluster` by server-side apply and waits until each is Established. */
