@@ -2,6 +2,7 @@
  * Alerts: the ones that hold now (with how long) and the recent ones, from the snapshot.
  * @module
  */
+import { ColumnHeads } from './column-heads.tsx';
 import type { ConsoleSnapshot } from '../api/types.ts';
 import { snapshotAge } from '../model/live.ts';
 
@@ -15,15 +16,7 @@ export function AlertsView({ alerts, now }: { alerts: ConsoleSnapshot['alerts'];
         <p className="muted">No alert holds now.</p>
       ) : (
         <table aria-labelledby="active-heading" data-testid="active-alerts">
-          <thead>
-            <tr>
-              <th scope="col">Alert</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Cluster</th>
-              <th scope="col">For</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Alert', 'Severity', 'Cluster', 'For', 'Message']} />
           <tbody>
             {alerts.active.map((a) => (
               <tr key={`${a.alert}-${a.cluster}-${a.message}`} className={`sev-${a.severity}`}>
@@ -42,15 +35,7 @@ export function AlertsView({ alerts, now }: { alerts: ConsoleSnapshot['alerts'];
         <p className="muted">None fired recently.</p>
       ) : (
         <table aria-labelledby="recent-heading">
-          <thead>
-            <tr>
-              <th scope="col">At</th>
-              <th scope="col">Alert</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Cluster</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['At', 'Alert', 'Severity', 'Cluster', 'Message']} />
           <tbody>
             {[...alerts.recent].reverse().map((a, i) => (
               <tr key={`${a.at}-${String(i)}`}>

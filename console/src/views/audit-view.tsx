@@ -4,6 +4,7 @@
  * before/after diff and evidence; and the evidence bundle exported as a downloaded JSON file.
  * @module
  */
+import { ColumnHeads } from './column-heads.tsx';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { errorText, type Api } from '../api/client.ts';
 import type { AuditRecord, ChainVerification } from '../api/types.ts';
@@ -41,13 +42,7 @@ function RecordDetails({ r }: { r: AuditRecord }) {
         <p className="muted">No change recorded.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Before</th>
-              <th scope="col">After</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Field', 'Before', 'After']} />
           <tbody>
             {diff.map((d) => (
               <tr key={d.path} className={`diff-${d.kind}`}>

@@ -5,6 +5,7 @@
  * approve, reject, abort, failback, drain/undrain a cluster, weights set/clear.
  * @module
  */
+import { ColumnHeads } from './column-heads.tsx';
 import { useState } from 'react';
 import type { Api } from '../api/client.ts';
 import type { ConsoleSnapshot, PolicyStatus } from '../api/types.ts';
@@ -35,15 +36,7 @@ function PolicyCard({ p, actions, api }: { p: PolicyStatus; actions: ReadonlySet
       <StateMachineDiagram policy={p.policy} machines={p.machines} />
       <h4>Owners</h4>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Owner (from)</th>
-            <th scope="col">Owns now</th>
-            <th scope="col">Phase</th>
-            <th scope="col">Since</th>
-            <th scope="col">Next deadline</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Owner (from)', 'Owns now', 'Phase', 'Since', 'Next deadline']} />
         <tbody>
           {p.machines.map((m) => (
             <tr key={m.primary}>
@@ -78,15 +71,7 @@ function PolicyCard({ p, actions, api }: { p: PolicyStatus; actions: ReadonlySet
         <p className="muted">No guardrail blocks.</p>
       ) : (
         <table data-testid="blocking">
-          <thead>
-            <tr>
-              <th scope="col">Check</th>
-              <th scope="col">Destination</th>
-              <th scope="col">Observed</th>
-              <th scope="col">Threshold</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Check', 'Destination', 'Observed', 'Threshold', 'Message']} />
           <tbody>
             {p.blocking.map((b) => (
               <tr key={`${b.primary}-${b.cluster}-${b.check}`}>

@@ -4,6 +4,7 @@
  * req/s, colour by 5xx ratio, dashed when drained to 0). Tables below say the same in text.
  * @module
  */
+import { ColumnHeads } from './column-heads.tsx';
 import { useMemo } from 'react';
 import type { ClusterView, ConsoleSnapshot, LayerState, TrafficEdge } from '../api/types.ts';
 import { styleEdges, type EdgeStyle } from '../model/edges.ts';
@@ -128,15 +129,7 @@ export function FleetView({ snapshot }: { snapshot: ConsoleSnapshot }) {
         <p className="muted">No traffic through the gateways in the window.</p>
       ) : (
         <table aria-labelledby="traffic-heading" data-testid="traffic-table">
-          <thead>
-            <tr>
-              <th scope="col">Entry → destination</th>
-              <th scope="col">req/s</th>
-              <th scope="col">5xx</th>
-              <th scope="col">p99</th>
-              <th scope="col">Requests</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Entry → destination', 'req/s', '5xx', 'p99', 'Requests']} />
           <tbody>
             {traffic.edges.map((e, i) => (
               <tr key={edgeKey(e)} data-edge={edgeKey(e)} className={styles[i]?.health === 'idle' ? 'idle' : undefined}>
