@@ -9,6 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { type AuditDraft, type AuditRecord, type ChainHead, type ChainVerification, createChainVerifier, GENESIS_HASH, sealRecords } from './chain.ts';
 import { asStoreError, StoreError, type StoreErrorCode } from './errors.ts';
@@ -136,7 +137,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Lint
     throw sqliteError('STORE_OPEN_FAILED', `cannot open ${file}`, error);
   }
   try {
-    const mode = rowOf<{ journal_mode: string }>(db.prepare('PRAGMA journal_mode = WAL'))?.journal_mode;
+    // Two processes opening a new file at once: the switch to WAL takes an exclusive lock that
+    // SQLite's busy timeout does not wait for, so "database is locked" is retried until the timeout.
+    const deadline = Date.now() + (options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    let mode: string | undefined;
+    for (;;) {
+      try {
+        mode = rowOf<{ journal_mode: string }>(db.prepare('PRAGMA journal_mode = WAL'))?.journal_mode;
+        break;
+      } catch (error) {
+        if (!/database is locked/.test((error as Error).message) || Date.now() > deadline) throw error;
+        await sleep(20);
+      }
+    }
     if (mode !== 'wal') throw new StoreError('STORE_OPEN_FAILED', `cannot switch ${file} to WAL mode (got ${String(mode)})`);
     // FULL: a WAL commit is fsynced before it returns; NORMAL would survive kill -9 but not power loss.
     db.exec('PRAGMA synchronous = FULL');
