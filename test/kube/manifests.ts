@@ -5,7 +5,7 @@
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO } from '../../src/cli/test-cli.ts';
 import { waitFor } from '../wait.ts';
@@ -20,11 +20,15 @@ export interface Manifest {
 /** deploy/ of this checkout. */
 export const DEPLOY_DIR = join(REPO, 'deploy');
 
-/** Every object in the YAML files of `dir` (recursively, sorted by path), named by its file relative to the repo. */
-export function manifestsIn(dir: string): Manifest[] {
+/** deploy/'s Helm chart: templates, not manifests (test/deploy/helm.test.ts renders and compares it). */
+export const DEPLOY_HELM_DIR = join(DEPLOY_DIR, 'helm');
+
+/** Every object in the YAML files of `dir` (recursively, sorted by path, none under `skip`), named by its file relative to the repo. */
+export function manifestsIn(dir: string, skip?: string): Manifest[] {
   const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as { name: string; parentPath: string; isFile(): boolean }[])
     .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
+    .filter((file) => skip === undefined || !file.startsWith(`${skip}${sep}`))
     .sort();
   return files.flatMap((file) =>
     parseAllDocuments(readFileSync(file, 'utf8')).flatMap((doc) => {
@@ -37,7 +41,7 @@ export function manifestsIn(dir: string): Manifest[] {
 
 /** The deploy/ manifests in install order: CRDs, then the Namespace (others live in it), then the rest by file. */
 export function deployManifests(): Manifest[] {
-  const all = manifestsIn(DEPLOY_DIR);
+  const all = manifestsIn(DEPLOY_DIR, DEPLOY_HELM_DIR);
   const rank = (m: Manifest): number => (m.object.kind === 'CustomResourceDefinition' ? 0 : m.object.kind === 'Namespace' ? 1 : 2);
   return [...all].sort((a, b) => rank(a) - rank(b));
 }
