@@ -97,6 +97,7 @@ describe('deploy/helm/lintas', { skip: helmMissing() }, () => {
       { set: 'gateway.clusters={Not_A_Name}', message: /'\/gateway\/clusters\/0': 'Not_A_Name' does not match pattern/ },
       { set: 'controlPlane.replica=3', message: /'\/controlPlane': additional properties 'replica' not allowed/ },
       { set: 'controlPlane.replicas=0', message: /'\/controlPlane\/replicas'/ },
+      { set: 'gateway.resources.limits.memory=lots', message: /'\/gateway\/resources\/limits\/memory': 'lots' does not match pattern/ },
       { set: 'gateway.controlPlane=lintas-control-plane:7070', message: /'\/gateway\/controlPlane': 'lintas-control-plane:7070' does not match/ },
     ];
     for (const { set, message } of cases) {

@@ -39,11 +39,15 @@ export function manifestsIn(dir: string, skip?: string): Manifest[] {
   );
 }
 
-/** The deploy/ manifests in install order: CRDs, then the Namespace (others live in it), then the rest by file. */
-export function deployManifests(): Manifest[] {
-  const all = manifestsIn(DEPLOY_DIR, DEPLOY_HELM_DIR);
+/** Manifests in install order: CRDs, then Namespaces (others live in them), then the rest as given. */
+export function inInstallOrder(manifests: readonly Manifest[]): Manifest[] {
   const rank = (m: Manifest): number => (m.object.kind === 'CustomResourceDefinition' ? 0 : m.object.kind === 'Namespace' ? 1 : 2);
-  return [...all].sort((a, b) => rank(a) - rank(b));
+  return [...manifests].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The deploy/ manifests in install order (by file within each rank). */
+export function deployManifests(): Manifest[] {
+  return inInstallOrder(manifestsIn(DEPLOY_DIR, DEPLOY_HELM_DIR));
 }
 
 type Resource = { name: string; kind: string; namespaced: boolean };
