@@ -41,7 +41,7 @@ export interface HelmResult {
   readonly stderr: string;
 }
 
-/** Runs `helm args` in the repo (no plugins, no repositories: a fresh HELM_* home per run is not needed for lint/template/package). */
+/** Runs `helm args` in the repo, with `env` added (e.g. HELM_*_HOME); never rejects: the exit code says. */
 export function helm(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<HelmResult> {
   return new Promise((done) => {
     execFile(HELM_BIN, [...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
