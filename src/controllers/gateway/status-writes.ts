@@ -1,0 +1,112 @@
+/**
+ * Gateway API status write-back plan (issue 16 item 2): which status the gateway translation
+ * computed goes to which member cluster's API server, and how. Pure: the status writer
+ * (sources/kubernetes/status-writer.ts) reads the live object and decides whether a write is needed.
+ *
+ * - Gateways of Lintas's GatewayClasses: the whole status (conditions, listeners, addresses) is
+ *   Lintas's, the class's controller: server-side applied to the status subresource (`apply`).
+ * - HTTPRoutes and GRPCRoutes: only the `status.parents` entries whose controllerName is Lintas's.
+ *   The upstream CRDs declare `status.parents` an atomic list (not a map list), so server-side apply
+ *   would take the whole list from other controllers: the writer merges Lintas's entries into the live
+ *   list and writes it with a resourceVersion precondition instead (`parents`).
+ * - TrafficPolicies (lintas.dev) that came from an API server: their conditions (`apply`).
+ *
+ * Every write carries the metadata.generation the status was computed for: the writer skips a live
+ * object at another generation (the next translation answers for it).
+ * @module
+ */
+import type { Condition, ResourceType } from '../../api/index.ts';
+import type { GatewayResult, RouteParentStatus } from './types.ts';
+
+/** How a status is written: the whole status by server-side apply, or Lintas's entries merged into an atomic `status.parents`. */
+export type StatusWriteMode = 'apply' | 'parents';
+
+/** One status to write into one cluster's API server. */
+export interface StatusWrite {
+  /** The cluster whose API server holds the object. */
+  readonly cluster: string;
+  readonly resource: ResourceType;
+  /** Empty for cluster-scoped objects. */
+  readonly namespace: string;
+  readonly name: string;
+  readonly mode: StatusWriteMode;
+  /** `apply`: the status Lintas owns. `parents`: `{ parents }`, Lintas's entries only. */
+  readonly status: Readonly<Record<string, unknown>>;
+  /** `parents`: the controllerName whose entries are Lintas's (every other entry is kept as it is). */
+  readonly controllerName?: string;
+  /** The metadata.generation the status was computed for (absent when the object had none). */
+  readonly generation?: number;
+}
+
+/** Where a fleet-scoped lintas.dev object came from: the cluster whose API server holds it (undefined: the directory). */
+export type OriginOf = (kind: string, namespace: string, name: string) => string | undefined;
+
+interface Meta {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly namespace?: string | undefined; readonly name: string; readonly generation?: number | undefined };
+}
+
+const PLURALS: Readonly<Record<string, string>> = { Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TrafficPolicy: 'trafficpolicies' };
+
+function resourceOf(o: Meta): ResourceType {
+  const slash = o.apiVersion.indexOf('/');
+  return { group: slash < 0 ? '' : o.apiVersion.slice(0, slash), version: o.apiVersion.slice(slash + 1), plural: PLURALS[o.kind] ?? `${o.kind.toLowerCase()}s`, kind: o.kind };
+}
+
+function write(cluster: string, o: Meta, mode: StatusWriteMode, status: Record<string, unknown>, controllerName?: string): StatusWrite {
+  return {
+    cluster,
+    resource: resourceOf(o),
+    namespace: o.metadata.namespace ?? '',
+    name: o.metadata.name,
+    mode,
+    status,
+    ...(controllerName !== undefined ? { controllerName } : {}),
+    ...(o.metadata.generation !== undefined ? { generation: o.metadata.generation } : {}),
+  };
+}
+
+const copyConditions = (conditions: readonly Condition[]): Condition[] => conditions.map((c) => ({ ...c }));
+
+function parentsWrite(cluster: string, route: Meta & { status: { parents: readonly RouteParentStatus[] } }): StatusWrite[] {
+  const parents = route.status.parents;
+  const controllerName = parents[0]?.controllerName;
+  if (controllerName === undefined) return [];
+  const ours = parents.map((p) => ({ parentRef: { ...p.parentRef }, controllerName: p.controllerName, conditions: copyConditions(p.conditions) }));
+  return [write(cluster, route, 'parents', { parents: ours }, controllerName)];
+}
+
+const order = (a: StatusWrite, b: StatusWrite): number => {
+  const ka = [a.cluster, a.resource.kind, a.namespace, a.name].join('\0');
+  const kb = [b.cluster, b.resource.kind, b.namespace, b.name].join('\0');
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+/**
+ * The status writes of one gateway translation, sorted by cluster, kind, namespace and name: only
+ * for `clusters` (those read from an API server; objects of a directory have nowhere to go), and
+ * TrafficPolicies only where `originOf` names such a cluster.
+ */
+export function planGatewayStatus(result: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'trafficPolicies'>, clusters: ReadonlySet<string>, originOf: OriginOf = () => undefined): StatusWrite[] {
+  const writes: StatusWrite[] = [];
+  for (const { cluster, gateway } of result.gateways) {
+    if (!clusters.has(cluster)) continue;
+    const { addresses, conditions, listeners } = gateway.status;
+    const status = {
+      ...(addresses !== undefined ? { addresses: addresses.map((a) => ({ ...a })) } : {}),
+      conditions: copyConditions(conditions),
+      // Lintas's own `certificates` extension is not in the upstream schema: the API server would prune or refuse it.
+      listeners: listeners.map((l) => ({ name: l.name, supportedKinds: l.supportedKinds.map((k) => ({ ...k })), attachedRoutes: l.attachedRoutes, conditions: copyConditions(l.conditions) })),
+    };
+    writes.push(write(cluster, gateway, 'apply', status));
+  }
+  for (const { cluster, route } of [...result.httpRoutes, ...result.grpcRoutes]) if (clusters.has(cluster)) writes.push(...parentsWrite(cluster, route));
+  for (const policy of result.trafficPolicies) {
+    const cluster = originOf(policy.kind, policy.metadata.namespace ?? '', policy.metadata.name);
+    if (cluster === undefined || !clusters.has(cluster)) continue;
+    const generation = policy.metadata.generation;
+    writes.push(write(cluster, policy, 'apply', { ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: copyConditions(policy.status.conditions) }));
+  }
+  return writes.sort(order);
+}
