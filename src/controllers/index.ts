@@ -88,7 +88,9 @@ export type {
   RuleProblemReason,
   SliceOptions,
   TrafficPolicyWithStatus,
+  LiveRoute,
   OriginOf,
+  StatusPlanInput,
   StatusWrite,
   StatusWriteMode,
 } from './gateway/index.ts';

@@ -20,7 +20,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
-import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type StatusWrite } from '../controllers/index.ts';
+import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { clusterContexts, ClusterWriter, kubeconfigClient, StatusWriter } from '../sources/index.ts';
 import type { LintasStore } from '../store/index.ts';
@@ -71,6 +71,11 @@ function originIndex(snapshot: FleetSnapshot): (kind: string, namespace: string,
   return (kind, namespace, name) => index.get(`${kind}/${namespace}/${name}`);
 }
 
+/** The routes of every cluster as last read, with the status they hold (to remove Lintas's stale parents entries). */
+function liveRoutes(snapshot: FleetSnapshot): LiveRoute[] {
+  return [...snapshot.clusters.values()].flatMap((c) => c.objects.filter((s) => s.object.kind === 'HTTPRoute' || s.object.kind === 'GRPCRoute').map((s) => ({ cluster: c.cluster as string, route: s.object as unknown as LiveRoute['route'] })));
+}
+
 /** Creates the component (it reads the kubeconfig when it starts). */
 export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusComponent {
   const { bus, log } = options;
@@ -109,7 +114,7 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
     const result = options.gateway();
     if (result === undefined) return;
     const programmed = withDataPlaneProgrammed(result, bus.dataplanes.snapshot(), bus.gatewayConfigs.snapshot());
-    const plan = planGatewayStatus(programmed, new Set(clusters.keys()), originIndex(snapshot));
+    const plan = planGatewayStatus(programmed, { clusters: new Set(clusters.keys()), originOf: originIndex(snapshot), liveRoutes: liveRoutes(snapshot) });
     const text = JSON.stringify(plan);
     const now = Date.now();
     if (synced !== undefined && synced.plan === text && now - synced.at < (options.resyncMs ?? 30_000)) return;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { goldenTests } from '../../../test/golden.ts';
 import { EMPTY_MCS_STATE, translateMcs } from '../mcs/index.ts';
-import { planGatewayStatus } from './status-writes.ts';
+import { planGatewayStatus, type LiveRoute } from './status-writes.ts';
 import { loadGatewayCase } from './testdata-loader.ts';
 import { translateGateway } from './translate.ts';
 
@@ -25,6 +25,7 @@ goldenTests({
     const watched = new Set(fleet.filter((o) => o.kind === 'Cluster' && o.metadata.annotations?.['lintas.dev/kubeconfig-context'] !== undefined).map((o) => o.metadata.name));
     const originOf = (kind: string, namespace: string, name: string): string | undefined =>
       fleet.find((o) => o.kind === kind && (o.metadata.namespace ?? '') === namespace && o.metadata.name === name)?.metadata.annotations?.['lintas.dev/test-api-server'];
-    return stringify(planGatewayStatus(result, watched, originOf), { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
+    const liveRoutes = [...c.snapshot.clusters.values()].flatMap((cl) => cl.objects.filter((s) => s.object.kind === 'HTTPRoute').map((s) => ({ cluster: cl.cluster as string, route: s.object as unknown as LiveRoute['route'] })));
+    return stringify(planGatewayStatus(result, { clusters: watched, originOf, liveRoutes }), { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
   },
 });

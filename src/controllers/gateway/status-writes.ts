@@ -16,7 +16,7 @@
  * @module
  */
 import type { Condition, ResourceType } from '../../api/index.ts';
-import type { GatewayResult, RouteParentStatus } from './types.ts';
+import { DEFAULT_CONTROLLER_NAME, type GatewayResult, type RouteParentStatus } from './types.ts';
 
 /** How a status is written: the whole status by server-side apply, or Lintas's entries merged into an atomic `status.parents`. */
 export type StatusWriteMode = 'apply' | 'parents';
@@ -69,12 +69,9 @@ function write(cluster: string, o: Meta, mode: StatusWriteMode, status: Record<s
 
 const copyConditions = (conditions: readonly Condition[]): Condition[] => conditions.map((c) => ({ ...c }));
 
-function parentsWrite(cluster: string, route: Meta & { status: { parents: readonly RouteParentStatus[] } }): StatusWrite[] {
-  const parents = route.status.parents;
-  const controllerName = parents[0]?.controllerName;
-  if (controllerName === undefined) return [];
-  const ours = parents.map((p) => ({ parentRef: { ...p.parentRef }, controllerName: p.controllerName, conditions: copyConditions(p.conditions) }));
-  return [write(cluster, route, 'parents', { parents: ours }, controllerName)];
+function parentsWrite(cluster: string, route: Meta & { status: { parents: readonly RouteParentStatus[] } }, controllerName: string): StatusWrite {
+  const ours = route.status.parents.filter((p) => p.controllerName === controllerName).map((p) => ({ parentRef: { ...p.parentRef }, controllerName: p.controllerName, conditions: copyConditions(p.conditions) }));
+  return write(cluster, route, 'parents', { parents: ours }, controllerName);
 }
 
 const order = (a: StatusWrite, b: StatusWrite): number => {
@@ -83,12 +80,40 @@ const order = (a: StatusWrite, b: StatusWrite): number => {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
+/** A route as its cluster's API server last reported it (from the fleet snapshot), with the status it holds. */
+export interface LiveRoute {
+  readonly cluster: string;
+  readonly route: Meta & { readonly status?: unknown };
+}
+
+/** What {@link planGatewayStatus} writes for, besides the translation. */
+export interface StatusPlanInput {
+  /** The clusters read from an API server (objects of a directory have nowhere to go). */
+  readonly clusters: ReadonlySet<string>;
+  /** Where fleet-scoped lintas.dev objects came from (default: the directory, so nothing). */
+  readonly originOf?: OriginOf;
+  /**
+   * The routes of those clusters as last read: one that still holds a parents entry of Lintas's but
+   * no longer refers to a Lintas Gateway gets that entry removed (the others' entries stay).
+   */
+  readonly liveRoutes?: readonly LiveRoute[];
+  /** Lintas's controllerName (default {@link DEFAULT_CONTROLLER_NAME}). */
+  readonly controllerName?: string;
+}
+
+function holdsParentOf(status: unknown, controllerName: string): boolean {
+  const parents = (status as { parents?: unknown } | undefined)?.parents;
+  return Array.isArray(parents) && parents.some((p) => (p as { controllerName?: unknown } | null)?.controllerName === controllerName);
+}
+
 /**
  * The status writes of one gateway translation, sorted by cluster, kind, namespace and name: only
- * for `clusters` (those read from an API server; objects of a directory have nowhere to go), and
- * TrafficPolicies only where `originOf` names such a cluster.
+ * for `input.clusters`, and lintas.dev objects only where `input.originOf` names such a cluster.
  */
-export function planGatewayStatus(result: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'trafficPolicies'>, clusters: ReadonlySet<string>, originOf: OriginOf = () => undefined): StatusWrite[] {
+export function planGatewayStatus(result: Pick<GatewayResult, 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'trafficPolicies'>, input: StatusPlanInput): StatusWrite[] {
+  const { clusters } = input;
+  const originOf = input.originOf ?? (() => undefined);
+  const controllerName = input.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const writes: StatusWrite[] = [];
   for (const { cluster, gateway } of result.gateways) {
     if (!clusters.has(cluster)) continue;
@@ -101,7 +126,16 @@ export function planGatewayStatus(result: Pick<GatewayResult, 'gateways' | 'http
     };
     writes.push(write(cluster, gateway, 'apply', status));
   }
-  for (const { cluster, route } of [...result.httpRoutes, ...result.grpcRoutes]) if (clusters.has(cluster)) writes.push(...parentsWrite(cluster, route));
+  const planned = new Set<string>();
+  for (const { cluster, route } of [...result.httpRoutes, ...result.grpcRoutes]) {
+    if (!clusters.has(cluster)) continue;
+    planned.add(`${cluster}/${route.kind}/${route.metadata.namespace ?? ''}/${route.metadata.name}`);
+    writes.push(parentsWrite(cluster, route, controllerName));
+  }
+  for (const { cluster, route } of input.liveRoutes ?? []) {
+    if (!clusters.has(cluster) || planned.has(`${cluster}/${route.kind}/${route.metadata.namespace ?? ''}/${route.metadata.name}`)) continue;
+    if (holdsParentOf(route.status, controllerName)) writes.push(write(cluster, route, 'parents', { parents: [] }, controllerName));
+  }
   for (const policy of result.trafficPolicies) {
     const cluster = originOf(policy.kind, policy.metadata.namespace ?? '', policy.metadata.name);
     if (cluster === undefined || !clusters.has(cluster)) continue;

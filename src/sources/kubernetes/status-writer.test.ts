@@ -121,6 +121,14 @@ describe('StatusWriter', () => {
     assert.equal(fake.writes().length, 2, 'the first write was refused by the precondition, the second merged again');
   });
 
+  it('an empty parents write removes Lintas\'s stale entry (the route left Lintas\'s Gateway) and keeps the other controller\'s', async () => {
+    await writer.write(routeParents('True'));
+    assert.equal(await writer.write({ ...routeParents('True'), status: { parents: [] } }), 'applied');
+    const parents = (fake.objects.get(`${ROUTES}/hello`)?.status?.['parents'] ?? []) as { controllerName: string }[];
+    assert.deepEqual(parents.map((p) => p.controllerName), ['example.com/other']);
+    assert.equal(await writer.write({ ...routeParents('True'), status: { parents: [] } }), 'unchanged');
+  });
+
   it('an Event is created once; a repeat raises its count (a series); one made before a restart is left alone; a burst is rate-limited', async () => {
     const e: EventToRecord = { namespace: 'cases', name: 'case-writes.0123456789abcdef', regarding: { apiVersion: 'lintas.dev/v1alpha1', kind: 'FailoverPolicy', namespace: 'cases', name: 'case-writes' }, type: 'Warning', reason: 'FailoverStarted', message: 'm', time: '2026-05-01T12:00:00Z', component: 'lintas.dev/failover' };
     assert.equal(await writer.event(e), 'created');
