@@ -93,6 +93,7 @@ export type {
   StatusPlanInput,
   StatusWrite,
   StatusWriteMode,
+  WithConditions,
 } from './gateway/index.ts';
 export * from './failover/index.ts';
 export * from './health/index.ts';

@@ -6,7 +6,7 @@
  *   `Programmed` as the data planes acknowledged it; Lintas's `status.parents` entries of HTTPRoutes
  *   and GRPCRoutes) goes to the API server of the cluster each object came from;
  * - the conditions of lintas.dev objects that came from an API server (their origin names a
- *   cluster's API server: today TrafficPolicies; objects of the directory have nowhere to go);
+ *   cluster's API server: TrafficPolicies and DNSPolicies; objects of the directory have nowhere to go);
  * - every failover phase change (read from the audit trail the runner writes for each transition)
  *   becomes a core/v1 Event regarding the FailoverPolicy in every affected cluster.
  *
@@ -20,7 +20,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
-import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite } from '../controllers/index.ts';
+import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite, type WithConditions } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { clusterContexts, ClusterWriter, kubeconfigClient, StatusWriter } from '../sources/index.ts';
 import type { LintasStore } from '../store/index.ts';
@@ -36,6 +36,8 @@ export interface KubeStatusOptions {
   readonly log: Logger;
   /** The latest gateway translation (the gateway component's). */
   readonly gateway: () => GatewayResult | undefined;
+  /** lintas.dev objects with conditions computed outside the gateway translation (the GSLB's DNSPolicies). */
+  readonly lintasObjects?: () => readonly WithConditions[];
   /** Where the failover runner's audit records are read from. */
   readonly store: LintasStore;
   /** Whether the Kubernetes source has listed every watched cluster (or failed to): writes wait for it. */
@@ -114,7 +116,7 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
     const result = options.gateway();
     if (result === undefined) return;
     const programmed = withDataPlaneProgrammed(result, bus.dataplanes.snapshot(), bus.gatewayConfigs.snapshot());
-    const plan = planGatewayStatus(programmed, { clusters: new Set(clusters.keys()), originOf: originIndex(snapshot), liveRoutes: liveRoutes(snapshot) });
+    const plan = planGatewayStatus(programmed, { clusters: new Set(clusters.keys()), originOf: originIndex(snapshot), liveRoutes: liveRoutes(snapshot), lintasObjects: options.lintasObjects?.() ?? [] });
     const text = JSON.stringify(plan);
     const now = Date.now();
     if (synced !== undefined && synced.plan === text && now - synced.at < (options.resyncMs ?? 30_000)) return;

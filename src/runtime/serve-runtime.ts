@@ -148,7 +148,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const kubeStatus =
     writeback === undefined || config.kubeconfigPath === undefined
       ? undefined
-      : kubeStatusComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-status' }), gateway: () => gateway.latest(), store: config.store, sourceSynced: () => kube?.health().ready === true });
+      : kubeStatusComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-status' }), gateway: () => gateway.latest(), lintasObjects: () => gslb.service()?.runner.current().dnsPolicies ?? [], store: config.store, sourceSynced: () => kube?.health().ready === true });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
   const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), ...(kubeStatus !== undefined ? [kubeStatus] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);

@@ -3,13 +3,15 @@
  * gateway bundle (see `testdata-loader.ts`); the MCS and gateway translators run as in `lintas serve`,
  * then {@link planGatewayStatus} with the clusters read from an API server: those whose Cluster names a
  * kubeconfig context (annotation `lintas.dev/kubeconfig-context`). A fleet object with the annotation
- * `lintas.dev/test-api-server: <cluster>` came from that cluster's API server.
+ * `lintas.dev/test-api-server: <cluster>` came from that cluster's API server. DNSPolicies get the GSLB
+ * translation's conditions.
  *
  * Regenerate: LINTAS_UPDATE_GOLDEN=1 node --import tsx --test src/controllers/gateway/status-writes.golden.test.ts
  */
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { goldenTests } from '../../../test/golden.ts';
+import { translateGslb } from '../gslb/translate.ts';
 import { EMPTY_MCS_STATE, translateMcs } from '../mcs/index.ts';
 import { planGatewayStatus, type LiveRoute } from './status-writes.ts';
 import { loadGatewayCase } from './testdata-loader.ts';
@@ -26,6 +28,7 @@ goldenTests({
     const originOf = (kind: string, namespace: string, name: string): string | undefined =>
       fleet.find((o) => o.kind === kind && (o.metadata.namespace ?? '') === namespace && o.metadata.name === name)?.metadata.annotations?.['lintas.dev/test-api-server'];
     const liveRoutes = [...c.snapshot.clusters.values()].flatMap((cl) => cl.objects.filter((s) => s.object.kind === 'HTTPRoute').map((s) => ({ cluster: cl.cluster as string, route: s.object as unknown as LiveRoute['route'] })));
-    return stringify(planGatewayStatus(result, { clusters: watched, originOf, liveRoutes }), { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
+    const gslb = translateGslb({ fleetObjects: c.snapshot.fleetObjects, gateway: result.ir, now: c.now });
+    return stringify(planGatewayStatus(result, { clusters: watched, originOf, liveRoutes, lintasObjects: gslb.dnsPolicies }), { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
   },
 });

@@ -9,7 +9,8 @@
  *   The upstream CRDs declare `status.parents` an atomic list (not a map list), so server-side apply
  *   would take the whole list from other controllers: the writer merges Lintas's entries into the live
  *   list and writes it with a resourceVersion precondition instead (`parents`).
- * - TrafficPolicies (lintas.dev) that came from an API server: their conditions (`apply`).
+ * - lintas.dev objects that came from an API server (TrafficPolicies from this translation, and any
+ *   other computed elsewhere, e.g. DNSPolicies from the GSLB): their conditions and observedGeneration (`apply`).
  *
  * Every write carries the metadata.generation the status was computed for: the writer skips a live
  * object at another generation (the next translation answers for it).
@@ -47,7 +48,10 @@ interface Meta {
   readonly metadata: { readonly namespace?: string | undefined; readonly name: string; readonly generation?: number | undefined };
 }
 
-const PLURALS: Readonly<Record<string, string>> = { Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TrafficPolicy: 'trafficpolicies' };
+const PLURALS: Readonly<Record<string, string>> = { Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TrafficPolicy: 'trafficpolicies', DNSPolicy: 'dnspolicies', FailoverPolicy: 'failoverpolicies', ClusterSet: 'clustersets' };
+
+/** A lintas.dev object with the conditions a controller computed for it. */
+export type WithConditions = Meta & { readonly status: { readonly conditions: readonly Condition[] } };
 
 function resourceOf(o: Meta): ResourceType {
   const slash = o.apiVersion.indexOf('/');
@@ -97,6 +101,8 @@ export interface StatusPlanInput {
    * no longer refers to a Lintas Gateway gets that entry removed (the others' entries stay).
    */
   readonly liveRoutes?: readonly LiveRoute[];
+  /** lintas.dev objects whose conditions other controllers computed (e.g. the GSLB's DNSPolicies); written like TrafficPolicies. */
+  readonly lintasObjects?: readonly WithConditions[];
   /** Lintas's controllerName (default {@link DEFAULT_CONTROLLER_NAME}). */
   readonly controllerName?: string;
 }
@@ -136,11 +142,11 @@ export function planGatewayStatus(result: Pick<GatewayResult, 'gateways' | 'http
     if (!clusters.has(cluster) || planned.has(`${cluster}/${route.kind}/${route.metadata.namespace ?? ''}/${route.metadata.name}`)) continue;
     if (holdsParentOf(route.status, controllerName)) writes.push(write(cluster, route, 'parents', { parents: [] }, controllerName));
   }
-  for (const policy of result.trafficPolicies) {
-    const cluster = originOf(policy.kind, policy.metadata.namespace ?? '', policy.metadata.name);
+  for (const o of [...result.trafficPolicies, ...(input.lintasObjects ?? [])]) {
+    const cluster = originOf(o.kind, o.metadata.namespace ?? '', o.metadata.name);
     if (cluster === undefined || !clusters.has(cluster)) continue;
-    const generation = policy.metadata.generation;
-    writes.push(write(cluster, policy, 'apply', { ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: copyConditions(policy.status.conditions) }));
+    const generation = o.metadata.generation;
+    writes.push(write(cluster, o, 'apply', { ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: copyConditions(o.status.conditions) }));
   }
   return writes.sort(order);
 }
