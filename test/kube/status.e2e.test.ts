@@ -2,8 +2,8 @@
  * Status write-back beyond MCS, and failover Events, against three real kube-apiservers (issue 16
  * item 2), through `lintas serve --kubeconfig` (the runtime): a Lintas Gateway and HTTPRoutes applied
  * in jkt get their Gateway API status with observedGeneration (Accepted, Programmed once the cluster's
- * data plane acknowledged its config, listeners with attachedRoutes; the route's parents entry with
- * Lintas's controllerName); a route whose backendRef names no Service gets ResolvedRefs False /
+ * data plane acknowledged its config, listeners with attachedRoutes; the parents entry of an
+ * HTTPRoute and of a GRPCRoute with Lintas's controllerName); a route whose backendRef names no Service gets ResolvedRefs False /
  * BackendNotFound; another controller's parents entry on the same route is kept; a failover proposal
  * becomes a FailoverProposed Event regarding the FailoverPolicy in both affected clusters.
  */
@@ -25,6 +25,7 @@ const SGP = 'sgp-prod-1';
 const GATEWAY_API = '/apis/gateway.networking.k8s.io/v1';
 const GATEWAYS = `${GATEWAY_API}/namespaces/shop/gateways`;
 const ROUTES = `${GATEWAY_API}/namespaces/shop/httproutes`;
+const GRPC_ROUTES = `${GATEWAY_API}/namespaces/shop/grpcroutes`;
 const OURS = 'lintas.dev/gateway-controller';
 const OTHER = 'example.com/other-controller';
 
@@ -81,6 +82,7 @@ describe('status write-back and failover Events against real kube-apiservers', {
     });
     await k.apply(JKT, GATEWAYS, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'theirs', namespace: 'shop' }, spec: { gatewayClassName: 'other', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] } });
     await k.apply(JKT, ROUTES, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'shop' }, spec: { parentRefs: [{ name: 'edge' }, { name: 'theirs' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
+    await k.apply(JKT, GRPC_ROUTES, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'rpc', namespace: 'shop' }, spec: { parentRefs: [{ name: 'edge' }], hostnames: ['rpc.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
     await k.apply(JKT, ROUTES, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'broken', namespace: 'shop' }, spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'missing', port: 80 }] }] } });
     // The other controller's status for its own parent, written before Lintas starts.
     const web = await route('web');
@@ -109,7 +111,7 @@ describe('status write-back and failover Events against real kube-apiservers', {
     const generation = pending.metadata.generation;
     assert.deepEqual(show(pending.status?.conditions), [`Accepted=True/Accepted@${String(generation)}`, `Programmed=False/Pending@${String(generation)}`]);
     assert.equal(pending.status?.listeners?.[0]?.name, 'http');
-    assert.equal(pending.status?.listeners?.[0]?.attachedRoutes, 2, 'web and broken attach (broken is accepted; its rule answers 500)');
+    assert.equal(pending.status?.listeners?.[0]?.attachedRoutes, 2, 'web and broken attach (broken is accepted; its rule answers 500); rpc loses the hostnames to web');
     // jkt's `lintas gateway` process acknowledges the config it was sent (as the config stream's ACK would).
     const current = runtime;
     assert.ok(current);
@@ -133,6 +135,14 @@ describe('status write-back and failover Events against real kube-apiservers', {
     const ours = web.status?.parents?.find((p) => p.controllerName === OURS);
     assert.deepEqual(show(ours?.conditions), [`Accepted=True/Accepted@${String(generation)}`, `ResolvedRefs=True/ResolvedRefs@${String(generation)}`]);
     assert.equal(web.status?.parents?.find((p) => p.controllerName === OTHER)?.conditions[0]?.reason, 'Accepted', 'the other controller\'s entry is as it wrote it');
+  });
+
+  it('a GRPCRoute gets Lintas\'s parents entry too (here not accepted: the older HTTPRoute web holds every hostname of the listener)', async () => {
+    const rpc = await waitFor('Lintas\'s parents entry on GRPCRoute rpc', async () => {
+      const r = (await k.get(JKT, `${GRPC_ROUTES}/rpc`)) as unknown as RouteObj | undefined;
+      return r?.status?.parents?.some((p) => p.controllerName === OURS) === true ? r : undefined;
+    }, 60_000);
+    assert.deepEqual(show(rpc.status?.parents?.[0]?.conditions), [`Accepted=False/NotAllowedByListeners@${String(rpc.metadata.generation)}`, `ResolvedRefs=True/ResolvedRefs@${String(rpc.metadata.generation)}`]);
   });
 
   it('a route whose backendRef names no Service gets ResolvedRefs=False/BackendNotFound', async () => {
