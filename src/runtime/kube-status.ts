@@ -17,12 +17,12 @@
  * replica became the leader: transitions before then were the previous leader's to record.
  * @module
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite, type WithConditions } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { clusterContexts, ClusterWriter, kubeconfigClient, StatusWriter } from '../sources/index.ts';
+import { clusterContexts, ClusterWriter, kubeconfigClient, loadKubeconfig, StatusWriter } from '../sources/index.ts';
 import type { LintasStore } from '../store/index.ts';
 import { follow, type Bus } from './bus.ts';
 import type { Component } from './component.ts';
@@ -174,46 +174,45 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
       if (stopping.signal.aborted) wake();
     });
 
+  /** One look: statuses and new audit records, when this replica leads and the source has listed every cluster. */
+  const once = async (): Promise<void> => {
+    const published = bus.mcs.get('latest');
+    if (bus.leader.get(CONTROL_PLANE_LEASE)?.role !== 'leader') {
+      // A follower records nothing; when it leads, Events start from then and every status is re-checked.
+      cursor = undefined;
+      synced = undefined;
+      return;
+    }
+    if (published === undefined || !options.sourceSynced()) return;
+    cursor ??= { since: new Date().toISOString() };
+    const clusters = watched(published.snapshot);
+    await syncStatus(published.snapshot, clusters);
+    await recordEvents(clusters);
+  };
+
   const run = async (): Promise<void> => {
     let failures = 0;
     while (!stopping.signal.aborted) {
-      const published = bus.mcs.get('latest');
-      if (bus.leader.get(CONTROL_PLANE_LEASE)?.role !== 'leader') {
-        // A follower records nothing; when it leads, Events start from then and every status is re-checked.
-        cursor = undefined;
-        synced = undefined;
-      } else if (published !== undefined && options.sourceSynced()) {
-        cursor ??= { since: new Date().toISOString() };
-        const clusters = watched(published.snapshot);
-        try {
-          await syncStatus(published.snapshot, clusters);
-          await recordEvents(clusters);
-          failures = 0;
-          lastError = undefined;
-        } catch (error) {
-          if (stopping.signal.aborted) break;
-          failures++;
-          lastError = (error as Error).message;
-          const delay = Math.min(200 * 2 ** (failures - 1), 30_000);
-          log.warn('kube status write-back failed; retrying', { error: lastError, inMs: delay });
-          await pause(delay);
-          continue;
-        }
+      let wait = options.pollMs ?? 1000;
+      try {
+        await once();
+        failures = 0;
+        lastError = undefined;
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        lastError = (error as Error).message;
+        // Back off on failure (0.2 s doubling to 30 s); a wake-up (new result, new leader) still tries at once.
+        wait = Math.min(200 * 2 ** failures++, 30_000);
+        log.warn('kube status write-back failed; retrying', { error: lastError, inMs: wait });
       }
-      await pause(options.pollMs ?? 1000);
+      await pause(wait);
     }
   };
 
   return {
     name: 'kube-status',
     async start() {
-      const config = new KubeConfig();
-      try {
-        config.loadFromFile(options.kubeconfigPath);
-      } catch (error) {
-        throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-      }
-      kubeconfig = config;
+      kubeconfig = loadKubeconfig(options.kubeconfigPath);
       metrics = {
         writes: new Counter({ name: 'lintas_kube_status_writes_total', help: 'Status writes Lintas considered per cluster and kind, by outcome (applied, unchanged, missing, stale, conflict, forbidden)', labelNames: ['cluster', 'kind', 'outcome'], registers: [options.registry] }),
         events: new Counter({ name: 'lintas_kube_events_total', help: 'Failover Events per cluster and reason, by outcome (created, counted, exists, dropped, failed)', labelNames: ['cluster', 'reason', 'outcome'], registers: [options.registry] }),
