@@ -52,9 +52,10 @@ export interface KubeStatusOptions {
   readonly resyncMs?: number;
 }
 
-/** The component; `syncs()` counts completed status syncs (tests wait on it). */
+/** The component; `syncs()` counts completed status syncs, `looks()` every look, leader or not (tests wait on them). */
 export interface KubeStatusComponent extends Component {
   syncs(): number;
+  looks(): number;
 }
 
 /** The cluster of an origin the Kubernetes source made (`clusters/<cluster>/kube/...`, see kubeOrigin), else undefined. */
@@ -86,6 +87,7 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
   let kubeconfig: KubeConfig | undefined;
   let loop: Promise<void> | undefined;
   let syncs = 0;
+  let looks = 0;
   let lastError: string | undefined;
   let wake: (() => void) | undefined;
   let metrics: { writes: Counter; events: Counter } | undefined;
@@ -196,6 +198,7 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
       let wait = options.pollMs ?? 1000;
       try {
         await once();
+        looks++;
         failures = 0;
         lastError = undefined;
       } catch (error) {
@@ -233,5 +236,6 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
     // Never holds readiness: a cluster refusing status writes shows in the logs and metrics.
     health: () => (lastError === undefined ? { ready: true } : { ready: true, detail: `last status write-back failed: ${lastError}` }),
     syncs: () => syncs,
+    looks: () => looks,
   };
 }
