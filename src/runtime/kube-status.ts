@@ -20,7 +20,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
-import { failoverEvents, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite, type WithConditions } from '../controllers/index.ts';
+import { failoverEvent, planGatewayStatus, withDataPlaneProgrammed, type FailoverKubeEvent, type GatewayResult, type LiveRoute, type StatusWrite, type WithConditions } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { clusterContexts, ClusterWriter, kubeconfigClient, loadKubeconfig, StatusWriter } from '../sources/index.ts';
 import type { LintasStore } from '../store/index.ts';
@@ -145,25 +145,32 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
     syncs++;
   };
 
+  /** Records the Events of new audit records; best effort per cluster (a dead API server loses its Event, never holds the others'). */
   const recordEvents = async (clusters: Map<string, string>): Promise<void> => {
     if (cursor === undefined) return;
     const records = await options.store.list('seq' in cursor ? { sinceSeq: cursor.seq, limit: 500 } : { sinceTime: cursor.since, limit: 500 });
-    const last = records.at(-1);
-    if (last === undefined) return;
-    for (const e of failoverEvents(records)) await recordEvent(e, clusters);
-    cursor = { seq: last.seq };
+    for (const record of records) {
+      const e = failoverEvent(record);
+      if (e !== undefined) await Promise.all(e.clusters.map((cluster) => recordEvent(e, cluster, clusters.get(cluster))));
+      // Past this record for good: a retry must not count an Event twice.
+      cursor = { seq: record.seq };
+    }
   };
 
-  const recordEvent = async (e: FailoverKubeEvent, clusters: Map<string, string>): Promise<void> => {
-    for (const cluster of e.clusters) {
-      const context = clusters.get(cluster);
-      if (context === undefined) continue; // a directory cluster: no API server to tell
-      const outcome = await writerFor(cluster, context).event(
+  const recordEvent = async (e: FailoverKubeEvent, cluster: string, context: string | undefined): Promise<void> => {
+    if (context === undefined) return; // a directory cluster: no API server to tell
+    let outcome: string;
+    try {
+      outcome = await writerFor(cluster, context).event(
         { namespace: e.namespace, name: e.name, regarding: { apiVersion: 'lintas.dev/v1alpha1', kind: 'FailoverPolicy', namespace: e.namespace, name: e.policy }, type: e.type, reason: e.reason, message: e.message, time: e.time, component: 'lintas.dev/failover' },
         stopping.signal,
       );
-      metrics?.events.inc({ cluster, reason: e.reason, outcome });
+    } catch (error) {
+      if (stopping.signal.aborted) return;
+      log.warn('cannot record a failover Event', { cluster, reason: e.reason, event: `${e.namespace}/${e.name}`, error: (error as Error).message });
+      outcome = 'failed';
     }
+    metrics?.events.inc({ cluster, reason: e.reason, outcome });
   };
 
   const pause = (ms: number): Promise<void> =>
@@ -188,8 +195,9 @@ export function kubeStatusComponent(options: KubeStatusOptions): KubeStatusCompo
     if (published === undefined || !options.sourceSynced()) return;
     cursor ??= { since: new Date().toISOString() };
     const clusters = watched(published.snapshot);
-    await syncStatus(published.snapshot, clusters);
+    // Events first: a status sync held by a dead API server must not delay the others' Events.
     await recordEvents(clusters);
+    await syncStatus(published.snapshot, clusters);
   };
 
   const run = async (): Promise<void> => {
