@@ -64,6 +64,7 @@ export {
   translateGateway,
   certificateSource,
   parseTlsSecret,
+  planGatewayStatus,
 } from './gateway/index.ts';
 export type {
   BackendRefReason,
@@ -87,6 +88,12 @@ export type {
   RuleProblemReason,
   SliceOptions,
   TrafficPolicyWithStatus,
+  LiveRoute,
+  OriginOf,
+  StatusPlanInput,
+  StatusWrite,
+  StatusWriteMode,
+  WithConditions,
 } from './gateway/index.ts';
 export * from './failover/index.ts';
 export * from './health/index.ts';

@@ -6,6 +6,7 @@
  *                                          ├─► health ─► bus.health ─► failover ─► bus.failover
  *                                          └─► dns
  *   alerts, admin (readiness of every component, status routes, admin actions)
+ *   with --kubeconfig: kube-source (overlay), kube-writeback (MCS objects) and kube-status (Gateway API and lintas.dev status, failover Events)
  * @module
  */
 import { createRegistry } from '../observability/index.ts';
@@ -16,6 +17,7 @@ import { startComponents, type Component, type StartedComponents } from './compo
 import { composeOverlays, type RuntimeConfig } from './config.ts';
 import { kubeSourceComponent } from './kube-source.ts';
 import { kubeWritebackComponent } from './kube-writeback.ts';
+import { kubeStatusComponent } from './kube-status.ts';
 import { createConfigStatus } from './config-status.ts';
 import { failoverComponent, healthComponent, mcsComponent, sourceComponent, type FailoverComponent, type HealthComponent } from './control-plane.ts';
 import { dnsComponent, gatewayComponent, type DnsComponent, type GatewayComponent } from './data-plane.ts';
@@ -142,8 +144,13 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     kube === undefined || config.kubeconfigPath === undefined || config.kubeWrite === false
       ? undefined
       : kubeWritebackComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
+  // Gateway API and lintas.dev status, and failover Events, into the clusters' API servers (kube-status.ts).
+  const kubeStatus =
+    writeback === undefined || config.kubeconfigPath === undefined
+      ? undefined
+      : kubeStatusComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-status' }), gateway: () => gateway.latest(), lintasObjects: () => gslb.service()?.runner.current().dnsPolicies ?? [], store: config.store, sourceSynced: () => kube?.health().ready === true });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), ...(kubeStatus !== undefined ? [kubeStatus] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

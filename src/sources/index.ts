@@ -15,7 +15,8 @@ export { ClusterWatch, kubeOrigin, type ClusterWatchOptions, type ClusterWatchSt
 export { Informer, objectKey, type InformerOptions, type InformerStatus, type KubeObject } from './kubernetes/informer.ts';
 export { apiVersionOf, resourcePath, WATCHED_RESOURCES, type WatchedResource } from './kubernetes/resources.ts';
 export { isGone, KubeApiError, kubeconfigTransport, type KubeList, type KubeTransport, type KubeWatchEvent, type OpenWatch } from './kubernetes/transport.ts';
-export { contextConfig, kubeconfigClient, kubeRequest, type KubeClient, type KubeRequestOptions, type KubeResponse } from './kubernetes/client.ts';
+export { contextConfig, kubeconfigClient, kubeRequest, loadKubeconfig, type KubeClient, type KubeRequestOptions, type KubeResponse } from './kubernetes/client.ts';
+export { StatusWriter, type EventOutcome, type EventToRecord, type StatusOutcome, type StatusTarget, type StatusWriterOptions } from './kubernetes/status-writer.ts';
 export { ClusterWriter, writeKey, type ClusterWriterOptions, type WriteOutcome } from './kubernetes/writer.ts';
 export { appliedHash, contains, difference, drift, isLintasOwned, markOwned, type LiveObject } from './kubernetes/ownership.ts';
 export { TokenBucket, type TokenBucketOptions } from './kubernetes/token-bucket.ts';

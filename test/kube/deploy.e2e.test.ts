@@ -149,6 +149,9 @@ describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, ()
         ...LINTAS_PLURALS.flatMap((resource) => [{ verb: 'list', group: 'lintas.dev', resource }, { verb: 'watch', group: 'lintas.dev', resource }, { verb: 'patch', group: 'lintas.dev', resource, subresource: 'status', namespace: 'cases' }]),
         { verb: 'create', resource: 'events', namespace: 'cases' },
         { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: 'cases' },
+        // The status write-back (kube-status.ts) reads each object before writing its status, and raises a failover Event series' count.
+        ...LINTAS_PLURALS.map((resource) => ({ verb: 'get', group: 'lintas.dev', resource, namespace: 'cases' })),
+        { verb: 'patch', resource: 'events', namespace: 'cases' },
         { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace },
         { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },
         { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },

@@ -48,3 +48,4 @@ export type {
   RejectionCode,
   StepResult,
 } from './types.ts';
+export { failoverEvent, failoverEventName, failoverEvents, FailoverEventReason, transitionReason, type FailoverKubeEvent } from './kube-events.ts';

@@ -33,3 +33,4 @@ export { HTTP2_PRIOR_KNOWLEDGE_ANNOTATION } from './virtual-hosts.ts';
 export { VERSION_LABELS } from './upstreams.ts';
 export { PolicyReason } from './policies.ts';
 export type { OwnershipState, PolicyInputs, TrafficPolicyWithStatus } from './policies.ts';
+export { planGatewayStatus, type LiveRoute, type OriginOf, type StatusPlanInput, type StatusWrite, type StatusWriteMode, type WithConditions } from './status-writes.ts';

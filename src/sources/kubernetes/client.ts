@@ -30,6 +30,17 @@ export interface KubeClient {
   request(method: string, path: string, options?: KubeRequestOptions): Promise<KubeResponse>;
 }
 
+/** The kubeconfig at `path`; an unreadable or malformed file throws an error naming it. */
+export function loadKubeconfig(path: string): KubeConfig {
+  const config = new KubeConfig();
+  try {
+    config.loadFromFile(path);
+  } catch (error) {
+    throw new Error(`cannot read kubeconfig ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return config;
+}
+
 /** A copy of `kubeconfig` switched to `context`, and the server it points at (throws when the context names none). */
 export function contextConfig(kubeconfig: KubeConfig, context: string): { config: KubeConfig; server: string } {
   const config = new KubeConfig();

@@ -259,6 +259,11 @@ export class ClusterWriter {
     if (res.status >= 300) this.#o.log.warn('cannot record an Event', { cluster: this.#o.cluster, reason: event.reason, object: `${desired.namespace}/${desired.name}`, status: res.status });
   }
 
+  /** One request through this cluster's token bucket, retried like every write (the status writer's requests share the limit). */
+  request(kind: string, verb: 'create' | 'patch' | 'delete' | undefined, method: string, path: string, options: KubeRequestOptions): Promise<KubeResponse> {
+    return this.#send(kind, verb, method, path, options);
+  }
+
   #foreign(kind: string, key: string): { outcome: WriteOutcome } {
     this.#skip(kind, 'foreign', this.#warned.has(key) ? undefined : `not touching ${key}: it exists and Lintas did not create it`);
     this.#warned.add(key);
