@@ -14,6 +14,7 @@ import { adminComponent, type AdminComponent } from './admin.ts';
 import { createBus, type Bus } from './bus.ts';
 import { startComponents, type Component, type StartedComponents } from './component.ts';
 import { composeOverlays, type RuntimeConfig } from './config.ts';
+import { managementClient, managementComponent, prepareKubeAccess } from './kube-management.ts';
 import { kubeSourceComponent } from './kube-source.ts';
 import { kubeWritebackComponent } from './kube-writeback.ts';
 import { createConfigStatus } from './config-status.ts';
@@ -79,8 +80,13 @@ function gslbRoutes(gslb: GslbComponent): Record<string, JsonRoute> {
 export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
   const { log } = config;
   const registry = createRegistry();
-  const kube = config.kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
-  const overlay = composeOverlays([...(kube !== undefined ? [kube.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
+  // The management cluster and in-cluster credentials (kube-management.ts); without them, --kubeconfig as given.
+  const access = config.inCluster !== undefined || config.managementContext !== undefined ? prepareKubeAccess({ ...config, stateDir: config.stateDir, ...(config.lintasNamespace !== undefined ? { namespace: config.lintasNamespace } : {}) }) : undefined;
+  const kubeconfigPath = access?.kubeconfigPath ?? config.kubeconfigPath;
+  const kube = kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
+  const management = access?.managementContext === undefined ? undefined : managementComponent({ kubeconfig: access.kubeconfig, context: access.managementContext, log: log.child({ component: 'management-source' }) });
+  // Management CRs first: their Clusters are what the Kubernetes source watches.
+  const overlay = composeOverlays([...(management !== undefined ? [management.overlay] : []), ...(kube !== undefined ? [kube.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
   const source = sourceComponent({
     bus,
     fleetDir: config.fleetDir,
@@ -92,7 +98,8 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
   // Every replica runs the same components; only the lease holder's writes land (leadership.ts).
-  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }) });
+  const kubeLease = access?.managementContext === undefined ? undefined : { client: managementClient({ ...access, managementContext: access.managementContext }), namespace: access.namespace };
+  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }), ...(kubeLease !== undefined ? { kubeLease } : {}) });
   const writes = fencedStore(config.store, () => currentFence(bus.leader.get(CONTROL_PLANE_LEASE)));
   const failover = failoverComponent({ bus, store: writes, registry, log: log.child({ component: 'failover' }) });
   const gateway = gatewayComponent({
@@ -127,7 +134,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log: log.child({ component: 'admin' }),
     ...(config.auth !== undefined ? { auth: config.auth } : {}),
-    readiness: [readableSource, ...(kube !== undefined ? [kube] : []), mcs, gateway, health, gslb, dns],
+    readiness: [readableSource, ...(management !== undefined ? [management] : []), ...(kube !== undefined ? [kube] : []), mcs, gateway, health, gslb, dns],
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
@@ -136,14 +143,14 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     rawRoutes: () => webConsole.rawRoutes,
     whoamiPath: CONSOLE_ROUTES.whoami,
     prefixes: consoleFiles(config.consoleDir),
-    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
+    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb), ...(management !== undefined ? { '/api/v1/management': () => management.status() ?? {} } : {}) },
   });
   const writeback =
-    kube === undefined || config.kubeconfigPath === undefined || config.kubeWrite === false
+    kube === undefined || kubeconfigPath === undefined || config.kubeWrite === false
       ? undefined
-      : kubeWritebackComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
+      : kubeWritebackComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, ...(management !== undefined ? [management] : []), readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

@@ -1,0 +1,138 @@
+/**
+ * The management cluster on real kube-apiservers (issue 16 items 1 and 3): Lintas runs "in-cluster"
+ * in jkt-prod-1 (a temp dir stands in for the service account mount), reads the fleet-scoped
+ * lintas.dev CRs there and combines them with the fleet directory into the same FleetStore and
+ * translators, and elects its leader through the Lease in lintas-system.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { silentLogger } from '../../src/observability/index.ts';
+import { startServeRuntime, type ServeRuntime } from '../../src/runtime/index.ts';
+import { leasePath } from '../../src/runtime/kube-lease.ts';
+import { CONTROL_PLANE_LEASE } from '../../src/runtime/leadership.ts';
+import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
+import { openStore, type LintasStore } from '../../src/store/index.ts';
+import { waitFor } from '../wait.ts';
+import { kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from './fleet.ts';
+
+const missing = kubeBinariesMissing();
+const MANAGEMENT = 'jkt-prod-1';
+const CRDS = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'deploy', 'crds');
+
+const DIRECTORY = [
+  ...TEST_CLUSTERS.map((c, i) => ({ apiVersion: 'lintas.dev/v1alpha1', kind: 'Cluster', metadata: { name: c.name }, spec: { region: `region-${String(i + 1)}`, network: `net-${String(i + 1)}`, podCIDRs: [`10.${String(i + 1)}.0.0/16`], serviceCIDRs: [c.serviceCidr] } })),
+  { apiVersion: 'lintas.dev/v1alpha1', kind: 'ClusterSet', metadata: { name: 'prod' }, spec: { clusters: TEST_CLUSTERS.map((c) => c.name), clusterSetIPRange: '10.250.0.0/16' } },
+  // Also applied as a CR below: the directory's copy wins.
+  { apiVersion: 'lintas.dev/v1alpha1', kind: 'OwnershipMap', metadata: { name: 'web-owners', namespace: 'shop' }, spec: { rules: [{ prefix: 'J-', cluster: 'jkt-prod-1' }], default: { hash: 'Rendezvous', clusters: TEST_CLUSTERS.map((c) => c.name) } } },
+];
+
+const TRAFFIC_POLICY = { apiVersion: 'lintas.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: 'web', namespace: 'shop' }, spec: { targetRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'web' }], locality: { mode: 'Owner' }, ownership: { key: { header: 'X-Id' }, mapRef: { kind: 'OwnershipMap', name: 'web-owners' } } } };
+const failoverPolicy = (unhealthyFor: string): Record<string, unknown> => ({ apiVersion: 'lintas.dev/v1alpha1', kind: 'FailoverPolicy', metadata: { name: 'web', namespace: 'shop' }, spec: { targetRef: { kind: 'TrafficPolicy', name: 'web' }, mode: 'Guarded', from: 'sgp-prod-1', to: ['jkt-prod-1'], detection: { unhealthyFor } } });
+
+describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', { skip: missing }, () => {
+  let fleet: TestKubeFleet;
+  let dir: string;
+  let store: LintasStore;
+  let runtime: ServeRuntime;
+  const logs: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+
+  const apply = async (path: string, object: Record<string, unknown>): Promise<void> => {
+    const name = (object['metadata'] as { name: string }).name;
+    const res = await fleet.request(MANAGEMENT, 'PATCH', `${path}/${name}?fieldManager=lintas-test&force=true`, object, 'application/apply-patch+yaml');
+    assert.ok(res.status < 300, `apply ${path}/${name}: ${String(res.status)} ${JSON.stringify(res.body)}`);
+  };
+  const fleetObject = (kind: string, name: string): { origin: { file: string }; object: Record<string, unknown> } | undefined =>
+    runtime.bus.fleet.current().fleetObjects.find((s) => s.object.kind === kind && s.object.metadata.name === name) as { origin: { file: string }; object: Record<string, unknown> } | undefined;
+
+  before(async () => {
+    fleet = await startKubeFleet();
+    for (const file of ['lintas.dev_trafficpolicies.yaml', 'lintas.dev_failoverpolicies.yaml', 'lintas.dev_ownershipmaps.yaml', 'lintas.dev_clusters.yaml', 'lintas.dev_clustersets.yaml', 'lintas.dev_healthcontracts.yaml', 'lintas.dev_dnspolicies.yaml']) {
+      for (const doc of parseAllDocuments(await readFile(join(CRDS, file), 'utf8'))) await apply('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', doc.toJS() as Record<string, unknown>);
+    }
+    for (const ns of ['lintas-system', 'shop']) await apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await waitFor('the lintas.dev CRDs served', async () => ((await fleet.request(MANAGEMENT, 'GET', '/apis/lintas.dev/v1alpha1/failoverpolicies')).status === 200 ? true : undefined), 60_000);
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/trafficpolicies', TRAFFIC_POLICY);
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', failoverPolicy('5s'));
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/ownershipmaps', { ...DIRECTORY[4]!, spec: { rules: [], default: { hash: 'Rendezvous', clusters: ['tyo-prod-1'] } } });
+
+    dir = await mkdtemp(join(tmpdir(), 'lintas-management-'));
+    await mkdir(join(dir, 'fleet', 'fleet'), { recursive: true });
+    await writeFile(join(dir, 'fleet', 'fleet', 'fleet.yaml'), DIRECTORY.map((o) => stringify(o)).join('---\n'));
+    // The service account mount of a pod in jkt-prod-1, standing in: a token, the CA, the namespace.
+    const sa = join(dir, 'serviceaccount');
+    await mkdir(sa);
+    await writeFile(join(sa, 'token'), fleet.adminToken);
+    await writeFile(join(sa, 'ca.crt'), fleet.ca);
+    await writeFile(join(sa, 'namespace'), 'lintas-system');
+    const port = fleet.apiservers.get(MANAGEMENT)?.port;
+    store = await openStore({ dataDir: join(dir, 'state') });
+    const log = { ...silentLogger };
+    const capture = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => void logs.push({ level, message, fields });
+    const logger: typeof silentLogger = { ...log, error: capture('error'), warn: capture('warn'), info: () => undefined, debug: () => undefined, child: () => logger };
+    runtime = await startServeRuntime({
+      ...testRuntimeConfig(join(dir, 'fleet'), join(dir, 'state'), store, logger),
+      inCluster: { serviceAccountDir: sa, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) } },
+      kubeWrite: false,
+      holder: 'replica-1',
+      lease: { ttlMs: 4_000, renewMs: 300 },
+    });
+  });
+
+  after(async () => {
+    await runtime?.stop();
+    await store?.close();
+    await fleet?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the CRs join the directory\'s objects in the same FleetStore and reach the failover translator; the directory wins a clash', async () => {
+    // Listed before the directory's first publication: already there once the runtime started.
+    assert.equal(fleetObject('TrafficPolicy', 'web')?.origin.file, 'management:in-cluster/trafficpolicies/shop/web');
+    assert.equal(fleetObject('FailoverPolicy', 'web')?.origin.file, 'management:in-cluster/failoverpolicies/shop/web');
+    await waitFor('the FailoverPolicy\'s state machine for shop/web', () => (runtime.bus.failover.get('latest')?.ownership['shop/web'] !== undefined ? true : undefined));
+    // The OwnershipMap defined in both: the directory's copy, and a warning naming both.
+    const owners = runtime.bus.fleet.current().fleetObjects.filter((s) => s.object.kind === 'OwnershipMap');
+    assert.deepEqual(owners.map((s) => s.origin.file), ['fleet/fleet.yaml']);
+    const status = (await (await fetch(`${runtime.adminUrl}/api/v1/management`)).json()) as { shadowed: string[]; refused: string[]; synced: boolean };
+    assert.equal(status.synced, true);
+    assert.deepEqual(status.shadowed, ['management:in-cluster/ownershipmaps/shop/web-owners: OwnershipMap/shop/web-owners is also in the fleet directory (fleet/fleet.yaml); the directory\'s copy wins']);
+    assert.ok(logs.some((l) => l.level === 'warn' && /directory wins/.test(l.message)));
+  });
+
+  it('a malformed CR is refused with its cluster, namespace, name and field named; its last good version keeps serving', async () => {
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', failoverPolicy('0s'));
+    const status = await waitFor('the refusal', async () => {
+      const s = (await (await fetch(`${runtime.adminUrl}/api/v1/management`)).json()) as { refused: string[] };
+      return s.refused.length > 0 ? s : undefined;
+    });
+    assert.match(status.refused[0] ?? '', /^management:in-cluster\/failoverpolicies\/shop\/web:1: FailoverPolicy shop\/web: \.spec\.detection\.unhealthyFor: must be greater than 0s/);
+    assert.deepEqual((fleetObject('FailoverPolicy', 'web')?.object['spec'] as { detection: unknown }).detection, { unhealthyFor: '5s' });
+    // Fixed: the refusal clears and the new version serves.
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', failoverPolicy('7s'));
+    await waitFor('the fixed policy served', () => ((fleetObject('FailoverPolicy', 'web')?.object['spec'] as { detection: { unhealthyFor: string } } | undefined)?.detection.unhealthyFor === '7s' ? true : undefined));
+  });
+
+  it('a CR that breaks the fleet checks (a FailoverPolicy naming an unknown cluster) is refused as a set; the last good set keeps serving', async () => {
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', { ...failoverPolicy('7s'), spec: { ...(failoverPolicy('7s')['spec'] as object), to: ['osaka-1'] } });
+    const status = await waitFor('the set refused', async () => {
+      const s = (await (await fetch(`${runtime.adminUrl}/api/v1/management`)).json()) as { refused: string[] };
+      return s.refused.some((r) => r.includes('osaka-1')) ? s : undefined;
+    });
+    assert.match(status.refused.find((r) => r.includes('osaka-1')) ?? '', /^management:in-cluster\/failoverpolicies\/shop\/web/);
+    assert.deepEqual((fleetObject('FailoverPolicy', 'web')?.object['spec'] as { to: unknown }).to, ['jkt-prod-1']);
+    await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', failoverPolicy('7s'));
+  });
+
+  it('the replica elects through the Lease in the management cluster', async () => {
+    await waitFor('leader', () => (runtime.bus.leader.get(CONTROL_PLANE_LEASE)?.role === 'leader' ? true : undefined));
+    const lease = (await fleet.request(MANAGEMENT, 'GET', leasePath('lintas-system', CONTROL_PLANE_LEASE))).body as { spec: { holderIdentity: string; leaseDurationSeconds: number } };
+    assert.deepEqual([lease.spec.holderIdentity, lease.spec.leaseDurationSeconds], ['replica-1', 4]);
+    const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+    assert.match(metrics, /^lintas_control_plane_leader 1$/m);
+  });
+});
