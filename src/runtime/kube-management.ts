@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/index.ts';
-import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSource, type InClusterOptions, type KubeClient, type ManagementStatus } from '../sources/index.ts';
+import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSource, RemoteClusters, type InClusterOptions, type KubeClient, type ManagementStatus, type RemoteClustersStatus } from '../sources/index.ts';
+import type { Bus } from './bus.ts';
 import { writeFileAtomicSync } from '../store/index.ts';
 import type { Component } from './component.ts';
 import type { SnapshotOverlay } from './config.ts';
@@ -101,5 +102,68 @@ export function managementComponent(options: { kubeconfig: KubeConfig; context: 
       return waiting.length === 0 ? { ready: true } : { ready: false, detail: `waiting for the first list of ${waiting.map(([p]) => p).join(', ')} in ${options.context}` };
     },
     status: () => source?.status(),
+  };
+}
+
+/** The remote-cluster Secrets as a component: its overlay adds the clusters they reach. */
+export interface RemoteClustersComponent extends Component {
+  readonly overlay: SnapshotOverlay;
+  status(): RemoteClustersStatus | undefined;
+}
+
+/**
+ * Creates the component: it watches the labelled Secrets of `namespace` in the management cluster
+ * and follows the fleet's Clusters (`bus.fleet`), so a Cluster added later is watched once a Secret
+ * names it. `fileClusters` are the clusters the kubeconfig file reaches (they win over a Secret).
+ */
+export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeConfig; context: string; namespace: string; fileClusters: () => ReadonlySet<string>; log: Logger; heartbeatMs?: number }): RemoteClustersComponent {
+  let remote: RemoteClusters | undefined;
+  const listeners = new Set<() => void>();
+  const stopping = new AbortController();
+  let following: Promise<void> | undefined;
+  return {
+    name: 'remote-clusters',
+    overlay: {
+      apply: (snapshot) => remote?.apply(snapshot) ?? snapshot,
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    async start() {
+      const clusters = new RemoteClusters({
+        transport: kubeconfigTransport(options.kubeconfig, options.context),
+        namespace: options.namespace,
+        heartbeats: options.bus.fleet,
+        log: options.log,
+        fileClusters: options.fileClusters,
+        ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+      });
+      remote = clusters;
+      clusters.subscribe(() => {
+        for (const listener of listeners) listener();
+      });
+      await clusters.reconcile(options.bus.fleet.current().fleetObjects);
+      clusters.start();
+      following = (async () => {
+        for await (const update of options.bus.fleet.subscribe(stopping.signal)) {
+          if (update.fleetChanged) await clusters.reconcile(update.snapshot.fleetObjects);
+        }
+      })();
+    },
+    async stop() {
+      stopping.abort();
+      await following;
+      await remote?.stop();
+    },
+    // Ready once the Secrets were listed (or failed to be) and each cluster they reach was listed (or failed to be).
+    health: () => {
+      const status = remote?.status();
+      if (status === undefined) return { ready: false, detail: 'not started' };
+      if (!status.synced) return { ready: false, detail: `waiting for the first list of the remote-cluster Secrets in ${options.namespace}` };
+      const waiting = status.watches.filter((s) => !s.synced && Object.values(s.resources).every((r) => r.lastError === undefined));
+      return waiting.length === 0 ? { ready: true } : { ready: false, detail: `waiting for the first list of ${waiting.map((s) => s.cluster).join(', ')}` };
+    },
+    status: () => remote?.status(),
   };
 }

@@ -14,7 +14,7 @@ import { adminComponent, type AdminComponent } from './admin.ts';
 import { createBus, type Bus } from './bus.ts';
 import { startComponents, type Component, type StartedComponents } from './component.ts';
 import { composeOverlays, type RuntimeConfig } from './config.ts';
-import { managementClient, managementComponent, prepareKubeAccess } from './kube-management.ts';
+import { managementClient, managementComponent, prepareKubeAccess, remoteClustersComponent } from './kube-management.ts';
 import { kubeSourceComponent } from './kube-source.ts';
 import { kubeWritebackComponent } from './kube-writeback.ts';
 import { createConfigStatus } from './config-status.ts';
@@ -85,8 +85,12 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const kubeconfigPath = access?.kubeconfigPath ?? config.kubeconfigPath;
   const kube = kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
   const management = access?.managementContext === undefined ? undefined : managementComponent({ kubeconfig: access.kubeconfig, context: access.managementContext, log: log.child({ component: 'management-source' }) });
-  // Management CRs first: their Clusters are what the Kubernetes source watches.
-  const overlay = composeOverlays([...(management !== undefined ? [management.overlay] : []), ...(kube !== undefined ? [kube.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
+  const remoteClusters =
+    access?.managementContext === undefined
+      ? undefined
+      : remoteClustersComponent({ bus, kubeconfig: access.kubeconfig, context: access.managementContext, namespace: access.namespace, fileClusters: () => new Set(kube?.status().map((s) => s.cluster)), log: log.child({ component: 'remote-clusters' }) });
+  // Management CRs first: their Clusters are what the Kubernetes sources watch.
+  const overlay = composeOverlays([...(management !== undefined ? [management.overlay] : []), ...(kube !== undefined ? [kube.overlay] : []), ...(remoteClusters !== undefined ? [remoteClusters.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
   const source = sourceComponent({
     bus,
     fleetDir: config.fleetDir,
@@ -134,7 +138,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log: log.child({ component: 'admin' }),
     ...(config.auth !== undefined ? { auth: config.auth } : {}),
-    readiness: [readableSource, ...(management !== undefined ? [management] : []), ...(kube !== undefined ? [kube] : []), mcs, gateway, health, gslb, dns],
+    readiness: [readableSource, ...(management !== undefined ? [management] : []), ...(kube !== undefined ? [kube] : []), ...(remoteClusters !== undefined ? [remoteClusters] : []), mcs, gateway, health, gslb, dns],
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
@@ -143,14 +147,14 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     rawRoutes: () => webConsole.rawRoutes,
     whoamiPath: CONSOLE_ROUTES.whoami,
     prefixes: consoleFiles(config.consoleDir),
-    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb), ...(management !== undefined ? { '/api/v1/management': () => management.status() ?? {} } : {}) },
+    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb), ...(management !== undefined ? { '/api/v1/management': () => ({ ...management.status(), remoteClusters: remoteClusters?.status() }) } : {}) },
   });
   const writeback =
     kube === undefined || kubeconfigPath === undefined || config.kubeWrite === false
       ? undefined
       : kubeWritebackComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, ...(management !== undefined ? [management] : []), readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, ...(management !== undefined ? [management] : []), readableSource, ...(kube !== undefined ? [kube] : []), ...(remoteClusters !== undefined ? [remoteClusters] : []), mcs, ...(writeback !== undefined ? [writeback] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

@@ -18,14 +18,15 @@ import { CONTROL_PLANE_LEASE } from '../../src/runtime/leadership.ts';
 import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
 import { openStore, type LintasStore } from '../../src/store/index.ts';
 import { waitFor } from '../wait.ts';
-import { kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from './fleet.ts';
+import { installSharedCrds, kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from './fleet.ts';
 
 const missing = kubeBinariesMissing();
 const MANAGEMENT = 'jkt-prod-1';
 const CRDS = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'deploy', 'crds');
 
 const DIRECTORY = [
-  ...TEST_CLUSTERS.map((c, i) => ({ apiVersion: 'lintas.dev/v1alpha1', kind: 'Cluster', metadata: { name: c.name }, spec: { region: `region-${String(i + 1)}`, network: `net-${String(i + 1)}`, podCIDRs: [`10.${String(i + 1)}.0.0/16`], serviceCIDRs: [c.serviceCidr] } })),
+  // jkt-prod-1 is the cluster Lintas runs in: its objects are read through the in-cluster context.
+  ...TEST_CLUSTERS.map((c, i) => ({ apiVersion: 'lintas.dev/v1alpha1', kind: 'Cluster', metadata: { name: c.name, ...(c.name === MANAGEMENT ? { annotations: { 'lintas.dev/kubeconfig-context': 'in-cluster' } } : {}) }, spec: { region: `region-${String(i + 1)}`, network: `net-${String(i + 1)}`, podCIDRs: [`10.${String(i + 1)}.0.0/16`], serviceCIDRs: [c.serviceCidr] } })),
   { apiVersion: 'lintas.dev/v1alpha1', kind: 'ClusterSet', metadata: { name: 'prod' }, spec: { clusters: TEST_CLUSTERS.map((c) => c.name), clusterSetIPRange: '10.250.0.0/16' } },
   // Also applied as a CR below: the directory's copy wins.
   { apiVersion: 'lintas.dev/v1alpha1', kind: 'OwnershipMap', metadata: { name: 'web-owners', namespace: 'shop' }, spec: { rules: [{ prefix: 'J-', cluster: 'jkt-prod-1' }], default: { hash: 'Rendezvous', clusters: TEST_CLUSTERS.map((c) => c.name) } } },
@@ -41,9 +42,9 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
   let runtime: ServeRuntime;
   const logs: { level: string; message: string; fields: Record<string, unknown> }[] = [];
 
-  const apply = async (path: string, object: Record<string, unknown>): Promise<void> => {
+  const apply = async (path: string, object: Record<string, unknown>, cluster: string = MANAGEMENT): Promise<void> => {
     const name = (object['metadata'] as { name: string }).name;
-    const res = await fleet.request(MANAGEMENT, 'PATCH', `${path}/${name}?fieldManager=lintas-test&force=true`, object, 'application/apply-patch+yaml');
+    const res = await fleet.request(cluster, 'PATCH', `${path}/${name}?fieldManager=lintas-test&force=true`, object, 'application/apply-patch+yaml');
     assert.ok(res.status < 300, `apply ${path}/${name}: ${String(res.status)} ${JSON.stringify(res.body)}`);
   };
   const fleetObject = (kind: string, name: string): { origin: { file: string }; object: Record<string, unknown> } | undefined =>
@@ -51,6 +52,12 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
 
   before(async () => {
     fleet = await startKubeFleet();
+    await Promise.all([MANAGEMENT, 'sgp-prod-1'].map((c) => installSharedCrds(fleet, c)));
+    // sgp-prod-1 exports shop/web; it is reached only once a remote-cluster Secret names it.
+    await apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, 'sgp-prod-1');
+    await apply('/api/v1/namespaces/shop/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } }, 'sgp-prod-1');
+    await apply('/apis/multicluster.x-k8s.io/v1beta1/namespaces/shop/serviceexports', { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: { name: 'web', namespace: 'shop' } }, 'sgp-prod-1');
+    await apply('/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-sgp-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.2.0.5'], conditions: { ready: true } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }, 'sgp-prod-1');
     for (const file of ['lintas.dev_trafficpolicies.yaml', 'lintas.dev_failoverpolicies.yaml', 'lintas.dev_ownershipmaps.yaml', 'lintas.dev_clusters.yaml', 'lintas.dev_clustersets.yaml', 'lintas.dev_healthcontracts.yaml', 'lintas.dev_dnspolicies.yaml']) {
       for (const doc of parseAllDocuments(await readFile(join(CRDS, file), 'utf8'))) await apply('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', doc.toJS() as Record<string, unknown>);
     }
@@ -126,6 +133,43 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     assert.match(status.refused.find((r) => r.includes('osaka-1')) ?? '', /^management:in-cluster\/failoverpolicies\/shop\/web/);
     assert.deepEqual((fleetObject('FailoverPolicy', 'web')?.object['spec'] as { to: unknown }).to, ['jkt-prod-1']);
     await apply('/apis/lintas.dev/v1alpha1/namespaces/shop/failoverpolicies', failoverPolicy('7s'));
+  });
+
+  it('a remote-cluster Secret starts a member cluster\'s watch (its export imported), a bad key is refused by name, rotation restarts it, deleting the Secret stops the watch', async () => {
+    const importedInJkt = (): string[] => {
+      const jkt = runtime.bus.mcs.get('latest')?.result.clusters.find((c) => c.cluster === MANAGEMENT);
+      return (jkt?.endpointSlices ?? []).filter((s) => s.metadata.namespace === 'shop').flatMap((s) => s.endpoints.flatMap((e) => e.addresses.map((a) => `${s.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] ?? '?'}/${a}`)));
+    };
+    const management = async (): Promise<{ remoteClusters: { clusters: Record<string, string>; errors: string[]; watches: { cluster: string }[] } }> => (await (await fetch(`${runtime.adminUrl}/api/v1/management`)).json()) as never;
+    assert.deepEqual(importedInJkt(), [], 'sgp is not watched yet');
+    const server = fleet.apiservers.get('sgp-prod-1')?.server ?? '';
+    const sgpKubeconfig = stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'sgp', cluster: { server, 'certificate-authority-data': Buffer.from(fleet.ca).toString('base64') } }], users: [{ name: 'lintas', user: { token: fleet.adminToken } }], contexts: [{ name: 'sgp', context: { cluster: 'sgp', user: 'lintas' } }], 'current-context': 'sgp' });
+    const secret = (data: Record<string, string>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'remote-sgp', namespace: 'lintas-system', labels: { 'lintas.dev/remote-cluster': 'true' } }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) });
+    await apply('/api/v1/namespaces/lintas-system/secrets', secret({ 'sgp-prod-1': sgpKubeconfig, 'tyo-prod-1': 'clusters: [not, a, kubeconfig' }));
+    await waitFor('sgp\'s export imported into jkt', () => (importedInJkt().join() === 'sgp-prod-1/10.2.0.5' ? true : undefined), 30_000);
+    const status = (await management()).remoteClusters;
+    assert.deepEqual(status.clusters, { 'sgp-prod-1': 'lintas-system/remote-sgp key sgp-prod-1' });
+    assert.equal(status.errors.length, 1);
+    assert.match(status.errors[0] ?? '', /^Secret lintas-system\/remote-sgp key tyo-prod-1: not a usable kubeconfig/);
+
+    // Rotated credentials restart the watch with them: a revoked token shows as sgp down (its imports kept), a valid one brings it back.
+    const watchOf = async (): Promise<{ up: boolean; resources: Record<string, { lastError?: string }> } | undefined> => (await management()).remoteClusters.watches.find((w) => w.cluster === 'sgp-prod-1') as never;
+    await apply('/api/v1/namespaces/lintas-system/secrets', secret({ 'sgp-prod-1': sgpKubeconfig.replace(fleet.adminToken, 'revoked-token') }));
+    const down = await waitFor('sgp refused with the revoked token', async () => {
+      const w = await watchOf();
+      return w !== undefined && Object.values(w.resources).some((r) => r.lastError?.includes('401') === true) ? w : undefined;
+    }, 30_000);
+    assert.equal(down.up, false);
+    assert.deepEqual(importedInJkt(), ['sgp-prod-1/10.2.0.5'], 'unsynced is not empty');
+    assert.deepEqual((await management()).remoteClusters.errors, [], 'the fixed Secret has no bad key left');
+    await apply('/api/v1/namespaces/lintas-system/secrets', secret({ 'sgp-prod-1': sgpKubeconfig }));
+    await waitFor('sgp up again with the valid token', async () => ((await watchOf())?.up === true ? true : undefined), 30_000);
+
+    const res = await fleet.request(MANAGEMENT, 'DELETE', '/api/v1/namespaces/lintas-system/secrets/remote-sgp');
+    assert.equal(res.status, 200);
+    await waitFor('the watch of sgp stopped', async () => ((await management()).remoteClusters.watches.length === 0 ? true : undefined));
+    await waitFor('sgp\'s export no longer imported', () => (importedInJkt().length === 0 ? true : undefined));
+    assert.deepEqual((await management()).remoteClusters.clusters, {});
   });
 
   it('the replica elects through the Lease in the management cluster', async () => {

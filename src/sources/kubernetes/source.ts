@@ -45,6 +45,8 @@ export interface HeartbeatSink {
 export interface KubernetesSourceOptions {
   /** The kubeconfig file (its contexts are the clusters that can be watched). */
   readonly kubeconfigPath: string;
+  /** A kubeconfig already loaded (a remote-cluster Secret's): used instead of reading `kubeconfigPath`, which then only names it in messages. */
+  readonly kubeconfig?: KubeConfig;
   readonly heartbeats: HeartbeatSink;
   readonly log: Logger;
   readonly registry?: Registry;
@@ -71,7 +73,8 @@ export class KubernetesSource {
   constructor(options: KubernetesSourceOptions) {
     this.#o = options;
     try {
-      this.#kubeconfig.loadFromFile(options.kubeconfigPath);
+      if (options.kubeconfig !== undefined) this.#kubeconfig.loadFromString(options.kubeconfig.exportConfig());
+      else this.#kubeconfig.loadFromFile(options.kubeconfigPath);
     } catch (error) {
       throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
     }
