@@ -2,7 +2,8 @@
  * The management cluster on real kube-apiservers (issue 16 items 1 and 3): Lintas runs "in-cluster"
  * in jkt-prod-1 (a temp dir stands in for the service account mount), reads the fleet-scoped
  * lintas.dev CRs there and combines them with the fleet directory into the same FleetStore and
- * translators, and elects its leader through the Lease in lintas-system.
+ * translators, follows the remote-cluster Secrets there, and elects its leader through the Lease in
+ * lintas-system, all with a token of the lintas ServiceAccount under deploy/'s RBAC.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { CONTROL_PLANE_LEASE } from '../../src/runtime/leadership.ts';
 import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
 import { openStore, type LintasStore } from '../../src/store/index.ts';
 import { waitFor } from '../wait.ts';
+import { apply as applyManifest, deployManifests } from './manifests.ts';
 import { installSharedCrds, kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from './fleet.ts';
 
 const missing = kubeBinariesMissing();
@@ -70,10 +72,17 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     dir = await mkdtemp(join(tmpdir(), 'lintas-management-'));
     await mkdir(join(dir, 'fleet', 'fleet'), { recursive: true });
     await writeFile(join(dir, 'fleet', 'fleet', 'fleet.yaml'), DIRECTORY.map((o) => stringify(o)).join('---\n'));
-    // The service account mount of a pod in jkt-prod-1, standing in: a token, the CA, the namespace.
+    // The service account mount of a pod in jkt-prod-1, standing in: a token of the lintas
+    // ServiceAccount under deploy/'s RBAC (nothing more), the CA, the namespace.
+    for (const { object } of deployManifests().filter((m) => m.file.includes('rbac-') || m.object.kind === 'ServiceAccount')) {
+      const res = await applyManifest(fleet, MANAGEMENT, object, { dryRun: false });
+      assert.ok(res.status < 300, JSON.stringify(res.body));
+    }
+    const issued = await fleet.request(MANAGEMENT, 'POST', '/api/v1/namespaces/lintas-system/serviceaccounts/lintas/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
     const sa = join(dir, 'serviceaccount');
     await mkdir(sa);
-    await writeFile(join(sa, 'token'), fleet.adminToken);
+    await writeFile(join(sa, 'token'), (issued.body as { status: { token: string } }).status.token);
     await writeFile(join(sa, 'ca.crt'), fleet.ca);
     await writeFile(join(sa, 'namespace'), 'lintas-system');
     const port = fleet.apiservers.get(MANAGEMENT)?.port;
