@@ -12,7 +12,7 @@ import { createRegistry } from '../observability/index.ts';
 import { startAlertService, type AlertService } from './alert-service.ts';
 import { adminComponent, type AdminComponent } from './admin.ts';
 import { createBus, type Bus } from './bus.ts';
-import { startComponents, type Component, type StartedComponents } from './component.ts';
+import { ComponentStartError, startComponents, type Component, type StartedComponents } from './component.ts';
 import { composeOverlays, type RuntimeConfig } from './config.ts';
 import { managementClient, managementComponent, prepareKubeAccess, remoteClustersComponent } from './kube-management.ts';
 import { kubeSourceComponent } from './kube-source.ts';
@@ -76,12 +76,21 @@ function gslbRoutes(gslb: GslbComponent): Record<string, JsonRoute> {
   return { '/api/v1/dns': route('/api/v1/dns'), '/api/v1/dns/explain': route('/api/v1/dns/explain') };
 }
 
+/** The kubeconfig of `--in-cluster` / `--management-context`, read before any component exists: a failure is the start failure of `kube-config`. */
+function kubeAccessOrFail(config: RuntimeConfig): ReturnType<typeof prepareKubeAccess> {
+  try {
+    return prepareKubeAccess({ ...config, ...(config.lintasNamespace !== undefined ? { namespace: config.lintasNamespace } : {}) });
+  } catch (error) {
+    throw new ComponentStartError('kube-config', error);
+  }
+}
+
 /** Builds and starts the runtime of `config`; a failed start stops what started and throws a ComponentStartError. */
 export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
   const { log } = config;
   const registry = createRegistry();
   // The management cluster and in-cluster credentials (kube-management.ts); without them, --kubeconfig as given.
-  const access = config.inCluster !== undefined || config.managementContext !== undefined ? prepareKubeAccess({ ...config, stateDir: config.stateDir, ...(config.lintasNamespace !== undefined ? { namespace: config.lintasNamespace } : {}) }) : undefined;
+  const access = config.inCluster !== undefined || config.managementContext !== undefined ? kubeAccessOrFail(config) : undefined;
   const kubeconfigPath = access?.kubeconfigPath ?? config.kubeconfigPath;
   const kube = kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
   const management = access?.managementContext === undefined ? undefined : managementComponent({ kubeconfig: access.kubeconfig, context: access.managementContext, log: log.child({ component: 'management-source' }) });
