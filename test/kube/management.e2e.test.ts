@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { silentLogger } from '../../src/observability/index.ts';
-import { startServeRuntime, type ServeRuntime } from '../../src/runtime/index.ts';
+import { startServeRuntime, type RuntimeConfig, type ServeRuntime } from '../../src/runtime/index.ts';
 import { leasePath } from '../../src/runtime/kube-lease.ts';
 import { CONTROL_PLANE_LEASE } from '../../src/runtime/leadership.ts';
 import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
@@ -42,6 +42,7 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
   let dir: string;
   let store: LintasStore;
   let runtime: ServeRuntime;
+  let replicaConfig: (holder: string, stateDir: string, store: LintasStore) => RuntimeConfig;
   const logs: { level: string; message: string; fields: Record<string, unknown> }[] = [];
 
   const apply = async (path: string, object: Record<string, unknown>, cluster: string = MANAGEMENT): Promise<void> => {
@@ -90,13 +91,14 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     const log = { ...silentLogger };
     const capture = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => void logs.push({ level, message, fields });
     const logger: typeof silentLogger = { ...log, error: capture('error'), warn: capture('warn'), info: () => undefined, debug: () => undefined, child: () => logger };
-    runtime = await startServeRuntime({
-      ...testRuntimeConfig(join(dir, 'fleet'), join(dir, 'state'), store, logger),
+    replicaConfig = (holder, stateDir, replicaStore) => ({
+      ...testRuntimeConfig(join(dir, 'fleet'), stateDir, replicaStore, logger),
       inCluster: { serviceAccountDir: sa, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) } },
       kubeWrite: false,
-      holder: 'replica-1',
+      holder,
       lease: { ttlMs: 4_000, renewMs: 300 },
     });
+    runtime = await startServeRuntime(replicaConfig('replica-1', join(dir, 'state'), store));
   });
 
   after(async () => {
@@ -187,5 +189,25 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     assert.deepEqual([lease.spec.holderIdentity, lease.spec.leaseDurationSeconds], ['replica-1', 4]);
     const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
     assert.match(metrics, /^lintas_control_plane_leader 1$/m);
+  });
+
+  it('a second replica follows; once the leader stops, it takes the Lease and leads', async () => {
+    const secondStore = await openStore({ dataDir: join(dir, 'state') });
+    const second = await startServeRuntime(replicaConfig('replica-2', join(dir, 'state-2'), secondStore));
+    const leaderMetric = async (r: ServeRuntime): Promise<string | undefined> => /^lintas_control_plane_leader (\d)$/m.exec(await (await fetch(`${r.adminUrl}/metrics`)).text())?.[1];
+    try {
+      assert.deepEqual(second.bus.leader.get(CONTROL_PLANE_LEASE), { role: 'follower', reason: 'HeldByOther', leader: 'replica-1' });
+      assert.deepEqual([await leaderMetric(runtime), await leaderMetric(second)], ['1', '0']);
+      // The second replica reads the same CRs: the same fleet-scoped objects.
+      assert.deepEqual(second.bus.fleet.current().fleetObjects.map((o) => o.origin.file), runtime.bus.fleet.current().fleetObjects.map((o) => o.origin.file));
+      await runtime.stop();
+      await waitFor('replica-2 to lead', () => (second.bus.leader.get(CONTROL_PLANE_LEASE)?.role === 'leader' ? true : undefined));
+      const lease = (await fleet.request(MANAGEMENT, 'GET', leasePath('lintas-system', CONTROL_PLANE_LEASE))).body as { spec: { holderIdentity: string; leaseTransitions: number } };
+      assert.deepEqual([lease.spec.holderIdentity, lease.spec.leaseTransitions], ['replica-2', 1]);
+      assert.equal(await leaderMetric(second), '1');
+    } finally {
+      await second.stop();
+      await secondStore.close();
+    }
   });
 });
