@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/index.ts';
 import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSource, RemoteClusters, type InClusterOptions, type KubeClient, type ManagementStatus, type RemoteClustersStatus } from '../sources/index.ts';
 import type { Bus } from './bus.ts';
@@ -116,7 +117,7 @@ export interface RemoteClustersComponent extends Component {
  * and follows the fleet's Clusters (`bus.fleet`), so a Cluster added later is watched once a Secret
  * names it. `fileClusters` are the clusters the kubeconfig file reaches (they win over a Secret).
  */
-export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeConfig; context: string; namespace: string; fileClusters: () => ReadonlySet<string>; log: Logger; heartbeatMs?: number }): RemoteClustersComponent {
+export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeConfig; context: string; namespace: string; fileClusters: () => ReadonlySet<string>; log: Logger; registry?: Registry; heartbeatMs?: number }): RemoteClustersComponent {
   let remote: RemoteClusters | undefined;
   const listeners = new Set<() => void>();
   const stopping = new AbortController();
@@ -137,6 +138,7 @@ export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeCon
         heartbeats: options.bus.fleet,
         log: options.log,
         fileClusters: options.fileClusters,
+        ...(options.registry !== undefined ? { registry: options.registry } : {}),
         ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
       });
       remote = clusters;

@@ -97,7 +97,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const remoteClusters =
     access?.managementContext === undefined
       ? undefined
-      : remoteClustersComponent({ bus, kubeconfig: access.kubeconfig, context: access.managementContext, namespace: access.namespace, fileClusters: () => new Set(kube?.status().map((s) => s.cluster)), log: log.child({ component: 'remote-clusters' }) });
+      : remoteClustersComponent({ bus, kubeconfig: access.kubeconfig, context: access.managementContext, namespace: access.namespace, fileClusters: () => new Set(kube?.status().map((s) => s.cluster)), registry, log: log.child({ component: 'remote-clusters' }) });
   // Management CRs first: their Clusters are what the Kubernetes sources watch.
   const overlay = composeOverlays([...(management !== undefined ? [management.overlay] : []), ...(kube !== undefined ? [kube.overlay] : []), ...(remoteClusters !== undefined ? [remoteClusters.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
   const source = sourceComponent({

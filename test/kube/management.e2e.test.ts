@@ -160,6 +160,11 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     await waitFor('sgp\'s export imported into jkt', () => (importedInJkt().join() === 'sgp-prod-1/10.2.0.5' ? true : undefined), 30_000);
     const status = (await management()).remoteClusters;
     assert.deepEqual(status.clusters, { 'sgp-prod-1': 'lintas-system/remote-sgp key sgp-prod-1' });
+    // Its watch metrics sit beside the kubeconfig clusters' (jkt-prod-1 through in-cluster).
+    await waitFor('sgp\'s watch metrics', async () => {
+      const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+      return /^lintas_kube_watch_up\{cluster="sgp-prod-1"\} 1$/m.test(metrics) && /^lintas_kube_watch_up\{cluster="jkt-prod-1"\} 1$/m.test(metrics) ? true : undefined;
+    });
     assert.equal(status.errors.length, 1);
     assert.match(status.errors[0] ?? '', /^Secret lintas-system\/remote-sgp key tyo-prod-1: not a usable kubeconfig/);
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { clusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../observability/index.ts';
 import type { ClusterWatchStatus } from './cluster-watch.ts';
 import { Informer } from './informer.ts';
@@ -25,6 +26,8 @@ export interface RemoteClustersOptions {
   readonly namespace: string;
   readonly heartbeats: HeartbeatSink;
   readonly log: Logger;
+  /** Where the per-cluster watch metrics go (shared with the `--kubeconfig` source's). */
+  readonly registry?: Registry;
   /** Clusters the kubeconfig file already reaches (those win over a Secret). */
   readonly fileClusters?: () => ReadonlySet<string>;
   readonly clock?: () => number;
@@ -166,6 +169,7 @@ export class RemoteClusters {
         kubeconfig: remote.kubeconfig,
         heartbeats: this.#o.heartbeats,
         log: this.#o.log,
+        ...(this.#o.registry !== undefined ? { registry: this.#o.registry } : {}),
         ...(this.#o.clock !== undefined ? { clock: this.#o.clock } : {}),
         ...(this.#o.heartbeatMs !== undefined ? { heartbeatMs: this.#o.heartbeatMs } : {}),
         ...(this.#o.initialBackoffMs !== undefined ? { initialBackoffMs: this.#o.initialBackoffMs } : {}),

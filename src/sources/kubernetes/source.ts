@@ -10,7 +10,8 @@ import type { Registry } from 'prom-client';
 import { clusterName, type ClusterFreshness, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { ClusterWatch, type ClusterWatchStatus } from './cluster-watch.ts';
-import { createKubeSourceMetrics, type KubeSourceMetrics } from './metrics.ts';
+import type { KubeSourceMetrics } from './metrics.ts';
+import { kubeSourceMetricsFor } from './shared-metrics.ts';
 import { kubeconfigTransport, type KubeTransport } from './transport.ts';
 
 /** The annotation on a `Cluster` naming its kubeconfig context when that is not the cluster's name. */
@@ -79,7 +80,7 @@ export class KubernetesSource {
       throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
     }
     this.#contexts = new Set(this.#kubeconfig.getContexts().map((c) => c.name));
-    this.#metrics = options.registry === undefined ? undefined : createKubeSourceMetrics(options.registry);
+    this.#metrics = options.registry === undefined ? undefined : kubeSourceMetricsFor(options.registry);
   }
 
   /** Starts watches for the fleet's Clusters that have a context and stops those no longer listed. */
