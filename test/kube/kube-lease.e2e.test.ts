@@ -1,10 +1,12 @@
 /**
  * Leader election through a coordination.k8s.io/v1 Lease on a real kube-apiserver (issue 16 item 3,
  * the 2-replica control plane of deploy/): two replicas, exactly one leads; the leader's connection
- * cut (a killed or partitioned replica) hands the Lease over once it expires; a clean stop hands it
- * over at once; `lintas_control_plane_leader` follows.
+ * cut (a partitioned replica) or its process killed hands the Lease over once it expires; a clean
+ * stop hands it over at once; `lintas_control_plane_leader` follows.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { leasePath } from '../../src/runtime/kube-lease.ts';
 import { CONTROL_PLANE_LEASE, currentFence, fencedStore, leaderComponent } from '../../src/runtime/leadership.ts';
 import { KubeApiError, kubeconfigClient, type KubeClient } from '../../src/sources/index.ts';
 import { openStore, type LintasStore } from '../../src/store/index.ts';
+import { REPO } from '../../src/cli/test-cli.ts';
 import { waitFor } from '../wait.ts';
 import { kubeBinariesMissing, startKubeFleet, type TestKubeFleet } from './fleet.ts';
 
@@ -37,6 +40,23 @@ async function leaderGauge(registry: Registry): Promise<number> {
   const metric = await registry.getSingleMetric('lintas_control_plane_leader')?.get();
   return metric?.values[0]?.value ?? -1;
 }
+
+/** A replica in a child process (so the test can SIGKILL it): prints its role on every change. */
+const CHILD = `
+import { KubeConfig } from '@kubernetes/client-node';
+import { silentLogger } from './src/observability/index.ts';
+import { createBus } from './src/runtime/bus.ts';
+import { CONTROL_PLANE_LEASE, leaderComponent } from './src/runtime/leadership.ts';
+import { kubeconfigClient } from './src/sources/index.ts';
+import { openStore } from './src/store/index.ts';
+const [kubeconfigPath, dataDir, context, namespace] = process.argv.slice(-4);
+const kubeconfig = new KubeConfig();
+kubeconfig.loadFromFile(kubeconfigPath);
+const bus = createBus();
+const component = leaderComponent({ bus, store: await openStore({ dataDir }), holder: 'replica-killed', ttlMs: 4000, renewMs: 300, log: silentLogger, kubeLease: { client: kubeconfigClient(kubeconfig, context), namespace } });
+await component.start();
+for await (const update of bus.leader.subscribe()) console.log(update.state.get(CONTROL_PLANE_LEASE)?.role);
+`;
 
 describe('Lease leader election on a real kube-apiserver', { skip: missing }, () => {
   let fleet: TestKubeFleet;
@@ -105,6 +125,34 @@ describe('Lease leader election on a real kube-apiserver', { skip: missing }, ()
     } finally {
       for (const r of replicas) await r.component.stop();
       for (const s of stores) await s.close();
+    }
+  });
+
+  it('a leader killed (SIGKILL: no release of the Lease or the store lease) is replaced once its Lease expired', async () => {
+    const killedDir = await mkdtemp(join(tmpdir(), 'lintas-kube-lease-kill-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, fleet.kubeconfigPath, killedDir, MANAGEMENT, NAMESPACE], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(child, 'exit');
+    const kubeconfig = new KubeConfig();
+    kubeconfig.loadFromFile(fleet.kubeconfigPath);
+    const store = await openStore({ dataDir: killedDir });
+    const bus = createBus();
+    const survivor = leaderComponent({ bus, store, holder: 'replica-survivor', ttlMs: 4_000, renewMs: 300, log: silentLogger, kubeLease: { client: kubeconfigClient(kubeconfig, MANAGEMENT), namespace: NAMESPACE } });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await waitFor('the child to lead', () => (out.split('\n').includes('leader') ? true : undefined), 60_000);
+      await survivor.start();
+      assert.deepEqual(bus.leader.get(CONTROL_PLANE_LEASE), { role: 'follower', reason: 'HeldByOther', leader: 'replica-killed' });
+      child.kill('SIGKILL');
+      await exited;
+      await waitFor('the survivor to lead', () => (bus.leader.get(CONTROL_PLANE_LEASE)?.role === 'leader' ? true : undefined), 60_000);
+      const spec = ((await fleet.request(MANAGEMENT, 'GET', leasePath(NAMESPACE, CONTROL_PLANE_LEASE))).body as { spec: { holderIdentity: string } }).spec;
+      assert.equal(spec.holderIdentity, 'replica-survivor');
+    } finally {
+      child.kill('SIGKILL');
+      await survivor.stop();
+      await store.close();
+      await rm(killedDir, { recursive: true, force: true });
     }
   });
 });
