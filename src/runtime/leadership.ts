@@ -108,7 +108,7 @@ function kubeFollower(state: KubeLeaseState): LeaderRole {
  * store's fencing token, so a stale Lease holder's writes are still refused by the store). Losing
  * the Lease publishes `follower` at once and then releases the store's lease.
  */
-function startGatedElection(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; kube: KubeLeaseTarget; log: Logger }): { stop(): Promise<void> } {
+function startGatedElection(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; kube: KubeLeaseTarget }): { stop(): Promise<void> } {
   const { bus } = options;
   let inner: { election: LeaderElection; stopFollowing: AbortController } | undefined;
   let chain: Promise<void> = Promise.resolve();
@@ -176,7 +176,7 @@ export function leaderComponent(options: { bus: Bus; store: LintasStore; holder:
       election =
         options.kubeLease === undefined
           ? startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader, holderGone: localHolderGone })
-          : startGatedElection({ bus, store: options.store, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, kube: options.kubeLease, log: options.log });
+          : startGatedElection({ bus, store: options.store, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, kube: options.kubeLease });
       // Writes before the first decision would all be refused: wait for it (an acquire is one round trip).
       for (;;) {
         const next = await updates.next();

@@ -69,7 +69,7 @@ export class ManagementSource {
   #objects: readonly Sourced[] = [];
   /** The last combination that passed the fleet checks, with what it was combined with. */
   #lastGood: readonly Sourced[] = [];
-  #cache: { base: readonly Sourced[]; objects: readonly Sourced[]; result: FleetSnapshot['fleetObjects'] } | undefined;
+  #cache: { base: FleetSnapshot; objects: readonly Sourced[]; result: FleetSnapshot['fleetObjects'] } | undefined;
   #baseline: { base: FleetSnapshot; errors: ReadonlySet<string> } | undefined;
   #shadowed: readonly string[] = [];
   #setRefusal: readonly string[] = [];
@@ -128,9 +128,9 @@ export class ManagementSource {
 
   /** The fleet with the management cluster's objects added (the directory's win on a clash); refused sets fall back to the last good one. */
   apply(snapshot: FleetSnapshot): FleetSnapshot {
-    const base = snapshot.fleetObjects;
-    if (this.#cache?.base !== base || this.#cache.objects !== this.#objects) this.#cache = { base, objects: this.#objects, result: this.#combine(snapshot) };
-    return this.#cache.result === base ? snapshot : { fleetObjects: this.#cache.result, clusters: snapshot.clusters };
+    // Decided once per (directory snapshot, CR set): the kube overlays' republications reuse it.
+    if (this.#cache?.base !== snapshot || this.#cache.objects !== this.#objects) this.#cache = { base: snapshot, objects: this.#objects, result: this.#combine(snapshot) };
+    return this.#cache.result === snapshot.fleetObjects ? snapshot : { fleetObjects: this.#cache.result, clusters: snapshot.clusters };
   }
 
   /** The source's state. */
