@@ -27,6 +27,14 @@ describe('planLease (client-go leader election, decided by the local clock)', ()
     assert.deepEqual(taken.step, { kind: 'update', resourceVersion: '8', spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: microTime(T0 + 30_000), renewTime: microTime(T0 + 30_000), leaseTransitions: 4 } });
   });
 
+  it('judges expiry by the monotonic clock and stamps the wall clock into the Lease', () => {
+    const held = lease({ holderIdentity: 'b', leaseDurationSeconds: 15, renewTime: microTime(T0) });
+    const first = planLease({ current: held, observed: undefined, holder: 'a', now: 1_000, wallNow: T0, durationSeconds: 15 });
+    assert.deepEqual(first.step, { kind: 'held', holder: 'b', expiresAt: 16_000 });
+    const taken = planLease({ current: held, observed: first.observed, holder: 'a', now: 16_000, wallNow: T0 + 15_000, durationSeconds: 15 });
+    assert.equal(taken.step.kind === 'update' ? taken.step.spec.renewTime : undefined, '2026-12-07T10:00:15.000000Z');
+  });
+
   it('renews its own Lease keeping acquireTime and transitions; takes a released (empty holder) Lease at once', () => {
     const own = lease({ holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: microTime(T0), renewTime: microTime(T0), leaseTransitions: 2 });
     const renew = planLease({ current: own, observed: undefined, holder: 'a', now: T0 + 2_000, durationSeconds: 15 });

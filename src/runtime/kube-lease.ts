@@ -52,20 +52,22 @@ const sameSpec = (a: LeaseSpec, b: LeaseSpec): boolean =>
 
 /**
  * Decides one round (pure): `current` is the Lease read now (undefined: it does not exist),
- * `observed` what this replica saw before. A Lease held by another is expired only once its record
+ * `observed` what this replica saw before; `now` times the expiry (a monotonic clock), `wallNow`
+ * (default `now`) stamps `renewTime` and `acquireTime`. A Lease held by another is expired only once its record
  * has stayed unchanged for its duration since this replica first saw it.
  */
-export function planLease(input: { current: LeaseObject | undefined; observed: ObservedLease | undefined; holder: string; now: number; durationSeconds: number }): { observed: ObservedLease | undefined; step: LeaseStep } {
+export function planLease(input: { current: LeaseObject | undefined; observed: ObservedLease | undefined; holder: string; now: number; wallNow?: number; durationSeconds: number }): { observed: ObservedLease | undefined; step: LeaseStep } {
   const { current, holder, now, durationSeconds } = input;
-  const fresh = (transitions: number, acquireTime: string): LeaseSpec => ({ holderIdentity: holder, leaseDurationSeconds: durationSeconds, acquireTime, renewTime: microTime(now), leaseTransitions: transitions });
-  if (current === undefined) return { observed: undefined, step: { kind: 'create', spec: fresh(0, microTime(now)) } };
+  const stamp = microTime(input.wallNow ?? now);
+  const fresh = (transitions: number, acquireTime: string): LeaseSpec => ({ holderIdentity: holder, leaseDurationSeconds: durationSeconds, acquireTime, renewTime: stamp, leaseTransitions: transitions });
+  if (current === undefined) return { observed: undefined, step: { kind: 'create', spec: fresh(0, stamp) } };
   const spec = current.spec ?? {};
   const observed = input.observed !== undefined && sameSpec(input.observed.spec, spec) ? input.observed : { spec, observedAt: now };
   const other = spec.holderIdentity !== undefined && spec.holderIdentity !== '' && spec.holderIdentity !== holder;
   const expiresAt = observed.observedAt + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
   if (other && now < expiresAt) return { observed, step: { kind: 'held', holder: spec.holderIdentity ?? '', expiresAt } };
   const transitions = spec.leaseTransitions ?? 0;
-  const next = spec.holderIdentity === holder ? fresh(transitions, spec.acquireTime ?? microTime(now)) : fresh(transitions + 1, microTime(now));
+  const next = spec.holderIdentity === holder ? fresh(transitions, spec.acquireTime ?? stamp) : fresh(transitions + 1, stamp);
   return { observed, step: { kind: 'update', spec: next, resourceVersion: current.metadata.resourceVersion ?? '' } };
 }
 
@@ -88,8 +90,10 @@ export interface KubeLeaseOptions {
   readonly renewMs: number;
   /** The leader steps down when no renewal succeeded for this long (default two thirds of `ttlMs`). */
   readonly renewDeadlineMs?: number;
-  /** Epoch ms; every decision is taken by it. */
+  /** A monotonic clock in ms: every decision (expiry, renew deadline) is taken by it. */
   readonly clock: () => number;
+  /** Epoch ms for the timestamps written into the Lease (default Date.now). */
+  readonly wallClock?: () => number;
   /** Every change of state. */
   readonly onState: (state: KubeLeaseState) => void;
 }
@@ -124,6 +128,7 @@ const apiMessage = (status: number, body: Record<string, unknown> | undefined): 
 /** Starts electing at once; the state is `Starting` until the first round finishes. */
 export function startKubeLeaseElection(options: KubeLeaseOptions): KubeLeaseElection {
   const { client, namespace, name, holder, clock } = options;
+  const wallClock = options.wallClock ?? Date.now;
   const durationSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000));
   const renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((options.ttlMs * 2) / 3);
   if (!(options.renewMs < renewDeadlineMs && renewDeadlineMs < options.ttlMs)) throw new Error(`Lease ${namespace}/${name}: need renewMs (${String(options.renewMs)}) < renewDeadlineMs (${String(renewDeadlineMs)}) < ttlMs (${String(options.ttlMs)})`);
@@ -145,7 +150,7 @@ export function startKubeLeaseElection(options: KubeLeaseOptions): KubeLeaseElec
     const sentAt = clock();
     const read = await client.request('GET', leasePath(namespace, name), { signal });
     if (read.status !== 200 && read.status !== 404) return { error: `GET Lease ${namespace}/${name}: ${apiMessage(read.status, read.body)}` };
-    const plan = planLease({ current: read.status === 404 ? undefined : (read.body as unknown as LeaseObject), observed, holder, now: clock(), durationSeconds });
+    const plan = planLease({ current: read.status === 404 ? undefined : (read.body as unknown as LeaseObject), observed, holder, now: clock(), wallNow: wallClock(), durationSeconds });
     observed = plan.observed;
     const { step } = plan;
     if (step.kind === 'held') return { leading: false, reason: 'HeldByOther', leader: step.holder };
@@ -200,7 +205,7 @@ export function startKubeLeaseElection(options: KubeLeaseOptions): KubeLeaseElec
           const read = await client.request('GET', leasePath(namespace, name), { signal: bound });
           const lease = read.body as unknown as LeaseObject | undefined;
           if (read.status !== 200 || lease?.spec?.holderIdentity !== holder) return;
-          const now = microTime(clock());
+          const now = microTime(wallClock());
           await client.request('PUT', leasePath(namespace, name), { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, resourceVersion: lease.metadata.resourceVersion }, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } }, signal: bound });
         } catch {
           // Unreleased, the Lease simply expires.

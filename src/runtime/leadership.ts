@@ -91,8 +91,10 @@ export interface KubeLeaseTarget {
   readonly client: KubeClient;
   /** Lintas's namespace in the management cluster (the Lease is {@link CONTROL_PLANE_LEASE} there). */
   readonly namespace: string;
-  /** Epoch ms (default Date.now): the Lease's expiry is judged by it. */
+  /** A monotonic clock in ms (default performance.now): the Lease's expiry is judged by it. */
   readonly clock?: () => number;
+  /** Epoch ms for the Lease's timestamps (default Date.now). */
+  readonly wallClock?: () => number;
 }
 
 /** The role published while the Lease decides, from the Lease elector's state. */
@@ -138,7 +140,7 @@ function startGatedElection(options: { bus: Bus; store: LintasStore; holder: str
     });
   };
   bus.leader.set(CONTROL_PLANE_LEASE, { role: 'follower', reason: 'Starting' });
-  const lease: KubeLeaseElection = startKubeLeaseElection({ client: options.kube.client, namespace: options.kube.namespace, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, clock: options.kube.clock ?? Date.now, onState: gate });
+  const lease: KubeLeaseElection = startKubeLeaseElection({ client: options.kube.client, namespace: options.kube.namespace, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, clock: options.kube.clock ?? (() => performance.now()), ...(options.kube.wallClock !== undefined ? { wallClock: options.kube.wallClock } : {}), onState: gate });
   return {
     stop: async () => {
       await lease.stop();
