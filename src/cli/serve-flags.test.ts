@@ -41,3 +41,23 @@ describe('serve --kubeconfig', () => {
     assert.match(r.stderr, /cannot start kube-source: cannot read kubeconfig .*kubeconfig/);
   });
 });
+
+describe('serve --in-cluster / --management-context', () => {
+  it('--in-cluster outside a pod fails at startup (exit 1) saying what is missing', async () => {
+    const r = await serveWith(() => ['--in-cluster']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot start kube-config: in-cluster config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set/);
+  });
+
+  it('--management-context needs --kubeconfig or --in-cluster (usage error), and a context the kubeconfig has (exit 1, named)', async () => {
+    const usage = await serveWith(() => ['--management-context', 'jkt-prod-1']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--management-context jkt-prod-1 needs --kubeconfig or --in-cluster/);
+    const missing = await serveWith((stateDir) => {
+      writeFileSync(join(stateDir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+      return ['--kubeconfig', join(stateDir, 'kubeconfig'), '--management-context', 'jkt-prod-1'];
+    });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot start kube-config: --management-context jkt-prod-1: no such context in .*kubeconfig/);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { FleetSnapshot } from '../api/index.ts';
 import type { AdminAction, Authenticator, JsonRoute, Logger } from '../observability/index.ts';
+import type { InClusterOptions } from '../sources/index.ts';
 import type { LintasStore } from '../store/index.ts';
 import type { EmbeddedGateways } from './gateway-runner.ts';
 
@@ -45,6 +46,12 @@ export interface RuntimeConfig {
   readonly kubeconfigPath?: string;
   /** With `kubeconfigPath`: write ServiceImports, derived Services, imported EndpointSlices and export status back (default true; `serve --no-kube-write`: read only). */
   readonly kubeWrite?: boolean;
+  /** `serve --in-cluster`: the cluster Lintas runs in is the kubeconfig context `in-cluster` (the pod's service account; tests point it at a stand-in), and by default the management cluster. */
+  readonly inCluster?: InClusterOptions;
+  /** `serve --management-context`: the context whose API server holds the fleet-scoped lintas.dev CRs (combined with the directory's) and the leader Lease. */
+  readonly managementContext?: string;
+  /** Lintas's namespace in the management cluster (default: the pod's namespace in-cluster, else lintas-system). */
+  readonly lintasNamespace?: string;
   /** Where mcs-state.json and the last good fleet live. */
   readonly stateDir: string;
   readonly dns: ListenAddress;

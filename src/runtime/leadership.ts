@@ -12,9 +12,11 @@ import { hostname } from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../observability/index.ts';
-import { startLeaderElection, type Fence, type LeaderElection, type LeaderRole, type LintasStore } from '../store/index.ts';
+import type { KubeClient } from '../sources/index.ts';
+import { startLeaderElection, WatchableMap, type Fence, type LeaderElection, type LeaderRole, type LintasStore } from '../store/index.ts';
 import type { Bus } from './bus.ts';
 import type { Component } from './component.ts';
+import { startKubeLeaseElection, type KubeLeaseElection, type KubeLeaseState } from './kube-lease.ts';
 
 /** The lease the control-plane replicas compete for. */
 export const CONTROL_PLANE_LEASE = 'lintas-control-plane';
@@ -84,8 +86,75 @@ export function fencedStore(store: LintasStore, fence: () => Fence): LintasStore
   };
 }
 
-/** The leader component: elects, publishes the role to `bus.leader`, and is ready once the first attempt decided. */
-export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger; registry?: Registry }): Component {
+/** Where the replicas elect when a management cluster is configured: a `coordination.k8s.io/v1` Lease there. */
+export interface KubeLeaseTarget {
+  readonly client: KubeClient;
+  /** Lintas's namespace in the management cluster (the Lease is {@link CONTROL_PLANE_LEASE} there). */
+  readonly namespace: string;
+  /** A monotonic clock in ms (default performance.now): the Lease's expiry is judged by it. */
+  readonly clock?: () => number;
+  /** Epoch ms for the Lease's timestamps (default Date.now). */
+  readonly wallClock?: () => number;
+}
+
+/** The role published while the Lease decides, from the Lease elector's state. */
+function kubeFollower(state: KubeLeaseState): LeaderRole {
+  if (state.leading) return { role: 'follower', reason: 'Starting' };
+  const reason = state.reason === 'ApiUnavailable' ? 'StoreUnavailable' : state.reason;
+  return { role: 'follower', reason, ...(state.leader !== undefined ? { leader: state.leader } : {}), ...(state.error !== undefined ? { error: `Lease: ${state.error}` } : {}) };
+}
+
+/**
+ * Elects through the Kubernetes Lease, then fences through the store: only the Lease holder
+ * competes for the store's lease, and only once it holds both does it publish `leader` (with the
+ * store's fencing token, so a stale Lease holder's writes are still refused by the store). Losing
+ * the Lease publishes `follower` at once and then releases the store's lease.
+ */
+function startGatedElection(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; kube: KubeLeaseTarget }): { stop(): Promise<void> } {
+  const { bus } = options;
+  let inner: { election: LeaderElection; stopFollowing: AbortController } | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let leadingLease = false;
+  const gate = (state: KubeLeaseState): void => {
+    leadingLease = state.leading;
+    // Publish the loss first: whoever acts on the role stops before the store lease is given up.
+    if (!state.leading) bus.leader.set(CONTROL_PLANE_LEASE, kubeFollower(state));
+    chain = chain.then(async () => {
+      if (leadingLease && inner === undefined) {
+        const roles = new WatchableMap<string, LeaderRole>();
+        const stopFollowing = new AbortController();
+        const election = startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles, holderGone: localHolderGone });
+        inner = { election, stopFollowing };
+        void (async () => {
+          for await (const update of roles.subscribe(stopFollowing.signal)) {
+            const role = update.state.get(CONTROL_PLANE_LEASE);
+            if (role !== undefined && leadingLease) bus.leader.set(CONTROL_PLANE_LEASE, role);
+          }
+        })().catch(() => undefined);
+      } else if (!leadingLease && inner !== undefined) {
+        const { election, stopFollowing } = inner;
+        inner = undefined;
+        stopFollowing.abort();
+        await election.stop();
+      }
+    });
+  };
+  bus.leader.set(CONTROL_PLANE_LEASE, { role: 'follower', reason: 'Starting' });
+  const lease: KubeLeaseElection = startKubeLeaseElection({ client: options.kube.client, namespace: options.kube.namespace, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, clock: options.kube.clock ?? (() => performance.now()), ...(options.kube.wallClock !== undefined ? { wallClock: options.kube.wallClock } : {}), onState: gate });
+  return {
+    stop: async () => {
+      await lease.stop();
+      await chain;
+    },
+  };
+}
+
+/**
+ * The leader component: elects, publishes the role to `bus.leader`, and is ready once the first
+ * attempt decided. With `kubeLease`, the replicas elect through the management cluster's Lease
+ * (and the winner then takes the store's lease for its fencing token); without, through the store.
+ */
+export function leaderComponent(options: { bus: Bus; store: LintasStore; holder: string; ttlMs: number; renewMs: number; log: Logger; registry?: Registry; kubeLease?: KubeLeaseTarget }): Component {
   const { bus } = options;
   if (options.registry !== undefined) {
     new Gauge({
@@ -97,7 +166,7 @@ export function leaderComponent(options: { bus: Bus; store: LintasStore; holder:
       },
     });
   }
-  let election: LeaderElection | undefined;
+  let election: { stop(): Promise<void> } | undefined;
   let last: string | undefined;
   const stopping = new AbortController();
   let following: Promise<void> | undefined;
@@ -105,8 +174,11 @@ export function leaderComponent(options: { bus: Bus; store: LintasStore; holder:
   return {
     name: 'leader',
     async start() {
-      election = startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader, holderGone: localHolderGone });
       const updates = bus.leader.subscribe(stopping.signal);
+      election =
+        options.kubeLease === undefined
+          ? startLeaderElection({ store: options.store, name: CONTROL_PLANE_LEASE, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, roles: bus.leader, holderGone: localHolderGone })
+          : startGatedElection({ bus, store: options.store, holder: options.holder, ttlMs: options.ttlMs, renewMs: options.renewMs, kube: options.kubeLease });
       // Writes before the first decision would all be refused: wait for it (an acquire is one round trip).
       for (;;) {
         const next = await updates.next();

@@ -13,8 +13,9 @@ import { createRegistry } from '../observability/index.ts';
 import { startAlertService, type AlertService } from './alert-service.ts';
 import { adminComponent, type AdminComponent } from './admin.ts';
 import { createBus, type Bus } from './bus.ts';
-import { startComponents, type Component, type StartedComponents } from './component.ts';
+import { ComponentStartError, startComponents, type Component, type StartedComponents } from './component.ts';
 import { composeOverlays, type RuntimeConfig } from './config.ts';
+import { managementClient, managementComponent, prepareKubeAccess, remoteClustersComponent } from './kube-management.ts';
 import { kubeSourceComponent } from './kube-source.ts';
 import { kubeWritebackComponent } from './kube-writeback.ts';
 import { kubeStatusComponent } from './kube-status.ts';
@@ -77,12 +78,30 @@ function gslbRoutes(gslb: GslbComponent): Record<string, JsonRoute> {
   return { '/api/v1/dns': route('/api/v1/dns'), '/api/v1/dns/explain': route('/api/v1/dns/explain') };
 }
 
+/** The kubeconfig of `--in-cluster` / `--management-context`, read before any component exists: a failure is the start failure of `kube-config`. */
+function kubeAccessOrFail(config: RuntimeConfig): ReturnType<typeof prepareKubeAccess> {
+  try {
+    return prepareKubeAccess({ ...config, ...(config.lintasNamespace !== undefined ? { namespace: config.lintasNamespace } : {}) });
+  } catch (error) {
+    throw new ComponentStartError('kube-config', error);
+  }
+}
+
 /** Builds and starts the runtime of `config`; a failed start stops what started and throws a ComponentStartError. */
 export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
   const { log } = config;
   const registry = createRegistry();
-  const kube = config.kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
-  const overlay = composeOverlays([...(kube !== undefined ? [kube.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
+  // The management cluster and in-cluster credentials (kube-management.ts); without them, --kubeconfig as given.
+  const access = config.inCluster !== undefined || config.managementContext !== undefined ? kubeAccessOrFail(config) : undefined;
+  const kubeconfigPath = access?.kubeconfigPath ?? config.kubeconfigPath;
+  const kube = kubeconfigPath === undefined ? undefined : kubeSourceComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-source' }) });
+  const management = access?.managementContext === undefined ? undefined : managementComponent({ kubeconfig: access.kubeconfig, context: access.managementContext, log: log.child({ component: 'management-source' }) });
+  const remoteClusters =
+    access?.managementContext === undefined
+      ? undefined
+      : remoteClustersComponent({ bus, kubeconfig: access.kubeconfig, context: access.managementContext, namespace: access.namespace, fileClusters: () => new Set(kube?.status().map((s) => s.cluster)), registry, log: log.child({ component: 'remote-clusters' }) });
+  // Management CRs first: their Clusters are what the Kubernetes sources watch.
+  const overlay = composeOverlays([...(management !== undefined ? [management.overlay] : []), ...(kube !== undefined ? [kube.overlay] : []), ...(remoteClusters !== undefined ? [remoteClusters.overlay] : []), ...(config.sandbox !== undefined ? [config.sandbox.overlay] : [])]);
   const source = sourceComponent({
     bus,
     fleetDir: config.fleetDir,
@@ -94,7 +113,8 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const configStatus = createConfigStatus(registry, () => source.status());
   const mcs = mcsComponent({ bus, source, stateDir: config.stateDir, registry, log: log.child({ component: 'mcs' }) });
   // Every replica runs the same components; only the lease holder's writes land (leadership.ts).
-  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }) });
+  const kubeLease = access?.managementContext === undefined ? undefined : { client: managementClient({ ...access, managementContext: access.managementContext }), namespace: access.namespace };
+  const leader = leaderComponent({ bus, store: config.store, holder: config.holder ?? uniqueHolder(), ...DEFAULT_LEASE, ...config.lease, registry, log: log.child({ component: 'leader' }), ...(kubeLease !== undefined ? { kubeLease } : {}) });
   const writes = fencedStore(config.store, () => currentFence(bus.leader.get(CONTROL_PLANE_LEASE)));
   const failover = failoverComponent({ bus, store: writes, registry, log: log.child({ component: 'failover' }) });
   const gateway = gatewayComponent({
@@ -129,7 +149,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     registry,
     log: log.child({ component: 'admin' }),
     ...(config.auth !== undefined ? { auth: config.auth } : {}),
-    readiness: [readableSource, ...(kube !== undefined ? [kube] : []), mcs, gateway, health, gslb, dns],
+    readiness: [readableSource, ...(management !== undefined ? [management] : []), ...(kube !== undefined ? [kube] : []), ...(remoteClusters !== undefined ? [remoteClusters] : []), mcs, gateway, health, gslb, dns],
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
@@ -138,19 +158,19 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     rawRoutes: () => webConsole.rawRoutes,
     whoamiPath: CONSOLE_ROUTES.whoami,
     prefixes: consoleFiles(config.consoleDir),
-    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb) },
+    routes: { ...config.sandbox?.routes, ...gslbRoutes(gslb), ...(management !== undefined ? { '/api/v1/management': () => ({ ...management.status(), remoteClusters: remoteClusters?.status() }) } : {}) },
   });
   const writeback =
-    kube === undefined || config.kubeconfigPath === undefined || config.kubeWrite === false
+    kube === undefined || kubeconfigPath === undefined || config.kubeWrite === false
       ? undefined
-      : kubeWritebackComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
+      : kubeWritebackComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
   // Gateway API and lintas.dev status, and failover Events, into the clusters' API servers (kube-status.ts).
   const kubeStatus =
-    writeback === undefined || config.kubeconfigPath === undefined
+    writeback === undefined || kubeconfigPath === undefined
       ? undefined
-      : kubeStatusComponent({ bus, kubeconfigPath: config.kubeconfigPath, registry, log: log.child({ component: 'kube-status' }), gateway: () => gateway.latest(), lintasObjects: () => gslb.service()?.runner.current().dnsPolicies ?? [], store: config.store, sourceSynced: () => kube?.health().ready === true });
+      : kubeStatusComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-status' }), gateway: () => gateway.latest(), lintasObjects: () => gslb.service()?.runner.current().dnsPolicies ?? [], store: config.store, sourceSynced: () => kube?.health().ready === true });
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
-  const list: Component[] = [leader, readableSource, ...(kube !== undefined ? [kube] : []), mcs, ...(writeback !== undefined ? [writeback] : []), ...(kubeStatus !== undefined ? [kubeStatus] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
+  const list: Component[] = [leader, ...(management !== undefined ? [management] : []), readableSource, ...(kube !== undefined ? [kube] : []), ...(remoteClusters !== undefined ? [remoteClusters] : []), mcs, ...(writeback !== undefined ? [writeback] : []), ...(kubeStatus !== undefined ? [kubeStatus] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
   return {
     bus,

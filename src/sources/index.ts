@@ -21,3 +21,7 @@ export { ClusterWriter, writeKey, type ClusterWriterOptions, type WriteOutcome }
 export { appliedHash, contains, difference, drift, isLintasOwned, markOwned, type LiveObject } from './kubernetes/ownership.ts';
 export { TokenBucket, type TokenBucketOptions } from './kubernetes/token-bucket.ts';
 export { createKubeWriteMetrics, type KubeWriteMetrics } from './kubernetes/metrics.ts';
+export { combinedKubeConfig, IN_CLUSTER_CONTEXT, inClusterKubeConfig, SERVICE_ACCOUNT_DIR, type InClusterOptions } from './kubernetes/in-cluster.ts';
+export { MANAGEMENT_RESOURCES, managementOrigin, ManagementSource, type ManagementSourceOptions, type ManagementStatus } from './kubernetes/management-source.ts';
+export { parseRemoteSecrets, REMOTE_CLUSTER_LABEL, scopedTransport, type RemoteCluster } from './kubernetes/remote-secrets.ts';
+export { RemoteClusters, type RemoteClustersOptions, type RemoteClustersStatus } from './kubernetes/remote-clusters.ts';

@@ -36,6 +36,12 @@ describe('deploy/ manifests', () => {
     }
   });
 
+  it('grants Secrets only by a Role in lintas-system (the remote-cluster Secrets), read-only, never cluster-wide', () => {
+    const grants = manifests.filter((m) => (m.object.kind === 'ClusterRole' || m.object.kind === 'Role') && (m.object.rules as Rule[]).some((r) => r.resources.includes('secrets')));
+    assert.deepEqual(grants.map((m) => `${m.object.kind} ${m.object.metadata.namespace ?? ''}/${m.object.metadata.name}`), ['Role lintas-system/lintas-remote-secrets']);
+    assert.deepEqual((grants[0]?.object.rules as Rule[]).flatMap((r) => r.verbs).sort(), ['get', 'list', 'watch']);
+  });
+
   it('puts every namespaced object in lintas-system', () => {
     for (const { file, object } of manifests) {
       if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(object.kind)) continue;
@@ -68,6 +74,8 @@ describe('deploy/ manifests', () => {
     assert.ok(container.args.includes('--store=$(LINTAS_STORE_URL)'));
     const env = (container as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[] }).env;
     assert.equal(env.find((e) => e.name === 'LINTAS_STORE_URL')?.valueFrom?.secretKeyRef?.name, 'lintas-store');
+    // The management cluster is the one it runs in: CRs, the leader Lease and remote-cluster Secrets through the service account.
+    assert.ok(container.args.includes('--in-cluster'));
   });
 
   for (const [name, command] of [['lintas-control-plane', 'serve'], ['lintas-gateway', 'gateway']] as const) {

@@ -155,17 +155,22 @@ describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, ()
         { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace },
         { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },
         { verb: 'get', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },
+        // Remote-cluster Secrets, in Lintas's namespace only.
+        ...['get', 'list', 'watch'].map((verb) => ({ verb, resource: 'secrets', namespace: SA.namespace })),
       ];
       const denied = [];
       for (const attrs of needed) if (!(await allowed(fleet, SA, attrs))) denied.push(describeAccess(attrs));
       assert.deepEqual(denied, [], 'needed by Lintas but denied');
     });
 
-    it('denies what Lintas does not need: secrets, workloads, wildcards, other leases, spec writes', async () => {
+    it('denies what Lintas does not need: secrets outside its namespace or written, workloads, wildcards, other leases, spec writes', async () => {
       const unneeded = [
         { verb: 'get', resource: 'secrets', namespace: 'kube-system' },
         { verb: 'list', resource: 'secrets' },
-        { verb: 'get', resource: 'secrets', namespace: SA.namespace },
+        { verb: 'watch', resource: 'secrets' },
+        ...['create', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: 'secrets', namespace: SA.namespace })),
+        { verb: 'patch', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },
+        { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: SA.namespace, name: 'lintas-control-plane' },
         { verb: 'get', resource: 'configmaps', namespace: 'kube-system' },
         { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'cases' },
         { verb: 'create', resource: 'pods', namespace: 'cases' },
@@ -193,7 +198,7 @@ describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, ()
       assert.equal(await allowed(fleet, { namespace: SA.namespace, name: 'lintas-gateway' }, { verb: 'list', resource: 'services' }), false, 'the gateways get no Kubernetes API access');
     });
 
-    it("holds with a real token of the ServiceAccount: services list, secrets forbidden", async () => {
+    it("holds with a real token of the ServiceAccount: services list, its own namespace's Secrets only", async () => {
       const tokenRequest = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } };
       const issued = await fleet.request(MANAGEMENT, 'POST', `/api/v1/namespaces/${SA.namespace}/serviceaccounts/${SA.name}/token`, tokenRequest);
       assert.equal(issued.status, 201, JSON.stringify(issued.body));
@@ -206,6 +211,9 @@ describe('deploy/ on a real kube-apiserver', { skip: kubeBinariesMissing() }, ()
         assert.equal(await asLintas('/apis/discovery.k8s.io/v1/endpointslices'), 200);
         assert.equal(await asLintas('/apis/lintas.dev/v1alpha1/failoverpolicies'), 200);
         assert.equal(await asLintas('/api/v1/namespaces/kube-system/secrets'), 403);
+        assert.equal(await asLintas('/api/v1/secrets'), 403);
+        assert.equal(await asLintas(`/api/v1/namespaces/${SA.namespace}/secrets?labelSelector=lintas.dev%2Fremote-cluster%3Dtrue`), 200);
+        assert.equal(await asLintas(`/apis/coordination.k8s.io/v1/namespaces/${SA.namespace}/leases/lintas-control-plane`), 404, 'may read the Lease (not created yet)');
         assert.equal(await asLintas('/apis/apps/v1/deployments'), 403);
       } finally {
         await dispatcher.close();

@@ -45,6 +45,12 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   /** False (`--no-kube-write`): read the clusters only, write nothing back. */
   readonly kubeWrite?: boolean;
+  /** `--in-cluster`: the pod's service account reaches its own cluster as the context `in-cluster` (the default management cluster). */
+  readonly inCluster?: boolean;
+  /** `--management-context`: the context holding the lintas.dev CRs and the leader Lease. */
+  readonly managementContext?: string;
+  /** `--lintas-namespace`: Lintas's namespace in the management cluster. */
+  readonly lintasNamespace?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -95,9 +101,14 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
       throw new CliError(`error: --kubeconfig ${options.kubeconfig}: ${(error as Error).message}`, EXIT.usage);
     }
   }
+  if (options.managementContext !== undefined && options.kubeconfig === undefined && options.inCluster !== true) throw new CliError(`error: --management-context ${options.managementContext} needs --kubeconfig or --in-cluster`, EXIT.usage);
   return {
     fleetDir: dir,
-    ...(options.kubeconfig !== undefined ? { kubeconfigPath: options.kubeconfig, kubeWrite: options.kubeWrite !== false } : {}),
+    ...(options.kubeconfig !== undefined ? { kubeconfigPath: options.kubeconfig } : {}),
+    ...(options.kubeconfig !== undefined || options.inCluster === true ? { kubeWrite: options.kubeWrite !== false } : {}),
+    ...(options.inCluster === true ? { inCluster: {} } : {}),
+    ...(options.managementContext !== undefined ? { managementContext: options.managementContext } : {}),
+    ...(options.lintasNamespace !== undefined ? { lintasNamespace: options.lintasNamespace } : {}),
     stateDir: options.stateDir,
     dns: parseHostPort(options.dns, '--dns'),
     admin: parseHostPort(options.admin, '--admin'),

@@ -10,7 +10,8 @@ import type { Registry } from 'prom-client';
 import { clusterName, type ClusterFreshness, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { ClusterWatch, type ClusterWatchStatus } from './cluster-watch.ts';
-import { createKubeSourceMetrics, type KubeSourceMetrics } from './metrics.ts';
+import type { KubeSourceMetrics } from './metrics.ts';
+import { kubeSourceMetricsFor } from './shared-metrics.ts';
 import { kubeconfigTransport, type KubeTransport } from './transport.ts';
 
 /** The annotation on a `Cluster` naming its kubeconfig context when that is not the cluster's name. */
@@ -45,6 +46,8 @@ export interface HeartbeatSink {
 export interface KubernetesSourceOptions {
   /** The kubeconfig file (its contexts are the clusters that can be watched). */
   readonly kubeconfigPath: string;
+  /** A kubeconfig already loaded (a remote-cluster Secret's): used instead of reading `kubeconfigPath`, which then only names it in messages. */
+  readonly kubeconfig?: KubeConfig;
   readonly heartbeats: HeartbeatSink;
   readonly log: Logger;
   readonly registry?: Registry;
@@ -71,12 +74,13 @@ export class KubernetesSource {
   constructor(options: KubernetesSourceOptions) {
     this.#o = options;
     try {
-      this.#kubeconfig.loadFromFile(options.kubeconfigPath);
+      if (options.kubeconfig !== undefined) this.#kubeconfig.loadFromString(options.kubeconfig.exportConfig());
+      else this.#kubeconfig.loadFromFile(options.kubeconfigPath);
     } catch (error) {
       throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
     }
     this.#contexts = new Set(this.#kubeconfig.getContexts().map((c) => c.name));
-    this.#metrics = options.registry === undefined ? undefined : createKubeSourceMetrics(options.registry);
+    this.#metrics = options.registry === undefined ? undefined : kubeSourceMetricsFor(options.registry);
   }
 
   /** Starts watches for the fleet's Clusters that have a context and stops those no longer listed. */
