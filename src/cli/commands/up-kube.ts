@@ -18,6 +18,7 @@ import {
   cleanLeftovers,
   clusterNetworks,
   createSliceWriter,
+  FABRIC_NETNS,
   generateSlices,
   inNetns,
   kubeClustersFor,
@@ -99,7 +100,7 @@ export function kubeSnapshot(snapshot: FleetSnapshot): { snapshot: FleetSnapshot
 export async function startKubeUp(options: { snapshot: ReturnType<typeof kubeSnapshot>; replicas: readonly ReplicaPlan[]; ready: () => ReadonlyMap<string, boolean>; stateDir: string; appCommand: ChildCommand; cliCommand: ChildCommand; log: Logger; io: CliIO }): Promise<KubeUp> {
   const { snapshot, clusters, ranges } = options.snapshot;
   const networks = clusterNetworks(ranges, snapshot, options.replicas);
-  const left = await cleanLeftovers(options.stateDir, networks.map((n) => n.netns));
+  const left = await cleanLeftovers(options.stateDir, [FABRIC_NETNS, ...networks.map((n) => n.netns)]);
   if (left.pids.length + left.netns.length > 0) options.io.err(`lintas up: cleaned what a previous run left: ${[...left.pids.map((p) => `pid ${String(p)}`), ...left.netns].join(', ')}`);
   const { files, gatewayApi } = kubeCrdFiles();
   const logs = join(options.stateDir, 'logs');

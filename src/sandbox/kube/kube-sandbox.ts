@@ -42,7 +42,7 @@ function processIsOurs(pid: number): boolean {
   }
 }
 
-/** Kills the processes and deletes the namespaces a previous run recorded (and any of `netns` still there); returns what it removed. */
+/** Kills the processes and deletes the namespaces a previous run recorded (and any of `netns`, the planned ones, still there); returns what it removed. */
 export async function cleanLeftovers(stateDir: string, netns: readonly string[]): Promise<{ pids: number[]; netns: string[] }> {
   const file = join(stateDir, 'kube', 'state.json');
   let state: KubeState = { pids: [], netns: [] };
@@ -53,7 +53,7 @@ export async function cleanLeftovers(stateDir: string, netns: readonly string[])
   }
   const killed = state.pids.filter((pid) => pid !== process.pid && processIsOurs(pid));
   for (const pid of killed) process.kill(pid, 'SIGKILL');
-  const deleted = await deleteNetns([...new Set([...state.netns, ...netns, FABRIC_NETNS])]);
+  const deleted = await deleteNetns([...new Set([...state.netns, ...netns])]);
   rmSync(file, { force: true });
   return { pids: killed, netns: deleted };
 }
