@@ -196,7 +196,8 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .action(async (config: string) => {
       const { runNetnsAgent } = await import('../sandbox/index.ts');
       await runNetnsAgent(JSON.parse(config) as Parameters<typeof runNetnsAgent>[0]);
-      // The agent's servers keep the process alive; it exits when the parent goes away.
+      // The agent serves until its parent goes away (then it exits); the CLI must not exit when this action returns.
+      await new Promise<never>(() => undefined);
     });
 
   program

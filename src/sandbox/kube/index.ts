@@ -7,4 +7,4 @@ export { applyObject, createSliceWriter, objectPath, SANDBOX_FIELD_MANAGER, type
 export { APPLIED_KINDS, clusterNetworks, GATEWAY_KINDS, objectsToApply, planKubeSnapshot, podRange, type KubeClusterRanges, type KubeObject, type KubePlanProblem, type KubeSnapshotPlan } from './kube-plan.ts';
 export { cleanLeftovers, inNetns, kubeSandboxUnavailable, startKubeSandbox, type KubeSandbox, type KubeSandboxOptions } from './kube-sandbox.ts';
 export { dialAgent, runNetnsAgent, SANDBOX_RANGE, startNetnsAgent, type NetnsAgentConfig } from './netns-agent.ts';
-export { FABRIC_ADDRESS, FABRIC_NETNS, listNetns, type ClusterNetwork } from './netns.ts';
+export { FABRIC_ADDRESS, FABRIC_NETNS, listNetns, networkUnavailable, type ClusterNetwork } from './netns.ts';
