@@ -123,8 +123,10 @@ describe('lintas up --kube', { skip: skip ?? false, timeout: 600_000 }, () => {
     for (const cluster of ['sgp-prod-1', 'tyo-prod-1']) {
       const imported = await waitFor(`ServiceImport search/jkt-only in ${cluster}`, async () => {
         const { status, body } = await kube(cluster, 'GET', '/apis/multicluster.x-k8s.io/v1alpha1/namespaces/search/serviceimports/jkt-only');
+        // The spec (its IP from the derived Service) and the status are two writes: wait for both.
         const ips = (body['spec'] as { ips?: string[] } | undefined)?.ips ?? [];
-        return status === 200 && ips.length > 0 ? body : undefined;
+        const clusters = (body['status'] as { clusters?: unknown[] } | undefined)?.clusters ?? [];
+        return status === 200 && ips.length > 0 && clusters.length > 0 ? body : undefined;
       }, 60_000);
       assert.deepEqual((imported['status'] as { clusters: { cluster: string }[] }).clusters.map((x) => x.cluster), ['jkt-prod-1']);
       // The derived Service holds the ServiceImport's IP (allocated by this API server).

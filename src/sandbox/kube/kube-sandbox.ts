@@ -100,8 +100,17 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
   const agents: NetnsAgent[] = [];
   const relays: { close(): Promise<void> }[] = [];
   let fleet: KubeFleet | undefined;
+  let stopping = false;
+  // An agent that dies cuts probes or a gateway's config stream: say so (it is not restarted).
+  const watch = (agent: NetnsAgent, name: string): NetnsAgent => {
+    void agent.exited.then(() => {
+      if (!stopping) options.log.error('a network agent exited; restart lintas up', { agent: name, log: 'see the netns-agent log in the logs directory' });
+    });
+    return agent;
+  };
   const record = (): void => writeFileSync(stateFile, JSON.stringify({ pids: [...(fleet?.pids() ?? []), ...agents.flatMap((a) => (a.pid !== undefined ? [a.pid] : []))], netns } satisfies KubeState), { mode: 0o600 });
   const stop = async (): Promise<void> => {
+    stopping = true;
     await Promise.all(agents.splice(0).map((a) => a.stop()));
     await Promise.all(relays.splice(0).map((r) => r.close()));
     await deleteNetns(netns).catch((error: unknown) => options.log.error('cannot delete the network namespaces', { error: (error as Error).message }));
@@ -122,7 +131,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
     record();
     await createNetworks(options.networks);
     const dialSocket = join(dir, 'dial.sock');
-    agents.push(await startNetnsAgent(FABRIC_NETNS, options.agentCommand, { dialSocket }, options.agentStderr('fabric')));
+    agents.push(watch(await startNetnsAgent(inNetns(FABRIC_NETNS, options.agentCommand), { dialSocket }, options.agentStderr('fabric')), 'fabric'));
     record();
     const request: KubeRequest = (cluster, method, path, body, contentType) => started.request(cluster, method, path, body, contentType);
     return {
@@ -136,7 +145,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
       async startRelays(port) {
         const socket = join(dir, 'cp.sock');
         relays.push(await startRelayListener(socket, port));
-        for (const n of options.networks) agents.push(await startNetnsAgent(n.netns, options.agentCommand, { relay: { port, socket } }, options.agentStderr(n.cluster)));
+        for (const n of options.networks) agents.push(watch(await startNetnsAgent(inNetns(n.netns, options.agentCommand), { relay: { port, socket } }, options.agentStderr(n.cluster)), n.cluster));
         record();
       },
       async setPartitioned(cluster, cut) {

@@ -92,22 +92,25 @@ export async function runNetnsAgent(config: NetnsAgentConfig): Promise<void> {
 /** A running agent process. */
 export interface NetnsAgent {
   readonly pid: number | undefined;
+  /** Resolves when the process exits (for whatever reason). */
+  readonly exited: Promise<unknown>;
   stop(): Promise<void>;
 }
 
-/** Starts an agent inside `netns` (`ip netns exec`) and waits until it listens. */
-export async function startNetnsAgent(netns: string, command: ChildCommand, config: NetnsAgentConfig, stderr: number | 'ignore'): Promise<NetnsAgent> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, command.file, ...command.args, JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+/** Starts an agent (`command`: inside a namespace, `ip netns exec NETNS …`) and waits until it listens. */
+export async function startNetnsAgent(command: ChildCommand, config: NetnsAgentConfig, stderr: number | 'ignore'): Promise<NetnsAgent> {
+  const child: ChildProcess = spawn(command.file, [...command.args, JSON.stringify(config)], { stdio: ['ignore', 'ignore', stderr, 'ipc'] });
   const exited = once(child, 'exit');
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => {
       if (m.type === 'ready') resolve();
     });
-    void exited.then(([code, signal]) => reject(new Error(`the network agent in ${netns} exited (${String(code ?? signal)})`)));
+    void exited.then(([code, signal]) => reject(new Error(`the network agent (${[command.file, ...command.args].join(' ')}) exited (${String(code ?? signal)})`)));
   });
   await ready;
   return {
     pid: child.pid,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
