@@ -3,7 +3,8 @@
  * cluster a network namespace. A ServiceExport applied in jkt appears as a ServiceImport, a derived
  * Service and EndpointSlices in sgp and tyo; Lintas's DNS answers its clusterset name; a request
  * through jkt's gateway, made inside jkt's namespace, reaches an app; cutting sgp's link (a real
- * partition) withdraws its endpoints and its public DNS answer, and healing brings them back; Ctrl-C
+ * partition) withdraws its endpoints and its public DNS answer and a failover is proposed, and
+ * healing brings them back; Ctrl-C
  * leaves no namespace and no process. Needs root, `ip` and the binaries of scripts/kube-binaries.sh.
  */
 import assert from 'node:assert/strict';
@@ -156,7 +157,7 @@ describe('lintas up --kube', { skip: skip ?? false, timeout: 600_000 }, () => {
     assert.ok((JSON.parse(body) as { total: number }).total > 0, body);
   });
 
-  it('cutting sgp\'s link withdraws its endpoints everywhere and its public DNS answer; healing brings both back', async () => {
+  it('cutting sgp\'s link withdraws its endpoints everywhere and its public DNS answer and a failover is proposed; healing brings both back', async () => {
     const fault = async (action: string): Promise<void> => {
       const res = await fetch(`${info.admin}/api/v1/faults/cluster/sgp-prod-1/${action}`, { method: 'POST', headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'e2e partition' }) });
       assert.equal(res.status, 200, await res.text());
@@ -173,6 +174,11 @@ describe('lintas up --kube', { skip: skip ?? false, timeout: 600_000 }, () => {
     await waitFor('sgp gone from the public answer', async () => {
       const a = await dig(info.dns, 'cases.example.com');
       return a.length > 0 && !a.includes('10.2.255.1') ? true : undefined;
+    }, 60_000);
+    // As in the directory sandbox: the failover policy proposes moving sgp's write ownership (Guarded: it waits for an approval).
+    await waitFor('a failover proposal for cases/case-writes', async () => {
+      const res = await fetch(`${info.admin}/api/v1/failover/cases/case-writes`, { headers: { authorization: `Bearer ${info.token}` } });
+      return ((await res.json()) as { state?: string }).state === 'FailoverPending' ? true : undefined;
     }, 60_000);
     await fault('heal');
     await waitFor('sgp\'s endpoints back in tyo', async () => ((await sgpReady()) > 0 ? true : undefined), 60_000);
