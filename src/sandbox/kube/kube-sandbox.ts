@@ -116,6 +116,8 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
     await deleteNetns(netns).catch((error: unknown) => options.log.error('cannot delete the network namespaces', { error: (error as Error).message }));
     await fleet?.stop();
     for (const socket of ['dial.sock', 'cp.sock']) rmSync(join(dir, socket), { force: true });
+    // Its credentials name API servers that are gone.
+    rmSync(join(options.stateDir, 'kubeconfig'), { force: true });
     rmSync(stateFile, { force: true });
   };
   try {
