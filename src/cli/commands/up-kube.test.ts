@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { networkUnavailable } from '../../sandbox/index.ts';
+import { networkUnavailable, runningKubeSandbox } from '../../sandbox/index.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 // tsx resolves from the checkout.
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const skip = await networkUnavailable();
+const running = runningKubeSandbox();
+// A running up --kube is refused first (its own error line), before the binaries are looked for.
+const skip = (await networkUnavailable()) ?? (running !== undefined ? `an up --kube runs on this machine (pid ${String(running.pid)})` : undefined);
 
 describe('lintas up --kube without the binaries', { skip: skip ?? false }, () => {
   it('prints one error line naming the build script and exits 2, starting nothing', async () => {

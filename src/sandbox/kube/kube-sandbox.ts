@@ -23,8 +23,35 @@ interface KubeState {
   readonly netns: readonly string[];
 }
 
-/** Why `up --kube` cannot run on this machine (one sentence), or undefined. */
+/**
+ * The machine-wide claim on the sandbox's namespace names (they are global, whatever the state
+ * dir): one `up --kube` at a time, so that a second one never deletes a running one's network.
+ */
+export const KUBE_SANDBOX_LOCK = process.env.LINTAS_KUBE_SANDBOX_LOCK ?? '/run/lintas-up-kube.json';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The `up --kube` that holds the claim now (another process, still running), if any. */
+export function runningKubeSandbox(): { readonly pid: number; readonly stateDir: string } | undefined {
+  try {
+    const held = JSON.parse(readFileSync(KUBE_SANDBOX_LOCK, 'utf8')) as { pid: number; stateDir: string };
+    return held.pid !== process.pid && alive(held.pid) ? held : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why `up --kube` cannot run on this machine now (one sentence), or undefined. */
 export async function kubeSandboxUnavailable(): Promise<string | undefined> {
+  const running = runningKubeSandbox();
+  if (running !== undefined) return `another lintas up --kube is running (pid ${String(running.pid)}, state dir ${running.stateDir}); stop it first: its network namespaces have the same names`;
   return (await networkUnavailable()) ?? kubeBinariesMissing();
 }
 
@@ -111,6 +138,7 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
   const record = (): void => writeFileSync(stateFile, JSON.stringify({ pids: [...(fleet?.pids() ?? []), ...agents.flatMap((a) => (a.pid !== undefined ? [a.pid] : []))], netns } satisfies KubeState), { mode: 0o600 });
   const stop = async (): Promise<void> => {
     stopping = true;
+    if (runningKubeSandbox() === undefined) rmSync(KUBE_SANDBOX_LOCK, { force: true });
     await Promise.all(agents.splice(0).map((a) => a.stop()));
     await Promise.all(relays.splice(0).map((r) => r.close()));
     await deleteNetns(netns).catch((error: unknown) => options.log.error('cannot delete the network namespaces', { error: (error as Error).message }));
@@ -120,6 +148,9 @@ export async function startKubeSandbox(options: KubeSandboxOptions): Promise<Kub
     rmSync(join(options.stateDir, 'kubeconfig'), { force: true });
     rmSync(stateFile, { force: true });
   };
+  const other = runningKubeSandbox();
+  if (other !== undefined) throw new Error(`another lintas up --kube is running (pid ${String(other.pid)}, state dir ${other.stateDir})`);
+  writeFileSync(KUBE_SANDBOX_LOCK, JSON.stringify({ pid: process.pid, stateDir: options.stateDir }), { mode: 0o600 });
   try {
     options.progress?.(`starting etcd and ${String(options.clusters.length)} kube-apiservers`);
     fleet = await startKubeFleet({ clusters: options.clusters, dataDir: join(dir, 'apiservers') });
