@@ -4,7 +4,7 @@
 # binary is cached OUTSIDE the repo, in
 #   ${LINTAS_HELM_CACHE:-$HOME/.cache/lintas/helm}/<helm version>/helm
 # and never committed. Idempotent: a binary that exists is not rebuilt (same pattern as
-# test/kube/build-binaries.sh).
+# scripts/kube-binaries.sh).
 #
 # Usage: scripts/build-helm.sh             (prints the binary's path on its last line)
 #        LINTAS_HELM_VERSION=v4.3.1 scripts/build-helm.sh

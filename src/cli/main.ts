@@ -183,12 +183,24 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence)')
     .option('--gateway-processes', 'run each cluster\'s gateways as a `lintas gateway` process fed by the config stream (faults kill or stop that process) (default)')
     .option('--no-gateway-processes', 'run every cluster\'s gateways in the control plane\'s process instead (the embedded mode of lintas serve; faults act on them in place)')
+    .option('--kube', 'run every cluster on a real kube-apiserver (root, `ip` and the binaries of scripts/kube-binaries.sh), each cluster a network namespace; Lintas reads and writes them as serve --kubeconfig does')
     .addOption(new Option('--log-level <level>', 'log level of the control plane (stderr)').choices(['debug', 'info', 'warn', 'error']).default('warn'))
-    .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up --no-gateway-processes  # gateways inside the control plane process\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
-    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string; gatewayProcesses?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up --no-gateway-processes  # gateways inside the control plane process\n  sudo lintas up --kube          # on three real kube-apiservers (kubeconfig in .lintas/kubeconfig)\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
+    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string; gatewayProcesses?: boolean; kube?: boolean }) => {
       const { upCommand } = await import('./commands/up.ts');
       const { adminAllowedHost, ...rest } = opts;
       exit(await upCommand(resolve(io.cwd, dir), { ...rest, stateDir: resolve(io.cwd, opts.stateDir), ...(adminAllowedHost !== undefined ? { adminAllowedHosts: adminAllowedHost } : {}), ...(signal !== undefined ? { signal } : {}) }, io));
+    });
+
+  program
+    .command('__netns-agent', { hidden: true })
+    .description('bridge a network namespace of lintas up --kube to this machine over Unix sockets (a child process of lintas up)')
+    .argument('<config>', 'agent config as JSON')
+    .action(async (config: string) => {
+      const { runNetnsAgent } = await import('../sandbox/index.ts');
+      await runNetnsAgent(JSON.parse(config) as Parameters<typeof runNetnsAgent>[0]);
+      // The agent serves until its parent goes away (then it exits); the CLI must not exit when this action returns.
+      await new Promise<never>(() => undefined);
     });
 
   program

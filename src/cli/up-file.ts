@@ -21,6 +21,8 @@ export interface UpInfo {
   readonly pid: number;
   /** The public hostnames the DNS answers (DNSPolicy). */
   readonly publicHostnames?: readonly string[];
+  /** `up --kube`: the kubeconfig with one context per cluster, and each cluster's network namespace (its addresses are reachable only inside it). */
+  readonly kube?: { readonly kubeconfig: string; readonly contexts: readonly string[]; readonly netns: Readonly<Record<string, string>> };
 }
 
 /** `up.json` as read from disk: nothing is trusted until checked. */

@@ -3,6 +3,7 @@
  * from their flags, and what tests build directly.
  * @module
  */
+import type { Agent } from 'node:http';
 import type { FleetSnapshot } from '../api/index.ts';
 import type { AdminAction, Authenticator, JsonRoute, Logger } from '../observability/index.ts';
 import type { InClusterOptions } from '../sources/index.ts';
@@ -89,4 +90,10 @@ export interface SandboxExtensions {
   readonly actions: Readonly<Record<string, AdminAction>>;
   /** Extra public JSON routes. */
   readonly routes: Readonly<Record<string, JsonRoute>>;
+  /**
+   * The HTTP agent of the control plane's own requests to endpoints and Gateways (health probes,
+   * synthetic transactions, GSLB probes). `up --kube` connects them from inside its network
+   * namespaces: the machine's own namespace never sends to a pod address.
+   */
+  readonly probeAgent?: Agent;
 }

@@ -4,6 +4,7 @@
  * result there (bus.ts); none holds a reference to another's setters.
  * @module
  */
+import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Cluster, FleetSnapshot } from '../api/index.ts';
@@ -123,7 +124,7 @@ export interface HealthComponent extends Component {
 }
 
 /** Creates the health component: evaluates the health contract every round into `bus.health`, from the latest MCS result and what the gateways see. */
-export function healthComponent(options: { bus: Bus; gateway: GatewayComponent; log: Logger }): HealthComponent {
+export function healthComponent(options: { bus: Bus; gateway: GatewayComponent; log: Logger; probeAgent?: Agent }): HealthComponent {
   const { bus } = options;
   const stopping = new AbortController();
   let targets: readonly HealthTarget[] = [];
@@ -156,6 +157,7 @@ export function healthComponent(options: { bus: Bus; gateway: GatewayComponent; 
       runner = startHealthRunner({
         log: options.log,
         targets: () => targets,
+        ...(options.probeAgent !== undefined ? { agent: options.probeAgent } : {}),
         context: (cluster) => {
           const capacity = capacities.get(cluster);
           return capacity === undefined ? undefined : { capacity };

@@ -5,8 +5,9 @@
  * move audited through the runtime's fenced store.
  * @module
  */
+import type { Agent } from 'node:http';
 import type { Registry } from 'prom-client';
-import { excludedByHealth, type GslbSources, type HealthReport, type PolicyInputs } from '../controllers/index.ts';
+import { excludedByHealth, httpProbe, type GslbSources, type HealthReport, type PolicyInputs } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { LintasStore } from '../store/index.ts';
 import type { Bus } from './bus.ts';
@@ -36,6 +37,8 @@ export interface GslbComponentOptions {
   readonly log: Logger;
   /** This DNS instance's name in the audit trail. */
   readonly instance?: string;
+  /** The HTTP agent of the Gateway probes (`lintas up --kube`: one that connects from inside the sandbox's network). */
+  readonly probeAgent?: Agent;
 }
 
 /** Creates the GSLB component. */
@@ -70,6 +73,7 @@ export function gslbComponent(options: GslbComponentOptions): GslbComponent {
         sources,
         audit: (drafts) => options.store.append(drafts),
         ...(options.instance !== undefined ? { instance: options.instance } : {}),
+        ...(options.probeAgent !== undefined ? { probe: httpProbe(options.probeAgent) } : {}),
       });
       service.registerMetrics(options.registry);
     },

@@ -125,8 +125,9 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     embedded: config.embeddedGateways ?? 'all',
     ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
   });
-  const health = healthComponent({ bus, gateway, log });
-  const gslb = gslbComponent({ bus, gateway, store: writes, registry, log: log.child({ component: 'gslb' }), ...(config.dnsInstance !== undefined ? { instance: config.dnsInstance } : {}) });
+  const probeAgent = config.sandbox?.probeAgent;
+  const health = healthComponent({ bus, gateway, log, ...(probeAgent !== undefined ? { probeAgent } : {}) });
+  const gslb = gslbComponent({ bus, gateway, store: writes, registry, log: log.child({ component: 'gslb' }), ...(config.dnsInstance !== undefined ? { instance: config.dnsInstance } : {}), ...(probeAgent !== undefined ? { probeAgent } : {}) });
   const dns: DnsComponent = dnsComponent({
     bus,
     address: config.dns,

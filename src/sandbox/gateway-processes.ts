@@ -15,6 +15,8 @@ import type { ChildCommand } from './supervisor.ts';
 export interface GatewayProcessesOptions {
   /** How to run the `lintas` CLI (its `gateway` command is appended). */
   readonly command: ChildCommand;
+  /** The command of one cluster's gateway when it differs from `command` (`up --kube`: inside the cluster's network namespace). */
+  readonly commandFor?: (cluster: string) => ChildCommand;
   /** The control plane's admin URL (the config stream). */
   readonly controlPlaneUrl: string;
   /** The token of each cluster's gateway (role `gateway:<cluster>`), passed in the environment, never on the command line. */
@@ -59,7 +61,8 @@ export function startGatewayProcesses(options: GatewayProcessesOptions): Gateway
     const token = options.tokens[cluster];
     if (token === undefined) return;
     // One data-plane thread each: a laptop's demo fleet runs a gateway per cluster, and a worker per core in each would be cores × clusters threads.
-    const child = spawn(options.command.file, [...options.command.args, 'gateway', '--cluster', cluster, '--control-plane', options.controlPlaneUrl, '--access-log', options.accessLog, '--log-level', 'warn', '--workers', '1'], {
+    const command = options.commandFor?.(cluster) ?? options.command;
+    const child = spawn(command.file, [...command.args, 'gateway', '--cluster', cluster, '--control-plane', options.controlPlaneUrl, '--access-log', options.accessLog, '--log-level', 'warn', '--workers', '1'], {
       env: { ...process.env, LINTAS_GATEWAY_TOKEN: token },
       // The IPC channel is a lifeline: the gateway stops when this process dies, whatever killed it.
       stdio: ['ignore', 'ignore', options.stderr(cluster), 'ipc'],

@@ -10,3 +10,4 @@ export { CLUSTER_FAULTS, faultActions, faultRoutes, type ClusterFault, type Faul
 export { gatewayFaults, type GatewayFaults, type GatewayFaultsOptions } from './faults/gateway-faults.ts';
 export { startBlackhole, type Blackhole } from './faults/blackhole.ts';
 export { startGatewayProcesses, type GatewayProcesses, type GatewayProcessesOptions } from './gateway-processes.ts';
+export * from './kube/index.ts';

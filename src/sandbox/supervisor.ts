@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 import type { Logger } from '../observability/index.ts';
 import type { AppChildMessage, AppConfig, AppFault } from './apps/index.ts';
 import type { ReplicaPlan } from './plan.ts';
@@ -27,6 +27,10 @@ export interface SupervisorOptions {
   readonly log: Logger;
   readonly replicas: readonly ReplicaPlan[];
   readonly command: ChildCommand;
+  /** The command of one replica when it differs from `command` (`up --kube`: inside its cluster's network namespace). */
+  readonly commandFor?: (replica: ReplicaPlan) => ChildCommand;
+  /** The HTTP agent of the readiness probes (`up --kube`: one that connects from inside the sandbox's network). */
+  readonly probeAgent?: Agent;
   /** Readiness probe period and timeout (ms). */
   readonly probeIntervalMs?: number;
   readonly probeTimeoutMs?: number;
@@ -97,9 +101,9 @@ function configOf(p: ReplicaPlan): AppConfig {
   } as AppConfig;
 }
 
-function probe(address: string, port: number, timeoutMs: number): Promise<boolean> {
+function probe(address: string, port: number, timeoutMs: number, agent: Agent | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: address, port, path: '/healthz', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+    const req = request({ host: address, port, path: '/healthz', method: 'GET', timeout: timeoutMs, agent: agent ?? false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
@@ -128,7 +132,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const launch = (slot: Slot): Promise<{ ok: boolean; detail?: string }> => {
     const p = slot.plan;
     const stderr = options.stderr?.(p) ?? 'ignore';
-    const child = spawn(options.command.file, [...options.command.args, JSON.stringify(configOf(p))], {
+    const command = options.commandFor?.(p) ?? options.command;
+    const child = spawn(command.file, [...command.args, JSON.stringify(configOf(p))], {
       stdio: ['ignore', 'ignore', stderr, 'ipc'],
       // Own process group: Ctrl-C reaches `lintas up`, which stops the replicas in order.
       detached: true,
@@ -199,7 +204,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       if (slot.probing) continue;
       if (slot.child === undefined || slot.state === 'stopped' || slot.state === 'failed') continue;
       slot.probing = true;
-      void probe(slot.plan.address, slot.plan.port, timeout).then((ok) => {
+      void probe(slot.plan.address, slot.plan.port, timeout, options.probeAgent).then((ok) => {
         slot.probing = false;
         if (!stopped) setReady(slot, ok);
       });

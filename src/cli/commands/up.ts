@@ -21,6 +21,7 @@ import { CliError, EXIT, abortOnSignals, type CliIO } from '../io.ts';
 import { openStore, type LintasStore } from '../../store/index.ts';
 import { createBus, type ServeRuntime, type SnapshotOverlay } from '../../runtime/index.ts';
 import { checkAdminAddress, runtimeConfig, startRuntimeOrExplain } from './serve.ts';
+import { checkKubeUp, kubeSnapshot, startKubeUp, type KubeUp } from './up-kube.ts';
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -37,6 +38,8 @@ export interface UpOptions {
   readonly childCommand?: ChildCommand;
   /** Run each cluster's gateways as a `lintas gateway` process fed by the config stream (default true; false: in the control plane's process). */
   readonly gatewayProcesses?: boolean;
+  /** Every cluster on a real kube-apiserver and in a network namespace of its own (up-kube.ts). */
+  readonly kube?: boolean;
 }
 
 /** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
@@ -82,6 +85,10 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: num
 /** Runs `up` until the signal aborts; returns the exit code. */
 export async function upCommand(dir: string, options: UpOptions, io: CliIO): Promise<number> {
   checkAdminAddress(options.admin, options.insecureAdmin);
+  if (options.kube === true) {
+    if (options.gatewayProcesses === false) throw new CliError('error: --kube runs every gateway as a process inside its cluster\'s network namespace; drop --no-gateway-processes', EXIT.usage);
+    await checkKubeUp();
+  }
   const stop = options.signal ?? abortOnSignals();
   const started = Date.now();
   const stateDir = options.stateDir;
@@ -108,7 +115,10 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     io.err(`lintas up: ${dir} has errors; starting from the last good config, saved ${lastGood.restored.savedAt} in ${stateDir}; fix the files and the fleet reloads`);
     loaded = lastGood;
   }
-  const plan = planFleet(loaded.snapshot);
+  // --kube: the same fleet on private pod ranges inside network namespaces.
+  const kubePlan = options.kube === true ? kubeSnapshot(loaded.snapshot) : undefined;
+  const fleet = kubePlan?.snapshot ?? loaded.snapshot;
+  const plan = planFleet(fleet);
   if (plan.problems.length > 0) {
     for (const p of plan.problems) io.err(`${p.cluster}: ${p.object}: ${p.message}`);
     throw new CliError('error: the fleet cannot run locally', EXIT.invalid);
@@ -120,12 +130,20 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   let notify: NodeJS.Timeout | undefined;
   const logFiles = join(stateDir, 'logs');
   mkdirSync(logFiles, { recursive: true });
+  const appCommand = options.childCommand ?? defaultChildCommand();
+  let kube: KubeUp | undefined;
+  if (kubePlan !== undefined) {
+    kube = await startKubeUp({ snapshot: kubePlan, replicas: plan.replicas, ready: () => supervisor.ready(), stateDir, appCommand, cliCommand: cliCommand(), log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'kube-sandbox' }), io });
+  }
+  const kubeUp = kube;
   const supervisor: Supervisor = createSupervisor({
     log: createLogger({ format: 'text', level: 'warn', write: io.err }).child({ component: 'supervisor' }),
     replicas: plan.replicas,
-    command: options.childCommand ?? defaultChildCommand(),
+    command: appCommand,
+    ...(kubeUp !== undefined ? { commandFor: kubeUp.commandFor, probeAgent: kubeUp.sandbox.dialer } : {}),
     stderr: (r) => openSync(join(logFiles, `${r.id.replaceAll('/', '_')}.log`), 'a'),
     onChange: () => {
+      kubeUp?.slices.sync();
       // Coalesce a burst of readiness flips into one republish.
       notify ??= setTimeout(() => {
         notify = undefined;
@@ -133,7 +151,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       }, 20);
     },
   });
-  const overlay: SnapshotOverlay = {
+  const overlay: SnapshotOverlay = kubeUp?.overlay ?? {
     apply: (snapshot) => overlaySlices(snapshot, generateSlices(plan.replicas, supervisor.ready())),
     subscribe(listener) {
       listeners.add(listener);
@@ -164,6 +182,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   });
   if (failed > 0) {
     await supervisor.stop();
+    await kubeUp?.stop();
     throw new CliError(`error: ${String(failed)} replica(s) failed to start`, EXIT.invalid);
   }
 
@@ -176,7 +195,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   // One gateway process per cluster with Gateways, each with a token that reads only its cluster's config stream.
   // One `lintas gateway` process per cluster unless asked otherwise (issue 15).
   const split = options.gatewayProcesses !== false;
-  const gatewayTokens: Record<string, string> = split ? Object.fromEntries(Object.keys(gatewayUrls(loaded.snapshot)).map((cluster) => [cluster, generateToken()])) : {};
+  const gatewayTokens: Record<string, string> = split ? Object.fromEntries(Object.keys(gatewayUrls(fleet)).map((cluster) => [cluster, generateToken()])) : {};
   const auth = createAuthenticator({
     tokens: [
       { token, subject: 'local-admin', roles: ['admin'] },
@@ -191,6 +210,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
     store = await openStore({ dataDir: stateDir });
   } catch (error) {
     await supervisor.stop();
+    await kubeUp?.stop();
     throw new CliError(`error: cannot open the audit store in ${stateDir}: ${(error as Error).message}`, EXIT.invalid);
   }
   const bus = createBus();
@@ -200,12 +220,14 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   const gatewayHolder: { processes?: GatewayProcesses } = {};
   const embeddedFaults = gatewayFaults({
     setClusterDown: (cluster, down) => void (down ? bus.clusterDown.set(cluster, true) : bus.clusterDown.delete(cluster)),
-    gatewayUrl: (cluster) => gatewayUrls(bus.fleet.version > 0 ? bus.fleet.current() : loaded.snapshot)[cluster],
+    gatewayUrl: (cluster) => gatewayUrls(bus.fleet.version > 0 ? bus.fleet.current() : fleet)[cluster],
   });
   const faults = faultActions({
-    supervisor,
+    // --kube: a partition cuts the cluster's link to the fabric (a real one); its processes keep running behind it.
+    supervisor: kubeUp === undefined ? supervisor : { ...supervisor, partition: () => 0, heal: () => 0 },
     setGatewayDown: (cluster, down) => (split ? gatewayHolder.processes?.setGatewayDown(cluster, down) : embeddedFaults.setGatewayDown(cluster, down)),
-    setGatewayPartitioned: (cluster, partitioned) => (split ? gatewayHolder.processes?.setGatewayPartitioned(cluster, partitioned) : embeddedFaults.setGatewayPartitioned(cluster, partitioned)),
+    setGatewayPartitioned: (cluster, partitioned) =>
+      kubeUp !== undefined ? kubeUp.sandbox.setPartitioned(cluster, partitioned) : split ? gatewayHolder.processes?.setGatewayPartitioned(cluster, partitioned) : embeddedFaults.setGatewayPartitioned(cluster, partitioned),
     onAudit: async (e) => {
       await store.append([{ actor: e.actor, action: e.action, target: e.target, reason: e.reason, evidence: e.detail }]);
     },
@@ -214,21 +236,27 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   let serving: ServeRuntime;
   try {
     const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
-    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts };
-    const base = await runtimeConfig(dir, serveOptions, io, store, {
+    const kubeconfig = kubeUp !== undefined ? { kubeconfig: kubeUp.sandbox.kubeconfigPath } : {};
+    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts, ...kubeconfig };
+    const base = await runtimeConfig(kubeUp?.fleetDir ?? dir, serveOptions, io, store, {
       auth,
-      sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) } },
+      sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) }, ...(kubeUp !== undefined ? { probeAgent: kubeUp.sandbox.dialer } : {}) },
     });
     // The ClusterSetIP proxies stay in this process; every cluster's own Gateways are a process of their own.
     // Split: the ClusterSetIP proxies stay in this process, every cluster's own Gateways are a process of their own.
-    serving = await startRuntimeOrExplain({ ...base, embeddedGateways: split ? 'east-west' : 'all' }, serveOptions, bus);
+    // --kube: no ClusterSetIP proxies here, in the machine's namespace (they would connect to pod addresses from it).
+    serving = await startRuntimeOrExplain({ ...base, embeddedGateways: kubeUp !== undefined ? 'none' : split ? 'east-west' : 'all' }, serveOptions, bus);
+    // The gateways inside the namespaces reach the config stream at the same URL, through a relay.
+    await kubeUp?.sandbox.startRelays(Number(new URL(serving.adminUrl).port));
   } catch (error) {
     await supervisor.stop();
     await store.close();
+    await kubeUp?.stop();
     throw error;
   }
   const gatewayProcesses = split ? startGatewayProcesses({
     command: cliCommand(),
+    ...(kubeUp !== undefined ? { commandFor: kubeUp.gatewayCommandFor } : {}),
     controlPlaneUrl: serving.adminUrl,
     tokens: gatewayTokens,
     accessLog,
@@ -248,12 +276,13 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
       });
       return r?.status === 200 && allReady && gatewaysReady;
     },
-    30_000,
+    kubeUp !== undefined ? 90_000 : 30_000,
     stop,
   );
-  const gateways = gatewayUrls(loaded.snapshot);
+  const gateways = gatewayUrls(fleet);
   const dnsHost = options.dns.slice(0, options.dns.lastIndexOf(':'));
-  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, viewerToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslb.hostnames() };
+  const kubeInfo = kubeUp === undefined ? {} : { kube: { kubeconfig: kubeUp.sandbox.kubeconfigPath, contexts: kubeUp.contexts, netns: kubeUp.netns } };
+  const info: UpInfo = { admin: serving.adminUrl, token, approverToken, viewerToken, dns: `${dnsHost}:${String(serving.dnsPort)}`, gateways, accessLog, pid: process.pid, publicHostnames: serving.gslb.hostnames(), ...kubeInfo };
   if (!stop.aborted) {
     writeUpFile(upFilePath(stateDir), info);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -266,6 +295,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   await embeddedFaults.close();
   await serving.stop();
   await supervisor.stop();
+  await kubeUp?.stop();
   await store.close();
   if (notify !== undefined) clearTimeout(notify);
   rmSync(upFilePath(stateDir), { force: true });
@@ -278,10 +308,23 @@ export function upSummary(info: UpInfo, upFile: string): string {
   const gw = Object.entries(info.gateways)
     .map(([cluster, url]) => `  ${cluster.padEnd(12)} ${url}`)
     .join('\n');
-  const first = Object.values(info.gateways)[0] ?? 'http://127.1.255.1:8080';
+  const [firstCluster = '', first = 'http://127.1.255.1:8080'] = Object.entries(info.gateways)[0] ?? [];
   const [dnsHost, dnsPort] = [info.dns.slice(0, info.dns.lastIndexOf(':')), info.dns.slice(info.dns.lastIndexOf(':') + 1)];
+  const kube = info.kube;
+  // --kube: pod and gateway addresses exist only inside their cluster's network namespace.
+  const inNs = kube?.netns[firstCluster] !== undefined ? `ip netns exec ${kube.netns[firstCluster] ?? ''} ` : '';
+  const kubeLines =
+    kube === undefined
+      ? []
+      : [
+          `Kubernetes: ${String(kube.contexts.length)} kube-apiservers, one context per cluster (${kube.contexts.join(', ')}):`,
+          `  export KUBECONFIG=${kube.kubeconfig}`,
+          `  kubectl --context ${kube.contexts[1] ?? kube.contexts[0] ?? ''} get serviceimports -A`,
+          `Namespaces: ${Object.entries(kube.netns).map(([c, n]) => `${c}=${n}`).join(' ')} (gateway and pod addresses answer only inside them)`,
+        ];
   return [
     '',
+    ...kubeLines,
     'Gateways:',
     gw,
     `DNS:        ${info.dns} (clusterset.local${(info.publicHostnames ?? []).length > 0 ? `; public: ${(info.publicHostnames ?? []).join(', ')}` : ''})`,
@@ -291,9 +334,9 @@ export function upSummary(info: UpInfo, upFile: string): string {
     `Access log: ${info.accessLog}`,
     '',
     'Try:',
-    `  curl -s -H 'Host: search.example.com' ${first}/search?q=fraud`,
-    `  curl -s -X POST -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' -H 'Idempotency-Key: k1' -H 'content-type: application/json' -d '{"id":"SGP-1","title":"demo"}' ${first}/cases`,
-    `  curl -s -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' ${first}/cases/SGP-1`,
+    `  ${inNs}curl -s -H 'Host: search.example.com' ${first}/search?q=fraud`,
+    `  ${inNs}curl -s -X POST -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' -H 'Idempotency-Key: k1' -H 'content-type: application/json' -d '{"id":"SGP-1","title":"demo"}' ${first}/cases`,
+    `  ${inNs}curl -s -H 'Host: cases.example.com' -H 'X-Case-Id: SGP-1' ${first}/cases/SGP-1`,
     `  dig @${dnsHost} -p ${dnsPort} public-case-api.cases.svc.clusterset.local +short`,
     ...(info.publicHostnames ?? []).slice(0, 1).flatMap((h) => [`  dig @${dnsHost} -p ${dnsPort} ${h} +short          # one A record per healthy region (DNSPolicy)`, `  npx lintas dns explain ${h}`]),
     `  tail -f ${info.accessLog}`,

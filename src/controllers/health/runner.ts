@@ -43,6 +43,8 @@ export interface HealthRunnerOptions {
    * count as ready) and attempts per destination cluster (the load behind each cluster's headroom).
    */
   readonly gateway?: () => GatewayView | undefined;
+  /** The HTTP agent of the probes and synthetic steps (`lintas up --kube`: one that connects from inside the sandbox's network); default: a keep-alive agent of the runner's own. */
+  readonly agent?: http.Agent;
   /** After every round; `changed` when a layer's verdict flipped (or a cluster came or went). */
   readonly onReport: (report: HealthReport, changed: boolean) => void;
 }
@@ -85,7 +87,7 @@ export function startHealthRunner(options: HealthRunnerOptions): HealthRunner {
   const now = options.now ?? (() => new Date().getTime());
   const log = options.log.child({ component: 'health' });
   // Keep-alive: the same endpoints are asked every second.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const agent = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: 8 });
   const abort = new AbortController();
   // Every request in flight listens on this one signal; more than 10 at once is normal here, not a leak.
   setMaxListeners(0, abort.signal);
@@ -197,7 +199,7 @@ export function startHealthRunner(options: HealthRunnerOptions): HealthRunner {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       abort.abort();
-      agent.destroy();
+      if (options.agent === undefined) agent.destroy();
     },
   };
 }

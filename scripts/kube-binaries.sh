@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real API servers the Kubernetes tests run against: kube-apiserver from
+# Builds the real API servers the Kubernetes tests and `lintas up --kube` run against: kube-apiserver from
 # k8s.io/kubernetes at a pinned release and etcd from go.etcd.io/etcd/server/v3, with the
 # machine's Go and the Go module proxy. The binaries are cached OUTSIDE the repo, in
 #   ${LINTAS_KUBE_CACHE:-$HOME/.cache/lintas/kube}/<kubernetes version>/{kube-apiserver,etcd}
@@ -8,11 +8,11 @@
 # Time: a cold build takes tens of minutes on 2 cores (kube-apiserver is most of it: ~2,500
 # packages); a warm cache returns in well under a second. It runs niced so other work goes on.
 #
-# Usage: test/kube/build-binaries.sh            (prints the cache directory on its last line)
-#        LINTAS_KUBE_VERSION=v1.36.3 test/kube/build-binaries.sh
+# Usage: scripts/kube-binaries.sh            (prints the cache directory on its last line)
+#        LINTAS_KUBE_VERSION=v1.36.3 scripts/kube-binaries.sh
 set -euo pipefail
 
-# The pinned release. v1.37.x builds with Go 1.26; the tests read the same default (test/kube/fleet.ts).
+# The pinned release. v1.37.x builds with Go 1.26; src/sandbox/kube/api-servers.ts reads the same default.
 KUBE_VERSION="${LINTAS_KUBE_VERSION:-v1.37.2}"
 # etcd release of the same era as the kube-apiserver above (Kubernetes 1.37 requires etcd 3.7 client modules).
 ETCD_VERSION="${LINTAS_ETCD_VERSION:-v3.7.4}"
