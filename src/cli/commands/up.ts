@@ -37,6 +37,8 @@ export interface UpOptions {
   readonly childCommand?: ChildCommand;
   /** Run each cluster's gateways as a `lintas gateway` process fed by the config stream (default true; false: in the control plane's process). */
   readonly gatewayProcesses?: boolean;
+  /** `--gateway-workers N`: worker threads the embedded gateways proxy on (default 1; 0: the control plane's thread). */
+  readonly gatewayWorkers?: string;
 }
 
 /** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
@@ -214,7 +216,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   let serving: ServeRuntime;
   try {
     const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
-    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts };
+    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts, ...(options.gatewayWorkers !== undefined ? { gatewayWorkers: options.gatewayWorkers } : {}) };
     const base = await runtimeConfig(dir, serveOptions, io, store, {
       auth,
       sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) } },
