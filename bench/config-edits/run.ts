@@ -40,7 +40,8 @@ import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--warmup 2] [--edit-every-ms 500]
-                 [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]`;
+                 [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]
+                 [--gateway-workers N]   (serve's flag; 0: the gateways on serve's main thread, as before issue 14 item 5)`;
 const REQUEST_TIMEOUT_MS = 5_000;
 /** p99 with edits over p99 without (issue 14 item 5). */
 const TARGET_RATIO = 1.5;
@@ -59,6 +60,7 @@ function parseOptions() {
         services: { type: 'string', default: String(DEFAULT_SERVICES) },
         'big-endpoints': { type: 'string', default: '10000' },
         lintas: { type: 'string', default: 'auto' },
+        'gateway-workers': { type: 'string' },
         root: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -80,6 +82,7 @@ function parseOptions() {
     services: intOption(values.services, 'services', 1, 3_000),
     bigEndpoints: intOption(values['big-endpoints'], 'big-endpoints', 1, 30_000),
     lintas: lintasOption(values.lintas),
+    gatewayWorkers: values['gateway-workers'] === undefined ? undefined : intOption(values['gateway-workers'], 'gateway-workers', 0, 16),
     root: resolve(values.root),
     keep: values.keep,
     json: values.json,
@@ -150,6 +153,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     path,
     scheme: 'http',
     nodeArgs: ['--import', 'tsx', '--import', join(HERE, 'loop-delay.ts')],
+    ...(options.gatewayWorkers !== undefined ? { serveArgs: ['--gateway-workers', String(options.gatewayWorkers)] } : {}),
   });
   const url = `http://127.0.0.1:${listenerPort}${path}`;
   const requests = options.rate * options.seconds;
@@ -221,6 +225,7 @@ async function main(): Promise<number> {
   const load0 = loadavg()[0] ?? 0;
   say(`config-edit benchmark: ${options.root} (${picked.mode}: ${picked.why}), node ${process.version}, ${availableParallelism()} CPUs, load average ${load0.toFixed(2)}`);
   say(`load: ${options.rate} GET/s, open loop, ${options.seconds} s per phase after a ${options.warmup} s warm-up; a one-line edit every ${options.editEveryMs} ms in the edit phase (serve's debounce 200 ms)`);
+  say(`embedded gateways: ${options.gatewayWorkers === undefined ? "serve's default" : options.gatewayWorkers === 0 ? "on serve's main thread (--gateway-workers 0)" : `--gateway-workers ${String(options.gatewayWorkers)}`}`);
   const origin = await startOrigin();
   try {
     const cases = [await runCase(temp, origin.port, picked.mode, 1, false), await runCase(temp, origin.port, picked.mode, 2, true)];

@@ -8,6 +8,7 @@
  * default (`embedded-data-plane.ts`), so translation here never stalls the traffic.
  * @module
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
@@ -76,6 +77,8 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   let generation = 0;
   let served: Record<string, number> = {};
   let applying: Promise<void> | undefined;
+  // The last IR applied with every listener bound.
+  let clean: GatewayIR | undefined;
   let closed = false;
   let policy: PolicyInputs = {};
   let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
@@ -114,9 +117,14 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   };
 
   const drain = async (): Promise<void> => {
+    // Yield first: `applying` is assigned this promise before the loop can end (a skipped IR does not await).
+    await Promise.resolve();
     while (pending !== undefined && !closed) {
       const { ir, snapshot } = pending;
       pending = undefined;
+      // Most health rounds re-translate to the same IR: the data plane (on its worker) is spared the copy and the apply.
+      if (clean !== undefined && isDeepStrictEqual(clean, ir)) continue;
+      clean = undefined;
       generation += 1;
       try {
         // Key material goes to the data plane straight from the snapshot, never through the IR.
@@ -124,6 +132,8 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
         applied = true;
         // What the acknowledgement says it serves: the ownership epochs of the IR now applied, as for a gateway process.
         served = ownershipEpochs(ir);
+        // An apply where a listener failed to bind is tried again with the next translation, even an equal one.
+        if (failed.length === 0) clean = ir;
         acknowledge(ir, 'acked');
         log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, failed });
       } catch (error) {
