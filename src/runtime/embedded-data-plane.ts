@@ -16,8 +16,12 @@ import { createLocalDataPlane, explainRoute, startWorkerPool, type ExplainReques
 import { EMPTY_REPORT, type DataPlaneReport, type GatewayIR } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 
-/** How often the workers' report is read (gateway processes post theirs every second). */
-export const EMBEDDED_REPORT_INTERVAL_MS = 500;
+/**
+ * How often the workers' report is read: every second, as gateway processes post theirs. A report
+ * lists every endpoint, so building and copying it costs the worker's loop ~8 ms on a fleet of
+ * 5,000 endpoints; twice a second showed in the gateway's p99.
+ */
+export const EMBEDDED_REPORT_INTERVAL_MS = 1_000;
 
 /** The embedded gateways' data plane, wherever it runs. */
 export interface EmbeddedDataPlane {
