@@ -103,8 +103,11 @@ describe('embedded gateways on a worker thread', () => {
       assert.ok(duringBlock.every((a) => a.status === 404), 'the gateway answered them itself (no route for the host)');
 
       // What the main thread reads of the worker: its counters on /metrics, its report, route explain.
-      const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
-      assert.match(metrics, /^lintas_gateway_requests_total\{[^}]*code_class="4xx"[^}]*\} [1-9]\d*$/m);
+      // A scrape reads the worker with a timeout (and goes without it when it is late, as for `lintas gateway --workers`).
+      await waitFor('the worker\'s request counter on /metrics', async () => {
+        const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+        return /^lintas_gateway_requests_total\{[^}]*code_class="4xx"[^}]*\} [1-9]\d*$/m.test(metrics) ? true : undefined;
+      });
       await waitFor('the report counts the requests', () => ((runtime.gateway.report()?.traffic.pairs.reduce((n, p) => n + p.requests, 0) ?? 0) >= answered.length ? true : undefined));
       const explained = (await (await fetch(`${runtime.adminUrl}/api/v1/explain?cluster=jkt-prod-1&host=cases.example.com&path=/cases`)).json()) as unknown[];
       assert.ok(explained.length > 0, 'route explain answered from the worker');

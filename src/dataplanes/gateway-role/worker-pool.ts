@@ -54,6 +54,9 @@ export interface WorkerPool extends RoleDataPlane {
   explain(ir: GatewayIR, req: ExplainRequest): Promise<RouteExplanation[]>;
 }
 
+/** The OS thread name of data-plane worker i is this prefix and i. */
+export const DATA_PLANE_THREAD_PREFIX = 'lintas-gw-';
+
 /** An apply may take this long on one worker before it counts as failed. */
 const APPLY_TIMEOUT_MS = 60_000;
 /** A report or metrics read waits this long for a worker, then goes without it. */
@@ -169,7 +172,8 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       ...(options.workerModule !== undefined ? { customModule: true } : {}),
     };
     // No inherited execArgv: the parent's preloads (`--import x.ts`, a profiler) have no business here.
-    const w = new Worker(source, { eval: true, execArgv: [], workerData: data });
+    // Named for `top -H` and the benches (a thread name holds 15 characters).
+    const w = new Worker(source, { eval: true, execArgv: [], workerData: data, name: `${DATA_PLANE_THREAD_PREFIX}${String(slot.index)}` });
     slot.worker = w;
     slot.startedAt = performance.now();
     w.on('message', (m: WorkerMessage) => onMessage(slot, m));
