@@ -41,3 +41,13 @@ describe('serve --kubeconfig', () => {
     assert.match(r.stderr, /cannot start kube-source: cannot read kubeconfig .*kubeconfig/);
   });
 });
+
+describe('serve --gateway-workers', () => {
+  it('is a usage error (exit 2) naming the flag when it is not a whole number from 0 to 256', async () => {
+    for (const bad of ['1.5', 'two', '257']) {
+      const r = await serveWith(() => ['--gateway-workers', bad]);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, new RegExp(`--gateway-workers must be a whole number from 0 to 256, got "${bad}"`));
+    }
+  });
+});
