@@ -33,14 +33,15 @@ import { ORIGIN_BODY } from '../gateway/nginx.ts';
 import { startLintas } from '../gateway/servers.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
-import { createSupervisor, freePort, lintasEntry, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
+import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
 import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--warmup 2] [--edit-every-ms 500]
-                 [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]`;
+                 [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]
+                 [--gateway-workers N]   (serve's flag; 0: the gateways on serve's main thread, as before issue 14 item 5)`;
 const REQUEST_TIMEOUT_MS = 5_000;
 /** p99 with edits over p99 without (issue 14 item 5). */
 const TARGET_RATIO = 1.5;
@@ -59,6 +60,7 @@ function parseOptions() {
         services: { type: 'string', default: String(DEFAULT_SERVICES) },
         'big-endpoints': { type: 'string', default: '10000' },
         lintas: { type: 'string', default: 'auto' },
+        'gateway-workers': { type: 'string' },
         root: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -80,6 +82,7 @@ function parseOptions() {
     services: intOption(values.services, 'services', 1, 3_000),
     bigEndpoints: intOption(values['big-endpoints'], 'big-endpoints', 1, 30_000),
     lintas: lintasOption(values.lintas),
+    gatewayWorkers: values['gateway-workers'] === undefined ? undefined : intOption(values['gateway-workers'], 'gateway-workers', 0, 16),
     root: resolve(values.root),
     keep: values.keep,
     json: values.json,
@@ -103,6 +106,8 @@ interface Phase {
   readonly loads: number;
   /** CPU seconds the serve process's main thread used during the phase (Linux; a loader worker's are not counted). */
   readonly mainThreadCpuSeconds: number | undefined;
+  /** CPU seconds of the embedded gateways' worker threads (`lintas-gw-*`) during the phase; 0 when they run on the main thread. */
+  readonly gatewayWorkersCpuSeconds: number | undefined;
 }
 
 interface CaseResult {
@@ -113,6 +118,16 @@ interface CaseResult {
   readonly ratio: number;
   /** Extra main-thread CPU per edit: (edit phase − quiet phase) / edits, ms. */
   readonly mainThreadMsPerEdit: number | undefined;
+  /** Extra CPU per edit of the thread(s) that proxy: the gateway workers, or the main thread when there are none, ms. */
+  readonly proxyThreadMsPerEdit: number | undefined;
+}
+
+/** The embedded gateways' worker threads' name prefix (dataplanes/gateway-role/worker-pool.ts). */
+const GATEWAY_THREADS = 'lintas-gw-';
+
+/** (edit phase − quiet phase) / edits of a CPU figure, ms. */
+function perEditMs(quiet: number | undefined, edited: number | undefined, edits: number): number | undefined {
+  return quiet === undefined || edited === undefined || edits === 0 ? undefined : ((edited - quiet) * 1000) / edits;
 }
 
 /** Asks the serve process for its loop delay since the previous ask (SIGUSR2 → one stderr line). */
@@ -150,6 +165,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     path,
     scheme: 'http',
     nodeArgs: ['--import', 'tsx', '--import', join(HERE, 'loop-delay.ts')],
+    ...(options.gatewayWorkers !== undefined ? { serveArgs: ['--gateway-workers', String(options.gatewayWorkers)] } : {}),
   });
   const url = `http://127.0.0.1:${listenerPort}${path}`;
   const requests = options.rate * options.seconds;
@@ -162,32 +178,36 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     await loopDelay(lintas.proc);
 
     const pid = lintas.proc.child.pid;
-    const cpuSince = (from: number | undefined): number | undefined => {
-      const now = threadCpuSeconds(pid);
-      return from === undefined || now === undefined ? undefined : now - from;
-    };
+    const cpuSince = (from: number | undefined, now: number | undefined = threadCpuSeconds(pid)): number | undefined => (from === undefined || now === undefined ? undefined : now - from);
+    const gatewayCpu = (): number | undefined => namedThreadsCpuSeconds(pid, GATEWAY_THREADS);
     const loads0 = await loadsSoFar(lintas.admin);
     const cpu0 = threadCpuSeconds(pid);
+    const gw0 = gatewayCpu();
     const quietRun = await load();
     const quietCpu = cpuSince(cpu0);
-    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu };
+    const quietGw = cpuSince(gw0, gatewayCpu());
+    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu, gatewayWorkersCpuSeconds: quietGw };
 
     let edits = 0;
     const loads1 = await loadsSoFar(lintas.admin);
     const cpu1 = threadCpuSeconds(pid);
+    const gw1 = gatewayCpu();
     const editRun = await load(() => flipReady(fleet, file, edits++));
     const editCpu = cpuSince(cpu1);
+    const editGw = cpuSince(gw1, gatewayCpu());
     if (edits % 2 === 1) flipReady(fleet, file, edits++); // leave the file as it started
-    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu };
+    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu, gatewayWorkersCpuSeconds: editGw };
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
         `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms, ${p.errors} errors; ` +
-          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS`,
+          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS`,
       );
     }
-    const perEdit = quiet.mainThreadCpuSeconds === undefined || edited.mainThreadCpuSeconds === undefined || edits === 0 ? undefined : ((edited.mainThreadCpuSeconds - quiet.mainThreadCpuSeconds) * 1000) / edits;
-    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits)`);
-    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit };
+    const perEdit = perEditMs(quiet.mainThreadCpuSeconds, edited.mainThreadCpuSeconds, edits);
+    const workers = (quiet.gatewayWorkersCpuSeconds ?? 0) + (edited.gatewayWorkersCpuSeconds ?? 0) > 0;
+    const proxyPerEdit = workers ? perEditMs(quiet.gatewayWorkersCpuSeconds, edited.gatewayWorkersCpuSeconds, edits) : perEdit;
+    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms`);
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit };
   } finally {
     await sv.stop(lintas.proc);
   }
@@ -221,6 +241,7 @@ async function main(): Promise<number> {
   const load0 = loadavg()[0] ?? 0;
   say(`config-edit benchmark: ${options.root} (${picked.mode}: ${picked.why}), node ${process.version}, ${availableParallelism()} CPUs, load average ${load0.toFixed(2)}`);
   say(`load: ${options.rate} GET/s, open loop, ${options.seconds} s per phase after a ${options.warmup} s warm-up; a one-line edit every ${options.editEveryMs} ms in the edit phase (serve's debounce 200 ms)`);
+  say(`embedded gateways: ${options.gatewayWorkers === undefined ? "serve's default" : options.gatewayWorkers === 0 ? "on serve's main thread (--gateway-workers 0)" : `--gateway-workers ${String(options.gatewayWorkers)}`}`);
   const origin = await startOrigin();
   try {
     const cases = [await runCase(temp, origin.port, picked.mode, 1, false), await runCase(temp, origin.port, picked.mode, 2, true)];
@@ -229,7 +250,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify({ root: options.root, lintas: picked.mode, namespace: BENCH_NAMESPACE, params: options, loadAverage: [load0, load1], target: TARGET_RATIO, cases }, null, 2)}\n`);
     } else {
       say('');
-      for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit`);
+      for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit, the thread that proxies ${fmt(c.proxyThreadMsPerEdit ?? NaN, 1)} ms`);
       say(`load average ${load0.toFixed(2)} → ${load1.toFixed(2)} (${availableParallelism()} CPUs shared with the load generator and the origin)`);
     }
     return cases.some((c) => c.quiet.errors + c.edits.errors > 0) ? 1 : 0;

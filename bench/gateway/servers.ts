@@ -134,6 +134,8 @@ export interface LintasLaunch {
   readonly nodeArgs?: readonly string[];
   /** `https` when the fleet's listener is HTTPS. */
   readonly scheme: 'http' | 'https';
+  /** More `lintas serve` flags (e.g. `--gateway-workers 0`). */
+  readonly serveArgs?: readonly string[];
 }
 
 /** The argv that runs `lintas <args>` from the bundle or from the sources (as bin/lintas.js does without a bundle). */
@@ -146,7 +148,7 @@ export function lintasArgv(root: string, entry: 'dist' | 'src', args: readonly s
 
 /** Starts `lintas serve`, waits for /readyz 200 and for its Gateway listener to route to the origin. */
 export async function startLintas(sv: Supervisor, o: LintasLaunch): Promise<Server & { admin: string }> {
-  const serveArgs = ['serve', '--config', o.fleet, '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', o.stateDir, '--access-log', o.accessLog, '--log-level', 'warn'];
+  const serveArgs = ['serve', '--config', o.fleet, '--dns', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--state-dir', o.stateDir, '--access-log', o.accessLog, '--log-level', 'warn', ...(o.serveArgs ?? [])];
   const proc = sv.launch('lintas serve', process.execPath, [...(o.nodeArgs ?? []), ...lintasArgv(o.root, o.entry, serveArgs)], o.root);
   const banner = await waitFor('the `lintas serve` banner', START_TIMEOUT_MS, () => /admin (http:\/\/[^\s,]+)/.exec(proc.output()) ?? undefined, proc);
   const admin = banner[1] as string;

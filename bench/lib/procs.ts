@@ -220,6 +220,21 @@ export function threadCpuSeconds(pid: number | undefined, tid = pid): number | u
   return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
 }
 
+/** CPU seconds of the threads of a process whose name starts with `prefix` (e.g. a gateway's data-plane workers, `lintas-gw-`); 0 when none. */
+export function namedThreadsCpuSeconds(pid: number | undefined, prefix: string): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${String(pid)}/task`)) {
+      if (!readFileSync(`/proc/${String(pid)}/task/${tid}/comm`, 'utf8').startsWith(prefix)) continue;
+      total += statCpuSeconds(`/proc/${String(pid)}/task/${tid}/stat`) ?? 0;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 function statCpuSeconds(path: string): number | undefined {
   try {
     const stat = readFileSync(path, 'utf8');

@@ -141,6 +141,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--insecure-admin', 'allow a non-loopback --admin address although the admin API has no TLS (bearer tokens in clear text)')
     .option('--admin-allowed-host <names>', 'comma-separated Host names the admin API answers to besides loopback and its bound address (DNS rebinding defence), e.g. the name Prometheus scrapes')
     .option('--no-embedded-gateways', 'do not run the clusters\' gateways in this process: `lintas gateway --cluster C` processes serve them from the config stream (tokens with role gateway:C)')
+    .option('--gateway-workers <n>', 'worker threads the embedded gateways proxy on, so that config loading and translation never stall traffic (default 1; 0: on the control plane\'s own thread)')
     .option('--dns-instance <name>', 'name of this DNS instance in the audit records of its public (DNSPolicy) answer moves, when several instances answer for one zone')
     .option('--lease-duration <duration>', 'how long the leader lease of the control-plane replicas lasts (renewed 5 times within it): a dead leader is replaced within about this (default 15s)')
     .option('--kubeconfig <file>', 'watch member clusters\' API servers: each Cluster\'s objects are read through the context named after it (or in its lintas.dev/kubeconfig-context annotation); fleet-scoped objects still come from --config')
@@ -151,7 +152,7 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addHelpText('after', '\nExamples:\n  lintas serve --config examples/capstone\n  lintas serve --config fleet/ --kubeconfig ~/.kube/config   # clusters read from their API servers, imports written back\n  lintas serve --config fleet/ --kubeconfig ~/.kube/config --no-kube-write   # read only\n  lintas serve --config /etc/lintas/fleet --in-cluster --kubeconfig members.yaml   # in a pod: CRs and leader Lease in this cluster\n  lintas serve --config examples/capstone --auth-file tokens.yaml --no-embedded-gateways   # one `lintas gateway` per cluster\n  dig @127.0.0.1 -p 5353 public-case-api.cases.svc.clusterset.local\n  lintas serve --config examples/capstone --access-log /tmp/lintas-access.log')
-    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string; embeddedGateways: boolean; dnsInstance?: string; kubeconfig?: string; kubeWrite?: boolean; leaseDuration?: string; inCluster?: boolean; managementContext?: string; lintasNamespace?: string }) => {
+    .action(async (opts: { config?: string; dns: string; admin: string; stateDir: string; debounce: string; logFormat: string; logLevel: string; accessLog?: string; authFile?: string; dataDir?: string; store?: string; insecureAdmin?: boolean; adminAllowedHost?: string; embeddedGateways: boolean; dnsInstance?: string; kubeconfig?: string; kubeWrite?: boolean; leaseDuration?: string; gatewayWorkers?: string; inCluster?: boolean; managementContext?: string; lintasNamespace?: string }) => {
       const { resolveConfigDir } = await import('./fleet-config.ts');
       const { serveCommand } = await import('./commands/serve.ts');
       exit(
@@ -184,9 +185,10 @@ function buildProgram(io: CliIO, exit: (code: number) => void, signal?: AbortSig
     .option('--gateway-processes', 'run each cluster\'s gateways as a `lintas gateway` process fed by the config stream (faults kill or stop that process) (default)')
     .option('--no-gateway-processes', 'run every cluster\'s gateways in the control plane\'s process instead (the embedded mode of lintas serve; faults act on them in place)')
     .option('--kube', 'run every cluster on a real kube-apiserver (root, `ip` and the binaries of scripts/kube-binaries.sh), each cluster a network namespace; Lintas reads and writes them as serve --kubeconfig does')
+    .option('--gateway-workers <n>', 'with --no-gateway-processes (and for the ClusterSetIP proxies): worker threads the embedded gateways proxy on (default 1; 0: the control plane\'s own thread)')
     .addOption(new Option('--log-level <level>', 'log level of the control plane (stderr)').choices(['debug', 'info', 'warn', 'error']).default('warn'))
     .addHelpText('after', '\nExamples:\n  lintas up                      # examples/capstone\n  lintas up --no-gateway-processes  # gateways inside the control plane process\n  sudo lintas up --kube          # on three real kube-apiservers (kubeconfig in .lintas/kubeconfig)\n  lintas up my-fleet --admin 127.0.0.1:7071 --dns 127.0.0.1:5354')
-    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string; gatewayProcesses?: boolean; kube?: boolean }) => {
+    .action(async (dir: string, opts: { dns: string; admin: string; stateDir: string; logLevel: string; insecureAdmin?: boolean; adminAllowedHost?: string; gatewayProcesses?: boolean; kube?: boolean; gatewayWorkers?: string }) => {
       const { upCommand } = await import('./commands/up.ts');
       const { adminAllowedHost, ...rest } = opts;
       exit(await upCommand(resolve(io.cwd, dir), { ...rest, stateDir: resolve(io.cwd, opts.stateDir), ...(adminAllowedHost !== undefined ? { adminAllowedHosts: adminAllowedHost } : {}), ...(signal !== undefined ? { signal } : {}) }, io));

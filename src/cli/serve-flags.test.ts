@@ -61,3 +61,13 @@ describe('serve --in-cluster / --management-context', () => {
     assert.match(missing.stderr, /cannot start kube-config: --management-context jkt-prod-1: no such context in .*kubeconfig/);
   });
 });
+
+describe('serve --gateway-workers', () => {
+  it('is a usage error (exit 2) naming the flag when it is not a whole number from 0 to 256', async () => {
+    for (const bad of ['1.5', 'two', '257']) {
+      const r = await serveWith(() => ['--gateway-workers', bad]);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, new RegExp(`--gateway-workers must be a whole number from 0 to 256, got "${bad}"`));
+    }
+  });
+});

@@ -60,6 +60,7 @@ export {
   isEastWestListener,
   nextClusterConfigs,
   publishClusterConfigs,
+  certificatesByCluster,
   sliceGatewayIR,
   translateGateway,
   certificateSource,

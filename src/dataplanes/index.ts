@@ -101,6 +101,8 @@ export {
   readConfigStream,
   serveDataPlaneWorker,
   startGatewayRole,
+  startWorkerPool,
+  type ClusterListenerCertificates,
   type ConfigStreamErrorCode,
   type DataPlaneWorkerData,
   type DataPlaneWorkerHooks,
@@ -109,5 +111,7 @@ export {
   type GatewayRoleStatus,
   type RoleVersion,
   type StreamClientOptions,
+  type WorkerPool,
+  type WorkerPoolOptions,
   type WorkerStatus,
 } from './gateway-role/index.ts';

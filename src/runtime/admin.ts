@@ -72,6 +72,8 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         ...(options.prefixes !== undefined ? { prefixes: options.prefixes } : {}),
         protectedRoutes: options.protectedRoutes(),
         readyDetail: options.readyDetail,
+        // The embedded gateways' worker threads keep their own registries: their metrics, summed (as `lintas gateway --workers`).
+        extraMetrics: () => gateway.metrics(),
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
         rawRoutes: {
           // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.

@@ -71,6 +71,8 @@ export interface RuntimeConfig {
   readonly auth?: Authenticator;
   /** Which gateway listeners this process serves (default `all`); the others are `lintas gateway` processes' (the config stream). */
   readonly embeddedGateways?: EmbeddedGateways;
+  /** Worker threads the embedded gateways proxy on (default 1, so translation never stalls traffic); 0: this thread. */
+  readonly gatewayWorkers?: number;
   /** This DNS instance's name in the audit records of its public answer moves (several instances per zone). */
   readonly dnsInstance?: string;
   /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */

@@ -16,14 +16,16 @@ import { startGatewayRunner, type EmbeddedGateways, type GatewayRunner } from '.
 
 /** The gateway component and the views of it that the health contract and the admin API read. */
 export interface GatewayComponent extends Component {
-  /** `route explain` against the live config. */
-  explain(req: ExplainRequest): RouteExplanation[];
+  /** `route explain` against the live config (answered by the data plane's thread). */
+  explain(req: ExplainRequest): Promise<RouteExplanation[]>;
   /** The latest translation, for `/api/v1/gateway`. */
   latest(): ReturnType<GatewayRunner['latest']>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
   /** The embedded gateways' report, read live (undefined before start); `dataPlaneReports` adds the remote ones. */
   report(): DataPlaneReport | undefined;
+  /** Prometheus text of the embedded gateways' worker threads, summed (for `/metrics`; '' when they run on this thread). */
+  metrics(): Promise<string>;
 }
 
 /** Options of {@link gatewayComponent}. */
@@ -35,6 +37,8 @@ export interface GatewayComponentOptions {
   readonly writeAccessLog: (line: string) => void;
   /** Which listeners this process serves itself (default `all`; see EmbeddedGateways). */
   readonly embedded?: EmbeddedGateways;
+  /** Worker threads the embedded gateways proxy on (default 1); 0: the control plane's own thread. */
+  readonly workers?: number;
 }
 
 /** Creates the gateway component (it opens the access log at start: a bad path fails the start). */
@@ -50,7 +54,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
   return {
     name: 'gateway',
     async start() {
-      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, configs: bus.gatewayConfigs, embedded: options.embedded ?? 'all', ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
+      const gateway = startGatewayRunner({ log, registry: options.registry, write: options.writeAccessLog, acks: bus.dataplanes, configs: bus.gatewayConfigs, embedded: options.embedded ?? 'all', ...(options.workers !== undefined ? { workers: options.workers } : {}), ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
       runner = gateway;
       const signal = stopping.signal;
       following.push(
@@ -84,10 +88,11 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
       const why = runner === undefined ? 'gateway not started' : runner.notReady();
       return why === undefined ? { ready: true } : { ready: false, detail: why };
     },
-    explain: (req) => runner?.explain(req) ?? [],
+    explain: (req) => runner?.explain(req) ?? Promise.resolve([]),
     latest: () => runner?.latest(),
     bound: () => runner?.bound() ?? [],
     report: () => runner?.report(),
+    metrics: () => runner?.metrics() ?? Promise.resolve(''),
   };
 }
 

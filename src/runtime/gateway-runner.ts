@@ -4,13 +4,16 @@
  * (which follows every fleet update) re-translates Gateways and HTTPRoutes with the
  * same snapshot, and the IR is applied to the data plane; applies are serialised and
  * coalesced (a burst of edits applies the newest IR once). Status is published for
- * `/api/v1/gateway` (and so for `get --server`).
+ * `/api/v1/gateway` (and so for `get --server`). The data plane runs on worker threads by
+ * default (`embedded-data-plane.ts`), so translation here never stalls the traffic.
  * @module
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from 'prom-client';
 import type { FleetSnapshot } from '../api/index.ts';
 import { certificateSource, publishClusterConfigs, translateGateway, type GatewayResult, type McsResult, type PolicyInputs } from '../controllers/index.ts';
-import { createLocalDataPlane, explainRoute, type ExplainRequest, type LocalDataPlane, type RouteExplanation } from '../dataplanes/index.ts';
+import type { ExplainRequest, RouteExplanation } from '../dataplanes/index.ts';
+import { createEmbeddedDataPlane, type EmbeddedDataPlane } from './embedded-data-plane.ts';
 import type { ClusterConfig, DataPlaneReport, DataPlaneServing, GatewayIR } from '../ir/index.ts';
 import type { WatchableMap } from '../store/index.ts';
 import { ownershipEpochs } from './remote-dataplanes.ts';
@@ -32,6 +35,8 @@ export interface GatewayRunnerOptions {
   readonly embedded?: EmbeddedGateways;
   /** Where the embedded gateways report each applied (or refused) config, by cluster (the failover runner waits on it). */
   readonly acks?: WatchableMap<string, DataPlaneServing>;
+  /** Worker threads of the embedded data plane (default 1); 0 serves on this thread, where translation runs. */
+  readonly workers?: number;
 }
 
 /** The running gateway side of `serve`. */
@@ -46,12 +51,14 @@ export interface GatewayRunner {
   latest(): GatewayResult | undefined;
   /** Why the gateway is not ready (undefined once the first IR is applied). */
   notReady(): string | undefined;
-  /** `route explain` against the live config and upstream health. */
-  explain(req: ExplainRequest): RouteExplanation[];
+  /** `route explain` against the live config and upstream health (the data plane's, on its thread). */
+  explain(req: ExplainRequest): Promise<RouteExplanation[]>;
   /** Listeners bound right now (`address:port`). */
   bound(): readonly string[];
-  /** The embedded gateways' report (counters since start, upstream view), read live. */
+  /** The embedded gateways' report (counters since start, upstream view), read live or polled from the workers. */
   report(): DataPlaneReport;
+  /** Prometheus text of the worker threads' metrics, summed ('' on this thread: those are on the registry). */
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -59,17 +66,19 @@ export interface GatewayRunner {
 export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner {
   const { log } = options;
   // The access log opens here (a bad path fails `serve` at startup instead of losing every line later).
-  const local: LocalDataPlane = createLocalDataPlane({ log, registry: options.registry, write: options.write, ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
-  const upstreams = local.upstreams;
+  const embedded = options.embedded ?? 'all';
+  // Without embedded listeners there is nothing to serve: no worker thread either.
+  const local: EmbeddedDataPlane = createEmbeddedDataPlane({ log, registry: options.registry, write: options.write, workers: embedded === 'none' ? 0 : (options.workers ?? 1), ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}) });
 
   let latest: GatewayResult | undefined;
-  const embedded = options.embedded ?? 'all';
   // Without embedded gateways there is nothing to apply: translated is ready.
   let applied = embedded === 'none';
   let pending: { ir: GatewayIR; snapshot: FleetSnapshot } | undefined;
   let generation = 0;
   let served: Record<string, number> = {};
   let applying: Promise<void> | undefined;
+  // The last IR applied with every listener bound.
+  let clean: GatewayIR | undefined;
   let closed = false;
   let policy: PolicyInputs = {};
   let last: { result: McsResult; snapshot: FleetSnapshot } | undefined;
@@ -108,18 +117,25 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   };
 
   const drain = async (): Promise<void> => {
+    // Yield first: `applying` is assigned this promise before the loop can end (a skipped IR does not await).
+    await Promise.resolve();
     while (pending !== undefined && !closed) {
       const { ir, snapshot } = pending;
       pending = undefined;
+      // Most health rounds re-translate to the same IR: the data plane (on its worker) is spared the copy and the apply.
+      if (clean !== undefined && isDeepStrictEqual(clean, ir)) continue;
+      clean = undefined;
       generation += 1;
       try {
         // Key material goes to the data plane straight from the snapshot, never through the IR.
-        const { report, failed } = await local.apply(ir, certificateSource(snapshot));
+        const { failed } = await local.apply(ir, snapshot);
         applied = true;
         // What the acknowledgement says it serves: the ownership epochs of the IR now applied, as for a gateway process.
         served = ownershipEpochs(ir);
+        // An apply where a listener failed to bind is tried again with the next translation, even an equal one.
+        if (failed.length === 0) clean = ir;
         acknowledge(ir, 'acked');
-        log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, report, failed });
+        log.info('gateway config applied', { listeners: ir.listeners.length, tcpListeners: ir.tcpListeners?.length ?? 0, upstreams: ir.upstreams.length, failed });
       } catch (error) {
         acknowledge(ir, 'nacked', (error as Error).message);
         log.error('gateway apply failed; the previous config keeps serving', { error: (error as Error).stack ?? String(error) });
@@ -144,10 +160,11 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
       translate();
     },
     latest: () => latest,
-    explain: (req) => (latest === undefined ? [] : explainRoute(latest.ir, req, upstreams)),
+    explain: (req) => (latest === undefined ? Promise.resolve([]) : local.explain(latest.ir, req)),
     notReady: () => (latest === undefined ? 'gateway not translated yet' : !applied ? 'gateway listeners not applied yet' : undefined),
     bound: () => local.bound(),
     report: () => local.report(),
+    metrics: () => local.metrics(),
     async close() {
       closed = true;
       await applying;

@@ -123,6 +123,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     log,
     writeAccessLog: config.writeAccessLog,
     embedded: config.embeddedGateways ?? 'all',
+    ...(config.gatewayWorkers !== undefined ? { workers: config.gatewayWorkers } : {}),
     ...(config.accessLogPath !== undefined ? { accessLogPath: config.accessLogPath } : {}),
   });
   const probeAgent = config.sandbox?.probeAgent;

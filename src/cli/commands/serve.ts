@@ -37,6 +37,8 @@ export interface ServeOptions {
   readonly adminAllowedHosts?: string;
   /** Run the clusters' gateways in this process (default true; `--no-embedded-gateways`). */
   readonly embeddedGateways?: boolean;
+  /** `--gateway-workers N`: worker threads the embedded gateways proxy on (default 1; 0: the control plane's thread). */
+  readonly gatewayWorkers?: string;
   /** Names this DNS instance in the audit records of its answer moves (one instance per region). */
   readonly dnsInstance?: string;
   /** How long the leader's lease lasts (a duration, e.g. `15s`): a dead leader is replaced within about this. */
@@ -53,6 +55,9 @@ export interface ServeOptions {
   readonly lintasNamespace?: string;
   readonly signal?: AbortSignal;
 }
+
+/** At most this many embedded gateway workers (as `lintas gateway --workers`). */
+const MAX_GATEWAY_WORKERS = 256;
 
 /** Splits `host:port` / `[v6]:port`; usage error when malformed. */
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -94,6 +99,10 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
   const debounceMs = Number(options.debounce ?? 200);
   const lease = leaseTimings(options.leaseDuration);
   if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new CliError(`error: --debounce must be a whole number of milliseconds, got "${options.debounce}"`);
+  const gatewayWorkers = options.gatewayWorkers === undefined ? undefined : Number(options.gatewayWorkers);
+  if (gatewayWorkers !== undefined && (!/^\d+$/.test(options.gatewayWorkers ?? '') || gatewayWorkers > MAX_GATEWAY_WORKERS)) {
+    throw new CliError(`error: --gateway-workers must be a whole number from 0 to ${String(MAX_GATEWAY_WORKERS)}, got "${options.gatewayWorkers}"`, EXIT.usage);
+  }
   if (options.kubeconfig !== undefined) {
     try {
       readFileSync(options.kubeconfig);
@@ -117,6 +126,7 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     ...(options.accessLog !== undefined ? { accessLogPath: options.accessLog } : {}),
     writeAccessLog: io.out,
     ...(options.embeddedGateways === false ? { embeddedGateways: 'none' as const } : {}),
+    ...(gatewayWorkers !== undefined ? { gatewayWorkers } : {}),
     ...(options.dnsInstance !== undefined ? { dnsInstance: options.dnsInstance } : {}),
     ...(lease !== undefined ? { lease } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),

@@ -40,6 +40,8 @@ export interface UpOptions {
   readonly gatewayProcesses?: boolean;
   /** Every cluster on a real kube-apiserver and in a network namespace of its own (up-kube.ts). */
   readonly kube?: boolean;
+  /** `--gateway-workers N`: worker threads the embedded gateways proxy on (default 1; 0: the control plane's thread). */
+  readonly gatewayWorkers?: string;
 }
 
 /** The default way to start an app process: the bundled CLI's `__app`, or the TypeScript entry under tsx. */
@@ -237,7 +239,7 @@ export async function upCommand(dir: string, options: UpOptions, io: CliIO): Pro
   try {
     const adminHosts = options.adminAllowedHosts === undefined ? {} : { adminAllowedHosts: options.adminAllowedHosts };
     const kubeconfig = kubeUp !== undefined ? { kubeconfig: kubeUp.sandbox.kubeconfigPath } : {};
-    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts, ...kubeconfig };
+    const serveOptions = { dns: options.dns, admin: options.admin, stateDir, logFormat: 'text', logLevel: options.logLevel, accessLog, debounce: '25', ...adminHosts, ...kubeconfig, ...(options.gatewayWorkers !== undefined ? { gatewayWorkers: options.gatewayWorkers } : {}) };
     const base = await runtimeConfig(kubeUp?.fleetDir ?? dir, serveOptions, io, store, {
       auth,
       sandbox: { overlay, actions: faults, routes: { '/api/v1/up': () => ({ replicas: supervisor.status() }), ...faultRoutes({ supervisor }) }, ...(kubeUp !== undefined ? { probeAgent: kubeUp.sandbox.dialer } : {}) },

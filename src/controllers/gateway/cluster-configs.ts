@@ -62,6 +62,16 @@ function certificatesOf(ir: GatewayIR, cluster: string, source: NonNullable<Clus
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
+/** Every cluster's HTTPS listener certificates (PEM by cluster, then Secret): embedded gateways serve every cluster's listeners on one data plane. */
+export function certificatesByCluster(ir: GatewayIR, source: NonNullable<ClusterConfigOptions['certificates']>): Record<string, Record<string, ListenerCertificate>> {
+  const out: Record<string, Record<string, ListenerCertificate>> = {};
+  for (const cluster of [...new Set(ir.listeners.map((l) => l.cluster))].sort(compareStrings)) {
+    const certificates = certificatesOf({ ...ir, listeners: ir.listeners.filter((l) => l.cluster === cluster) }, cluster, source);
+    if (certificates !== undefined) out[cluster] = certificates;
+  }
+  return out;
+}
+
 /** Publishes the fleet IR into the config map; returns the clusters whose config changed. */
 export function publishClusterConfigs(map: WatchableMap<string, ClusterConfig>, fleet: GatewayIR, clusters: readonly string[], now: string, options: ClusterConfigOptions = {}): string[] {
   return map.apply(nextClusterConfigs(map.snapshot(), fleet, clusters, now, options));

@@ -7,7 +7,7 @@ export { translateGateway } from './translate.ts';
 export { isEastWestListener, sliceGatewayIR, type SliceOptions } from './slice.ts';
 export { dataPlaneRow, dataPlaneRows, type DataPlaneRow, type DataPlaneSyncState } from './dataplane-status.ts';
 export { notProgrammedBecause, PROGRAMMED_PENDING, withDataPlaneProgrammed } from './programmed.ts';
-export { configVersion, nextClusterConfigs, publishClusterConfigs, type ClusterConfigOptions, type ClusterConfigWrites } from './cluster-configs.ts';
+export { certificatesByCluster, configVersion, nextClusterConfigs, publishClusterConfigs, type ClusterConfigOptions, type ClusterConfigWrites } from './cluster-configs.ts';
 export { certificateSource, parseTlsSecret } from './certificates.ts';
 export type { CertificateMaterial } from './certificates.ts';
 export { DEFAULT_CONTROLLER_NAME } from './types.ts';

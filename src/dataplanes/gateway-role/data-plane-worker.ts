@@ -11,6 +11,12 @@
  * mutations fail closed in every worker), and forwards its log lines (and access log lines
  * when there is no access log file; with one, every worker appends to it itself).
  *
+ * `lintas serve`'s embedded gateways run on the same workers (issue 14 item 5), so that
+ * loading and translating the fleet on the control plane's thread never stalls the traffic:
+ * every cluster's listeners on one data plane (certificates keyed by cluster), no staleness
+ * budget (the control plane is the same process), and `route explain` answered here against
+ * the worker's own upstream health.
+ *
  * One module is both sides, as the fleet loader's worker: the worker evaluates this module
  * (the TypeScript source through tsx, or the CLI bundle, which contains it), and the check at
  * the bottom starts the loop on a data-plane worker.
@@ -22,8 +28,9 @@ import type { DataPlaneReport, GatewayIR } from '../../ir/index.ts';
 import { workerModuleSource } from '../../lib/index.ts';
 import type { LogFields, Logger, LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
+import { explainRoute, type ExplainRequest, type RouteExplanation } from '../gateway/explain.ts';
 import { createLocalDataPlane } from '../local-data-plane.ts';
-import { certificateLookup, type ListenerCertificates } from './certificates.ts';
+import { certificateLookup, type ClusterListenerCertificates, type ListenerCertificates } from './certificates.ts';
 
 /** Marks a data-plane worker's `workerData`. */
 export const DATA_PLANE_WORKER_TAG = 'lintas-gateway-worker';
@@ -33,8 +40,11 @@ export interface DataPlaneWorkerData {
   readonly tag: typeof DATA_PLANE_WORKER_TAG;
   /** 0 … N-1; a restarted worker keeps its index. */
   readonly index: number;
-  readonly staleAfterMs: number;
+  /** Fail-static staleness budget; absent: none (embedded gateways: their control plane is the same process). */
+  readonly staleAfterMs?: number;
   readonly logLevel: LogLevel;
+  /** Bind with SO_REUSEPORT (default true: several workers share each address; one embedded worker binds alone, so a second process on the address fails as it should). */
+  readonly reusePort?: boolean;
   /** Access log file each worker appends to; without it lines are posted to the main thread. */
   readonly accessLogPath?: string;
   readonly healthCheckEnabled?: boolean;
@@ -44,7 +54,9 @@ export interface DataPlaneWorkerData {
 
 /** A request of the main thread. */
 export type WorkerRequest =
-  | { readonly type: 'apply'; readonly id: number; readonly ir: GatewayIR; readonly certificates?: ListenerCertificates }
+  | { readonly type: 'apply'; readonly id: number; readonly ir: GatewayIR; readonly certificates?: ListenerCertificates; readonly byCluster?: ClusterListenerCertificates }
+  /** `route explain` of `ir` (the control plane's latest translation) against this worker's upstream health. */
+  | { readonly type: 'explain'; readonly id: number; readonly ir: GatewayIR; readonly req: ExplainRequest }
   | { readonly type: 'report'; readonly id: number }
   | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'close'; readonly id: number }
@@ -57,9 +69,12 @@ export interface WorkerApplyResult {
   readonly listeners: readonly BoundListener[];
 }
 
+/** What a worker answers a request with. */
+export type WorkerReplyValue = WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | RouteExplanation[] | null;
+
 /** A message of a worker. */
 export type WorkerMessage =
-  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | null }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: WorkerReplyValue }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
   | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields: LogFields }
   | { readonly type: 'access'; readonly chunk: string };
@@ -98,16 +113,16 @@ function forwardingLogger(port: MessagePort, level: LogLevel, base: LogFields = 
 export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerData, hooks: DataPlaneWorkerHooks = {}): void {
   const log = forwardingLogger(port, data.logLevel);
   const registry = new Registry();
-  const freshness = new ConfigFreshness(data.staleAfterMs);
+  const freshness = data.staleAfterMs === undefined ? undefined : new ConfigFreshness(data.staleAfterMs);
   const local = createLocalDataPlane({
     log,
     registry,
-    freshness,
-    reusePort: true,
+    ...(freshness !== undefined ? { freshness } : {}),
+    reusePort: data.reusePort ?? true,
     ...(data.accessLogPath !== undefined ? { accessLogPath: data.accessLogPath } : { write: (chunk: string) => port.postMessage({ type: 'access', chunk } satisfies WorkerMessage) }),
     ...(data.healthCheckEnabled !== undefined ? { healthCheck: { enabled: data.healthCheckEnabled } } : {}),
   });
-  const reply = (id: number, run: () => Promise<WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | null>): Promise<void> =>
+  const reply = (id: number, run: () => Promise<WorkerReplyValue>): Promise<void> =>
     run().then(
       (value) => port.postMessage({ type: 'reply', id, ok: true, value } satisfies WorkerMessage),
       (error: unknown) => port.postMessage({ type: 'reply', id, ok: false, error: (error as Error).message } satisfies WorkerMessage),
@@ -117,7 +132,10 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
   port.on('message', (req: WorkerRequest) => {
     switch (req.type) {
       case 'confirm':
-        freshness.confirm(performanceClock() - req.ageMs);
+        freshness?.confirm(performanceClock() - req.ageMs);
+        return;
+      case 'explain':
+        void reply(req.id, () => Promise.resolve(explainRoute(req.ir, req.req, local.upstreams)));
         return;
       case 'report':
         void reply(req.id, () => Promise.resolve(local.report()));
@@ -129,7 +147,7 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
         queue = queue.then(() =>
           reply(req.id, async () => {
             hooks.beforeApply?.(req.ir);
-            const result = await local.apply(req.ir, certificateLookup(req.certificates));
+            const result = await local.apply(req.ir, certificateLookup(req.certificates, req.byCluster));
             return { failed: result.failed, listeners: local.listeners() };
           }),
         );

@@ -12,6 +12,9 @@
  *   fails: an apply then counts as failed.
  * - The report is every worker's, merged (endpoints out of rotation once per endpoint); the
  *   metrics are every worker's registry summed with prom-client's cluster aggregation.
+ *
+ * `lintas serve`'s embedded gateways use the same pool (issue 14 item 5): the control plane's
+ * thread translates and applies here, the workers proxy (see `runtime/embedded-data-plane.ts`).
  * @module
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -20,9 +23,10 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import { EMPTY_REPORT, mergeReports, type DataPlaneReport, type GatewayIR } from '../../ir/index.ts';
 import type { Logger, LogLevel } from '../../observability/index.ts';
 import type { BoundListener } from '../gateway/index.ts';
+import type { ExplainRequest, RouteExplanation } from '../gateway/explain.ts';
 import { DATA_PLANE_WORKER_TAG, dataPlaneWorkerSource, type DataPlaneWorkerData, type WorkerApplyResult, type WorkerMessage, type WorkerRequest } from './data-plane-worker.ts';
 import type { RoleDataPlane, WorkerStatus } from './role-data-plane.ts';
-import type { ListenerCertificates } from './certificates.ts';
+import type { ClusterListenerCertificates, ListenerCertificates } from './certificates.ts';
 
 /** Options of {@link startWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -30,7 +34,10 @@ export interface WorkerPoolOptions {
   readonly log: Logger;
   /** Lowest level of the workers' log lines (what they do not send is not cloned). */
   readonly logLevel: LogLevel;
-  readonly staleAfterMs: number;
+  /** Fail-static staleness budget of the workers; absent: none (embedded gateways). */
+  readonly staleAfterMs?: number;
+  /** Bind with SO_REUSEPORT (default true; the embedded gateways' single worker binds alone). */
+  readonly reusePort?: boolean;
   /** Access log file every worker appends to (whole lines, O_APPEND); without it lines go to `write`. */
   readonly accessLogPath?: string;
   readonly write: (chunk: string) => void;
@@ -38,6 +45,17 @@ export interface WorkerPoolOptions {
   /** `file:` URL of the module the workers run (default the data-plane worker; tests wrap it to inject faults). */
   readonly workerModule?: string;
 }
+
+/** The worker pool: a role data plane that also applies several clusters' listeners (certificates by cluster) and explains routes. */
+export interface WorkerPool extends RoleDataPlane {
+  /** As RoleDataPlane's, and with `byCluster` every cluster's certificates (embedded gateways serve them all). */
+  apply(ir: GatewayIR, certificates?: ListenerCertificates, byCluster?: ClusterListenerCertificates): Promise<{ readonly failed: readonly { readonly key: string; readonly error: string }[] }>;
+  /** `route explain` of `ir` against the first running worker's upstream health. */
+  explain(ir: GatewayIR, req: ExplainRequest): Promise<RouteExplanation[]>;
+}
+
+/** The OS thread name of data-plane worker i is this prefix and i. */
+export const DATA_PLANE_THREAD_PREFIX = 'lintas-gw-';
 
 /** An apply may take this long on one worker before it counts as failed. */
 const APPLY_TIMEOUT_MS = 60_000;
@@ -68,10 +86,13 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
+/** Omit over each member of a union (the requests without their id). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 const outOfRotation = (state: string): boolean => state === 'unhealthy' || state === 'ejected';
 
 /** Starts `options.workers` data-plane workers (nothing bound until the first apply). */
-export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
+export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const { log } = options;
   const source = dataPlaneWorkerSource(options.workerModule);
   const pending = new Map<number, Pending>();
@@ -81,10 +102,11 @@ export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
   let current: GatewayIR | undefined;
   // The PEM of the current version's listener certificates (sent with every apply, and to a restarted worker).
   let currentCertificates: ListenerCertificates | undefined;
+  let currentByCluster: ClusterListenerCertificates | undefined;
   let nextId = 0;
   let restarts = 0;
 
-  const request = <T>(slot: Slot, req: { type: 'apply'; ir: GatewayIR; certificates?: ListenerCertificates } | { type: 'report' | 'metrics' | 'close' }, timeoutMs: number): Promise<T> => {
+  const request = <T>(slot: Slot, req: DistributiveOmit<WorkerRequest, 'id'>, timeoutMs: number): Promise<T> => {
     const w = slot.worker;
     if (w === undefined) return Promise.reject(new Error(`worker ${String(slot.index)} is restarting`));
     const id = nextId++;
@@ -126,7 +148,7 @@ export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
     return { ...ir, listeners: ir.listeners.map(pin), ...(ir.tcpListeners !== undefined ? { tcpListeners: ir.tcpListeners.map(pin) } : {}) };
   };
   const applyNow = async (slot: Slot, ir: GatewayIR): Promise<WorkerApplyResult> => {
-    const result = await request<WorkerApplyResult>(slot, { type: 'apply', ir: pinned(ir), ...(currentCertificates !== undefined ? { certificates: currentCertificates } : {}) }, APPLY_TIMEOUT_MS);
+    const result = await request<WorkerApplyResult>(slot, { type: 'apply', ir: pinned(ir), ...(currentCertificates !== undefined ? { certificates: currentCertificates } : {}), ...(currentByCluster !== undefined ? { byCluster: currentByCluster } : {}) }, APPLY_TIMEOUT_MS);
     slot.listeners = result.listeners;
     const zero = new Set([...ir.listeners, ...(ir.tcpListeners ?? [])].filter((l) => l.port === 0).map((l) => l.key));
     for (const l of result.listeners) if (zero.has(l.key) && !ports.has(l.key)) ports.set(l.key, l.port);
@@ -142,14 +164,16 @@ export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
     const data: DataPlaneWorkerData = {
       tag: DATA_PLANE_WORKER_TAG,
       index: slot.index,
-      staleAfterMs: options.staleAfterMs,
       logLevel: options.logLevel,
+      ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+      ...(options.reusePort !== undefined ? { reusePort: options.reusePort } : {}),
       ...(options.accessLogPath !== undefined ? { accessLogPath: options.accessLogPath } : {}),
       ...(options.healthCheckEnabled !== undefined ? { healthCheckEnabled: options.healthCheckEnabled } : {}),
       ...(options.workerModule !== undefined ? { customModule: true } : {}),
     };
     // No inherited execArgv: the parent's preloads (`--import x.ts`, a profiler) have no business here.
-    const w = new Worker(source, { eval: true, execArgv: [], workerData: data });
+    // Named for `top -H` and the benches (a thread name holds 15 characters).
+    const w = new Worker(source, { eval: true, execArgv: [], workerData: data, name: `${DATA_PLANE_THREAD_PREFIX}${String(slot.index)}` });
     slot.worker = w;
     slot.startedAt = performance.now();
     w.on('message', (m: WorkerMessage) => onMessage(slot, m));
@@ -198,9 +222,10 @@ export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
     Promise.all(slots.map((slot) => request<T>(slot, { type }, READ_TIMEOUT_MS).catch((error: unknown) => void log.debug(`gateway worker ${type} not read`, { worker: slot.index, error: (error as Error).message }))));
 
   return {
-    async apply(ir, certificates) {
+    async apply(ir, certificates, byCluster) {
       current = ir;
       currentCertificates = certificates;
+      currentByCluster = byCluster;
       const unpinned = [...ir.listeners, ...(ir.tcpListeners ?? [])].some((l) => l.port === 0 && !ports.has(l.key));
       const [first, ...rest] = slots;
       const settled: PromiseSettledResult<WorkerApplyResult>[] = [];
@@ -244,6 +269,11 @@ export function startWorkerPool(options: WorkerPoolOptions): RoleDataPlane {
         if (seen === undefined || (!outOfRotation(seen.state) && outOfRotation(e.state))) endpoints.set(key, e);
       }
       return { ...merged, observation: { ...merged.observation, endpoints: [...endpoints.values()] } };
+    },
+    async explain(ir, req) {
+      const slot = slots.find((s) => s.worker !== undefined);
+      if (slot === undefined) throw new Error('no gateway worker is running (restarting)');
+      return request<RouteExplanation[]>(slot, { type: 'explain', ir, req }, READ_TIMEOUT_MS);
     },
     bound() {
       return [...new Set(slots.flatMap((s) => s.listeners.map((l) => `${l.address}:${String(l.port)}`)))];

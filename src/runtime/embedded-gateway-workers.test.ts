@@ -1,0 +1,121 @@
+/**
+ * Issue 14 item 5: loading and translating the fleet must not stall the traffic of the embedded
+ * gateways. They proxy on a worker thread, so while the control plane's thread is blocked (here a
+ * deliberate 300 ms busy loop, standing in for a big translation) requests sent during the block
+ * are answered before it ends. The client runs on a thread of its own and stamps each request;
+ * the test compares those stamps with the block's own start and end (ordering, no timing bound).
+ * On one thread (`gatewayWorkers: 0`, the old design) nothing sent during the block is answered
+ * before it ends. The admin API still reads the gateways through messages: `/metrics` (the
+ * worker's counters), the report and `route explain`.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { openStore } from '../store/index.ts';
+import { startServeRuntime } from './serve-runtime.ts';
+import { capstoneConfig } from './test-runtime.ts';
+import { waitFor } from '../../test/wait.ts';
+
+/** One answered request, stamped by the client's thread (epoch ms). */
+interface Answered {
+  readonly sentAt: number;
+  readonly doneAt: number;
+  readonly status: number;
+}
+
+/**
+ * A client on its own thread: GETs through jkt's gateway one after another (a host no route
+ * serves, so the gateway answers itself), says `ready` after the first answer, and on `stop`
+ * sends every answer back. Bounded: at most 2,000 requests, 5 s each.
+ */
+const CLIENT = `
+const { parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const answered = [];
+let stopped = false;
+parentPort.on('message', () => { stopped = true; });
+const one = () => new Promise((resolve) => {
+  const sentAt = Date.now();
+  const req = http.get({ host: '127.1.255.1', port: 8080, path: '/', headers: { host: 'nowhere.invalid' }, agent }, (res) => {
+    res.resume();
+    res.on('end', () => { answered.push({ sentAt, doneAt: Date.now(), status: res.statusCode }); resolve(); });
+  });
+  req.setTimeout(5000, () => req.destroy());
+  req.on('error', () => resolve());
+});
+(async () => {
+  for (let i = 0; i < 2000 && !stopped; i++) {
+    await one();
+    if (answered.length === 1) parentPort.postMessage({ type: 'ready' });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  agent.destroy();
+  parentPort.postMessage({ type: 'done', answered });
+})();
+`;
+
+/** Blocks this thread (the control plane's) for `ms`, returning the block's own start and end. */
+function blockThread(ms: number): { start: number; end: number } {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    // Busy: nothing else runs on this thread meanwhile.
+  }
+  return { start, end: Date.now() };
+}
+
+describe('embedded gateways on a worker thread', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lintas-embedded-workers-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('answer requests sent while the control plane\'s thread is blocked, before the block ends; metrics, report and explain come over messages', async () => {
+    const store = await openStore({ dataDir: join(root, 'a') });
+    const runtime = await startServeRuntime(capstoneConfig(join(root, 'a'), store));
+    let client: Worker | undefined;
+    try {
+      await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
+      const started = new Worker(CLIENT, { eval: true, execArgv: [] });
+      client = started;
+      // Listening from the start: a message posted before a listener is attached is lost.
+      const message = (type: string): Promise<{ answered?: Answered[] }> =>
+        new Promise((resolve, reject) => {
+          const onMessage = (m: { type: string; answered?: Answered[] }): void => {
+            if (m.type !== type) return;
+            started.off('message', onMessage);
+            resolve(m);
+          };
+          started.on('message', onMessage);
+          started.once('error', reject);
+          started.once('exit', () => reject(new Error(`the client thread exited before '${type}'`)));
+        });
+      const ready = message('ready');
+      const done = message('done');
+      await ready;
+      const block = blockThread(300);
+      started.postMessage('stop');
+      const answered = (await done).answered ?? [];
+      const duringBlock = answered.filter((a) => a.sentAt >= block.start && a.doneAt <= block.end);
+      assert.ok(duringBlock.length > 0, `no request sent during the block was answered before it ended (${String(answered.length)} answered in all)`);
+      assert.ok(duringBlock.every((a) => a.status === 404), 'the gateway answered them itself (no route for the host)');
+
+      // What the main thread reads of the worker: its counters on /metrics, its report, route explain.
+      // A scrape reads the worker with a timeout (and goes without it when it is late, as for `lintas gateway --workers`).
+      await waitFor('the worker\'s request counter on /metrics', async () => {
+        const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+        return /^lintas_gateway_requests_total\{[^}]*code_class="4xx"[^}]*\} [1-9]\d*$/m.test(metrics) ? true : undefined;
+      });
+      await waitFor('the report counts the requests', () => ((runtime.gateway.report()?.traffic.pairs.reduce((n, p) => n + p.requests, 0) ?? 0) >= answered.length ? true : undefined));
+      const explained = (await (await fetch(`${runtime.adminUrl}/api/v1/explain?cluster=jkt-prod-1&host=cases.example.com&path=/cases`)).json()) as unknown[];
+      assert.ok(explained.length > 0, 'route explain answered from the worker');
+    } finally {
+      await client?.terminate();
+      await runtime.stop();
+      await store.close();
+    }
+    assert.equal(runtime.gateway.bound().length, 0);
+  });
+});
