@@ -52,6 +52,8 @@ export interface KubernetesSourceOptions {
   readonly heartbeatMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** This instance's owner id: what it owns is its write-back's output, left out of the snapshots (default `lintas`). */
+  readonly owner?: string;
   /** Builds the transport of a context (default: client-node with the kubeconfig's credentials). */
   readonly transportFor?: (kubeconfig: KubeConfig, context: string) => KubeTransport;
 }
@@ -108,6 +110,7 @@ export class KubernetesSource {
         ...(this.#o.heartbeatMs !== undefined ? { heartbeatMs: this.#o.heartbeatMs } : {}),
         ...(this.#o.initialBackoffMs !== undefined ? { initialBackoffMs: this.#o.initialBackoffMs } : {}),
         ...(this.#o.maxBackoffMs !== undefined ? { maxBackoffMs: this.#o.maxBackoffMs } : {}),
+        ...(this.#o.owner !== undefined ? { owner: this.#o.owner } : {}),
         onSnapshot: (snapshot) => {
           this.#snapshots.set(cluster, snapshot);
           this.#notify();
