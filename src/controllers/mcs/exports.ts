@@ -78,6 +78,38 @@ function constituentOf(cluster: ClusterName, time: number, service: Service, ser
 }
 
 /**
+ * Assesses one export of `cluster`, whose Service there is `service` (undefined: none), and returns the
+ * first-seen entry to persist for it (only when the manifest has no creationTimestamp).
+ */
+export function assessExport(
+  cluster: ClusterName,
+  serviceExport: ServiceExport,
+  service: Service | undefined,
+  previousFirstSeen: Readonly<Record<string, string>>,
+  now: string,
+): { assessed: AssessedExport; firstSeen?: string } {
+  const { namespace, name, creationTimestamp } = serviceExport.metadata;
+  const key = exportKey(cluster, namespace, name);
+  const importKey = nsName(namespace, name);
+  const age = exportAge(creationTimestamp, previousFirstSeen[key], now);
+  const seen = age.firstSeen !== undefined ? { firstSeen: age.firstSeen } : {};
+  const base = { cluster, key, importKey, export: serviceExport };
+  if (service === undefined) {
+    return { assessed: { ...base, invalid: { reason: 'NoService', message: `Service "${importKey}" does not exist in cluster "${cluster}".` } }, ...seen };
+  }
+  if (service.spec.type === 'ExternalName') {
+    return {
+      assessed: {
+        ...base,
+        invalid: { reason: 'InvalidServiceType', message: `Service "${importKey}" is of type ExternalName, which cannot be exported; create it in each cluster instead.` },
+      },
+      ...seen,
+    };
+  }
+  return { assessed: { ...base, constituent: constituentOf(cluster, age.time, service, serviceExport) }, ...seen };
+}
+
+/**
  * Assesses every export of every member cluster, in (cluster, namespace, name) order, and
  * returns the firstSeen map to persist: entries for current exports without a
  * creationTimestamp, plus the previous entries of members whose snapshot is missing (an
@@ -89,27 +121,13 @@ export function assessExports(
   now: string,
 ): { exports: AssessedExport[]; firstSeen: Record<string, string> } {
   const firstSeen = keptForUnreported(previousFirstSeen, index);
-
   const exports: AssessedExport[] = [];
   for (const member of index.members) {
     for (const serviceExport of member.exports) {
-      const { namespace, name, creationTimestamp } = serviceExport.metadata;
-      const key = exportKey(member.name, namespace, name);
-      const importKey = nsName(namespace, name);
-      const age = exportAge(creationTimestamp, previousFirstSeen[key], now);
-      if (age.firstSeen !== undefined) firstSeen[key] = age.firstSeen;
-      const base = { cluster: member.name, key, importKey, export: serviceExport };
-      const service = member.services.get(importKey);
-      if (service === undefined) {
-        exports.push({ ...base, invalid: { reason: 'NoService', message: `Service "${importKey}" does not exist in cluster "${member.name}".` } });
-      } else if (service.spec.type === 'ExternalName') {
-        exports.push({
-          ...base,
-          invalid: { reason: 'InvalidServiceType', message: `Service "${importKey}" is of type ExternalName, which cannot be exported; create it in each cluster instead.` },
-        });
-      } else {
-        exports.push({ ...base, constituent: constituentOf(member.name, age.time, service, serviceExport) });
-      }
+      const service = member.services.get(nsName(serviceExport.metadata.namespace, serviceExport.metadata.name));
+      const one = assessExport(member.name, serviceExport, service, previousFirstSeen, now);
+      if (one.firstSeen !== undefined) firstSeen[one.assessed.key] = one.firstSeen;
+      exports.push(one.assessed);
     }
   }
   return { exports, firstSeen: sortRecord(firstSeen) };

@@ -7,14 +7,20 @@
  * Endpoint TTL plugs in here: refreshing sources report per-cluster freshness to
  * the store (`heartbeat`), the translator withdraws clusters past the TTL, and this
  * runner re-translates when the next one expires.
+ *
+ * Per change the work is the changed Services only: a burst of store updates (several clusters'
+ * watches in one turn of the event loop) is coalesced into one translation, which is incremental
+ * (it keeps the translator's cache), and the state is written to disk after the result is handed on
+ * and only when it changed, so persisting never delays a DNS answer.
  * @module
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { FleetSnapshot } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { FleetStore, FleetUpdate } from '../../store/index.ts';
-import { translateMcs } from './translate.ts';
+import { translateMcs, translateMcsIncremental, type McsCache } from './translate.ts';
 import { EMPTY_MCS_STATE, type McsResult, type McsState } from './types.ts';
 
 /** Options of {@link runMcs}. */
@@ -27,6 +33,8 @@ export interface McsRunnerOptions {
   /** Called with every result, the store version and the snapshot it was computed from. */
   readonly onResult: (result: McsResult, version: number, snapshot: FleetSnapshot) => void;
   readonly signal?: AbortSignal;
+  /** False: translate the whole fleet from scratch every time (the benchmark's reference; default true). */
+  readonly incremental?: boolean;
 }
 
 /** Reads persisted state; a missing or unreadable file starts fresh (and says so). */
@@ -58,19 +66,34 @@ export function saveMcsState(path: string, state: McsState): void {
 export async function runMcs(options: McsRunnerOptions): Promise<void> {
   const clock = options.clock ?? (() => new Date());
   let state = loadMcsState(options.statePath, options.log);
+  let cache: McsCache | undefined;
   let latest: FleetUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let pending: NodeJS.Immediate | undefined;
+  let unsaved: NodeJS.Immediate | undefined;
   let stale = new Set<string>();
+  let saved = state;
+
+  const persist = (): void => {
+    unsaved = undefined;
+    if (!options.statePath || state === saved || isDeepStrictEqual(state, saved)) return;
+    saveMcsState(options.statePath, state);
+    saved = state;
+  };
 
   const translate = (reason: string): void => {
     if (latest === undefined) return;
     clearTimeout(timer);
+    clearImmediate(pending);
     timer = undefined;
+    pending = undefined;
     const now = clock();
     try {
-      const result = translateMcs({ snapshot: latest.snapshot, now: now.toISOString(), state, freshness: options.store.freshness() });
+      const input = { snapshot: latest.snapshot, now: now.toISOString(), state, freshness: options.store.freshness() };
+      const translation = options.incremental === false ? { result: translateMcs(input), cache: undefined } : translateMcsIncremental(input, cache);
+      const { result } = translation;
+      cache = translation.cache;
       state = result.state;
-      if (options.statePath) saveMcsState(options.statePath, state);
       const nowStale = new Set(result.sources.filter((s) => s.stale).map((s) => s.cluster));
       for (const cluster of nowStale) if (!stale.has(cluster)) options.log.warn('source cluster not refreshed within the endpoint TTL; its endpoints are withdrawn', { cluster });
       stale = nowStale;
@@ -81,6 +104,8 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
         timer.unref();
       }
       options.onResult(result, latest.version, latest.snapshot);
+      // After the consumers (DNS, gateways) had the result, and only when it changed: the write must not delay them.
+      if (options.statePath) unsaved ??= setImmediate(persist);
     } catch (error) {
       options.log.error('MCS translation failed; keeping the previous result', { version: latest.version, reason, error: (error as Error).stack ?? String(error) });
     }
@@ -92,15 +117,29 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
     // otherwise the pending expiry timer is early at worst and re-arms itself.
     if (stale.has(cluster) || previous === undefined || previous.synced !== current?.synced) translate('heartbeat');
   });
-  options.signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      clearImmediate(pending);
+    },
+    { once: true },
+  );
   try {
     for await (const update of options.store.subscribe(options.signal)) {
       if (update.version === 0) continue; // nothing loaded yet: an unsynced source is not an empty fleet
       latest = update;
-      translate('update');
+      // One translation per burst: updates published in this turn of the event loop (one per cluster
+      // watch, say) are folded into the translation that runs right after it.
+      pending ??= setImmediate(() => translate('update'));
     }
   } finally {
     unsubscribe();
     clearTimeout(timer);
+    clearImmediate(pending);
+    if (unsaved !== undefined) {
+      clearImmediate(unsaved);
+      persist();
+    }
   }
 }
