@@ -139,6 +139,8 @@ export function assessExports(
  * Entries of clusters that left the ClusterSet are dropped.
  */
 export function keptForUnreported<V>(previous: Readonly<Record<string, V>> | undefined, index: FleetIndex): Record<string, V> {
+  // Every member reported: nothing to keep (entries of clusters that left are dropped anyway).
+  if (index.members.length === index.memberNames.size) return {};
   const reported = new Set<string>(index.members.map((m) => m.name));
   const kept: Record<string, V> = {};
   for (const [key, value] of Object.entries(previous ?? {})) {
@@ -146,6 +148,21 @@ export function keptForUnreported<V>(previous: Readonly<Record<string, V>> | und
     if (index.memberNames.has(cluster) && !reported.has(cluster)) kept[key] = value;
   }
   return kept;
+}
+
+/**
+ * {@link sortRecord} of `next`, cheaper when `next` has exactly the keys of `previous` (itself sorted):
+ * then they are taken in `previous`'s order, and when every value is also the same, `previous` itself
+ * is returned (so an unchanged state is the same object).
+ */
+export function stableRecord<V>(previous: Readonly<Record<string, V>> | undefined, next: Readonly<Record<string, V>>): Record<string, V> {
+  if (previous === undefined) return sortRecord(next);
+  const keys = Object.keys(previous);
+  if (keys.length !== Object.keys(next).length || !keys.every((k) => Object.hasOwn(next, k))) return sortRecord(next);
+  if (keys.every((k) => next[k] === previous[k])) return previous as Record<string, V>;
+  const ordered: Record<string, V> = {};
+  for (const key of keys) ordered[key] = next[key] as V;
+  return ordered;
 }
 
 /** A copy with keys in sorted order, so persisted state and goldens never depend on insertion order. */

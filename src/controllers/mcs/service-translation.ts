@@ -103,13 +103,14 @@ export function sameInputs(a: ServiceInputs, b: ServiceInputs): boolean {
   return a.exporters.every((x, i) => {
     const y = b.exporters[i];
     return (
-      y !== undefined &&
+      x === y ||
+      (y !== undefined &&
       x.cluster === y.cluster &&
       x.region === y.region &&
       x.network === y.network &&
       same(x.export, y.export) &&
       same(x.service, y.service) &&
-      sameList(x.slices, y.slices)
+      sameList(x.slices, y.slices))
     );
   });
 }
@@ -168,6 +169,23 @@ function importSlices(plan: PlannedImport, inputs: ServiceInputs): EndpointSlice
       importPorts: plan.spec.ports,
     });
   });
+}
+
+/**
+ * `next` with every part equal to `previous`'s replaced by `previous`'s object (ServiceImport, each
+ * slice, the DNS IR, each export's status), so that what did not change keeps its identity: the result
+ * patch, the state records and the DNS index then only touch what really changed.
+ */
+export function keepUnchanged(previous: ServiceOutput | undefined, next: ServiceOutput): ServiceOutput {
+  if (previous === undefined) return next;
+  const keep = <T>(a: T | undefined, b: T): T => (a !== undefined && isDeepStrictEqual(a, b) ? a : b);
+  const serviceImport = next.serviceImport === undefined ? undefined : keep(previous.serviceImport, next.serviceImport);
+  return {
+    ...(serviceImport !== undefined ? { serviceImport } : {}),
+    endpointSlices: next.endpointSlices.map((slice, i) => keep(previous.endpointSlices[i], slice)),
+    ...(next.dns !== undefined ? { dns: keep(previous.dns, next.dns) } : {}),
+    exports: next.exports.map((e, i) => keep(previous.exports[i], e)),
+  };
 }
 
 /** Step two of one Service: its import (one object shared by every importing cluster), slices, DNS IR and export status. */

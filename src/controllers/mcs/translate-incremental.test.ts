@@ -154,8 +154,9 @@ describe('translateMcsIncremental', () => {
     assert.deepEqual(third.recomputed, []);
     assert.deepEqual(third.result, translateMcs({ snapshot: redecoded, now: '2026-02-01T00:00:02Z', state: second.result.state }));
 
-    // A cache is only trusted with the state it produced.
-    const untrusted = translateMcsIncremental({ snapshot: redecoded, now: '2026-02-01T00:00:03Z', state: first.result.state }, second.cache);
+    // A cache is only trusted with the state it produced (this very object: a state loaded from disk is another one).
+    assert.equal(third.result.state, first.result.state, 'an endpoint change leaves the state as it was: the same object');
+    const untrusted = translateMcsIncremental({ snapshot: redecoded, now: '2026-02-01T00:00:03Z', state: { ...third.result.state } }, third.cache);
     assert.equal(untrusted.recomputed.length, 50);
   });
 });

@@ -23,10 +23,11 @@ import type { ClusterSet, Condition, EndpointSlice, ServiceImport } from '../../
 import type { DnsServiceIR } from '../../ir/index.ts';
 import { allocateClusterSetIPs, type AllocationOutcome, type AllocationRequest, type AllocationResult } from './allocate.ts';
 import { buildDnsZone, DEFAULT_DNS_TTL_SECONDS, DEFAULT_DNS_ZONE } from './dns-ir.ts';
-import { keptForUnreported, sortRecord } from './exports.ts';
+import { keptForUnreported, sortRecord, stableRecord } from './exports.ts';
 import { indexFleet, nsName, type FleetIndex, type MemberCluster } from './fleet-index.ts';
 import { assessFreshness, DEFAULT_ENDPOINT_TTL_SECONDS } from './freshness.ts';
-import { materialized, planService, sameInputs, sameOutcome, translateService, type ServiceInputs, type ServiceOutput, type ServicePlan } from './service-translation.ts';
+import { patchResult, sameLayout } from './result-patch.ts';
+import { keepUnchanged, materialized, planService, sameInputs, sameOutcome, translateService, type ExporterInput, type ServiceInputs, type ServiceOutput, type ServicePlan } from './service-translation.ts';
 import type { McsClusterResult, McsInput, McsResult, McsState, ServiceExportWithStatus } from './types.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -45,8 +46,14 @@ export interface McsCache {
   /** The state this translation produced: the cache holds only for a next call given that state. */
   readonly state: McsState;
   readonly services: ReadonlyMap<string, ServiceEntry>;
+  /** Every member's exports as Service inputs, by member (an unchanged member is the same object). */
+  readonly members: ReadonlyMap<MemberCluster, MemberExports>;
+  /** The Services' keys in namespace, then name order. */
+  readonly order: readonly string[];
   readonly requests: readonly AllocationRequest[];
   readonly allocation: AllocationResult;
+  /** The result this translation returned (patched by the next one when it can be). */
+  readonly result: McsResult;
 }
 
 /** A translation, the cache for the next one, and which Services were translated anew (`ns/name`, sorted). */
@@ -77,8 +84,25 @@ function emptyResult(): McsResult {
   };
 }
 
-/** Every exported Service's inputs, sorted by namespace, then name. */
-function gatherInputs(index: FleetIndex): ServiceInputs[] {
+/** One member's exports as Service inputs, with their `ns/name` keys (reused while the member is). */
+interface MemberExports {
+  readonly keys: readonly string[];
+  readonly exporters: readonly ExporterInput[];
+}
+
+function memberExports(member: MemberCluster): MemberExports {
+  const keys: string[] = [];
+  const exporters: ExporterInput[] = [];
+  for (const serviceExport of member.exports) {
+    const key = nsName(serviceExport.metadata.namespace, serviceExport.metadata.name);
+    keys.push(key);
+    exporters.push({ cluster: member.name, region: member.region, network: member.network, export: serviceExport, service: member.services.get(key), slices: member.slices.get(key) ?? [] });
+  }
+  return { keys, exporters };
+}
+
+/** Every exported Service's inputs, sorted by namespace, then name (the previous order is reused while the Services are the same). */
+function gatherInputs(index: FleetIndex, previous: McsCache | undefined): { inputs: ServiceInputs[]; members: Map<MemberCluster, MemberExports>; sameKeys: boolean } {
   const importersByNamespace = new Map<string, MemberCluster['name'][]>();
   const importersOf = (namespace: string): MemberCluster['name'][] => {
     let importers = importersByNamespace.get(namespace);
@@ -88,20 +112,25 @@ function gatherInputs(index: FleetIndex): ServiceInputs[] {
     }
     return importers;
   };
-  const groups = new Map<string, { key: string; namespace: string; name: string; exporters: ServiceInputs['exporters'][number][]; importers: MemberCluster['name'][] }>();
+  const members = new Map<MemberCluster, MemberExports>();
+  const groups = new Map<string, { key: string; namespace: string; name: string; exporters: ExporterInput[]; importers: MemberCluster['name'][] }>();
   for (const member of index.members) {
-    for (const serviceExport of member.exports) {
-      const namespace = serviceExport.metadata.namespace ?? '';
-      const key = nsName(serviceExport.metadata.namespace, serviceExport.metadata.name);
+    const exports = previous?.members.get(member) ?? memberExports(member);
+    members.set(member, exports);
+    exports.exporters.forEach((exporter, i) => {
+      const key = exports.keys[i] as string;
       let group = groups.get(key);
       if (group === undefined) {
-        group = { key, namespace, name: serviceExport.metadata.name, exporters: [], importers: importersOf(namespace) };
+        const namespace = exporter.export.metadata.namespace ?? '';
+        group = { key, namespace, name: exporter.export.metadata.name, exporters: [], importers: importersOf(namespace) };
         groups.set(key, group);
       }
-      group.exporters.push({ cluster: member.name, region: member.region, network: member.network, export: serviceExport, service: member.services.get(key), slices: member.slices.get(key) ?? [] });
-    }
+      group.exporters.push(exporter);
+    });
   }
-  return [...groups.values()].sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
+  const order = previous?.order;
+  if (order !== undefined && order.length === groups.size && order.every((key) => groups.has(key))) return { inputs: order.map((key) => groups.get(key) as ServiceInputs), members, sameKeys: true };
+  return { inputs: [...groups.values()].sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name)), members, sameKeys: false };
 }
 
 function sameRequests(a: readonly AllocationRequest[], b: readonly AllocationRequest[]): boolean {
@@ -129,7 +158,8 @@ export function translateMcsIncremental(input: McsInput, cache?: McsCache): Incr
 
   // Step one per Service: reused while its inputs are unchanged.
   const services = new Map<string, ServiceEntry>();
-  for (const inputs of gatherInputs(index)) {
+  const gathered = gatherInputs(index, trusted);
+  for (const inputs of gathered.inputs) {
     const before = trusted?.services.get(inputs.key);
     services.set(inputs.key, before !== undefined && sameInputs(before.inputs, inputs) ? before : { inputs, plan: planService(inputs, state.firstSeen, now) });
   }
@@ -141,20 +171,42 @@ export function translateMcsIncremental(input: McsInput, cache?: McsCache): Incr
 
   // Step two per Service: redone when step one was, or when its allocation changed.
   const recomputed: string[] = [];
+  const changed: (readonly [ServiceEntry, ServiceEntry])[] = [];
+  let patchable =
+    trusted !== undefined &&
+    gathered.sameKeys &&
+    allocation === trusted.allocation &&
+    trusted.result.clusters.length === index.members.length &&
+    trusted.result.clusters.every((c, i) => c.cluster === index.members[i]?.name);
+  for (const [key, entry] of services) {
+    const allocated = allocation.outcomes.get(key);
+    if (entry.outcome !== undefined && sameOutcome(entry.outcome.allocated, allocated)) continue;
+    const before = trusted?.services.get(key);
+    const output = keepUnchanged(before?.outcome, translateService(entry.inputs, entry.plan, allocated, state, now));
+    const current: ServiceEntry = { inputs: entry.inputs, plan: entry.plan, outcome: { ...output, allocated } };
+    services.set(key, current);
+    recomputed.push(key);
+    if (patchable && before !== undefined && sameLayout(before, current)) changed.push([before, current]);
+    else patchable = false;
+  }
+  const result =
+    patchable && trusted !== undefined
+      ? patchResult(trusted.result, changed, trusted.result.state.allocations, freshness)
+      : assemble(index, services, allocation, input, freshness, trusted !== undefined);
+  return { result, cache: { index: fullIndex, clusterSet, state: result.state, services, members: gathered.members, order: gathered.inputs.map((i) => i.key), requests, allocation, result }, recomputed: recomputed.sort() };
+}
+
+/** The result built from every Service's output (when the previous one cannot be patched). */
+function assemble(index: FleetIndex, services: ReadonlyMap<string, ServiceEntry>, allocation: AllocationResult, input: McsInput, freshness: Pick<McsResult, 'sources' | 'nextExpiry'>, ownState: boolean): McsResult {
+  const { state } = input;
+  const clusterSet = index.clusterSet;
   const results = new Map<string, MutableClusterResult>(index.members.map((m) => [m.name, { cluster: m.name, serviceImports: [], endpointSlices: [], serviceExports: [] }]));
   const dns: DnsServiceIR[] = [];
   const firstSeen = keptForUnreported(state.firstSeen, index);
   const conditions: Record<string, Condition[]> = keptForUnreported(state.conditions, index) as Record<string, Condition[]>;
   const importConditions: Record<string, Condition[]> = {};
-  for (const [key, entry] of services) {
-    const allocated = allocation.outcomes.get(key);
-    let current = entry;
-    if (entry.outcome === undefined || !sameOutcome(entry.outcome.allocated, allocated)) {
-      current = { inputs: entry.inputs, plan: entry.plan, outcome: { ...translateService(entry.inputs, entry.plan, allocated, state, now), allocated } };
-      services.set(key, current);
-      recomputed.push(key);
-    }
-    const output: ServiceOutput = current.outcome ?? translateService(current.inputs, current.plan, allocated, state, now);
+  for (const [key, current] of services) {
+    const output = current.outcome as ServiceOutput;
     for (const e of current.plan.exports) if (e.firstSeen !== undefined) firstSeen[e.assessed.key] = e.firstSeen;
     if (output.serviceImport !== undefined) {
       importConditions[key] = output.serviceImport.status?.conditions ?? [];
@@ -177,19 +229,22 @@ export function translateMcsIncremental(input: McsInput, cache?: McsCache): Incr
     endpointSlices: r.endpointSlices.sort(compareObjects),
     serviceExports: r.serviceExports.sort(compareObjects),
   }));
+  // Our own previous state is sorted: while the keys stay, their order (and unchanged records) are reused.
+  const record = <V>(previous: Readonly<Record<string, V>> | undefined, next: Readonly<Record<string, V>>): Record<string, V> => (ownState ? stableRecord(previous, next) : sortRecord(next));
   const nextState: McsState = {
-    firstSeen: sortRecord(firstSeen),
-    allocations: sortRecord(allocation.allocations),
-    conditions: sortRecord(conditions),
-    importConditions: sortRecord(importConditions),
+    firstSeen: record(state.firstSeen, firstSeen),
+    allocations: record(state.allocations, allocation.allocations),
+    conditions: record(state.conditions, conditions),
+    importConditions: record(state.importConditions, importConditions),
   };
-  const result: McsResult = {
+  const stateUnchanged = (Object.keys(nextState) as (keyof McsState)[]).every((k) => nextState[k] === state[k]);
+  return {
     clusters,
     // Services are in namespace, then name order already (gatherInputs).
     dns: { zone: clusterSet.spec.dnsZone ?? DEFAULT_DNS_ZONE, ttlSeconds: clusterSet.spec.dnsTTLSeconds ?? DEFAULT_DNS_TTL_SECONDS, services: dns },
-    state: nextState,
+    // The very same object when nothing in it changed: the runner skips persisting it.
+    state: stateUnchanged ? state : nextState,
     sources: freshness.sources,
     ...(freshness.nextExpiry !== undefined ? { nextExpiry: freshness.nextExpiry } : {}),
   };
-  return { result, cache: { index: fullIndex, clusterSet, state: nextState, services, requests, allocation }, recomputed: recomputed.sort() };
 }
