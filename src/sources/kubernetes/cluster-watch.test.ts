@@ -71,6 +71,13 @@ describe('ClusterWatch', () => {
       const exported = next.objects.find((o) => o.object.kind === 'ServiceExport');
       assert.equal(exported, published?.objects.find((o) => o.object.kind === 'ServiceExport'));
       assert.equal((exported?.object as { status?: unknown }).status, undefined, "an export's status is Lintas's output, not input");
+
+      // A changed object takes its predecessor's place; the rest stay the same references.
+      put(server, SLICES, 'web-abc', slice('10.1.0.6'), { namespace: 'shop' });
+      const moved = await waitFor('the slice changed', () => (snapshots.length > before + 1 ? snapshots.at(-1) : undefined));
+      assert.deepEqual(moved.objects.map((o) => o.object.metadata.name), next.objects.map((o) => o.object.metadata.name));
+      assert.deepEqual((moved.objects.find((o) => o.object.metadata.name === 'web-abc')?.object as { endpoints: { addresses: string[] }[] }).endpoints[0]?.addresses, ['10.1.0.6']);
+      assert.equal(moved.objects.find((o) => o.object.kind === 'ServiceExport'), exported);
     } finally {
       await watch.stop();
     }

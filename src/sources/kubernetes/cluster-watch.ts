@@ -93,7 +93,9 @@ export class ClusterWatch {
   readonly #informers: readonly { resource: WatchedResource; informer: Informer }[];
   readonly #owner: string;
   /** Decoded objects by `plural/key`, reused while the resourceVersion is unchanged (and while the decoded content is, across versions). */
-  #decoded = new Map<string, { rv: string | undefined; sourced?: Sourced }>();
+  readonly #decoded = new Map<string, { rv: string | undefined; sourced?: Sourced | undefined; seen: number }>();
+  /** Bumped per rebuild: entries not seen in the latest one are gone from the informers. */
+  #generation = 0;
   /** The objects of the last snapshot built, sorted; the same array while nothing changed. */
   #objects: Sourced[] = [];
   /** Whether any snapshot was handed on (the first always is, even an empty one: listed is not unknown). */
@@ -171,30 +173,58 @@ export class ClusterWatch {
    * Brings the decoded objects up to the informers' (`#unsent` says whether any changed). An object
    * whose version changed but whose decoded content did not keeps its previous decoded object, so an
    * unchanged object is the same reference in every snapshot (the MCS translator's caches key on that).
+   * A change that only replaces objects patches the sorted array instead of sorting it again.
    */
   #rebuild(): void {
-    const objects: Sourced[] = [];
-    const next = new Map<string, { rv: string | undefined; sourced?: Sourced }>();
-    let changed = false;
+    const generation = ++this.#generation;
+    // Objects that entered or left the snapshot (the array is rebuilt), and objects replaced in place.
+    let structural = false;
+    const replaced: [Sourced, Sourced][] = [];
+    let visited = 0;
     for (const { resource, informer } of this.#informers) {
       for (const [key, object] of informer.objects()) {
+        visited++;
         const id = `${resource.plural}/${key}`;
         const rv = object.metadata.resourceVersion;
-        const previous = this.#decoded.get(id);
-        let entry = previous;
-        if (entry === undefined || entry.rv !== rv) entry = this.#decode(object, resource.plural, previous);
-        if (entry.sourced !== previous?.sourced) changed = true;
-        next.set(id, entry);
-        if (entry.sourced !== undefined) objects.push(entry.sourced);
+        const entry = this.#decoded.get(id);
+        if (entry === undefined) {
+          const decoded = { ...this.#decode(object, resource.plural, undefined), seen: generation };
+          this.#decoded.set(id, decoded);
+          if (decoded.sourced !== undefined) structural = true;
+          continue;
+        }
+        entry.seen = generation;
+        if (entry.rv === rv) continue;
+        const decoded = this.#decode(object, resource.plural, entry);
+        if (decoded.sourced !== entry.sourced) {
+          if (decoded.sourced !== undefined && entry.sourced !== undefined) replaced.push([entry.sourced, decoded.sourced]);
+          else structural = true;
+        }
+        entry.rv = decoded.rv;
+        entry.sourced = decoded.sourced;
       }
     }
-    // Gone objects that were part of the snapshot (the others, owned or refused, were never in it).
-    if (!changed) for (const [id, entry] of this.#decoded) if (entry.sourced !== undefined && !next.has(id)) changed = true;
-    this.#decoded = next;
-    if (changed) {
-      this.#objects = objects.sort(compareSourced);
-      this.#unsent = true;
+    if (visited !== this.#decoded.size) {
+      for (const [id, entry] of this.#decoded) {
+        if (entry.seen === generation) continue;
+        this.#decoded.delete(id);
+        // Only objects that were part of the snapshot matter (owned or refused ones never were).
+        if (entry.sourced !== undefined) structural = true;
+      }
     }
+    if (structural) {
+      const objects: Sourced[] = [];
+      for (const entry of this.#decoded.values()) if (entry.sourced !== undefined) objects.push(entry.sourced);
+      this.#objects = objects.sort(compareSourced);
+    } else if (replaced.length > 0) {
+      // Same id, same kind, name and origin: the same place in the sorted array.
+      const objects = [...this.#objects];
+      for (const [before, after] of replaced) objects[objects.indexOf(before)] = after;
+      this.#objects = objects;
+    } else {
+      return;
+    }
+    this.#unsent = true;
   }
 
   #decode(object: KubeObject, plural: string, previous: { sourced?: Sourced } | undefined): { rv: string | undefined; sourced?: Sourced } {
