@@ -14,19 +14,29 @@
  * bookkeeping is not on the measured path). Also the process's CPU time per change: on a shared
  * machine the wall-clock figures are mostly waiting for a core.
  *
+ * Mode `serve` runs the same changes through the whole `startServeRuntime` (the watched clusters laid
+ * over a fleet directory as an overlay, as `serve --kubeconfig` does): everything else that reacts to
+ * each MCS result (gateway translation and config stream, health, console) shares the event loop.
+ *
  * Usage: npx node --import tsx bench/mcs/incremental.ts [--services 1000] [--changes 100] [--probes 10]
- *        [--modes full,incremental] [--change-timeout-ms 5000] [--budget-s 300] [--cpu-prof-dir DIR]
+ *        [--modes full,incremental,serve] [--change-timeout-ms 5000] [--budget-s 300] [--cpu-prof-dir DIR]
  * @module
  */
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 import { parseArgs, promisify } from 'node:util';
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { Cluster, ClusterSet, clusterName, type Sourced } from '../../src/api/index.ts';
+import { Cluster, ClusterSet, clusterName, type ClusterSnapshot, type Sourced } from '../../src/api/index.ts';
 import { runMcs, type McsResult } from '../../src/controllers/index.ts';
 import { silentLogger } from '../../src/observability/index.ts';
-import { createBus } from '../../src/runtime/index.ts';
+import { createBus, follow, startServeRuntime, type SnapshotOverlay } from '../../src/runtime/index.ts';
+import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
+import { openStore } from '../../src/store/index.ts';
 import { dnsComponent } from '../../src/runtime/data-plane.ts';
 import { createMcsMetrics } from '../../src/runtime/mcs-metrics.ts';
 import { ClusterWatch } from '../../src/sources/index.ts';
@@ -42,7 +52,9 @@ const EXPORTS = '/apis/multicluster.x-k8s.io/v1beta1/serviceexports';
 const NAMESPACES = '/api/v1/namespaces';
 const TARGET_DNS_P99_MS = 100;
 
-type Mode = 'full' | 'incremental';
+/** `serve`: the incremental translation inside the whole `serve` runtime (gateway translation, health, console... all on bus.mcs). */
+type Mode = 'full' | 'incremental' | 'serve';
+const MODES: readonly Mode[] = ['full', 'incremental', 'serve'];
 
 /** What a child reports (one JSON line). */
 interface ModeReport {
@@ -63,7 +75,7 @@ const { values } = parseArgs({
     services: { type: 'string', default: '1000' },
     changes: { type: 'string', default: '100' },
     probes: { type: 'string', default: '10' },
-    modes: { type: 'string', default: 'full,incremental' },
+    modes: { type: 'string', default: 'full,incremental,serve' },
     'change-timeout-ms': { type: 'string', default: '5000' },
     'poll-ms': { type: 'string', default: '2' },
     'settle-ms': { type: 'string', default: '20' },
@@ -128,15 +140,21 @@ function answerIn(result: McsResult, name: string): string | undefined {
   return service?.endpoints.filter((e) => e.ready).flatMap((e) => e.ips).sort().join(',');
 }
 
-async function child(mode: Mode): Promise<ModeReport> {
-  const started = performance.now();
-  const servers = CLUSTERS.map((_, ci) => apiServer(ci));
+/** What a mode runs: the MCS results as they come (with a timestamp), the DNS port, and how to stop. */
+interface Pipeline {
+  readonly results: { at: number; result: McsResult }[];
+  readonly dnsPort: number;
+  stop(): Promise<void>;
+}
+
+/** The pipeline of the `full` and `incremental` modes: serve's wiring from the source to the DNS component. */
+async function mcsPipeline(mode: Mode, servers: readonly FakeApiServer[]): Promise<Pipeline> {
   const bus = createBus();
   const registry = new Registry();
   const metrics = createMcsMetrics(registry, bus.fleet, () => Date.now());
   bus.fleet.publish({ fleetObjects: fleetObjects(), clusters: new Map() });
   const stop = new AbortController();
-  const results: { at: number; result: McsResult }[] = [];
+  const results: Pipeline['results'] = [];
   const running = runMcs({
     store: bus.fleet,
     log: silentLogger,
@@ -163,7 +181,80 @@ async function child(mode: Mode): Promise<ModeReport> {
   const dns = dnsComponent({ bus, address: { host: '127.0.0.1', port: 0 }, registry, log: silentLogger });
   await dns.start();
   for (const w of watches) w.start();
-  const client = new DnsClient('127.0.0.1', dns.port());
+  return {
+    results,
+    dnsPort: dns.port(),
+    stop: async () => {
+      await Promise.all(watches.map((w) => w.stop()));
+      stop.abort();
+      await running;
+      await dns.stop();
+    },
+  };
+}
+
+/** The pipeline of the `serve` mode: `startServeRuntime` on a fleet directory (Clusters, ClusterSet) with the watched clusters laid over it, as `serve --kubeconfig` does. */
+async function servePipeline(servers: readonly FakeApiServer[]): Promise<Pipeline> {
+  const dir = await mkdtemp(join(tmpdir(), 'lintas-bench-mcs-incremental-'));
+  await mkdir(join(dir, 'fleet'));
+  await writeFile(join(dir, 'fleet', 'fleet.yaml'), fleetObjects().map((o) => stringify(o.object)).join('---\n'));
+  const snapshots = new Map<string, ClusterSnapshot>();
+  const listeners = new Set<() => void>();
+  const watches = CLUSTERS.map(
+    (c, ci) =>
+      new ClusterWatch({
+        cluster: clusterName(c),
+        transport: (servers[ci] as FakeApiServer).transport,
+        log: silentLogger,
+        heartbeatMs: 60_000,
+        onSnapshot: (snapshot) => {
+          snapshots.set(c, snapshot);
+          for (const listener of listeners) listener();
+        },
+        onFreshness: () => undefined,
+      }),
+  );
+  const overlay: SnapshotOverlay = {
+    apply: (snapshot) => ({ fleetObjects: snapshot.fleetObjects, clusters: new Map(CLUSTERS.flatMap((c) => (snapshots.has(c) ? [[clusterName(c), snapshots.get(c) as ClusterSnapshot] as const] : []))) }),
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const audit = await openStore({ dataDir: join(dir, 'state') });
+  const runtime = await startServeRuntime({ ...testRuntimeConfig(join(dir, 'fleet'), join(dir, 'state'), audit), embeddedGateways: 'none', sandbox: { overlay, actions: {}, routes: {} } });
+  const stop = new AbortController();
+  const results: Pipeline['results'] = [];
+  const following = follow(
+    runtime.bus.mcs,
+    stop.signal,
+    (state) => {
+      const latest = state.get('latest');
+      if (latest !== undefined) results.push({ at: performance.now(), result: latest.result });
+    },
+    (error) => console.error(error),
+  );
+  for (const w of watches) w.start();
+  return {
+    results,
+    dnsPort: runtime.dnsPort,
+    stop: async () => {
+      await Promise.all(watches.map((w) => w.stop()));
+      stop.abort();
+      await following;
+      await runtime.stop();
+      await audit.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function child(mode: Mode): Promise<ModeReport> {
+  const started = performance.now();
+  const servers = CLUSTERS.map((_, ci) => apiServer(ci));
+  const pipeline = mode === 'serve' ? await servePipeline(servers) : await mcsPipeline(mode, servers);
+  const { results } = pipeline;
+  const client = new DnsClient('127.0.0.1', pipeline.dnsPort);
   const fqdn = (name: string): string => `${name}.${NAMESPACE}.svc.clusterset.local`;
   const report = { mode, startupMs: 0, toResult: [] as number[], toDns: [] as number[], cpu: [] as number[], timeouts: 0, translations: 0, queries: 0 };
   try {
@@ -217,10 +308,7 @@ async function child(mode: Mode): Promise<ModeReport> {
     report.translations = results.length - translationsBefore;
   } finally {
     client.close();
-    await Promise.all(watches.map((w) => w.stop()));
-    stop.abort();
-    await running;
-    await dns.stop();
+    await pipeline.stop();
   }
   return report;
 }
@@ -231,7 +319,7 @@ function line(label: string, s: Summary): string {
 }
 
 async function parent(): Promise<number> {
-  const modes = (values.modes ?? '').split(',').filter((m): m is Mode => m === 'full' || m === 'incremental');
+  const modes = (values.modes ?? '').split(',').filter((m): m is Mode => (MODES as readonly string[]).includes(m));
   console.log(`bench mcs-incremental (node ${process.version}): ${CLUSTERS.length} clusters × ${options.services} exported Services (${options.probes} headless probes each), ${options.changes} changes per mode; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const run = promisify(execFile);
   const reports: ModeReport[] = [];
@@ -241,7 +329,7 @@ async function parent(): Promise<number> {
     const { stdout } = await run(process.execPath, args, { cwd: new URL('../../', import.meta.url).pathname, timeout: options.budgetMs + 600_000, maxBuffer: 16 << 20 });
     const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ModeReport;
     reports.push(report);
-    const label = mode === 'full' ? 'before: whole-fleet translation per change (main)' : 'after: incremental translation';
+    const label = { full: 'before: whole-fleet translation per change (main)', incremental: 'after: incremental translation', serve: 'after, in the whole serve runtime (gateway translation, health, console... on every result)' }[mode];
     console.log(`\n${label}: ${report.toDns.length} changes answered, ${report.timeouts} timed out (> ${options.changeTimeoutMs} ms); ${report.translations} translations; startup ${(report.startupMs / 1000).toFixed(1)} s`);
     console.log(`  ${line('change → MCS result', summarize(report.toResult))}`);
     const dns = summarize(report.toDns);
@@ -257,8 +345,9 @@ async function parent(): Promise<number> {
   return reports.every((r) => r.timeouts === 0) ? 0 : 1;
 }
 
-if (values.child === 'full' || values.child === 'incremental') {
-  const report = await child(values.child);
+if (values.child !== undefined) {
+  if (!(MODES as readonly string[]).includes(values.child)) throw new Error(`unknown mode ${values.child}`);
+  const report = await child(values.child as Mode);
   console.log(JSON.stringify(report));
   process.exit(0);
 } else {
