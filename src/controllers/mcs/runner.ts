@@ -8,10 +8,11 @@
  * the store (`heartbeat`), the translator withdraws clusters past the TTL, and this
  * runner re-translates when the next one expires.
  *
- * Per change the work is the changed Services only: a burst of store updates (several clusters'
- * watches in one turn of the event loop) is coalesced into one translation, which is incremental
- * (it keeps the translator's cache), and the state is written to disk after the result is handed on
- * and only when it changed, so persisting never delays a DNS answer.
+ * Per change the work is the changed Services only: the translation is incremental (it keeps the
+ * translator's cache), and the state is written to disk after the result is handed on and only when
+ * it changed, so persisting never delays a DNS answer. Updates the store publishes while a
+ * translation runs are coalesced (the subscription hands on only the latest); a burst of cluster
+ * watches is folded into one update by the Kubernetes source.
  * @module
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -69,7 +70,6 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
   let cache: McsCache | undefined;
   let latest: FleetUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let pending: NodeJS.Immediate | undefined;
   let unsaved: NodeJS.Immediate | undefined;
   let stale = new Set<string>();
   let saved = state;
@@ -84,9 +84,7 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
   const translate = (reason: string): void => {
     if (latest === undefined) return;
     clearTimeout(timer);
-    clearImmediate(pending);
     timer = undefined;
-    pending = undefined;
     const now = clock();
     try {
       const input = { snapshot: latest.snapshot, now: now.toISOString(), state, freshness: options.store.freshness() };
@@ -117,26 +115,16 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
     // otherwise the pending expiry timer is early at worst and re-arms itself.
     if (stale.has(cluster) || previous === undefined || previous.synced !== current?.synced) translate('heartbeat');
   });
-  options.signal?.addEventListener(
-    'abort',
-    () => {
-      clearTimeout(timer);
-      clearImmediate(pending);
-    },
-    { once: true },
-  );
+  options.signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
   try {
     for await (const update of options.store.subscribe(options.signal)) {
       if (update.version === 0) continue; // nothing loaded yet: an unsynced source is not an empty fleet
       latest = update;
-      // One translation per burst: updates published in this turn of the event loop (one per cluster
-      // watch, say) are folded into the translation that runs right after it.
-      pending ??= setImmediate(() => translate('update'));
+      translate('update');
     }
   } finally {
     unsubscribe();
     clearTimeout(timer);
-    clearImmediate(pending);
     if (unsaved !== undefined) {
       clearImmediate(unsaved);
       persist();

@@ -68,6 +68,7 @@ export class KubernetesSource {
   readonly #snapshots = new Map<string, ClusterSnapshot>();
   readonly #listeners = new Set<() => void>();
   readonly #warned = new Set<string>();
+  #notifying: NodeJS.Immediate | undefined;
 
   /** Reads the kubeconfig (throws naming the file when it is unreadable); watches nothing until {@link reconcile}. */
   constructor(options: KubernetesSourceOptions) {
@@ -155,12 +156,20 @@ export class KubernetesSource {
 
   /** Stops every watch. */
   async stop(): Promise<void> {
+    clearImmediate(this.#notifying);
     const watches = [...this.#watches.values()];
     this.#watches.clear();
     await Promise.all(watches.map(({ watch }) => watch.stop()));
   }
 
+  /**
+   * Tells the listeners once per burst: the clusters' watches hand on their snapshots each from its own
+   * setImmediate, and one notification after all of them is one fleet update (one MCS translation).
+   */
   #notify(): void {
-    for (const listener of this.#listeners) listener();
+    this.#notifying ??= setImmediate(() => {
+      this.#notifying = undefined;
+      for (const listener of this.#listeners) listener();
+    });
   }
 }
