@@ -9,15 +9,14 @@
  * runner re-translates when the next one expires.
  *
  * Per change the work is the changed Services only: the translation is incremental (it keeps the
- * translator's cache), and the state is written to disk after the result is handed on and only when
- * it changed, so persisting never delays a DNS answer. Updates the store publishes while a
+ * translator's cache), and the state is written only when it changed (the translator hands back the
+ * very same state object when nothing in it did, as for an endpoint change). Updates the store publishes while a
  * translation runs are coalesced (the subscription hands on only the latest); a burst of cluster
  * watches is folded into one update by the Kubernetes source.
  * @module
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { FleetSnapshot } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { FleetStore, FleetUpdate } from '../../store/index.ts';
@@ -70,16 +69,7 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
   let cache: McsCache | undefined;
   let latest: FleetUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let unsaved: NodeJS.Immediate | undefined;
   let stale = new Set<string>();
-  let saved = state;
-
-  const persist = (): void => {
-    unsaved = undefined;
-    if (!options.statePath || state === saved || isDeepStrictEqual(state, saved)) return;
-    saveMcsState(options.statePath, state);
-    saved = state;
-  };
 
   const translate = (reason: string): void => {
     if (latest === undefined) return;
@@ -91,6 +81,7 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
       const translation = options.incremental === false ? { result: translateMcs(input), cache: undefined } : translateMcsIncremental(input, cache);
       const { result } = translation;
       cache = translation.cache;
+      if (options.statePath && result.state !== state) saveMcsState(options.statePath, result.state);
       state = result.state;
       const nowStale = new Set(result.sources.filter((s) => s.stale).map((s) => s.cluster));
       for (const cluster of nowStale) if (!stale.has(cluster)) options.log.warn('source cluster not refreshed within the endpoint TTL; its endpoints are withdrawn', { cluster });
@@ -102,8 +93,6 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
         timer.unref();
       }
       options.onResult(result, latest.version, latest.snapshot);
-      // After the consumers (DNS, gateways) had the result, and only when it changed: the write must not delay them.
-      if (options.statePath) unsaved ??= setImmediate(persist);
     } catch (error) {
       options.log.error('MCS translation failed; keeping the previous result', { version: latest.version, reason, error: (error as Error).stack ?? String(error) });
     }
@@ -125,9 +114,5 @@ export async function runMcs(options: McsRunnerOptions): Promise<void> {
   } finally {
     unsubscribe();
     clearTimeout(timer);
-    if (unsaved !== undefined) {
-      clearImmediate(unsaved);
-      persist();
-    }
   }
 }
