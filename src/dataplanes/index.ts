@@ -19,6 +19,7 @@ export {
   geoMatch,
   indexPublicZones,
   indexZone,
+  ZoneIndexer,
   parseClientSubnet,
   publicZoneOf,
   normalizeName,

@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
-import { indexZone, registerDnsServerMetrics, startDnsServer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation } from '../dataplanes/index.ts';
+import { indexZone, registerDnsServerMetrics, startDnsServer, ZoneIndexer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation } from '../dataplanes/index.ts';
 import type { DataPlaneReport } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
@@ -115,6 +115,8 @@ export function dnsComponent(options: {
   const { bus } = options;
   const stopping = new AbortController();
   let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
+  // Re-indexes only the services whose IR changed: per change the work is that service, not the zone.
+  const indexer = new ZoneIndexer();
   let server: DnsServer | undefined;
   let following: Promise<void> | undefined;
   return {
@@ -135,7 +137,7 @@ export function dnsComponent(options: {
         stopping.signal,
         (state) => {
           const latest = state.get('latest');
-          if (latest !== undefined) index = indexZone(latest.result.dns);
+          if (latest !== undefined) index = indexer.index(latest.result.dns);
         },
         (error) => options.log.error('DNS zone update failed', { error: String(error) }),
       );

@@ -39,7 +39,8 @@ function headlessEndpoints(slices: readonly EndpointSlice[]): DnsEndpointIR[] {
   return endpoints.sort((a, b) => compare(a.cluster, b.cluster) || compare(a.hostname, b.hostname) || compare(a.ips.join(','), b.ips.join(',')));
 }
 
-function dnsService(imported: ImportedService): DnsServiceIR {
+/** The DNS IR of one ServiceImport (and, when headless, its endpoints). */
+export function dnsService(imported: ImportedService): DnsServiceIR {
   const { metadata, spec } = imported.serviceImport;
   const ports: DnsPortIR[] = spec.ports.map((p) => (p.name !== undefined ? { name: p.name, protocol: p.protocol, port: p.port } : { protocol: p.protocol, port: p.port }));
   const headless = spec.type === 'Headless';

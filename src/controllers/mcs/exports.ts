@@ -78,6 +78,38 @@ function constituentOf(cluster: ClusterName, time: number, service: Service, ser
 }
 
 /**
+ * Assesses one export of `cluster`, whose Service there is `service` (undefined: none), and returns the
+ * first-seen entry to persist for it (only when the manifest has no creationTimestamp).
+ */
+export function assessExport(
+  cluster: ClusterName,
+  serviceExport: ServiceExport,
+  service: Service | undefined,
+  previousFirstSeen: Readonly<Record<string, string>>,
+  now: string,
+): { assessed: AssessedExport; firstSeen?: string } {
+  const { namespace, name, creationTimestamp } = serviceExport.metadata;
+  const key = exportKey(cluster, namespace, name);
+  const importKey = nsName(namespace, name);
+  const age = exportAge(creationTimestamp, previousFirstSeen[key], now);
+  const seen = age.firstSeen !== undefined ? { firstSeen: age.firstSeen } : {};
+  const base = { cluster, key, importKey, export: serviceExport };
+  if (service === undefined) {
+    return { assessed: { ...base, invalid: { reason: 'NoService', message: `Service "${importKey}" does not exist in cluster "${cluster}".` } }, ...seen };
+  }
+  if (service.spec.type === 'ExternalName') {
+    return {
+      assessed: {
+        ...base,
+        invalid: { reason: 'InvalidServiceType', message: `Service "${importKey}" is of type ExternalName, which cannot be exported; create it in each cluster instead.` },
+      },
+      ...seen,
+    };
+  }
+  return { assessed: { ...base, constituent: constituentOf(cluster, age.time, service, serviceExport) }, ...seen };
+}
+
+/**
  * Assesses every export of every member cluster, in (cluster, namespace, name) order, and
  * returns the firstSeen map to persist: entries for current exports without a
  * creationTimestamp, plus the previous entries of members whose snapshot is missing (an
@@ -89,27 +121,13 @@ export function assessExports(
   now: string,
 ): { exports: AssessedExport[]; firstSeen: Record<string, string> } {
   const firstSeen = keptForUnreported(previousFirstSeen, index);
-
   const exports: AssessedExport[] = [];
   for (const member of index.members) {
     for (const serviceExport of member.exports) {
-      const { namespace, name, creationTimestamp } = serviceExport.metadata;
-      const key = exportKey(member.name, namespace, name);
-      const importKey = nsName(namespace, name);
-      const age = exportAge(creationTimestamp, previousFirstSeen[key], now);
-      if (age.firstSeen !== undefined) firstSeen[key] = age.firstSeen;
-      const base = { cluster: member.name, key, importKey, export: serviceExport };
-      const service = member.services.get(importKey);
-      if (service === undefined) {
-        exports.push({ ...base, invalid: { reason: 'NoService', message: `Service "${importKey}" does not exist in cluster "${member.name}".` } });
-      } else if (service.spec.type === 'ExternalName') {
-        exports.push({
-          ...base,
-          invalid: { reason: 'InvalidServiceType', message: `Service "${importKey}" is of type ExternalName, which cannot be exported; create it in each cluster instead.` },
-        });
-      } else {
-        exports.push({ ...base, constituent: constituentOf(member.name, age.time, service, serviceExport) });
-      }
+      const service = member.services.get(nsName(serviceExport.metadata.namespace, serviceExport.metadata.name));
+      const one = assessExport(member.name, serviceExport, service, previousFirstSeen, now);
+      if (one.firstSeen !== undefined) firstSeen[one.assessed.key] = one.firstSeen;
+      exports.push(one.assessed);
     }
   }
   return { exports, firstSeen: sortRecord(firstSeen) };
@@ -121,6 +139,8 @@ export function assessExports(
  * Entries of clusters that left the ClusterSet are dropped.
  */
 export function keptForUnreported<V>(previous: Readonly<Record<string, V>> | undefined, index: FleetIndex): Record<string, V> {
+  // Every member reported: nothing to keep (entries of clusters that left are dropped anyway).
+  if (index.members.length === index.memberNames.size) return {};
   const reported = new Set<string>(index.members.map((m) => m.name));
   const kept: Record<string, V> = {};
   for (const [key, value] of Object.entries(previous ?? {})) {
@@ -128,6 +148,21 @@ export function keptForUnreported<V>(previous: Readonly<Record<string, V>> | und
     if (index.memberNames.has(cluster) && !reported.has(cluster)) kept[key] = value;
   }
   return kept;
+}
+
+/**
+ * {@link sortRecord} of `next`, cheaper when `next` has exactly the keys of `previous` (itself sorted):
+ * then they are taken in `previous`'s order, and when every value is also the same, `previous` itself
+ * is returned (so an unchanged state is the same object).
+ */
+export function stableRecord<V>(previous: Readonly<Record<string, V>> | undefined, next: Readonly<Record<string, V>>): Record<string, V> {
+  if (previous === undefined) return sortRecord(next);
+  const keys = Object.keys(previous);
+  if (keys.length !== Object.keys(next).length || !keys.every((k) => Object.hasOwn(next, k))) return sortRecord(next);
+  if (keys.every((k) => next[k] === previous[k])) return previous as Record<string, V>;
+  const ordered: Record<string, V> = {};
+  for (const key of keys) ordered[key] = next[key] as V;
+  return ordered;
 }
 
 /** A copy with keys in sorted order, so persisted state and goldens never depend on insertion order. */

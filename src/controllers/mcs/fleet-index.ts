@@ -16,6 +16,7 @@ import {
   type FleetSnapshot,
   type Service,
   type ServiceExport,
+  type Sourced,
 } from '../../api/index.ts';
 import { compareStrings as compare } from '../../lib/index.ts';
 
@@ -27,6 +28,9 @@ export interface MemberCluster {
   readonly name: ClusterName;
   readonly region?: string;
   readonly network?: string;
+  /** What the member was indexed from: an unchanged snapshot (same array, same Cluster) reuses the index. */
+  readonly objects: readonly Sourced[];
+  readonly inventory: Cluster | undefined;
   readonly namespaces: ReadonlySet<string>;
   readonly services: ReadonlyMap<string, Service>;
   /** Source EndpointSlices by the `ns/name` of their Service. */
@@ -94,6 +98,8 @@ function indexMember(name: ClusterName, cluster: Cluster | undefined, objects: C
     name,
     ...(cluster?.spec.region !== undefined ? { region: cluster.spec.region } : {}),
     ...(cluster?.spec.network !== undefined ? { network: cluster.spec.network } : {}),
+    objects: objects.objects,
+    inventory: cluster,
     namespaces,
     services,
     slices,
@@ -104,9 +110,11 @@ function indexMember(name: ClusterName, cluster: Cluster | undefined, objects: C
 /**
  * Indexes the fleet for MCS, or undefined when it has no ClusterSet. Lintas serves one
  * ClusterSet per fleet: validation refuses a second one (fleet-checks.ts), and should
- * several reach here anyway, the first by name is used.
+ * several reach here anyway, the first by name is used. A member of `previous` whose snapshot
+ * (the same objects array) and Cluster are unchanged is reused as it is, so a change in one
+ * cluster re-indexes that cluster only.
  */
-export function indexFleet(snapshot: FleetSnapshot): FleetIndex | undefined {
+export function indexFleet(snapshot: FleetSnapshot, previous?: FleetIndex): FleetIndex | undefined {
   const clusterSets: ClusterSet[] = [];
   const clusters = new Map<string, Cluster>();
   for (const { object } of snapshot.fleetObjects) {
@@ -117,12 +125,16 @@ export function indexFleet(snapshot: FleetSnapshot): FleetIndex | undefined {
   const clusterSet = clusterSets[0];
   if (clusterSet === undefined) return undefined;
   const memberNames = new Set(clusterSet.spec.clusters);
+  const before = new Map((previous?.members ?? []).map((m) => [m.name as string, m]));
   const members = [...memberNames]
     .sort()
     .flatMap((name) => {
       const objects = snapshot.clusters.get(clusterName(name));
       // A member without a snapshot is unknown, not empty: it takes no part until it reports.
-      return objects === undefined ? [] : [indexMember(clusterName(name), clusters.get(name), objects)];
+      if (objects === undefined) return [];
+      const reused = before.get(name);
+      if (reused !== undefined && reused.objects === objects.objects && reused.inventory === clusters.get(name)) return [reused];
+      return [indexMember(clusterName(name), clusters.get(name), objects)];
     });
   return { clusterSet, memberNames, members };
 }

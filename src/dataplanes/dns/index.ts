@@ -4,7 +4,7 @@
  * @module
  */
 export { answerFromIndex, answerQuery } from './answer.ts';
-export { DNS_SCHEMA_VERSION, indexZone, normalizeName, type DnsIndex, type DnsRRsets } from './zone-index.ts';
+export { DNS_SCHEMA_VERSION, indexZone, normalizeName, ZoneIndexer, type DnsIndex, type DnsRRsets } from './zone-index.ts';
 export type {
   DnsAddressRecord,
   DnsAnswer,

@@ -139,22 +139,107 @@ function indexHeadless(b: IndexBuilder, svc: DnsServiceIR, svcName: string): voi
   }
 }
 
-/** Builds the lookup index of a zone (pure; call once per zone version). */
-export function indexZone(zone: DnsZoneIR): DnsIndex {
-  const apex = normalizeName(zone.zone);
-  const b = new IndexBuilder(clampTtl(zone.ttlSeconds));
-  b.touch(apex);
-  b.touch(`svc.${apex}`);
-  b.txt(`dns-version.${apex}`, DNS_SCHEMA_VERSION);
-  for (const svc of zone.services) {
-    if (!isLabel(svc.namespace) || !isLabel(svc.name)) continue;
-    const nsName = `${svc.namespace.toLowerCase()}.svc.${apex}`;
-    // The namespace exists once it holds a ServiceImport, even a headless one
-    // without ready endpoints, so it answers NODATA rather than NXDOMAIN.
-    b.touch(nsName);
-    const svcName = `${svc.name.toLowerCase()}.${nsName}`;
-    if (svc.type === 'ClusterSetIP') indexClusterSetIP(b, svc, svcName);
-    else indexHeadless(b, svc, svcName);
+/** What one service adds to the zone: its names (all below its own name) and its namespace's name. */
+interface IndexedService {
+  readonly ir: DnsServiceIR;
+  /** Undefined when the service's labels are unusable (nothing is added). */
+  readonly nsName?: string;
+  readonly names: ReadonlyMap<string, Map<DnsRecordType, DnsRecord[]>>;
+}
+
+function indexService(svc: DnsServiceIR, apex: string, ttl: number): IndexedService {
+  if (!isLabel(svc.namespace) || !isLabel(svc.name)) return { ir: svc, names: new Map() };
+  const nsName = `${svc.namespace.toLowerCase()}.svc.${apex}`;
+  const svcName = `${svc.name.toLowerCase()}.${nsName}`;
+  const b = new IndexBuilder(ttl);
+  if (svc.type === 'ClusterSetIP') indexClusterSetIP(b, svc, svcName);
+  else indexHeadless(b, svc, svcName);
+  return { ir: svc, nsName, names: b.names };
+}
+
+/**
+ * Indexes successive versions of a zone, redoing only the services whose IR object changed (the MCS
+ * translator reuses an unchanged service's object): a change to one service costs that service and a
+ * copy of the name map, not the whole zone. Every index returned is a new one; none is mutated later.
+ */
+export class ZoneIndexer {
+  #apex: string | undefined;
+  #ttl = 0;
+  #last: { readonly zone: DnsZoneIR; readonly index: DnsIndex } | undefined;
+  #names = new Map<string, DnsRRsets>();
+  #services = new Map<string, IndexedService>();
+  /** Services per namespace name: the namespace exists while it holds one. */
+  #namespaces = new Map<string, number>();
+
+  /** The index of `zone`. */
+  index(zone: DnsZoneIR): DnsIndex {
+    if (this.#last?.zone === zone) return this.#last.index;
+    const apex = normalizeName(zone.zone);
+    const ttl = clampTtl(zone.ttlSeconds);
+    if (apex !== this.#apex || ttl !== this.#ttl) this.#reset(apex, ttl);
+    // Copied on the first change only: an index handed out is never mutated.
+    let names: Map<string, DnsRRsets> | undefined;
+    const services = new Map<string, IndexedService>();
+    for (const svc of zone.services) {
+      const key = `${svc.namespace}/${svc.name}`;
+      const before = this.#services.get(key);
+      if (before?.ir === svc) {
+        services.set(key, before);
+        continue;
+      }
+      names ??= new Map(this.#names);
+      if (before !== undefined) this.#remove(names, before);
+      const indexed = indexService(svc, apex, ttl);
+      this.#add(names, indexed);
+      services.set(key, indexed);
+    }
+    for (const [key, before] of this.#services) {
+      if (services.has(key)) continue;
+      names ??= new Map(this.#names);
+      this.#remove(names, before);
+    }
+    this.#names = names ?? this.#names;
+    this.#services = services;
+    const index: DnsIndex = { zone: apex, ttlSeconds: ttl, names: this.#names };
+    this.#last = { zone, index };
+    return index;
   }
-  return { zone: apex, ttlSeconds: b.ttl, names: b.names };
+
+  #reset(apex: string, ttl: number): void {
+    this.#apex = apex;
+    this.#ttl = ttl;
+    this.#services = new Map();
+    this.#namespaces = new Map();
+    const b = new IndexBuilder(ttl);
+    b.touch(apex);
+    b.touch(`svc.${apex}`);
+    b.txt(`dns-version.${apex}`, DNS_SCHEMA_VERSION);
+    this.#names = b.names;
+  }
+
+  #add(names: Map<string, DnsRRsets>, svc: IndexedService): void {
+    if (svc.nsName === undefined) return;
+    const count = this.#namespaces.get(svc.nsName) ?? 0;
+    this.#namespaces.set(svc.nsName, count + 1);
+    // The namespace exists once it holds a ServiceImport, even a headless one without ready
+    // endpoints, so it answers NODATA rather than NXDOMAIN.
+    if (count === 0) names.set(svc.nsName, new Map());
+    for (const [name, rrsets] of svc.names) names.set(name, rrsets);
+  }
+
+  #remove(names: Map<string, DnsRRsets>, svc: IndexedService): void {
+    if (svc.nsName === undefined) return;
+    for (const name of svc.names.keys()) names.delete(name);
+    const count = (this.#namespaces.get(svc.nsName) ?? 1) - 1;
+    if (count > 0) this.#namespaces.set(svc.nsName, count);
+    else {
+      this.#namespaces.delete(svc.nsName);
+      names.delete(svc.nsName);
+    }
+  }
+}
+
+/** Builds the lookup index of a zone (pure; call once per zone version, or keep a {@link ZoneIndexer} across versions). */
+export function indexZone(zone: DnsZoneIR): DnsIndex {
+  return new ZoneIndexer().index(zone);
 }

@@ -8,6 +8,8 @@ import { FakeApiServer } from './fake-api-server.ts';
 import { KubeApiError } from './transport.ts';
 
 const SLICES = '/apis/discovery.k8s.io/v1/endpointslices';
+const EXPORTS = '/apis/multicluster.x-k8s.io/v1beta1/serviceexports';
+const NAMESPACES = '/api/v1/namespaces';
 
 function slice(ip: string): Record<string, unknown> {
   return {
@@ -26,7 +28,61 @@ function writeSlice(server: FakeApiServer, ip: string): void {
   stored.metadata['namespace'] = 'shop';
 }
 
+/** Writes an object with metadata (namespace, labels, managedFields...). */
+function put(server: FakeApiServer, path: string, name: string, body: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
+  server.write(path, name, { ...body, metadata: { ...(body['metadata'] as object | undefined), ...metadata } });
+}
+
+/** What the write-back marks an imported slice with (ownership.ts): owner label and annotation, field manager `lintas`. */
+const OWNED = { namespace: 'shop', labels: { 'lintas.dev/owner': 'lintas', 'kubernetes.io/service-name': 'derived-1', 'multicluster.kubernetes.io/source-cluster': 'jkt-prod-1' }, annotations: { 'lintas.dev/owned-by': 'lintas' }, managedFields: [{ manager: 'lintas', operation: 'Apply' }] };
+
 describe('ClusterWatch', () => {
+  it("hands on no new snapshot for Lintas's own objects or a ServiceExport's status: its write-back does not echo", async () => {
+    const server = new FakeApiServer();
+    writeSlice(server, '10.1.0.5');
+    put(server, EXPORTS, 'web', { spec: {} }, { namespace: 'shop', generation: 1 });
+    const snapshots: ClusterSnapshot[] = [];
+    const watch = new ClusterWatch({ cluster: clusterName('sgp-prod-1'), transport: server.transport, log: silentLogger, onSnapshot: (s) => snapshots.push(s), onFreshness: () => undefined });
+    watch.start();
+    try {
+      await waitFor('synced', () => (watch.status().up ? true : undefined));
+      await waitFor('the export listed', () => snapshots.at(-1)?.objects.find((o) => o.object.kind === 'ServiceExport'));
+      const before = snapshots.length;
+      const published = snapshots.at(-1);
+
+      // An imported slice the write-back made, then changed; and the export's status written twice.
+      put(server, SLICES, 'web-jkt-abc', slice('10.2.0.7'), OWNED);
+      put(server, SLICES, 'web-jkt-abc', slice('10.2.0.8'), OWNED);
+      put(server, EXPORTS, 'web', { spec: {}, status: { conditions: [{ type: 'Valid', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] } }, { namespace: 'shop', generation: 1 });
+      put(server, EXPORTS, 'web', { spec: {}, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Exported', message: '', lastTransitionTime: '2026-01-01T00:00:01Z' }] } }, { namespace: 'shop', generation: 1 });
+      // The watch coalesces on setImmediate: one turn later every event above has been looked at.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.equal(snapshots.length, before, 'no snapshot for the echo');
+
+      // A user's look-alike (same labels, another field manager) and a real change are handed on.
+      put(server, SLICES, 'look-alike', slice('10.2.0.9'), { ...OWNED, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] });
+      put(server, NAMESPACES, 'marker', {});
+      const next = await waitFor('the next change', () => snapshots.at(-1)?.objects.find((o) => o.object.metadata.name === 'marker') && snapshots.at(-1));
+      assert.equal(snapshots.length, before + 1);
+      assert.deepEqual(next.objects.filter((o) => o.object.kind === 'EndpointSlice').map((o) => o.object.metadata.name), ['look-alike', 'web-abc']);
+      // Unchanged objects are the same references, which the MCS translator's caches rely on.
+      const unchanged = (s: ClusterSnapshot | undefined): unknown => s?.objects.find((o) => o.object.metadata.name === 'web-abc');
+      assert.equal(unchanged(next), unchanged(published));
+      const exported = next.objects.find((o) => o.object.kind === 'ServiceExport');
+      assert.equal(exported, published?.objects.find((o) => o.object.kind === 'ServiceExport'));
+      assert.equal((exported?.object as { status?: unknown }).status, undefined, "an export's status is Lintas's output, not input");
+
+      // A changed object takes its predecessor's place; the rest stay the same references.
+      put(server, SLICES, 'web-abc', slice('10.1.0.6'), { namespace: 'shop' });
+      const moved = await waitFor('the slice changed', () => (snapshots.length > before + 1 ? snapshots.at(-1) : undefined));
+      assert.deepEqual(moved.objects.map((o) => o.object.metadata.name), next.objects.map((o) => o.object.metadata.name));
+      assert.deepEqual((moved.objects.find((o) => o.object.metadata.name === 'web-abc')?.object as { endpoints: { addresses: string[] }[] }).endpoints[0]?.addresses, ['10.1.0.6']);
+      assert.equal(moved.objects.find((o) => o.object.kind === 'ServiceExport'), exported);
+    } finally {
+      await watch.stop();
+    }
+  });
+
   it('publishes decoded per-cluster objects and reports freshness: confirmed while up, the last confirmation (synced: false) once down', async () => {
     const server = new FakeApiServer();
     writeSlice(server, '10.1.0.5');

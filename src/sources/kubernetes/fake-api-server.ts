@@ -26,7 +26,7 @@ export class FakeApiServer {
   #watchers = new Set<Watcher>();
   #history: { rv: number; path: string; event: KubeWatchEvent }[] = [];
 
-  /** Creates, replaces or (with `undefined`) deletes `name` in collection `path`, notifying watchers. */
+  /** Creates, replaces or (with `undefined`) deletes `name` in collection `path`, notifying watchers (`spec.metadata` is kept; name and resourceVersion are the server's). */
   write(path: string, name: string, spec: Record<string, unknown> | undefined): void {
     const key = `${path}|${name}`;
     const rv = ++this.rv;
@@ -37,7 +37,7 @@ export class FakeApiServer {
       this.objects.delete(key);
       event = { type: 'DELETED', object: { ...existing, metadata: { ...(existing['metadata'] as object), resourceVersion: String(rv) } } };
     } else {
-      const object = { ...spec, metadata: { name, resourceVersion: String(rv) } };
+      const object = { ...spec, metadata: { ...(spec['metadata'] as object | undefined), name, resourceVersion: String(rv) } };
       this.objects.set(key, object);
       event = { type: existing === undefined ? 'ADDED' : 'MODIFIED', object };
     }

@@ -91,6 +91,35 @@ describe('KubernetesSource', () => {
     }
   });
 
+  it('tells its listeners once for a burst of changes in several clusters (one fleet update, one MCS translation)', async () => {
+    const names = ['jkt-prod-1', 'sgp-prod-1', 'tyo-prod-1'];
+    writeFileSync(join(dir, 'kubeconfig-3'), kubeconfig(names));
+    const servers = new Map(names.map((n) => [n, new FakeApiServer()]));
+    const source = new KubernetesSource({
+      kubeconfigPath: join(dir, 'kubeconfig-3'),
+      heartbeats: { heartbeat: () => undefined },
+      log: silentLogger,
+      transportFor: (_config, context) => servers.get(context)?.transport ?? assert.fail(context),
+    });
+    let changes = 0;
+    source.subscribe(() => changes++);
+    await source.reconcile(names.map((n) => cluster(n)));
+    try {
+      await waitFor('every cluster synced', () => (source.status().every((s) => s.synced) && source.status().length === 3 ? true : undefined));
+      // Any notification of the lists is out: one turn later nothing is pending.
+      await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+      const before = changes;
+      for (const server of servers.values()) server.write('/api/v1/namespaces', 'burst', {});
+      const directory: FleetSnapshot = { fleetObjects: names.map((n) => cluster(n)), clusters: new Map() };
+      await waitFor('the burst in every cluster', () =>
+        names.every((n) => source.apply(directory).clusters.get(clusterName(n))?.objects.some((o) => o.object.metadata.name === 'burst')) && changes > before ? true : undefined,
+      );
+      assert.equal(changes, before + 1);
+    } finally {
+      await source.stop();
+    }
+  });
+
   it('names the file when the kubeconfig cannot be read', () => {
     assert.throws(() => new KubernetesSource({ kubeconfigPath: join(dir, 'nope'), heartbeats: { heartbeat: () => undefined }, log: silentLogger }), /cannot read kubeconfig .*nope/);
   });

@@ -55,6 +55,8 @@ export interface KubernetesSourceOptions {
   readonly heartbeatMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** This instance's owner id: what it owns is its write-back's output, left out of the snapshots (default `lintas`). */
+  readonly owner?: string;
   /** Builds the transport of a context (default: client-node with the kubeconfig's credentials). */
   readonly transportFor?: (kubeconfig: KubeConfig, context: string) => KubeTransport;
 }
@@ -69,6 +71,7 @@ export class KubernetesSource {
   readonly #snapshots = new Map<string, ClusterSnapshot>();
   readonly #listeners = new Set<() => void>();
   readonly #warned = new Set<string>();
+  #notifying: NodeJS.Immediate | undefined;
 
   /** Reads the kubeconfig (throws naming the file when it is unreadable); watches nothing until {@link reconcile}. */
   constructor(options: KubernetesSourceOptions) {
@@ -112,6 +115,7 @@ export class KubernetesSource {
         ...(this.#o.heartbeatMs !== undefined ? { heartbeatMs: this.#o.heartbeatMs } : {}),
         ...(this.#o.initialBackoffMs !== undefined ? { initialBackoffMs: this.#o.initialBackoffMs } : {}),
         ...(this.#o.maxBackoffMs !== undefined ? { maxBackoffMs: this.#o.maxBackoffMs } : {}),
+        ...(this.#o.owner !== undefined ? { owner: this.#o.owner } : {}),
         onSnapshot: (snapshot) => {
           this.#snapshots.set(cluster, snapshot);
           this.#notify();
@@ -156,12 +160,20 @@ export class KubernetesSource {
 
   /** Stops every watch. */
   async stop(): Promise<void> {
+    clearImmediate(this.#notifying);
     const watches = [...this.#watches.values()];
     this.#watches.clear();
     await Promise.all(watches.map(({ watch }) => watch.stop()));
   }
 
+  /**
+   * Tells the listeners once per burst: the clusters' watches hand on their snapshots each from its own
+   * setImmediate, and one notification after all of them is one fleet update (one MCS translation).
+   */
   #notify(): void {
-    for (const listener of this.#listeners) listener();
+    this.#notifying ??= setImmediate(() => {
+      this.#notifying = undefined;
+      for (const listener of this.#listeners) listener();
+    });
   }
 }
