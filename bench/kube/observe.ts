@@ -39,13 +39,14 @@ export async function importedEverywhere(fleet: TestKubeFleet, runtime: ServeRun
   return done;
 }
 
-/** lintas_kube_writes_total summed per cluster (every kind and verb). */
-export function writesPerCluster(metrics: string): Map<string, number> {
+/** lintas_kube_writes_total summed per cluster (every kind and verb), or with `byKind` per `cluster kind verb`. */
+export function writesPerCluster(metrics: string, byKind = false): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of metrics.split('\n')) {
     if (!line.startsWith('lintas_kube_writes_total{')) continue;
-    const cluster = /cluster="([^"]*)"/.exec(line)?.[1] ?? '';
-    out.set(cluster, (out.get(cluster) ?? 0) + Number(line.split(' ').at(-1)));
+    const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const key = byKind ? `${label('cluster')} ${label('kind')} ${label('verb')}` : label('cluster');
+    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').at(-1)));
   }
   return out;
 }

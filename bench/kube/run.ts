@@ -137,6 +137,7 @@ async function main(): Promise<number> {
   // 1. Every export at once.
   const exportsTotal = CLUSTERS.length * o.services;
   const writes0 = writesPerCluster(await metrics());
+  const writes0ByKind = writesPerCluster(await metrics(), true);
   const t0 = performance.now();
   await pool(CLUSTERS.flatMap((c) => Array.from({ length: o.services }, (_, i) => ({ c, i }))), 16, ({ c, i }) => apply(c, EXPORTS, serviceExport(serviceName(c, i))));
   const createdMs = performance.now() - t0;
@@ -163,6 +164,7 @@ async function main(): Promise<number> {
   });
   log(`  write-back quiet (export status written too) ${(settledMs / 1000).toFixed(1)} s after the exports`);
   const writes1 = writesPerCluster(await metrics());
+  const importByKind = Object.fromEntries([...writesPerCluster(await metrics(), true)].map(([k, n]) => [k, n - (writes0ByKind.get(k) ?? 0)]).filter(([, n]) => (n as number) > 0));
   const rssImported = rss();
 
   // 2. Changes, watched in every API server.
@@ -286,6 +288,7 @@ async function main(): Promise<number> {
     rssMiB: { beforeRuntime: rssBefore / MIB, runtimeIdle: rssIdle / MIB, allImported: rssImported / MIB, afterChanges: rssEnd / MIB },
     rssPerWatchedClusterMiB: (rssImported - rssBefore) / MIB / CLUSTERS.length,
     writesDuringImport: rate(writes0, writes1, settledMs),
+    importWritesByKind: importByKind,
     writesDuringChanges: rate(writes1, writes2, changesMs),
   };
   const ms = (s: Summary): string => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`;
@@ -300,6 +303,7 @@ async function main(): Promise<number> {
     console.log(`    → MCS result (in-process):          ${ms(result.toMcsResultMs)}`);
     console.log(`    apply round trip (the change itself): ${ms(result.applyRttMs)}`);
     console.log(`  RSS: ${result.rssMiB.beforeRuntime.toFixed(0)} MiB before the runtime, ${result.rssMiB.runtimeIdle.toFixed(0)} idle, ${result.rssMiB.allImported.toFixed(0)} all imported, ${result.rssMiB.afterChanges.toFixed(0)} after the changes → ${result.rssPerWatchedClusterMiB.toFixed(1)} MiB per watched cluster`);
+    console.log(`  import writes by cluster, kind and verb: ${Object.entries(importByKind).map(([k, n]) => `${k} ${String(n)}`).join(', ')}`);
     for (const [phase, rates] of [['import', result.writesDuringImport], ['changes', result.writesDuringChanges]] as const) {
       console.log(`  writes during ${phase}: ${CLUSTERS.map((c) => `${c} ${String(rates[c]?.writes)} (${String(rates[c]?.perSecond)}/s)`).join(', ')}`);
     }

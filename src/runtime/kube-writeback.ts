@@ -15,7 +15,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { clusterName, type FleetSnapshot } from '../api/index.ts';
-import { planUnits } from '../controllers/index.ts';
+import { planUnits, type McsClusterResult } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { clusterContexts, ClusterWriter, createKubeWriteMetrics, kubeconfigClient, kubeconfigTransport, type KubeWriteMetrics, type LiveObject } from '../sources/index.ts';
 import { follow, type Bus, type McsPublished } from './bus.ts';
@@ -70,6 +70,7 @@ export function kubeWritebackComponent(options: KubeWritebackOptions): KubeWrite
   let leading = false;
   let readyVersion: number | undefined;
   let planned: McsPublished | undefined;
+  const lastResults = new Map<string, McsClusterResult>();
   let poll: NodeJS.Timeout | undefined;
 
   const clusterFor = (cluster: string, context: string): ClusterWriteback => {
@@ -126,6 +127,7 @@ export function kubeWritebackComponent(options: KubeWritebackOptions): KubeWrite
     if (!leading) {
       leading = true;
       planned = undefined;
+      lastResults.clear();
       for (const cw of clusters.values()) cw.resume();
     }
     if (published === planned) return;
@@ -135,6 +137,9 @@ export function kubeWritebackComponent(options: KubeWritebackOptions): KubeWrite
     for (const { cluster, context } of watched) {
       const result = published.result.clusters.find((c) => c.cluster === cluster);
       if (result === undefined) continue; // not a ClusterSet member, or unknown: never garbage-collect on no knowledge
+      // An incremental translation hands on an untouched cluster's result as it was: nothing to compare.
+      if (lastResults.get(cluster) === result) continue;
+      lastResults.set(cluster, result);
       clusterFor(cluster, context).plan(planUnits(result), liveExports(published.snapshot, cluster));
     }
   };

@@ -6,7 +6,6 @@
  * written; the others cost no request. Pure.
  * @module
  */
-import { isDeepStrictEqual } from 'node:util';
 import { MCS_SERVICE_NAME_LABEL, type DesiredWrite, type EndpointSlice, type ServiceImport } from '../../api/index.ts';
 import type { McsClusterResult, ServiceExportWithStatus } from './types.ts';
 import { derivedService, derivedServiceName, exportStatus, importedSlice, importKey, serviceImportWrites } from './writeback-plan.ts';
@@ -48,13 +47,43 @@ export function planUnits(result: McsClusterResult): WriteUnit[] {
   return units.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** Equality of JSON data (plain objects, arrays, primitives): several times faster than util.isDeepStrictEqual, which a result of thousands of objects per cluster needs. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (!jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/**
+ * Objects found equal to an object of an earlier result: every importing cluster's units share the
+ * same ServiceImport and slices, so a result is compared once, not once per cluster. Weak: it holds
+ * nothing alive.
+ */
+const knownEqual = new WeakMap<object, object>();
+
+function sameObject(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (knownEqual.get(b) === a) return true;
+  if (!jsonEqual(a, b)) return false;
+  knownEqual.set(b, a);
+  return true;
+}
+
 /** Whether two units would be written alike (the same inputs; shared objects compare at once). */
 export function sameUnit(a: WriteUnit, b: WriteUnit): boolean {
   if (a === b) return true;
   if (a.slices.length !== b.slices.length) return false;
-  if (a.serviceImport !== b.serviceImport && !isDeepStrictEqual(a.serviceImport, b.serviceImport)) return false;
-  if (a.serviceExport !== b.serviceExport && !isDeepStrictEqual(a.serviceExport, b.serviceExport)) return false;
-  return a.slices.every((s, i) => s === b.slices[i] || isDeepStrictEqual(s, b.slices[i]));
+  if (!sameObject(a.serviceImport, b.serviceImport) || !sameObject(a.serviceExport, b.serviceExport)) return false;
+  return a.slices.every((s, i) => sameObject(s, b.slices[i]));
 }
 
 /** The keys of the units that are new or changed in `next`, and of those `next` no longer has (both sorted). */
