@@ -157,9 +157,12 @@ export class ClusterWriteback {
     this.#worked = true;
     for (const key of [...changed, ...removed]) this.#enqueue(key);
     if (!this.#swept) this.#sweep();
-    // An answer the watch never caught up with is of an object deleted since: forget it after a while.
+    // Answers the watch has caught up with are not needed; one it never caught up with is of an object deleted since.
     const now = this.#clock();
-    for (const [key, r] of this.#recent) if (now - r.at > RECENT_MS && this.#watched(key) === undefined) this.#recent.delete(key);
+    for (const [key, r] of this.#recent) {
+      const watched = this.#watched(key);
+      if (watched !== undefined ? atLeastAsNew(watched, r.live) : now - r.at > RECENT_MS) this.#recent.delete(key);
+    }
     this.#pump();
   }
 
