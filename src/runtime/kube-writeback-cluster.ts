@@ -263,6 +263,9 @@ export class ClusterWriteback {
 
   async #run(key: string): Promise<void> {
     try {
+      // A unit that needs no request completes in microtasks: yield first, or a re-check of thousands
+      // of units (a resync, a restart) would hold the event loop, and with it DNS and the watches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       await this.#process(key);
       const retry = this.#retries.get(key);
       if (retry !== undefined) this.#retries.delete(key);
