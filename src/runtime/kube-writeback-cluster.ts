@@ -61,6 +61,8 @@ const RETRY_MS = { first: 200, max: 30_000 } as const;
 /** How long a write's answer may stand in for the watch's copy (the watch delivers within milliseconds when up). */
 const RECENT_MS = 30_000;
 const VERIFY_CONCURRENCY = 2;
+/** Longest run of in-memory work before the write-back yields to the event loop. */
+const TURN_MS = 5;
 
 /** One cluster's write-back (see the module comment). */
 export class ClusterWriteback {
@@ -91,6 +93,7 @@ export class ClusterWriteback {
   #resync: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
   #idleWaiters: (() => void)[] = [];
+  #turnStart = 0;
 
   /** Creates the cluster's write-back; it watches nothing until {@link start}. */
   constructor(options: ClusterWritebackOptions) {
@@ -180,12 +183,14 @@ export class ClusterWriteback {
     this.#paused = true;
   }
 
-  /** Writes again (this replica holds the lease): every unit is re-checked against the live state. */
+  /**
+   * Writes again (this replica holds the lease): another replica may have written meanwhile, so every
+   * unit is re-checked against the live state, at low priority (changes go first), as a resync does.
+   */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#desired = new Map();
-    this.#swept = false;
+    this.resync();
   }
 
   #onWatch(): void {
@@ -263,9 +268,13 @@ export class ClusterWriteback {
 
   async #run(key: string): Promise<void> {
     try {
-      // A unit that needs no request completes in microtasks: yield first, or a re-check of thousands
-      // of units (a resync, a restart) would hold the event loop, and with it DNS and the watches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A unit that needs no request completes in microtasks: after a few ms of those, yield, or a
+      // re-check of thousands of units (a resync, a restart) would hold the event loop, and with it DNS
+      // and the watches. Yielding for every unit would cost a turn of a busy loop each.
+      if (performance.now() - this.#turnStart > TURN_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.#turnStart = performance.now();
+      }
       await this.#process(key);
       const retry = this.#retries.get(key);
       if (retry !== undefined) this.#retries.delete(key);
