@@ -64,17 +64,17 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 
 /**
  * Objects found equal to an object of an earlier result: every importing cluster's units share the
- * same ServiceImport and slices, so a result is compared once, not once per cluster. Weak: it holds
- * nothing alive.
+ * same ServiceImport and slices, so a result is compared once, not once per cluster. Weak both
+ * ways: a strong value would keep every earlier result alive through the chain of its keys.
  */
-const knownEqual = new WeakMap<object, object>();
+const knownEqual = new WeakMap<object, WeakRef<object>>();
 
 function sameObject(a: object | undefined, b: object | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  if (knownEqual.get(b) === a) return true;
+  if (knownEqual.get(b)?.deref() === a) return true;
   if (!jsonEqual(a, b)) return false;
-  knownEqual.set(b, a);
+  knownEqual.set(b, new WeakRef(a));
   return true;
 }
 
