@@ -17,6 +17,7 @@ describe('bench/kube readings', () => {
       'lintas_kube_write_syncs_total{cluster="sgp-prod-1"} 99',
     ].join('\n');
     assert.deepEqual([...writesPerCluster(text)], [['jkt-prod-1', 5], ['sgp-prod-1', 7]]);
+    assert.deepEqual([...writesPerCluster(text, true)], [['jkt-prod-1 EndpointSlice patch', 3], ['jkt-prod-1 Service create', 2], ['sgp-prod-1 ServiceImport create', 7]]);
   });
 
   it('runs every item once with at most `width` in flight', async () => {

@@ -3,34 +3,33 @@
  * should (the "imported everywhere" condition), and the write counter per cluster from /metrics.
  * @module
  */
-import { OWNER_LABEL } from '../../src/api/index.ts';
 import type { ServeRuntime } from '../../src/runtime/index.ts';
-import type { TestKubeFleet } from '../../test/kube/fleet.ts';
-import { IMPORTS, SLICES } from './objects.ts';
+import type { KubeObject } from '../../src/sources/index.ts';
 
-interface Listed {
-  items?: { spec?: { type?: string; ips?: string[] } }[];
+/** What the bench watches in one cluster's API server (Lintas's objects only: the owner label). */
+export interface WatchedImports {
+  readonly imports: ReadonlyMap<string, KubeObject>;
+  readonly slices: ReadonlyMap<string, KubeObject>;
 }
 
 let lastProgress = 0;
 
 /**
  * True once the MCS result covers all `exportsTotal` exports and every cluster's API server holds
- * each ServiceImport of that result (a ClusterSetIP one with its IP) and each imported slice. Logs
- * progress at most every 10 s.
+ * each ServiceImport of that result (a ClusterSetIP one with its IP) and each imported slice, as the
+ * bench's watches of the API servers see them (a watch, not a list per check: listing thousands of
+ * objects every 500 ms loaded the API servers more than the write-back did). Logs progress at most every 10 s.
  */
-export async function importedEverywhere(fleet: TestKubeFleet, runtime: ServeRuntime, clusters: readonly string[], exportsTotal: number, progress: (line: string) => void): Promise<boolean> {
+export function importedEverywhere(watched: ReadonlyMap<string, WatchedImports>, runtime: ServeRuntime, clusters: readonly string[], exportsTotal: number, progress: (line: string) => void): boolean {
   const result = runtime.bus.mcs.get('latest')?.result;
   const exportsSeen = result?.clusters.reduce((n, c) => n + c.serviceExports.length, 0) ?? 0;
-  const counts = await Promise.all(
-    clusters.map(async (cluster) => {
-      const want = result?.clusters.find((c) => c.cluster === cluster);
-      const imports = ((await fleet.request(cluster, 'GET', `${IMPORTS}?labelSelector=${encodeURIComponent(`${OWNER_LABEL}=lintas`)}`)).body as Listed).items ?? [];
-      const slices = ((await fleet.request(cluster, 'GET', `${SLICES}?labelSelector=${encodeURIComponent('endpointslice.kubernetes.io/managed-by=lintas.dev')}`)).body as Listed).items ?? [];
-      const ready = imports.filter((si) => si.spec?.type === 'Headless' || (si.spec?.ips?.length ?? 0) > 0).length;
-      return { cluster, ready, slices: slices.length, wantImports: want?.serviceImports.length ?? -1, wantSlices: want?.endpointSlices.length ?? -1 };
-    }),
-  );
+  const counts = clusters.map((cluster) => {
+    const want = result?.clusters.find((c) => c.cluster === cluster);
+    const w = watched.get(cluster);
+    const imports = [...(w?.imports.values() ?? [])] as { spec?: { type?: string; ips?: string[] } }[];
+    const ready = imports.filter((si) => si.spec?.type === 'Headless' || (si.spec?.ips?.length ?? 0) > 0).length;
+    return { cluster, ready, slices: w?.slices.size ?? 0, wantImports: want?.serviceImports.length ?? -1, wantSlices: want?.endpointSlices.length ?? -1 };
+  });
   const done = exportsSeen === exportsTotal && counts.every((c) => c.ready === c.wantImports && c.slices === c.wantSlices);
   if (!done && performance.now() - lastProgress > 10_000) {
     lastProgress = performance.now();
@@ -39,13 +38,14 @@ export async function importedEverywhere(fleet: TestKubeFleet, runtime: ServeRun
   return done;
 }
 
-/** lintas_kube_writes_total summed per cluster (every kind and verb). */
-export function writesPerCluster(metrics: string): Map<string, number> {
+/** lintas_kube_writes_total summed per cluster (every kind and verb), or with `byKind` per `cluster kind verb`. */
+export function writesPerCluster(metrics: string, byKind = false): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of metrics.split('\n')) {
     if (!line.startsWith('lintas_kube_writes_total{')) continue;
-    const cluster = /cluster="([^"]*)"/.exec(line)?.[1] ?? '';
-    out.set(cluster, (out.get(cluster) ?? 0) + Number(line.split(' ').at(-1)));
+    const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const key = byKind ? `${label('cluster')} ${label('kind')} ${label('verb')}` : label('cluster');
+    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').at(-1)));
   }
   return out;
 }

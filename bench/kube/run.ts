@@ -2,7 +2,7 @@
  * The Kubernetes source and write-back measured against three real kube-apiservers (issue 16,
  * "Measured"): the test fleet of test/kube/fleet.ts (one etcd, three API servers on loopback), N
  * Services with one EndpointSlice each per cluster, and an in-process `serve --kubeconfig` runtime
- * with write-back on (serve's defaults: 200 ms directory debounce, 20 writes/s per cluster).
+ * with write-back on (serve's defaults: 200 ms directory debounce, 50 write-back requests/s, burst 100, per cluster).
  *
  *  1. `3 × N` ServiceExports created at once (an admin client, 16 in flight) → every cluster's API
  *     server holds every ServiceImport of its MCS result (with its IP) and every imported slice.
@@ -31,7 +31,8 @@ import { appendFileSync } from 'node:fs';
 import { createLogger, silentLogger } from '../../src/observability/index.ts';
 import { follow, startServeRuntime, type ServeRuntime } from '../../src/runtime/index.ts';
 import { testRuntimeConfig } from '../../src/runtime/test-runtime.ts';
-import { Informer, kubeconfigTransport, WATCHED_RESOURCES } from '../../src/sources/index.ts';
+import { OWNED_RESOURCES, OWNER_LABEL } from '../../src/api/index.ts';
+import { Informer, kubeconfigTransport, withLabelSelector, type WatchedResource } from '../../src/sources/index.ts';
 import { openStore, type LintasStore } from '../../src/store/index.ts';
 import { installSharedCrds, kubeBinariesMissing, startKubeFleet, TEST_CLUSTERS, type TestKubeFleet } from '../../test/kube/fleet.ts';
 import { DnsClient } from '../mcs/dns-client.ts';
@@ -40,7 +41,7 @@ import { waitFor } from '../lib/procs.ts';
 import { runBench } from '../lib/run-bench.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { EXPORTS, fleetYaml, NAMESPACE, podIP, pool, service, serviceExport, serviceName, SERVICES, slice, SLICES } from './objects.ts';
-import { importedEverywhere, writesPerCluster } from './observe.ts';
+import { importedEverywhere, writesPerCluster, type WatchedImports } from './observe.ts';
 
 const USAGE = 'usage: npm run bench:kube -- [--services 100] [--changes 100] [--probes 10] [--change-timeout-ms 15000] [--json]';
 const { intOption, usageError } = benchOptionChecks('bench:kube', USAGE);
@@ -79,9 +80,11 @@ function parseOptions() {
 
 const MIB = 1024 * 1024;
 /** RSS after a full GC when node runs with --expose-gc (the script does): garbage not yet collected is not memory held. */
-const rss = (): number => {
+const rss = (): { rss: number; heap: number } => {
   global.gc?.();
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  // RSS keeps pages V8 freed but did not hand back; the heap in use (plus buffers) is what is held.
+  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
 };
 let fleet: TestKubeFleet | undefined;
 let runtime: ServeRuntime | undefined;
@@ -134,20 +137,54 @@ async function main(): Promise<number> {
   const metrics = async (): Promise<string> => (await fetch(`${rt.adminUrl}/metrics`)).text();
   const rssIdle = rss();
 
+  // The bench's watches of Lintas's objects in every API server (owner label): the import check and the changes read them.
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromFile(f.kubeconfigPath);
+  const seen = new Map<string, string>(); // `cluster|service|source` → addresses, filled during the changes
+  const waiters = new Set<() => void>();
+  let watchingChanges = false;
+  const probeSlices = new Set<string>(); // `ns/name` of the probes' imported slices, filled before the changes
+  for (const c of CLUSTERS) {
+    const transport = withLabelSelector(kubeconfigTransport(kubeconfig, c), `${OWNER_LABEL}=lintas`);
+    const resource = (kind: string): WatchedResource => {
+      const r = OWNED_RESOURCES.find((x) => x.kind === kind);
+      if (r === undefined) throw new Error(`${kind} is not an owned resource`);
+      return { kind, group: r.group, versions: [r.version], plural: r.plural, namespaced: true };
+    };
+    const imports: Informer = new Informer({ transport, resource: resource('ServiceImport'), onChange: () => undefined, onStatus: () => undefined });
+    const slices: Informer = new Informer({
+      transport,
+      resource: resource('EndpointSlice'),
+      onChange: () => {
+        if (!watchingChanges) return;
+        // Only the probes change: look at theirs (every slice of the cluster would be thousands per event).
+        for (const key of probeSlices) {
+          const object = slices.objects().get(key);
+          if (object === undefined) continue;
+          const labels = (object.metadata as { labels?: Record<string, string> }).labels ?? {};
+          seen.set(`${c}|${labels['multicluster.kubernetes.io/service-name'] ?? ''}|${labels['multicluster.kubernetes.io/source-cluster'] ?? ''}`, addressKey(object['endpoints']));
+        }
+        for (const w of waiters) w();
+      },
+      onStatus: () => undefined,
+    });
+    informers.push(imports, slices);
+    imports.start();
+    slices.start();
+  }
+  await waitFor('the bench\'s informers synced', 60_000, () => (informers.every((i) => i.status().synced) ? true : undefined));
+  // The informers replace their maps on a relist: read them through the informers.
+  const watchedNow = (): Map<string, WatchedImports> => new Map(CLUSTERS.map((c, i) => [c, { imports: (informers[2 * i] as Informer).objects(), slices: (informers[2 * i + 1] as Informer).objects() }]));
+
   // 1. Every export at once.
   const exportsTotal = CLUSTERS.length * o.services;
   const writes0 = writesPerCluster(await metrics());
+  const writes0ByKind = writesPerCluster(await metrics(), true);
   const t0 = performance.now();
   await pool(CLUSTERS.flatMap((c) => Array.from({ length: o.services }, (_, i) => ({ c, i }))), 16, ({ c, i }) => apply(c, EXPORTS, serviceExport(serviceName(c, i))));
   const createdMs = performance.now() - t0;
   log(`  ${String(exportsTotal)} ServiceExports created in ${createdMs.toFixed(0)} ms; waiting until all are imported everywhere`);
-  // Checked every 500 ms at most: six lists of up to 3 × N objects are load on the API servers too.
-  let checkedAt = 0;
-  const importedMs = await waitFor('every export imported everywhere', o.importTimeoutMs, async () => {
-    if (performance.now() - checkedAt < 500) return undefined;
-    checkedAt = performance.now();
-    return (await importedEverywhere(f, rt, CLUSTERS, exportsTotal, (line) => log(`    ${line}`))) ? performance.now() - t0 : undefined;
-  });
+  const importedMs = await waitFor('every export imported everywhere', o.importTimeoutMs, () => (importedEverywhere(watchedNow(), rt, CLUSTERS, exportsTotal, (line) => log(`    ${line}`)) ? performance.now() - t0 : undefined));
   log(`  all imported everywhere after ${(importedMs / 1000).toFixed(1)} s`);
   // The exports' own status is written after the imports: let the write-back go quiet (no write for
   // 3 s) so that the changes are not measured behind the tail of the import.
@@ -163,35 +200,18 @@ async function main(): Promise<number> {
   });
   log(`  write-back quiet (export status written too) ${(settledMs / 1000).toFixed(1)} s after the exports`);
   const writes1 = writesPerCluster(await metrics());
+  const importByKind = Object.fromEntries([...writesPerCluster(await metrics(), true)].map(([k, n]) => [k, n - (writes0ByKind.get(k) ?? 0)]).filter(([, n]) => (n as number) > 0));
   const rssImported = rss();
 
-  // 2. Changes, watched in every API server.
-  const seen = new Map<string, string>(); // `cluster|service|source` → addresses
-  const waiters = new Set<() => void>();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromFile(f.kubeconfigPath);
-  // The repo's informer (list, watch, reopen before client-node's 30 s idle limit, relist on 410): a
-  // bare watch dies silently while a slow sync writes nothing for 30 s.
-  const sliceResource = WATCHED_RESOURCES.find((r) => r.kind === 'EndpointSlice');
-  if (sliceResource === undefined) throw new Error('EndpointSlice is not a watched resource');
-  for (const c of CLUSTERS) {
-    const informer: Informer = new Informer({
-      transport: kubeconfigTransport(kubeconfig, c),
-      resource: sliceResource,
-      onChange: () => {
-        for (const object of informer.objects().values()) {
-          const labels = (object.metadata as { labels?: Record<string, string> }).labels ?? {};
-          if (labels['endpointslice.kubernetes.io/managed-by'] !== 'lintas.dev') continue;
-          seen.set(`${c}|${labels['multicluster.kubernetes.io/service-name'] ?? ''}|${labels['multicluster.kubernetes.io/source-cluster'] ?? ''}`, addressKey(object['endpoints']));
-        }
-        for (const w of waiters) w();
-      },
-      onStatus: () => undefined,
-    });
-    informers.push(informer);
-    informer.start();
+  // 2. Changes, watched in every API server (the informers above).
+  for (const result of rt.bus.mcs.get('latest')?.result.clusters ?? []) {
+    for (const sl of result.endpointSlices) {
+      const source = sl.metadata.labels?.['multicluster.kubernetes.io/source-cluster'] ?? '';
+      const svc = sl.metadata.labels?.['multicluster.kubernetes.io/service-name'] ?? '';
+      if (Array.from({ length: o.probes }, (_, i) => serviceName(source, i)).includes(svc)) probeSlices.add(`${sl.metadata.namespace ?? ''}/${sl.metadata.name}`);
+    }
   }
-  await waitFor('the bench\'s slice informers synced', 60_000, () => (informers.every((i) => i.status().synced) ? true : undefined));
+  watchingChanges = true;
   let mcsCheck: (() => void) | undefined;
   void follow(rt.bus.mcs, stopping.signal, () => mcsCheck?.(), () => undefined);
   const dns = new DnsClient('127.0.0.1', rt.dnsPort);
@@ -263,6 +283,11 @@ async function main(): Promise<number> {
   dns.close();
   const writes2 = writesPerCluster(await metrics());
   const rssEnd = rss();
+  // The bench's own informers hold every object Lintas wrote too: their share, to leave out of the runtime's.
+  await Promise.all(informers.splice(0).map((i) => i.stop()));
+  seen.clear();
+  const dropped = rss();
+  const benchInformers = { rss: Math.max(0, rssEnd.rss - dropped.rss), heap: Math.max(0, rssEnd.heap - dropped.heap) };
 
   const rate = (a: Map<string, number>, b: Map<string, number>, ms: number): Record<string, { writes: number; perSecond: number }> =>
     Object.fromEntries(CLUSTERS.map((c) => {
@@ -283,9 +308,12 @@ async function main(): Promise<number> {
     toDnsMs: summarize(samples.dns),
     toMcsResultMs: summarize(samples.mcs),
     applyRttMs: summarize(samples.applyRtt),
-    rssMiB: { beforeRuntime: rssBefore / MIB, runtimeIdle: rssIdle / MIB, allImported: rssImported / MIB, afterChanges: rssEnd / MIB },
-    rssPerWatchedClusterMiB: (rssImported - rssBefore) / MIB / CLUSTERS.length,
+    rssMiB: { beforeRuntime: rssBefore.rss / MIB, runtimeIdle: rssIdle.rss / MIB, allImported: rssImported.rss / MIB, afterChanges: rssEnd.rss / MIB },
+    heapMiB: { beforeRuntime: rssBefore.heap / MIB, runtimeIdle: rssIdle.heap / MIB, allImported: rssImported.heap / MIB, afterChanges: rssEnd.heap / MIB, benchInformers: benchInformers.heap / MIB },
+    rssPerWatchedClusterMiB: (rssImported.rss - rssBefore.rss) / MIB / CLUSTERS.length,
+    heapPerWatchedClusterMiB: (rssImported.heap - benchInformers.heap - rssBefore.heap) / MIB / CLUSTERS.length,
     writesDuringImport: rate(writes0, writes1, settledMs),
+    importWritesByKind: importByKind,
     writesDuringChanges: rate(writes1, writes2, changesMs),
   };
   const ms = (s: Summary): string => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`;
@@ -299,7 +327,9 @@ async function main(): Promise<number> {
     console.log(`    → DNS answer changed:               ${ms(result.toDnsMs)}  (target p99 < ${String(TARGET_DNS_P99_MS)} ms)`);
     console.log(`    → MCS result (in-process):          ${ms(result.toMcsResultMs)}`);
     console.log(`    apply round trip (the change itself): ${ms(result.applyRttMs)}`);
-    console.log(`  RSS: ${result.rssMiB.beforeRuntime.toFixed(0)} MiB before the runtime, ${result.rssMiB.runtimeIdle.toFixed(0)} idle, ${result.rssMiB.allImported.toFixed(0)} all imported, ${result.rssMiB.afterChanges.toFixed(0)} after the changes → ${result.rssPerWatchedClusterMiB.toFixed(1)} MiB per watched cluster`);
+    console.log(`  RSS: ${result.rssMiB.beforeRuntime.toFixed(0)} MiB before the runtime, ${result.rssMiB.runtimeIdle.toFixed(0)} idle, ${result.rssMiB.allImported.toFixed(0)} all imported, ${result.rssMiB.afterChanges.toFixed(0)} after the changes → ${result.rssPerWatchedClusterMiB.toFixed(1)} MiB per watched cluster (the bench's own informers included)`);
+    console.log(`  heap in use: ${result.heapMiB.beforeRuntime.toFixed(0)} MiB before the runtime, ${result.heapMiB.allImported.toFixed(0)} all imported, the bench's informers ${result.heapMiB.benchInformers.toFixed(0)} → ${result.heapPerWatchedClusterMiB.toFixed(1)} MiB per watched cluster (without them)`);
+    console.log(`  import writes by cluster, kind and verb: ${Object.entries(importByKind).map(([k, n]) => `${k} ${String(n)}`).join(', ')}`);
     for (const [phase, rates] of [['import', result.writesDuringImport], ['changes', result.writesDuringChanges]] as const) {
       console.log(`  writes during ${phase}: ${CLUSTERS.map((c) => `${c} ${String(rates[c]?.writes)} (${String(rates[c]?.perSecond)}/s)`).join(', ')}`);
     }

@@ -25,6 +25,17 @@ export {
   importKey,
   planDerivedServices,
   planImports,
+  diffUnits,
+  exportUnitKey,
+  importUnitKey,
+  planUnits,
+  sameUnit,
+  unitDerivedWrite,
+  unitExportWrite,
+  unitImportWrites,
+  unitObjectKeys,
+  unitOfWritten,
+  unitSliceWrites,
 } from './mcs/index.ts';
 export type {
   ConflictReason,
@@ -36,6 +47,7 @@ export type {
   McsResult,
   McsState,
   ServiceExportWithStatus,
+  WriteUnit,
 } from './mcs/index.ts';
 export {
   ConditionType,

@@ -17,7 +17,11 @@ export { apiVersionOf, resourcePath, WATCHED_RESOURCES, type WatchedResource } f
 export { isGone, KubeApiError, kubeconfigTransport, type KubeList, type KubeTransport, type KubeWatchEvent, type OpenWatch } from './kubernetes/transport.ts';
 export { contextConfig, kubeconfigClient, kubeRequest, loadKubeconfig, type KubeClient, type KubeRequestOptions, type KubeResponse } from './kubernetes/client.ts';
 export { StatusWriter, type EventOutcome, type EventToRecord, type StatusOutcome, type StatusTarget, type StatusWriterOptions } from './kubernetes/status-writer.ts';
-export { ClusterWriter, writeKey, type ClusterWriterOptions, type WriteOutcome } from './kubernetes/writer.ts';
+export { ClusterWriter, DEFAULT_WRITE_RATE, writeKey, type ClusterWriterOptions, type WriteHint, type WriteOutcome } from './kubernetes/writer.ts';
+export { withLabelSelector } from './kubernetes/selected-transport.ts';
+// Test doubles of an API server (watches and writes on one store), for the write-back's tests in runtime.
+export { FakeApiServer } from './kubernetes/fake-api-server.ts';
+export { FakeApiClient } from './kubernetes/fake-api-client.ts';
 export { appliedHash, contains, difference, drift, isLintasOwned, markOwned, type LiveObject } from './kubernetes/ownership.ts';
 export { TokenBucket, type TokenBucketOptions } from './kubernetes/token-bucket.ts';
 export { createKubeWriteMetrics, type KubeWriteMetrics } from './kubernetes/metrics.ts';

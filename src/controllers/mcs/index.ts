@@ -12,3 +12,4 @@ export type { ConflictReason, ImportFailureReason, InvalidReason } from './condi
 export { LINTAS_MANAGER, MAX_ENDPOINTS_PER_SLICE, SOURCE_NETWORK_ANNOTATION, SOURCE_REGION_ANNOTATION } from './endpoints.ts';
 export { DEFAULT_DNS_TTL_SECONDS, DEFAULT_DNS_ZONE } from './dns-ir.ts';
 export { CLUSTERSET_IP_ANNOTATION, EXPORT_CONFLICT_REASON, derivedServiceName, importKey, planDerivedServices, planImports, type DerivedServiceWrite } from './writeback-plan.ts';
+export { diffUnits, exportUnitKey, importUnitKey, planUnits, sameUnit, unitDerivedWrite, unitExportWrite, unitImportWrites, unitObjectKeys, unitOfWritten, unitSliceWrites, type WriteUnit } from './writeback-units.ts';

@@ -54,7 +54,8 @@ function servicePort(port: ImportPort, many: boolean): Record<string, unknown> {
   return { ...(name !== undefined ? { name } : {}), protocol: port.protocol, port: port.port, ...(port.appProtocol !== undefined ? { appProtocol: port.appProtocol } : {}) };
 }
 
-function derivedService(si: ServiceImport): DesiredWrite {
+/** The derived Service of an import (see the module comment). */
+export function derivedService(si: ServiceImport): DesiredWrite {
   const namespace = si.metadata.namespace ?? '';
   const name = derivedServiceName(namespace, si.metadata.name);
   const many = si.spec.ports.length > 1;
@@ -87,7 +88,8 @@ export function planDerivedServices(result: McsClusterResult): DerivedServiceWri
   return result.serviceImports.map((si) => ({ importKey: importKey(si.metadata.namespace ?? '', si.metadata.name), write: derivedService(si) }));
 }
 
-function serviceImportWrites(si: ServiceImport, derivedIPs: ReadonlyMap<string, readonly string[]>): DesiredWrite[] {
+/** A ServiceImport's object and status writes, with `spec.ips` from the derived Service's allocated ClusterIPs (by `ns/name`). */
+export function serviceImportWrites(si: ServiceImport, derivedIPs: ReadonlyMap<string, readonly string[]>): DesiredWrite[] {
   const namespace = si.metadata.namespace ?? '';
   const name = si.metadata.name;
   const { ips, ...rest } = si.spec;
@@ -104,7 +106,8 @@ function serviceImportWrites(si: ServiceImport, derivedIPs: ReadonlyMap<string, 
   ];
 }
 
-function importedSlice(slice: EndpointSlice, portsPerImport: ReadonlyMap<string, number>): DesiredWrite {
+/** An imported EndpointSlice's write (`portsPerImport`: port count per import `ns/name`, to name unnamed ports alike). */
+export function importedSlice(slice: EndpointSlice, portsPerImport: ReadonlyMap<string, number>): DesiredWrite {
   const namespace = slice.metadata.namespace ?? '';
   const importName = slice.metadata.labels?.[MCS_SERVICE_NAME_LABEL] ?? '';
   const many = (portsPerImport.get(importKey(namespace, importName)) ?? 0) > 1;
@@ -120,7 +123,8 @@ function conflictEvent(se: ServiceExportWithStatus): WriteEvent | undefined {
   return conflict?.status === 'True' ? { type: 'Warning', reason: EXPORT_CONFLICT_REASON, message: `${conflict.reason}: ${conflict.message ?? ''}`.trim() } : undefined;
 }
 
-function exportStatus(se: ServiceExportWithStatus): DesiredWrite {
+/** The status write of one of the cluster's own ServiceExports (with a conflict Event when it conflicts). */
+export function exportStatus(se: ServiceExportWithStatus): DesiredWrite {
   const namespace = se.metadata.namespace ?? '';
   const version = se.apiVersion.slice(se.apiVersion.indexOf('/') + 1);
   const event = conflictEvent(se);

@@ -53,12 +53,23 @@ export function contextConfig(kubeconfig: KubeConfig, context: string): { config
 
 const METHODS: Readonly<Record<string, HttpMethod>> = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, PATCH: HttpMethod.PATCH, DELETE: HttpMethod.DELETE };
 
-/** One authenticated request through `config`'s current context. */
-export async function kubeRequest(config: KubeConfig, server: string, method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse> {
+/** The connection pool a client keeps across requests (see {@link kubeconfigClient}). */
+export interface KubePool {
+  dispatcher?: ReturnType<RequestContext['getDispatcher']>;
+}
+
+/**
+ * One authenticated request through `config`'s current context. client-node builds a new undici
+ * Agent (a new TLS connection, its CA parsed again) for every request it authenticates; with `pool`
+ * the first one is kept and reused, as client-go keeps one transport per cluster.
+ */
+export async function kubeRequest(config: KubeConfig, server: string, method: string, path: string, options: KubeRequestOptions = {}, pool?: KubePool): Promise<KubeResponse> {
   const url = new URL(server + path);
   for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
   const ctx = new RequestContext(url.toString(), METHODS[method] ?? HttpMethod.GET);
+  // Credentials are applied per request (a token file or exec plugin may rotate them); the TLS agent is not per request.
   await config.applySecurityAuthentication(ctx);
+  if (pool !== undefined) pool.dispatcher ??= ctx.getDispatcher();
   const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   let res;
@@ -66,7 +77,7 @@ export async function kubeRequest(config: KubeConfig, server: string, method: st
     res = await fetch(url, {
       method,
       headers,
-      dispatcher: ctx.getDispatcher(),
+      dispatcher: pool?.dispatcher ?? ctx.getDispatcher(),
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
@@ -77,8 +88,9 @@ export async function kubeRequest(config: KubeConfig, server: string, method: st
   return { status: res.status, body };
 }
 
-/** A client for one kubeconfig context. */
+/** A client for one kubeconfig context: one connection pool for all its requests. */
 export function kubeconfigClient(kubeconfig: KubeConfig, context: string): KubeClient {
   const { config, server } = contextConfig(kubeconfig, context);
-  return { server, request: (method, path, options) => kubeRequest(config, server, method, path, options) };
+  const pool: KubePool = {};
+  return { server, request: (method, path, options) => kubeRequest(config, server, method, path, options, pool) };
 }

@@ -7,8 +7,16 @@ import { KubeApiError, type KubeList, type KubeTransport, type KubeWatchEvent, t
 
 interface Watcher {
   readonly path: string;
+  readonly labelSelector: string | undefined;
   readonly onEvent: (event: KubeWatchEvent) => void;
   readonly end: (error?: unknown) => void;
+}
+
+/** Whether `object` matches a `key=value` label selector (the only form the fake understands; none matches all). */
+function selected(labelSelector: string | undefined, object: Record<string, unknown>): boolean {
+  if (labelSelector === undefined || labelSelector === '') return true;
+  const [key = '', value] = labelSelector.split('=');
+  return (object['metadata'] as { labels?: Record<string, string> } | undefined)?.labels?.[key] === value;
 }
 
 /** A fake API server; `transport` is what an informer is given. */
@@ -37,12 +45,13 @@ export class FakeApiServer {
       this.objects.delete(key);
       event = { type: 'DELETED', object: { ...existing, metadata: { ...(existing['metadata'] as object), resourceVersion: String(rv) } } };
     } else {
-      const object = { ...spec, metadata: { ...(spec['metadata'] as object | undefined), name, resourceVersion: String(rv) } };
+      // A spec with its own metadata keeps it (labels, annotations, managedFields); the store owns the resourceVersion.
+      const object = { ...spec, metadata: { name, ...(spec['metadata'] as object | undefined), resourceVersion: String(rv) } };
       this.objects.set(key, object);
       event = { type: existing === undefined ? 'ADDED' : 'MODIFIED', object };
     }
     this.#history.push({ rv, path, event });
-    if (this.deliver) for (const w of this.#watchers) if (w.path === path) w.onEvent(event);
+    if (this.deliver) for (const w of this.#watchers) if (w.path === path && selected(w.labelSelector, event.object)) w.onEvent(event);
   }
 
   /** Drops history up to now: a watch from an older version gets 410 Gone. */
@@ -63,11 +72,11 @@ export class FakeApiServer {
 
   readonly transport: KubeTransport = {
     server: 'https://fake.invalid',
-    list: async (path: string): Promise<KubeList> => {
+    list: async (path, query): Promise<KubeList> => {
       this.lists.push(path);
       if (this.down) throw new KubeApiError(0, undefined, 'connect ECONNREFUSED');
       if (this.notServed.has(path)) throw new KubeApiError(404, 'NotFound', '404 page not found');
-      const items = [...this.objects].filter(([k]) => k.startsWith(`${path}|`)).map(([, o]) => o);
+      const items = [...this.objects].filter(([k, o]) => k.startsWith(`${path}|`) && selected(query['labelSelector'], o)).map(([, o]) => o);
       return { metadata: { resourceVersion: String(this.rv) }, items };
     },
     watch: async (path, query, onEvent, signal): Promise<OpenWatch> => {
@@ -77,6 +86,7 @@ export class FakeApiServer {
       const ended = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       const watcher: Watcher = {
         path,
+        labelSelector: query['labelSelector'],
         onEvent,
         end: (error) => {
           this.#watchers.delete(watcher);
@@ -94,7 +104,7 @@ export class FakeApiServer {
         });
         return { ended };
       }
-      for (const h of this.#history) if (h.rv > from && h.path === path) onEvent(h.event);
+      for (const h of this.#history) if (h.rv > from && h.path === path && selected(query['labelSelector'], h.event.object)) onEvent(h.event);
       this.#watchers.add(watcher);
       return { ended };
     },
