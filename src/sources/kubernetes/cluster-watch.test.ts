@@ -28,9 +28,9 @@ function writeSlice(server: FakeApiServer, ip: string): void {
   stored.metadata['namespace'] = 'shop';
 }
 
-/** Writes an object with metadata (namespace, labels, managedFields...). */
+/** Writes an object named `name` with metadata (namespace, labels, managedFields...). */
 function put(server: FakeApiServer, path: string, name: string, body: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
-  server.write(path, name, { ...body, metadata: { ...(body['metadata'] as object | undefined), ...metadata } });
+  server.write(path, name, { ...body, metadata: { ...(body['metadata'] as object | undefined), ...metadata, name } });
 }
 
 /** What the write-back marks an imported slice with (ownership.ts): owner label and annotation, field manager `lintas`. */

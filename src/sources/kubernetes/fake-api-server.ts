@@ -45,7 +45,8 @@ export class FakeApiServer {
       this.objects.delete(key);
       event = { type: 'DELETED', object: { ...existing, metadata: { ...(existing['metadata'] as object), resourceVersion: String(rv) } } };
     } else {
-      // A spec with its own metadata keeps it (labels, annotations, managedFields); the store owns the resourceVersion.
+      // A spec with its own metadata keeps it (name included: a caller may key objects by namespace/name);
+      // the store owns the resourceVersion.
       const object = { ...spec, metadata: { name, ...(spec['metadata'] as object | undefined), resourceVersion: String(rv) } };
       this.objects.set(key, object);
       event = { type: existing === undefined ? 'ADDED' : 'MODIFIED', object };
