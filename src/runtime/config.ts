@@ -33,6 +33,30 @@ export function composeOverlays(overlays: readonly SnapshotOverlay[]): SnapshotO
   };
 }
 
+/**
+ * The overlay of a source a component makes only when it starts, while the directory source subscribes
+ * before then: it applies the source once attached and forwards the source's changes to those subscribers.
+ */
+export function lateOverlay(): { readonly overlay: SnapshotOverlay; attach(source: { apply(snapshot: FleetSnapshot): FleetSnapshot; subscribe(listener: () => void): unknown }): void } {
+  let attached: { apply(snapshot: FleetSnapshot): FleetSnapshot } | undefined;
+  const listeners = new Set<() => void>();
+  return {
+    overlay: {
+      apply: (snapshot) => attached?.apply(snapshot) ?? snapshot,
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    attach(source) {
+      attached = source;
+      source.subscribe(() => {
+        for (const listener of listeners) listener();
+      });
+    },
+  };
+}
+
 /** A host and port to listen on. */
 export interface ListenAddress {
   readonly host: string;

@@ -14,6 +14,7 @@
  * @module
  */
 import type { KubeClient } from '../sources/index.ts';
+import { pause } from '../store/index.ts';
 
 /** The Lease's spec fields leader election uses. */
 export interface LeaseSpec {
@@ -103,19 +104,6 @@ export interface KubeLeaseElection {
   state(): KubeLeaseState;
   /** Stops: reports `Stopped` first, then releases the Lease if held. Idempotent. */
   stop(): Promise<void>;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The Lease's REST path (collection without `name`). */

@@ -14,7 +14,7 @@ import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSo
 import type { Bus } from './bus.ts';
 import { writeFileAtomicSync } from '../store/index.ts';
 import type { Component } from './component.ts';
-import type { SnapshotOverlay } from './config.ts';
+import { lateOverlay, type SnapshotOverlay } from './config.ts';
 
 /** Lintas's namespace when neither a flag nor the pod's service account names one. */
 export const DEFAULT_LINTAS_NAMESPACE = 'lintas-system';
@@ -67,16 +67,10 @@ export interface ManagementComponent extends Component {
 /** Creates the component; its start resolves once every kind was listed or failed to be. */
 export function managementComponent(options: { kubeconfig: KubeConfig; context: string; log: Logger; initialBackoffMs?: number; maxBackoffMs?: number }): ManagementComponent {
   let source: ManagementSource | undefined;
-  const listeners = new Set<() => void>();
+  const late = lateOverlay();
   return {
     name: 'management-source',
-    overlay: {
-      apply: (snapshot) => source?.apply(snapshot) ?? snapshot,
-      subscribe: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
+    overlay: late.overlay,
     async start() {
       source = new ManagementSource({
         context: options.context,
@@ -85,9 +79,7 @@ export function managementComponent(options: { kubeconfig: KubeConfig; context: 
         ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
         ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
       });
-      source.subscribe(() => {
-        for (const listener of listeners) listener();
-      });
+      late.attach(source);
       options.log.info('reading lintas.dev objects from the management cluster', { context: options.context, server: source.status().server });
       source.start();
       // Listed before the directory source's first publication, so it already holds the CRs.
@@ -119,18 +111,12 @@ export interface RemoteClustersComponent extends Component {
  */
 export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeConfig; context: string; namespace: string; fileClusters: () => ReadonlySet<string>; log: Logger; registry?: Registry; heartbeatMs?: number }): RemoteClustersComponent {
   let remote: RemoteClusters | undefined;
-  const listeners = new Set<() => void>();
+  const late = lateOverlay();
   const stopping = new AbortController();
   let following: Promise<void> | undefined;
   return {
     name: 'remote-clusters',
-    overlay: {
-      apply: (snapshot) => remote?.apply(snapshot) ?? snapshot,
-      subscribe: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
+    overlay: late.overlay,
     async start() {
       const clusters = new RemoteClusters({
         transport: kubeconfigTransport(options.kubeconfig, options.context),
@@ -142,9 +128,7 @@ export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeCon
         ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
       });
       remote = clusters;
-      clusters.subscribe(() => {
-        for (const listener of listeners) listener();
-      });
+      late.attach(clusters);
       await clusters.reconcile(options.bus.fleet.current().fleetObjects);
       clusters.start();
       following = (async () => {

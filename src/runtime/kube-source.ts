@@ -11,7 +11,7 @@ import type { Logger } from '../observability/index.ts';
 import { KubernetesSource, type ClusterWatchStatus } from '../sources/index.ts';
 import type { Bus } from './bus.ts';
 import type { Component } from './component.ts';
-import type { SnapshotOverlay } from './config.ts';
+import { lateOverlay, type SnapshotOverlay } from './config.ts';
 
 /** The component, the overlay it feeds and the clusters' watch state. */
 export interface KubeSourceComponent extends Component {
@@ -23,25 +23,17 @@ export interface KubeSourceComponent extends Component {
 export function kubeSourceComponent(options: { bus: Bus; kubeconfigPath: string; registry: Registry; log: Logger; heartbeatMs?: number }): KubeSourceComponent {
   const { bus, log } = options;
   let source: KubernetesSource | undefined;
-  const listeners = new Set<() => void>();
+  // The directory source subscribes before this component starts: forward to it once the source exists.
+  const late = lateOverlay();
   const stopping = new AbortController();
   let following: Promise<void> | undefined;
   return {
     name: 'kube-source',
-    // The directory source subscribes before this component starts: forward to it once the source exists.
-    overlay: {
-      apply: (snapshot) => source?.apply(snapshot) ?? snapshot,
-      subscribe: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
+    overlay: late.overlay,
     async start() {
       const kube = new KubernetesSource({ kubeconfigPath: options.kubeconfigPath, heartbeats: bus.fleet, log, registry: options.registry, ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}) });
       source = kube;
-      kube.subscribe(() => {
-        for (const listener of listeners) listener();
-      });
+      late.attach(kube);
       // The directory source started first: its Clusters name the clusters to watch.
       await kube.reconcile(bus.fleet.current().fleetObjects);
       following = (async () => {

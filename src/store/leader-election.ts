@@ -77,8 +77,8 @@ export interface LeaderElection {
 /** What became of one acquire or renewal. */
 type Outcome = { readonly kind: 'result'; readonly result: LeaseResult } | { readonly kind: 'error'; readonly error: unknown } | { readonly kind: 'abandoned' };
 
-/** Resolves after `ms` or when `signal` aborts, whichever comes first (never rejects; clears its timer). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms` or when `signal` aborts, whichever comes first (never rejects; clears its timer). Both electors wait with it. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
