@@ -2,7 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { MCS_SERVICE_NAME_LABEL, type Sourced } from '../../api/index.ts';
 import { EMPTY_MCS_STATE, translateMcs } from '../mcs/index.ts';
+import { HealthAnnotation } from './health.ts';
 import { eastWestMemoStats } from './east-west.ts';
 import { loadGatewayCase } from './testdata-loader.ts';
 import { translateGateway } from './translate.ts';
@@ -60,5 +62,36 @@ describe('east-west memo', () => {
       const rebuilt = l.virtualHosts[0]?.listener === prefix;
       assert.equal(l === first.listeners[i], !rebuilt, `listener ${l.key}: ${rebuilt ? 'rebuilt' : 'reused'}`);
     }
+  });
+
+  it('does not build an unchanged import\'s upstream again; a changed source Service or imported slice rebuilds it', () => {
+    const base = input();
+    const first = translateGateway(base).ir;
+    const built = eastWestMemoStats.upstreamsBuilt;
+    translateGateway(base);
+    assert.equal(eastWestMemoStats.upstreamsBuilt, built, 'same inputs: no upstream built');
+
+    // The exporters' Service gets a health-check annotation (a new object, as a source gives an edited one).
+    const target = base.mcs.clusters.flatMap((c) => c.serviceImports).find((si) => si.spec.type === 'ClusterSetIP');
+    assert.ok(target !== undefined);
+    const annotated = (o: Sourced): Sourced =>
+      o.object.kind === 'Service' && o.object.metadata.name === target.metadata.name && o.object.metadata.namespace === target.metadata.namespace
+        ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { ...o.object.metadata.annotations, [HealthAnnotation.path]: '/healthz' } } } }
+        : o;
+    const clusters = new Map([...base.snapshot.clusters].map(([n, c]) => [n, { ...c, objects: c.objects.map(annotated) }]));
+    const edited: GatewayInput = { ...base, snapshot: { ...base.snapshot, clusters } };
+    const warm = translateGateway(edited).ir;
+    assert.deepEqual(warm, translateGateway(structuredClone(edited)).ir, 'equal to a cold translation');
+    assert.notDeepEqual(warm.upstreams, first.upstreams, 'the health check reached the upstream');
+
+    // One imported slice loses its endpoints (a new slice object; the ServiceImport stays the same object).
+    const slice = base.mcs.clusters.flatMap((c) => c.endpointSlices).find((s) => s.metadata.namespace === target.metadata.namespace && s.metadata.labels?.[MCS_SERVICE_NAME_LABEL] === target.metadata.name && s.endpoints.length > 0);
+    assert.ok(slice !== undefined);
+    const emptied = { ...slice, endpoints: [] };
+    const mcs = { ...base.mcs, clusters: base.mcs.clusters.map((c) => ({ ...c, endpointSlices: c.endpointSlices.map((s) => (s === slice ? emptied : s)) })) };
+    translateGateway(base);
+    const drained = translateGateway({ ...base, mcs }).ir;
+    assert.deepEqual(drained, translateGateway(structuredClone({ ...base, mcs })).ir, 'equal to a cold translation');
+    assert.notDeepEqual(drained.upstreams, first.upstreams, 'the emptied slice reached the upstream');
   });
 });

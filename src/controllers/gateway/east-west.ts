@@ -19,6 +19,7 @@ import type { Cluster, FleetSnapshot, ServiceImport } from '../../api/index.ts';
 import type { EntrySourceIR, HttpListenerIR, TcpListenerIR, UpstreamIR } from '../../ir/index.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
+import { importUpstreamDeps, sameDeps } from './import-deps.ts';
 import { importUpstream } from './upstreams.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -36,6 +37,8 @@ export interface EastWestIR {
 
 /** What one import port gave last time: its upstream and its listeners (HTTP or TCP, one per ClusterSetIP). */
 interface PortMemo {
+  /** What the upstream was computed from (import-deps.ts). */
+  readonly deps: readonly unknown[];
   readonly upstream: UpstreamIR;
   readonly entryBySource: readonly EntrySourceIR[];
   readonly listeners: readonly HttpListenerIR[];
@@ -47,8 +50,8 @@ const portMemo = new WeakMap<ServiceImport, Map<number, PortMemo>>();
 // The last entry sources returned, kept so that equal sources stay the same array (every listener holds it).
 let lastSources: readonly EntrySourceIR[] = [];
 
-/** How many import ports were built afresh and how many reused by {@link translateEastWest} (tests read it). */
-export const eastWestMemoStats = { built: 0, reused: 0 };
+/** How many import ports' listeners were built afresh or reused, and upstreams built, by {@link translateEastWest} (tests read it). */
+export const eastWestMemoStats = { built: 0, reused: 0, upstreamsBuilt: 0 };
 
 /** Every cluster's pod CIDRs, longest first is left to the data plane. */
 export function entrySources(snapshot: FleetSnapshot): EntrySourceIR[] {
@@ -97,26 +100,33 @@ export function translateEastWest(snapshot: FleetSnapshot, index: FleetIndex): E
     const { cluster, serviceImport } = entry;
     const memos = portMemo.get(serviceImport) ?? new Map<number, PortMemo>();
     portMemo.set(serviceImport, memos);
+    const deps = importUpstreamDeps(index, cluster, serviceImport);
     serviceImport.spec.ports.forEach((port, i) => {
       if ((port.protocol ?? 'TCP') !== 'TCP') return;
       const http = isHttpPort(port);
-      const base = importUpstream(index, cluster, serviceImport, port);
-      // A TCP upstream gets its own key: the same import port may also be an HTTP gateway backend.
-      const fresh: UpstreamIR = http ? base : { ...base, key: `${base.key}/tcp`, protocol: 'tcp' };
       const before = memos.get(i);
-      const upstream = before !== undefined && isDeepStrictEqual(before.upstream, fresh) ? before.upstream : fresh;
+      // Same inputs: the same upstream, not even built (import-deps.ts); else built and kept if equal.
+      let upstream: UpstreamIR;
+      if (before !== undefined && sameDeps(before.deps, deps)) upstream = before.upstream;
+      else {
+        const base = importUpstream(index, cluster, serviceImport, port);
+        // A TCP upstream gets its own key: the same import port may also be an HTTP gateway backend.
+        const fresh: UpstreamIR = http ? base : { ...base, key: `${base.key}/tcp`, protocol: 'tcp' };
+        upstream = before !== undefined && isDeepStrictEqual(before.upstream, fresh) ? before.upstream : fresh;
+        eastWestMemoStats.upstreamsBuilt += 1;
+      }
       upstreams.push(upstream);
       // The listeners depend on the import (same object: same ports and IPs), the upstream's key and the entry sources only.
       if (before !== undefined && before.entryBySource === entryBySource && before.upstream.key === upstream.key) {
         eastWestMemoStats.reused += 1;
         listeners.push(...before.listeners);
         tcpListeners.push(...before.tcpListeners);
-        if (before.upstream !== upstream) memos.set(i, { ...before, upstream });
+        if (before.upstream !== upstream || before.deps !== deps) memos.set(i, { ...before, deps, upstream });
         return;
       }
       eastWestMemoStats.built += 1;
       const built = portListeners(serviceImport, port, http, upstream, entryBySource);
-      memos.set(i, { upstream, entryBySource, ...built });
+      memos.set(i, { deps, upstream, entryBySource, ...built });
       listeners.push(...built.listeners);
       tcpListeners.push(...built.tcpListeners);
     });
