@@ -6,6 +6,12 @@
  * coalesced (a burst of edits applies the newest IR once). Status is published for
  * `/api/v1/gateway` (and so for `get --server`). The data plane runs on worker threads by
  * default (`embedded-data-plane.ts`), so translation here never stalls the traffic.
+ *
+ * Translation runs on the control plane's thread, next to the DNS server: every input
+ * (MCS result, policy inputs, cluster faults) only schedules it for the next turn of the
+ * event loop (`setImmediate`). The DNS zone update that the same MCS result brings (a
+ * microtask of the same bus update) is applied first, so DNS never waits behind gateway
+ * work, and a burst of inputs in one turn translates once.
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -41,7 +47,7 @@ export interface GatewayRunnerOptions {
 
 /** The running gateway side of `serve`. */
 export interface GatewayRunner {
-  /** Feeds an MCS result and the snapshot it was computed from. */
+  /** Feeds an MCS result and the snapshot it was computed from (translated on the next turn of the event loop). */
   onMcs(result: McsResult, snapshot: FleetSnapshot): void;
   /** Replaces the runtime policy inputs (failover epochs/moves, health exclusions, drained clusters) and re-translates. */
   setPolicyInputs(inputs: PolicyInputs): void;
@@ -86,8 +92,18 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   // A cluster that is down has no gateway: its north-south listeners are not bound (the ClusterSetIP proxies stay).
   const withoutDown = (ir: GatewayIR): GatewayIR => (down.size === 0 ? ir : { ...ir, listeners: ir.listeners.filter((l) => l.entryBySource !== undefined || !down.has(l.cluster)) });
 
+  let scheduled: NodeJS.Immediate | undefined;
+  // See the module doc: after the microtasks of this turn (the DNS update), once per turn.
+  const schedule = (): void => {
+    if (scheduled !== undefined || closed) return;
+    scheduled = setImmediate(() => {
+      scheduled = undefined;
+      translate();
+    });
+  };
+
   const translate = (): void => {
-    if (last === undefined) return;
+    if (last === undefined || closed) return;
     try {
       latest = translateGateway({ snapshot: last.snapshot, mcs: last.result, now: new Date().toISOString(), eastWest: true, policy, ...(latest !== undefined ? { previous: latest } : {}) });
     } catch (error) {
@@ -147,17 +163,17 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
   return {
     onMcs(result, snapshot) {
       last = { result, snapshot };
-      translate();
+      schedule();
     },
     setPolicyInputs(inputs) {
       policy = inputs;
-      translate();
+      schedule();
     },
     setClustersDown(clusters) {
       if (clusters.size === down.size && [...clusters].every((c) => down.has(c))) return;
       down.clear();
       for (const c of clusters) down.add(c);
-      translate();
+      schedule();
     },
     latest: () => latest,
     explain: (req) => (latest === undefined ? Promise.resolve([]) : local.explain(latest.ir, req)),
@@ -167,6 +183,7 @@ export function startGatewayRunner(options: GatewayRunnerOptions): GatewayRunner
     metrics: () => local.metrics(),
     async close() {
       closed = true;
+      if (scheduled !== undefined) clearImmediate(scheduled);
       await applying;
       await local.close();
     },

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ClusterConfig, GatewayIR, HttpListenerIR } from '../../ir/index.ts';
 import { WatchableMap } from '../../store/index.ts';
 import { configVersion, nextClusterConfigs, publishClusterConfigs } from './cluster-configs.ts';
+import { sliceGatewayIR } from './slice.ts';
 
 const listener = (cluster: string, address: string, upstream: string): HttpListenerIR => ({
   key: `${address}:80`,
@@ -39,6 +40,24 @@ describe('cluster configs', () => {
     const reordered = JSON.parse(JSON.stringify({ upstreams: ir.upstreams, listeners: ir.listeners })) as GatewayIR;
     assert.equal(configVersion(reordered), configVersion(ir));
     assert.match(configVersion(ir), /^[0-9a-f]{16}$/);
+  });
+});
+
+describe('cluster configs: cost of a change', () => {
+  it('a changed slice is versioned without encoding its unchanged listeners again, to the same version', () => {
+    let reads = 0;
+    const counted = listener('a', '10.0.0.1', 'ub');
+    // An enumerable getter counts reads of the listener's content by a deep compare or a JSON encoding (slicing never reads the address).
+    const watched = Object.defineProperty({ ...counted }, 'address', { enumerable: true, get: () => ((reads += 1), counted.address) }) as HttpListenerIR;
+    const ir = (bPort: number): GatewayIR => ({ ...fleet(bPort), listeners: [watched] });
+    const map = new WatchableMap<string, ClusterConfig>();
+    assert.deepEqual(publishClusterConfigs(map, ir(8080), ['a'], 't1'), ['a']);
+    const before = reads;
+    // Upstream ub changes: a's slice (the same listener object, a new upstream) gets a new version.
+    assert.deepEqual(publishClusterConfigs(map, ir(9090), ['a'], 't2'), ['a']);
+    assert.equal(reads, before, 'the unchanged listener was neither compared nor encoded again');
+    const plain: GatewayIR = { ...fleet(9090), listeners: [counted] };
+    assert.equal(map.get('a')?.version, configVersion(JSON.parse(JSON.stringify(sliceGatewayIR(plain, 'a'))) as GatewayIR), 'same version as a cold encoding');
   });
 });
 

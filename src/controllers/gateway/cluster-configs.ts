@@ -7,12 +7,19 @@
  * IR, equal version, across control-plane restarts too: a reconnecting
  * gateway that already serves it is not sent it again) and the next
  * generation. Pure apart from the map write in {@link publishClusterConfigs}.
+ *
+ * Per MCS result this runs for every cluster, so it must cost what changed, not
+ * the fleet: slices are compared by reference first, element by element (the
+ * translator keeps unchanged listeners and upstreams as the same objects),
+ * and a changed slice's version hashes a canonical JSON whose unchanged elements
+ * come from a cache (ir-digest.ts).
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig, GatewayIR, ListenerCertificate } from '../../ir/index.ts';
 import { compareStrings } from '../../lib/index.ts';
-import { canonicalJson, sha256hex, type WatchableMap } from '../../store/index.ts';
+import { sha256hex, type WatchableMap } from '../../store/index.ts';
+import { irCanonicalJson } from './ir-digest.ts';
 import { sliceGatewayIR } from './slice.ts';
 
 /** Options of {@link nextClusterConfigs}. */
@@ -31,7 +38,7 @@ export interface ClusterConfigWrites {
 
 /** The version of an IR: 16 hex digits of the SHA-256 of its canonical JSON (key order does not matter). */
 export function configVersion(ir: GatewayIR): string {
-  return sha256hex(canonicalJson(ir)).slice(0, 16);
+  return sha256hex(irCanonicalJson(ir)).slice(0, 16);
 }
 
 /** The writes that make `current` hold the slice of `fleet` for every cluster in `clusters` (sorted output). */
@@ -42,6 +49,7 @@ export function nextClusterConfigs(current: ReadonlyMap<string, ClusterConfig>, 
   for (const cluster of wanted) {
     const ir = sliceGatewayIR(fleet, cluster, { eastWest: eastWest?.has(cluster) ?? true });
     const before = current.get(cluster);
+    // isDeepStrictEqual returns at once for an element that is the same object: an unchanged slice costs a walk of its lists.
     if (before !== undefined && isDeepStrictEqual(before.ir, ir)) continue;
     const certificates = options.certificates === undefined ? undefined : certificatesOf(ir, cluster, options.certificates);
     set.push([cluster, { version: configVersion(ir), generation: (before?.generation ?? 0) + 1, publishedAt: now, ir, ...(certificates !== undefined ? { certificates } : {}) }]);

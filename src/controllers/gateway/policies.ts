@@ -298,6 +298,8 @@ export function attachPolicies(
       const merged = new Map<string, ExcludedClusterIR>();
       for (const x of excluded) if (!merged.has(x.cluster)) merged.set(x.cluster, x);
       const list = [...merged.values()].sort((a, b) => compareStrings(a.cluster, b.cluster));
+      // Nothing to add: the same object, so an unchanged upstream keeps its identity (cluster-configs.ts compares by reference first).
+      if (policy === undefined && list.length === 0) return u;
       return { ...u, ...(policy !== undefined ? { policy } : {}), ...(list.length > 0 ? { excludedClusters: list } : {}) };
     })
     .sort((a, b) => compareStrings(a.key, b.key));
