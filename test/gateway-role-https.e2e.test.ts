@@ -82,10 +82,14 @@ describe('an HTTPS listener served by a lintas gateway process', { skip: openssl
       assert.equal(reply.body['cluster'], ENTRY);
       assert.equal(reply.alpn, protocol === 'h2' ? 'h2' : 'http/1.1');
     }
-    // New connections are spread over both workers by the kernel: every one terminates TLS.
-    for (let i = 0; i < 12; i++) assert.equal((await tlsRequest({ address: GATEWAY_IP, port: httpsPort, servername: 'secure.test', path: '/', ca: cert.cert })).status, 200);
-    // As of the workers' next report (read once a second).
-    await waitFor('both workers served HTTPS requests', () => (role.status().workers?.length === 2 && role.status().workers?.every((w) => w.requests > 0) ? true : undefined), 15_000);
+    // New connections are spread over both workers by the kernel: every one terminates TLS. The kernel
+    // only spreads over the workers that have bound, and the second may bind a moment after the first
+    // (under load, after a dozen requests): keep making new connections until both have served, as of
+    // the workers' next report (read once a second).
+    await waitFor('both workers served HTTPS requests', async () => {
+      assert.equal((await tlsRequest({ address: GATEWAY_IP, port: httpsPort, servername: 'secure.test', path: '/', ca: cert.cert })).status, 200);
+      return role.status().workers?.length === 2 && role.status().workers?.every((w) => w.requests > 0) ? true : undefined;
+    }, 30_000);
   });
 
   it('keeps the private key off every admin route the control plane serves', async () => {
