@@ -7,12 +7,9 @@
  *   units whose inputs changed are queued. Nothing is listed per result.
  * - **Live state from watches.** Lintas's own objects (derived Services, ServiceImports, imported
  *   slices) come from informers filtered by the owner label; a write's answer is used until the watch
- *   catches up with it. The ServiceExports come from an informer of their own: the Kubernetes
- *   source's snapshot drops their status and resourceVersion (so that Lintas's status writes do not
- *   re-run the translation), and compared with it every drift repair rewrote every export's status.
- *   The snapshot's copy serves only until that informer holds the export at the result's generation.
- *   The writer (sources/kubernetes/writer.ts) compares in memory and sends nothing when the live
- *   object already holds what Lintas wants.
+ *   catches up with it. ServiceExports come from an informer of their own (the source's snapshot
+ *   drops their status, so compared with it every drift repair rewrote every export's status). The
+ *   writer (sources/kubernetes/writer.ts) sends nothing when the live object holds what Lintas wants.
  * - **Concurrency.** Up to `concurrency` units are written at once (one unit's writes in order:
  *   derived Service, ServiceImport and its status, slices, then its garbage); the cluster's token
  *   bucket bounds the rate. A unit changed while being written is written again after.
@@ -345,11 +342,7 @@ export class ClusterWriteback {
     if (written?.size === 0) this.#written.delete(key);
   }
 
-  /**
-   * The watch's copy of an object. A ServiceExport's is the export informer's (status included) once
-   * it has seen the generation the result was computed for; before then the source's snapshot copy,
-   * which has no status: the status is written once more rather than judged on a stale copy.
-   */
+  /** The watch's copy of an object; a ServiceExport's is the export informer's once it has the result's generation, else the snapshot's (no status: written again rather than judged on a stale copy). */
   #watched(objectKey: string, generation?: number): LiveObject | undefined {
     const [kind = '', namespace = '', name = ''] = objectKey.split('/');
     if (kind !== 'ServiceExport') return this.#informers.get(kind)?.objects().get(`${namespace}/${name}`) as LiveObject | undefined;
