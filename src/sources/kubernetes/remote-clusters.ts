@@ -121,6 +121,8 @@ export class RemoteClusters {
    * is a new RemoteCluster (another digest); a cluster gone from the Secrets or the fleet leaves.
    */
   credentials(): ReadonlyMap<string, RemoteCluster> {
+    // Once listed, always listed: a cluster that goes unreachable keeps its write-back (its writes retry).
+    for (const entry of this.#sources.values()) if (entry.listed !== true && entry.source.status().every((s) => s.synced)) entry.listed = true;
     return new Map([...this.#sources].filter(([, e]) => e.listed === true).map(([cluster, { remote }]) => [cluster, remote]));
   }
 
@@ -186,10 +188,7 @@ export class RemoteClusters {
       });
       const entry: { remote: RemoteCluster; source: KubernetesSource; carried?: ClusterSnapshot; listed?: boolean } = { remote, source, ...(carried.has(cluster) ? { carried: carried.get(cluster) } : {}) };
       source.subscribe(() => {
-        if (source.status().every((s) => s.synced)) {
-          delete entry.carried;
-          entry.listed = true;
-        }
+        if (source.status().every((s) => s.synced)) delete entry.carried;
         this.#notify();
       });
       this.#sources.set(cluster, entry);
