@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/index.ts';
-import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSource, RemoteClusters, type InClusterOptions, type KubeClient, type ManagementStatus, type RemoteClustersStatus } from '../sources/index.ts';
+import { combinedKubeConfig, kubeconfigClient, kubeconfigTransport, ManagementSource, RemoteClusters, type InClusterOptions, type KubeClient, type ManagementStatus, type RemoteCluster, type RemoteClustersStatus } from '../sources/index.ts';
 import type { Bus } from './bus.ts';
 import { writeFileAtomicSync } from '../store/index.ts';
 import type { Component } from './component.ts';
@@ -102,6 +102,8 @@ export function managementComponent(options: { kubeconfig: KubeConfig; context: 
 export interface RemoteClustersComponent extends Component {
   readonly overlay: SnapshotOverlay;
   status(): RemoteClustersStatus | undefined;
+  /** The listed clusters a Secret reaches, with their credentials (the MCS write-back follows them; `overlay.subscribe` tells of changes). */
+  credentials(): ReadonlyMap<string, RemoteCluster>;
 }
 
 /**
@@ -151,5 +153,6 @@ export function remoteClustersComponent(options: { bus: Bus; kubeconfig: KubeCon
       return waiting.length === 0 ? { ready: true } : { ready: false, detail: `waiting for the first list of ${waiting.map((s) => s.cluster).join(', ')}` };
     },
     status: () => remote?.status(),
+    credentials: () => remote?.credentials() ?? new Map(),
   };
 }

@@ -7,9 +7,9 @@
  *   units whose inputs changed are queued. Nothing is listed per result.
  * - **Live state from watches.** Lintas's own objects (derived Services, ServiceImports, imported
  *   slices) come from informers filtered by the owner label; a write's answer is used until the watch
- *   catches up with it. The ServiceExports' live status comes from the Kubernetes source's snapshot
- *   the result was computed from. The writer (sources/kubernetes/writer.ts) compares in memory and
- *   sends nothing when the live object already holds what Lintas wants.
+ *   catches up with it. ServiceExports come from an informer of their own (the source's snapshot
+ *   drops their status, so compared with it every drift repair rewrote every export's status). The
+ *   writer (sources/kubernetes/writer.ts) sends nothing when the live object holds what Lintas wants.
  * - **Concurrency.** Up to `concurrency` units are written at once (one unit's writes in order:
  *   derived Service, ServiceImport and its status, slices, then its garbage); the cluster's token
  *   bucket bounds the rate. A unit changed while being written is written again after.
@@ -17,7 +17,7 @@
  *   (behind any change, at most two at a time) and objects of Lintas's that no unit wants are deleted.
  * @module
  */
-import { OWNED_RESOURCES, OWNER_LABEL, type DesiredWrite } from '../api/index.ts';
+import { OWNED_RESOURCES, OWNER_LABEL, SERVICE_EXPORT_RESOURCE, type DesiredWrite } from '../api/index.ts';
 import { diffUnits, unitDerivedWrite, unitExportWrite, unitImportWrites, unitObjectKeys, unitOfWritten, unitSliceWrites, type WriteUnit } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { Informer, isLintasOwned, KubeApiError, withLabelSelector, writeKey, type ClusterWriter, type KubeTransport, type KubeWriteMetrics, type LiveObject, type WriteOutcome } from '../sources/index.ts';
@@ -69,9 +69,11 @@ export class ClusterWriteback {
   readonly #o: ClusterWritebackOptions;
   readonly #clock: () => number;
   readonly #informers = new Map<string, Informer>();
+  /** Every ServiceExport of the cluster, status included (a cluster that serves none fails its list: plans do not wait for it). */
+  readonly #exportInformer: Informer;
   readonly #stopping = new AbortController();
   #desired = new Map<string, WriteUnit>();
-  /** Live ServiceExports by `ns/name`, from the snapshot of the latest result. */
+  /** ServiceExports by `ns/name` as the latest result's snapshot holds them (no status, no resourceVersion). */
   #exports: ReadonlyMap<string, LiveObject> = new Map();
   /** Objects each unit wrote (by object key): what it deletes once it no longer wants them. */
   readonly #written = new Map<string, Set<string>>();
@@ -112,11 +114,20 @@ export class ClusterWriteback {
         }),
       );
     }
+    const exports = SERVICE_EXPORT_RESOURCE;
+    this.#exportInformer = new Informer({
+      transport: options.transport,
+      resource: { kind: exports.kind, group: exports.group, versions: ['v1beta1', 'v1alpha1'], plural: exports.plural, namespaced: true },
+      clock: this.#clock,
+      onChange: () => this.#onWatch(),
+      onStatus: () => this.#onWatch(),
+    });
   }
 
   /** Starts the owned-object informers and the drift repair timer. */
   start(): void {
     for (const informer of this.#informers.values()) informer.start();
+    this.#exportInformer.start();
     this.#resync = setInterval(() => this.resync(), this.#o.resyncMs ?? 30_000);
     this.#resync.unref();
   }
@@ -126,12 +137,13 @@ export class ClusterWriteback {
     this.#stopping.abort();
     clearInterval(this.#resync);
     for (const r of this.#retries.values()) clearTimeout(r.timer);
-    await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+    await Promise.all([...this.#informers.values(), this.#exportInformer].map((i) => i.stop()));
   }
 
-  /** Whether every owned-object informer has listed once (before that, plans wait). */
+  /** Whether every owned-object informer has listed once, and the export informer has listed or failed to (before that, plans wait). */
   synced(): boolean {
-    return [...this.#informers.values()].every((i) => i.status().synced);
+    const exports = this.#exportInformer.status();
+    return (exports.synced || exports.lastError !== undefined) && [...this.#informers.values()].every((i) => i.status().synced);
   }
 
   /** The last failure of a unit's write, until a later write of it succeeded. */
@@ -330,15 +342,20 @@ export class ClusterWriteback {
     if (written?.size === 0) this.#written.delete(key);
   }
 
-  /** The watch's copy of an object (the source's snapshot for a ServiceExport). */
-  #watched(objectKey: string): LiveObject | undefined {
+  /** The watch's copy of an object; a ServiceExport's is the export informer's once it has the result's generation, else the snapshot's (no status: written again rather than judged on a stale copy). */
+  #watched(objectKey: string, generation?: number): LiveObject | undefined {
     const [kind = '', namespace = '', name = ''] = objectKey.split('/');
-    return kind === 'ServiceExport' ? this.#exports.get(`${namespace}/${name}`) : (this.#informers.get(kind)?.objects().get(`${namespace}/${name}`) as LiveObject | undefined);
+    if (kind !== 'ServiceExport') return this.#informers.get(kind)?.objects().get(`${namespace}/${name}`) as LiveObject | undefined;
+    const watched = this.#exportInformer.objects().get(`${namespace}/${name}`) as LiveObject | undefined;
+    const snapshot = this.#exports.get(`${namespace}/${name}`);
+    if (watched === undefined) return snapshot;
+    const want = generation ?? snapshot?.metadata?.generation;
+    return want === undefined || watched.metadata?.generation === want ? watched : snapshot;
   }
 
   /** The live object of a key: the watch's copy, or a newer write answer. */
-  #live(objectKey: string): LiveObject | undefined {
-    const watched = this.#watched(objectKey);
+  #live(objectKey: string, generation?: number): LiveObject | undefined {
+    const watched = this.#watched(objectKey, generation);
     const recent = this.#recent.get(objectKey);
     if (recent === undefined) return watched;
     if (watched !== undefined && atLeastAsNew(watched, recent.live)) {
@@ -356,7 +373,7 @@ export class ClusterWriteback {
   async #write(unitKey: string, desired: DesiredWrite, keep: Set<string>): Promise<{ outcome: WriteOutcome | 'forbidden'; live?: LiveObject }> {
     const objectKey = writeKey(desired.resource.kind, desired.namespace, desired.name);
     if (desired.write === 'object') keep.add(objectKey);
-    const live = this.#live(objectKey);
+    const live = this.#live(objectKey, desired.generation);
     const mine = live !== undefined && desired.owned && isLintasOwned(live, this.#o.owner);
     const owned = new Map<string, LiveObject>(mine ? [[objectKey, live]] : []);
     let result: { outcome: WriteOutcome | 'forbidden'; live?: LiveObject };

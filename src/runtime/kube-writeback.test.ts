@@ -142,6 +142,34 @@ describe('ClusterWriteback (per-service write-back)', () => {
     assert.deepEqual(client.requests, ['PATCH /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices/svc-04-jkt']);
   });
 
+  it('an export\'s status is written once: drift repair and later results write nothing though the source\'s copy has no status', async () => {
+    const api = new FakeApiServer();
+    const client = new FakeApiClient(api);
+    const exports = '/apis/multicluster.x-k8s.io/v1beta1/serviceexports';
+    client.put(exports, liveExport().get('shop/own') as LiveObject, 'kubectl');
+    // As the Kubernetes source hands it on: status and resourceVersion dropped (cluster-watch.ts, no echo).
+    const { resourceVersion: _rv, ...meta } = (client.get(exports, 'shop', 'own') as LiveObject).metadata ?? {};
+    const asSourced = (): Map<string, LiveObject> => new Map([['shop/own', { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: meta }]]);
+    const exportRequests = (): string[] => client.requests.filter((r) => r.includes('serviceexports'));
+    const cw = await writeback(api, client);
+    await apply(cw, result(5), asSourced());
+    assert.equal(client.writes().filter((r) => r === EXPORT_STATUS('own')).length, 1);
+    await waitFor('the export informer saw the status', () => (client.get(exports, 'shop', 'own')?.['status'] !== undefined ? true : undefined));
+    client.requests.length = 0;
+    cw.resync();
+    await cw.idle();
+    assert.deepEqual(client.requests, [], 'a steady state writes and reads nothing');
+    await apply(cw, result(5, 2), asSourced());
+    assert.deepEqual(client.requests, ['PATCH /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices/svc-02-jkt'], 'a change writes what changed only');
+    const fresh = await writeback(api, client);
+    await waitFor('the restarted write-back listed the exports', () => (fresh.synced() ? true : undefined));
+    client.requests.length = 0;
+    await apply(fresh, result(5, 2), asSourced());
+    fresh.resync();
+    await fresh.idle();
+    assert.deepEqual(exportRequests(), [], 'a restart does not rewrite the status either');
+  });
+
   it('writes several services at once, never more than the concurrency', async () => {
     const api = new FakeApiServer();
     const inner = new FakeApiClient(api);

@@ -165,7 +165,15 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const writeback =
     kube === undefined || kubeconfigPath === undefined || config.kubeWrite === false
       ? undefined
-      : kubeWritebackComponent({ bus, kubeconfigPath, registry, log: log.child({ component: 'kube-writeback' }), sourceSynced: () => kube.health().ready });
+      : kubeWritebackComponent({
+          bus,
+          kubeconfigPath,
+          registry,
+          log: log.child({ component: 'kube-writeback' }),
+          sourceSynced: () => kube.health().ready,
+          // Clusters that remote-cluster Secrets add are written into as well.
+          ...(remoteClusters !== undefined ? { remoteClusters: { credentials: () => remoteClusters.credentials(), subscribe: (listener: () => void) => remoteClusters.overlay.subscribe(listener) } } : {}),
+        });
   // Gateway API and lintas.dev status, and failover Events, into the clusters' API servers (kube-status.ts).
   const kubeStatus =
     writeback === undefined || kubeconfigPath === undefined

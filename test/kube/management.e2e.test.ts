@@ -94,7 +94,8 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     replicaConfig = (holder, stateDir, replicaStore) => ({
       ...testRuntimeConfig(join(dir, 'fleet'), stateDir, replicaStore, logger),
       inCluster: { serviceAccountDir: sa, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) } },
-      kubeWrite: false,
+      // The write-back on: a cluster a remote-cluster Secret adds gets its ServiceImports too.
+      kubeWrite: true,
       holder,
       lease: { ttlMs: 4_000, renewMs: 300 },
     });
@@ -158,6 +159,8 @@ describe('management cluster: lintas.dev CRs and the leader Lease, in-cluster', 
     const secret = (data: Record<string, string>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'remote-sgp', namespace: 'lintas-system', labels: { 'lintas.dev/remote-cluster': 'true' } }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) });
     await apply('/api/v1/namespaces/lintas-system/secrets', secret({ 'sgp-prod-1': sgpKubeconfig, 'tyo-prod-1': 'clusters: [not, a, kubeconfig' }));
     await waitFor('sgp\'s export imported into jkt', () => (importedInJkt().join() === 'sgp-prod-1/10.2.0.5' ? true : undefined), 30_000);
+    // The write-back follows the Secret too: sgp (reached only through it) gets its ServiceImport.
+    await waitFor('the ServiceImport written into sgp through the Secret\'s credential', async () => ((await fleet.request('sgp-prod-1', 'GET', '/apis/multicluster.x-k8s.io/v1beta1/namespaces/shop/serviceimports/web')).status === 200 ? true : undefined), 30_000);
     const status = (await management()).remoteClusters;
     assert.deepEqual(status.clusters, { 'sgp-prod-1': 'lintas-system/remote-sgp key sgp-prod-1' });
     // Its watch metrics sit beside the kubeconfig clusters' (jkt-prod-1 through in-cluster).

@@ -52,7 +52,7 @@ export interface RemoteClustersStatus {
 export class RemoteClusters {
   readonly #o: RemoteClustersOptions;
   readonly #informer: Informer;
-  readonly #sources = new Map<string, { remote: RemoteCluster; source: KubernetesSource; carried?: ClusterSnapshot }>();
+  readonly #sources = new Map<string, { remote: RemoteCluster; source: KubernetesSource; carried?: ClusterSnapshot; listed?: boolean }>();
   readonly #listeners = new Set<() => void>();
   readonly #reported = new Set<string>();
   #errors: readonly string[] = [];
@@ -115,6 +115,17 @@ export class RemoteClusters {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * The clusters reached through a Secret whose watch has listed once (a result computed before then
+   * lacks the cluster's exports): what the MCS write-back writes into, by cluster. A rotated credential
+   * is a new RemoteCluster (another digest); a cluster gone from the Secrets or the fleet leaves.
+   */
+  credentials(): ReadonlyMap<string, RemoteCluster> {
+    // Once listed, always listed: a cluster that goes unreachable keeps its write-back (its writes retry).
+    for (const entry of this.#sources.values()) if (entry.listed !== true && entry.source.status().every((s) => s.synced)) entry.listed = true;
+    return new Map([...this.#sources].filter(([, e]) => e.listed === true).map(([cluster, { remote }]) => [cluster, remote]));
+  }
+
   /** The Secrets' and the watches' state. */
   status(): RemoteClustersStatus {
     const informer = this.#informer.status();
@@ -175,7 +186,7 @@ export class RemoteClusters {
         ...(this.#o.initialBackoffMs !== undefined ? { initialBackoffMs: this.#o.initialBackoffMs } : {}),
         ...(this.#o.maxBackoffMs !== undefined ? { maxBackoffMs: this.#o.maxBackoffMs } : {}),
       });
-      const entry: { remote: RemoteCluster; source: KubernetesSource; carried?: ClusterSnapshot } = { remote, source, ...(carried.has(cluster) ? { carried: carried.get(cluster) } : {}) };
+      const entry: { remote: RemoteCluster; source: KubernetesSource; carried?: ClusterSnapshot; listed?: boolean } = { remote, source, ...(carried.has(cluster) ? { carried: carried.get(cluster) } : {}) };
       source.subscribe(() => {
         if (source.status().every((s) => s.synced)) delete entry.carried;
         this.#notify();
