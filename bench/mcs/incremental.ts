@@ -31,7 +31,7 @@ import { parseArgs, promisify } from 'node:util';
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { Cluster, ClusterSet, clusterName, type ClusterSnapshot, type Sourced } from '../../src/api/index.ts';
+import { Cluster, ClusterSet, clusterName, type ClusterFreshness, type ClusterSnapshot, type Sourced } from '../../src/api/index.ts';
 import { runMcs, type McsResult } from '../../src/controllers/index.ts';
 import { silentLogger } from '../../src/observability/index.ts';
 import { createBus, follow, startServeRuntime, type SnapshotOverlay } from '../../src/runtime/index.ts';
@@ -147,6 +147,21 @@ interface Pipeline {
   stop(): Promise<void>;
 }
 
+
+/** One ClusterWatch per bench cluster over its fake API server, handing snapshots and freshness to the pipeline. */
+function clusterWatches(servers: readonly FakeApiServer[], onSnapshot: (cluster: string, snapshot: ClusterSnapshot) => void, onFreshness: (cluster: string, freshness: ClusterFreshness) => void): ClusterWatch[] {
+  return CLUSTERS.map(
+    (c, ci) =>
+      new ClusterWatch({
+        cluster: clusterName(c),
+        transport: (servers[ci] as FakeApiServer).transport,
+        log: silentLogger,
+        heartbeatMs: 60_000,
+        onSnapshot: (snapshot) => onSnapshot(c, snapshot),
+        onFreshness: (freshness) => onFreshness(c, freshness),
+      }),
+  );
+}
 /** The pipeline of the `full` and `incremental` modes: serve's wiring from the source to the DNS component. */
 async function mcsPipeline(mode: Mode, servers: readonly FakeApiServer[]): Promise<Pipeline> {
   const bus = createBus();
@@ -167,17 +182,7 @@ async function mcsPipeline(mode: Mode, servers: readonly FakeApiServer[]): Promi
       results.push({ at: performance.now(), result });
     },
   });
-  const watches = CLUSTERS.map(
-    (c, ci) =>
-      new ClusterWatch({
-        cluster: clusterName(c),
-        transport: (servers[ci] as FakeApiServer).transport,
-        log: silentLogger,
-        heartbeatMs: 60_000,
-        onSnapshot: (snapshot) => bus.fleet.publishCluster(snapshot),
-        onFreshness: (freshness) => bus.fleet.heartbeat(clusterName(c), freshness),
-      }),
-  );
+  const watches = clusterWatches(servers, (_, snapshot) => bus.fleet.publishCluster(snapshot), (c, freshness) => bus.fleet.heartbeat(clusterName(c), freshness));
   const dns = dnsComponent({ bus, address: { host: '127.0.0.1', port: 0 }, registry, log: silentLogger });
   await dns.start();
   for (const w of watches) w.start();
@@ -200,19 +205,13 @@ async function servePipeline(servers: readonly FakeApiServer[]): Promise<Pipelin
   await writeFile(join(dir, 'fleet', 'fleet.yaml'), fleetObjects().map((o) => stringify(o.object)).join('---\n'));
   const snapshots = new Map<string, ClusterSnapshot>();
   const listeners = new Set<() => void>();
-  const watches = CLUSTERS.map(
-    (c, ci) =>
-      new ClusterWatch({
-        cluster: clusterName(c),
-        transport: (servers[ci] as FakeApiServer).transport,
-        log: silentLogger,
-        heartbeatMs: 60_000,
-        onSnapshot: (snapshot) => {
-          snapshots.set(c, snapshot);
-          for (const listener of listeners) listener();
-        },
-        onFreshness: () => undefined,
-      }),
+  const watches = clusterWatches(
+    servers,
+    (c, snapshot) => {
+      snapshots.set(c, snapshot);
+      for (const listener of listeners) listener();
+    },
+    () => undefined,
   );
   const overlay: SnapshotOverlay = {
     apply: (snapshot) => ({ fleetObjects: snapshot.fleetObjects, clusters: new Map(CLUSTERS.flatMap((c) => (snapshots.has(c) ? [[clusterName(c), snapshots.get(c) as ClusterSnapshot] as const] : []))) }),

@@ -18,12 +18,12 @@
  * is left to delete it with, and another Lintas may take the cluster over).
  * @module
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { clusterName, type FleetSnapshot } from '../api/index.ts';
 import { planUnits, type McsClusterResult } from '../controllers/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { clusterContexts, ClusterWriter, createKubeWriteMetrics, kubeconfigClient, kubeconfigTransport, type KubeClient, type KubeTransport, type KubeWriteMetrics, type LiveObject, type RemoteCluster } from '../sources/index.ts';
+import { clusterContexts, ClusterWriter, createKubeWriteMetrics, kubeconfigClient, kubeconfigTransport, loadKubeconfig, type KubeClient, type KubeTransport, type KubeWriteMetrics, type LiveObject, type RemoteCluster } from '../sources/index.ts';
 import { follow, type Bus, type McsPublished } from './bus.ts';
 import type { Component } from './component.ts';
 import { ClusterWriteback } from './kube-writeback-cluster.ts';
@@ -181,13 +181,7 @@ export function kubeWritebackComponent(options: KubeWritebackOptions): KubeWrite
   return {
     name: 'kube-writeback',
     async start() {
-      const config = new KubeConfig();
-      try {
-        config.loadFromFile(options.kubeconfigPath);
-      } catch (error) {
-        throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-      }
-      kubeconfig = config;
+      kubeconfig = loadKubeconfig(options.kubeconfigPath);
       metrics = createKubeWriteMetrics(options.registry);
       const onError = (error: unknown): void => log.error('kube write-back cannot follow the bus', { error: (error as Error).message });
       void follow(bus.mcs, stopping.signal, consider, onError);

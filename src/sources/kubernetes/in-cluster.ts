@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeconfig } from './client.ts';
 
 /** The context name of the cluster Lintas runs in (name it in a Cluster's `lintas.dev/kubeconfig-context` annotation, or as `--management-context`). */
 export const IN_CLUSTER_CONTEXT = 'in-cluster';
@@ -52,14 +53,7 @@ export function inClusterKubeConfig(options: InClusterOptions = {}): { kubeconfi
  * context (a file context of that name is replaced). Throws naming the file when it is unreadable.
  */
 export function combinedKubeConfig(options: { kubeconfigPath?: string; inCluster?: InClusterOptions }): { kubeconfig: KubeConfig; namespace: string | undefined } {
-  const kubeconfig = new KubeConfig();
-  if (options.kubeconfigPath !== undefined) {
-    try {
-      kubeconfig.loadFromFile(options.kubeconfigPath);
-    } catch (error) {
-      throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-    }
-  }
+  const kubeconfig = options.kubeconfigPath !== undefined ? loadKubeconfig(options.kubeconfigPath) : new KubeConfig();
   if (options.inCluster === undefined) return { kubeconfig, namespace: undefined };
   const local = inClusterKubeConfig(options.inCluster);
   const merged = new KubeConfig();

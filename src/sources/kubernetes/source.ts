@@ -6,6 +6,7 @@
  * @module
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeconfig } from './client.ts';
 import type { Registry } from 'prom-client';
 import { clusterName, type ClusterFreshness, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
 import type { Logger } from '../../observability/index.ts';
@@ -64,7 +65,7 @@ export interface KubernetesSourceOptions {
 /** Watches the fleet's clusters and overlays their objects on the directory's snapshot (a runtime SnapshotOverlay). */
 export class KubernetesSource {
   readonly #o: KubernetesSourceOptions;
-  readonly #kubeconfig = new KubeConfig();
+  #kubeconfig = new KubeConfig();
   readonly #contexts: ReadonlySet<string>;
   readonly #metrics: KubeSourceMetrics | undefined;
   readonly #watches = new Map<string, { context: string; watch: ClusterWatch }>();
@@ -76,12 +77,8 @@ export class KubernetesSource {
   /** Reads the kubeconfig (throws naming the file when it is unreadable); watches nothing until {@link reconcile}. */
   constructor(options: KubernetesSourceOptions) {
     this.#o = options;
-    try {
-      if (options.kubeconfig !== undefined) this.#kubeconfig.loadFromString(options.kubeconfig.exportConfig());
-      else this.#kubeconfig.loadFromFile(options.kubeconfigPath);
-    } catch (error) {
-      throw new Error(`cannot read kubeconfig ${options.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-    }
+    if (options.kubeconfig !== undefined) this.#kubeconfig.loadFromString(options.kubeconfig.exportConfig());
+    else this.#kubeconfig = loadKubeconfig(options.kubeconfigPath);
     this.#contexts = new Set(this.#kubeconfig.getContexts().map((c) => c.name));
     this.#metrics = options.registry === undefined ? undefined : kubeSourceMetricsFor(options.registry);
   }
