@@ -11,15 +11,14 @@
  * Per MCS result this runs for every cluster, so it must cost what changed, not
  * the fleet: slices are compared by reference first, element by element (the
  * translator keeps unchanged listeners and upstreams as the same objects),
- * and a changed slice's version hashes a canonical JSON whose unchanged elements
+ * and a changed slice's version is a hash tree whose unchanged elements' digests
  * come from a cache (ir-digest.ts).
  * @module
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { ClusterConfig, GatewayIR, ListenerCertificate } from '../../ir/index.ts';
 import { compareStrings } from '../../lib/index.ts';
-import { sha256hex, type WatchableMap } from '../../store/index.ts';
-import { irCanonicalJson } from './ir-digest.ts';
+import type { WatchableMap } from '../../store/index.ts';
+import { irDigest } from './ir-digest.ts';
 import { sliceGatewayIR } from './slice.ts';
 
 /** Options of {@link nextClusterConfigs}. */
@@ -36,9 +35,24 @@ export interface ClusterConfigWrites {
   readonly delete: readonly string[];
 }
 
-/** The version of an IR: 16 hex digits of the SHA-256 of its canonical JSON (key order does not matter). */
+/** The version of an IR: 16 hex digits of its content digest (ir-digest.ts: key order and object identity do not matter). */
 export function configVersion(ir: GatewayIR): string {
-  return sha256hex(irCanonicalJson(ir)).slice(0, 16);
+  return irDigest(ir).slice(0, 16);
+}
+
+/** True when every list of `a` holds the very objects of `b`'s, in order (the translator keeps unchanged elements). */
+function sameElements(a: GatewayIR, b: GatewayIR): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((k) => {
+    const u = x[k];
+    const v = y[k];
+    if (u === v) return true;
+    if (!Array.isArray(u) || !Array.isArray(v) || u.length !== v.length) return false;
+    return u.every((e, i) => e === v[i]);
+  });
 }
 
 /** The writes that make `current` hold the slice of `fleet` for every cluster in `clusters` (sorted output). */
@@ -49,10 +63,13 @@ export function nextClusterConfigs(current: ReadonlyMap<string, ClusterConfig>, 
   for (const cluster of wanted) {
     const ir = sliceGatewayIR(fleet, cluster, { eastWest: eastWest?.has(cluster) ?? true });
     const before = current.get(cluster);
-    // isDeepStrictEqual returns at once for an element that is the same object: an unchanged slice costs a walk of its lists.
-    if (before !== undefined && isDeepStrictEqual(before.ir, ir)) continue;
+    // Same elements: unchanged at the cost of a walk of its lists. Else the version decides: a deep
+    // compare would walk a rebuilt upstream's every endpoint, while its encoding is mostly cached.
+    if (before !== undefined && sameElements(before.ir, ir)) continue;
+    const version = configVersion(ir);
+    if (before !== undefined && before.version === version) continue;
     const certificates = options.certificates === undefined ? undefined : certificatesOf(ir, cluster, options.certificates);
-    set.push([cluster, { version: configVersion(ir), generation: (before?.generation ?? 0) + 1, publishedAt: now, ir, ...(certificates !== undefined ? { certificates } : {}) }]);
+    set.push([cluster, { version, generation: (before?.generation ?? 0) + 1, publishedAt: now, ir, ...(certificates !== undefined ? { certificates } : {}) }]);
   }
   const keep = new Set(wanted);
   const remove = [...current.keys()].filter((c) => !keep.has(c)).sort(compareStrings);

@@ -20,6 +20,7 @@ import type { EntrySourceIR, HttpListenerIR, TcpListenerIR, UpstreamIR } from '.
 import { isDeepStrictEqual } from 'node:util';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
 import { importUpstreamDeps, sameDeps } from './import-deps.ts';
+import { shareUpstream } from './share-upstream.ts';
 import { importUpstream } from './upstreams.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -112,7 +113,8 @@ export function translateEastWest(snapshot: FleetSnapshot, index: FleetIndex): E
         const base = importUpstream(index, cluster, serviceImport, port);
         // A TCP upstream gets its own key: the same import port may also be an HTTP gateway backend.
         const fresh: UpstreamIR = http ? base : { ...base, key: `${base.key}/tcp`, protocol: 'tcp' };
-        upstream = before !== undefined && isDeepStrictEqual(before.upstream, fresh) ? before.upstream : fresh;
+        // Equal: last time's object; else last time's endpoint objects where they are equal (share-upstream.ts).
+        upstream = shareUpstream(before?.upstream, fresh);
         eastWestMemoStats.upstreamsBuilt += 1;
       }
       upstreams.push(upstream);

@@ -1,38 +1,49 @@
 /**
- * The canonical JSON of a Gateway IR, memoised per listener, upstream and policy:
- * a config version hashes the whole slice, but after one change almost every
- * element is the same object as before (the translator keeps unchanged parts by
- * reference), so only the new elements are encoded again. The text is exactly
- * `canonicalJson(ir)`: IR objects are immutable once built, so an element's
- * encoding never goes stale. Pure (the cache only holds results of a pure function).
+ * The content digest of a Gateway IR, memoised per object: a config version hashes each
+ * cluster's whole slice on every change, but after one change almost every element is the
+ * same object as before (the translator keeps unchanged listeners and upstreams, and a
+ * rebuilt upstream its unchanged endpoints: share-upstream.ts), so only new objects are
+ * encoded and hashed again. The digest is a hash tree: a list element's digest hashes its
+ * canonical JSON, except that its own list members hold their elements' digests; the IR's
+ * hashes its lists of element digests. Equal IRs get equal digests whatever their key order
+ * or object identity, across restarts too. IR objects are immutable once built, so a cached
+ * digest never goes stale. Pure (the cache only holds results of a pure function).
  * @module
  */
 import type { GatewayIR } from '../../ir/index.ts';
-import { canonicalJson } from '../../store/index.ts';
+import { canonicalJson, sha256hex } from '../../store/index.ts';
 
-// Element → its canonical JSON; weak, so a dropped IR takes its encodings with it.
-const encoded = new WeakMap<object, string>();
+// Object → its digest; weak, so a dropped IR takes its digests with it.
+const digests = new WeakMap<object, string>();
 
-/** `canonicalJson` of one array element, from the cache when the same object was encoded before. */
-function elementJson(element: unknown): string {
-  if (element === null || typeof element !== 'object') return canonicalJson(element);
-  const hit = encoded.get(element);
+/**
+ * The digest of one list element, from the cache when the same object was hashed before.
+ * At `depth` > 0 an object's list members are hashed as lists of their elements' digests:
+ * a rebuilt 10,000-endpoint upstream then costs its changed endpoints and a list of digests.
+ */
+function elementDigest(element: unknown, depth: number): string {
+  if (element === null || typeof element !== 'object') return sha256hex(canonicalJson(element));
+  const hit = digests.get(element);
   if (hit !== undefined) return hit;
-  const text = canonicalJson(element);
-  encoded.set(element, text);
-  return text;
+  const digest = sha256hex(depth > 0 && !Array.isArray(element) ? membersText(element as Record<string, unknown>, depth - 1) : canonicalJson(element));
+  digests.set(element, digest);
+  return digest;
 }
 
-/** `canonicalJson(ir)`, reusing the encoding of every top-level list element seen before. */
-export function irCanonicalJson(ir: GatewayIR): string {
-  const record = ir as unknown as Record<string, unknown>;
+/** canonicalJson's layout (keys sorted, undefined members left out), with every list written as its elements' digests. */
+function membersText(record: Record<string, unknown>, depth: number): string {
+  if (typeof record.toJSON === 'function') return canonicalJson(record);
   const members: string[] = [];
-  // Same layout as canonicalJson: keys sorted, undefined members left out, arrays element by element.
   for (const key of Object.keys(record).sort()) {
     const value = record[key];
-    if (value === undefined) continue;
-    const text = Array.isArray(value) ? `[${value.map((item: unknown) => (item === undefined ? 'null' : elementJson(item))).join(',')}]` : canonicalJson(value);
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    const text = Array.isArray(value) ? `[${value.map((item: unknown) => (item === undefined ? 'null' : JSON.stringify(elementDigest(item, depth)))).join(',')}]` : canonicalJson(value);
     members.push(`${JSON.stringify(key)}:${text}`);
   }
   return `{${members.join(',')}}`;
+}
+
+/** The SHA-256 (hex) of `ir`'s content; see the module doc for how it is built. */
+export function irDigest(ir: GatewayIR): string {
+  return sha256hex(membersText(ir as unknown as Record<string, unknown>, 1));
 }

@@ -30,6 +30,7 @@ import type { LogFields, Logger, LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
 import { explainRoute, type ExplainRequest, type RouteExplanation } from '../gateway/explain.ts';
 import { createLocalDataPlane } from '../local-data-plane.ts';
+import { decodeIrDelta, IrDeltaError, type IrDelta } from './ir-delta.ts';
 import { certificateLookup, type ClusterListenerCertificates, type ListenerCertificates } from './certificates.ts';
 
 /** Marks a data-plane worker's `workerData`. */
@@ -54,7 +55,8 @@ export interface DataPlaneWorkerData {
 
 /** A request of the main thread. */
 export type WorkerRequest =
-  | { readonly type: 'apply'; readonly id: number; readonly ir: GatewayIR; readonly certificates?: ListenerCertificates; readonly byCluster?: ClusterListenerCertificates }
+  /** The IR whole, or as a delta of the one applied as `base` (ir-delta.ts); either way it becomes version `seq`. */
+  | { readonly type: 'apply'; readonly id: number; readonly seq: number; readonly config: ApplyConfig; readonly certificates?: ListenerCertificates; readonly byCluster?: ClusterListenerCertificates }
   /** `route explain` of `ir` (the control plane's latest translation) against this worker's upstream health. */
   | { readonly type: 'explain'; readonly id: number; readonly ir: GatewayIR; readonly req: ExplainRequest }
   | { readonly type: 'report'; readonly id: number }
@@ -62,6 +64,9 @@ export type WorkerRequest =
   | { readonly type: 'close'; readonly id: number }
   /** The control plane confirmed the served config `ageMs` ago (by the main thread's clock; ages need no shared clock). */
   | { readonly type: 'confirm'; readonly ageMs: number };
+
+/** An apply's IR: whole, or a delta of the worker's IR `base` (the `seq` of an earlier apply). */
+export type ApplyConfig = { readonly ir: GatewayIR } | { readonly delta: IrDelta; readonly base: number };
 
 /** What an apply did in one worker. */
 export interface WorkerApplyResult {
@@ -129,6 +134,17 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
     );
   // Applies and the close run one after another; reports and metrics answer at once.
   let queue = Promise.resolve();
+  // The IR last received and its seq: the base of the next delta.
+  let held: { readonly seq: number; readonly ir: GatewayIR } | undefined;
+  const received = (req: Extract<WorkerRequest, { type: 'apply' }>): GatewayIR => {
+    const { config } = req;
+    let ir: GatewayIR;
+    if ('ir' in config) ir = config.ir;
+    else if (held?.seq !== config.base) throw new IrDeltaError(`against version ${String(config.base)}, but this worker holds ${held === undefined ? 'none' : String(held.seq)}`);
+    else ir = decodeIrDelta(held.ir, config.delta);
+    held = { seq: req.seq, ir };
+    return ir;
+  };
   port.on('message', (req: WorkerRequest) => {
     switch (req.type) {
       case 'confirm':
@@ -146,8 +162,9 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
       case 'apply':
         queue = queue.then(() =>
           reply(req.id, async () => {
-            hooks.beforeApply?.(req.ir);
-            const result = await local.apply(req.ir, certificateLookup(req.certificates, req.byCluster));
+            const ir = received(req);
+            hooks.beforeApply?.(ir);
+            const result = await local.apply(ir, certificateLookup(req.certificates, req.byCluster));
             return { failed: result.failed, listeners: local.listeners() };
           }),
         );

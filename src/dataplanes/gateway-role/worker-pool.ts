@@ -24,7 +24,8 @@ import { EMPTY_REPORT, mergeReports, type DataPlaneReport, type GatewayIR } from
 import type { Logger, LogLevel } from '../../observability/index.ts';
 import type { BoundListener } from '../gateway/index.ts';
 import type { ExplainRequest, RouteExplanation } from '../gateway/explain.ts';
-import { DATA_PLANE_WORKER_TAG, dataPlaneWorkerSource, type DataPlaneWorkerData, type WorkerApplyResult, type WorkerMessage, type WorkerRequest } from './data-plane-worker.ts';
+import { DATA_PLANE_WORKER_TAG, dataPlaneWorkerSource, type ApplyConfig, type DataPlaneWorkerData, type WorkerApplyResult, type WorkerMessage, type WorkerRequest } from './data-plane-worker.ts';
+import { encodeIrDelta, IR_DELTA_ERROR_PREFIX } from './ir-delta.ts';
 import type { RoleDataPlane, WorkerStatus } from './role-data-plane.ts';
 import type { ClusterListenerCertificates, ListenerCertificates } from './certificates.ts';
 
@@ -77,6 +78,8 @@ interface Slot {
   listeners: readonly BoundListener[];
   /** Applies (and restarts) of this worker, in order. */
   queue: Promise<unknown>;
+  /** The IR this worker holds and its seq (the base of the next delta); undefined after a failed request or an exit. */
+  held: { readonly seq: number; readonly ir: GatewayIR } | undefined;
   exited: Promise<void>;
 }
 
@@ -104,6 +107,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let currentCertificates: ListenerCertificates | undefined;
   let currentByCluster: ClusterListenerCertificates | undefined;
   let nextId = 0;
+  let nextSeq = 0;
   let restarts = 0;
 
   const request = <T>(slot: Slot, req: DistributiveOmit<WorkerRequest, 'id'>, timeoutMs: number): Promise<T> => {
@@ -148,7 +152,23 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return { ...ir, listeners: ir.listeners.map(pin), ...(ir.tcpListeners !== undefined ? { tcpListeners: ir.tcpListeners.map(pin) } : {}) };
   };
   const applyNow = async (slot: Slot, ir: GatewayIR): Promise<WorkerApplyResult> => {
-    const result = await request<WorkerApplyResult>(slot, { type: 'apply', ir: pinned(ir), ...(currentCertificates !== undefined ? { certificates: currentCertificates } : {}), ...(currentByCluster !== undefined ? { byCluster: currentByCluster } : {}) }, APPLY_TIMEOUT_MS);
+    const sent = pinned(ir);
+    const seq = nextSeq++;
+    const base = slot.held;
+    slot.held = undefined;
+    // A delta of what the worker holds (only new objects are copied to its thread), else the whole IR.
+    const config: ApplyConfig = base === undefined ? { ir: sent } : { delta: encodeIrDelta(base.ir, sent), base: base.seq };
+    const certificates = { ...(currentCertificates !== undefined ? { certificates: currentCertificates } : {}), ...(currentByCluster !== undefined ? { byCluster: currentByCluster } : {}) };
+    let result: WorkerApplyResult;
+    try {
+      result = await request<WorkerApplyResult>(slot, { type: 'apply', seq, config, ...certificates }, APPLY_TIMEOUT_MS);
+    } catch (error) {
+      // The worker could not rebuild the delta (it should not happen: applies to a worker are serial): send it whole.
+      if (!('delta' in config) || !(error as Error).message.startsWith(IR_DELTA_ERROR_PREFIX)) throw error;
+      log.warn('gateway worker refused an IR delta; sending the whole IR', { worker: slot.index, error: (error as Error).message });
+      result = await request<WorkerApplyResult>(slot, { type: 'apply', seq, config: { ir: sent }, ...certificates }, APPLY_TIMEOUT_MS);
+    }
+    slot.held = { seq, ir: sent };
     slot.listeners = result.listeners;
     const zero = new Set([...ir.listeners, ...(ir.tcpListeners ?? [])].filter((l) => l.port === 0).map((l) => l.key));
     for (const l of result.listeners) if (zero.has(l.key) && !ports.has(l.key)) ports.set(l.key, l.port);
@@ -189,6 +209,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const onExit = (slot: Slot, code: number): void => {
     slot.worker = undefined;
     slot.listeners = [];
+    slot.held = undefined;
     for (const [id, p] of pending) {
       if (p.slot !== slot) continue;
       pending.delete(id);
@@ -213,7 +234,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   };
 
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => {
-    const slot: Slot = { index, worker: undefined, startedAt: 0, restarts: 0, youngExits: 0, requests: 0, listeners: [], queue: Promise.resolve(), exited: Promise.resolve() };
+    const slot: Slot = { index, worker: undefined, startedAt: 0, restarts: 0, youngExits: 0, requests: 0, listeners: [], queue: Promise.resolve(), held: undefined, exited: Promise.resolve() };
     spawn(slot);
     return slot;
   });

@@ -211,6 +211,8 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
 
   const install = (ir: UpstreamIR): void => {
     const previous = upstreams.get(ir.key);
+    // The same object as installed (an embedded worker's delta keeps unchanged upstreams): nothing to do.
+    if (previous?.ir === ir) return;
     // The TLS setting is part of how checks are sent: a new CA restarts them.
     const healthCheckKey = checksEnabled && ir.healthCheck !== undefined ? JSON.stringify([ir.healthCheck, ir.tls ?? null]) : '';
     const u: UpstreamRuntime = previous ?? {
@@ -237,6 +239,13 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
       const key = endpointKey(epIr.address, epIr.port);
       if (next.has(key)) continue; // duplicate address:port: the first (IR order) wins
       const old = u.endpoints.get(key);
+      // The same endpoint object as installed (a rebuilt upstream keeps its unchanged ones): not returning, same ref.
+      if (old !== undefined && old.ir === epIr && !checksChanged) {
+        if (old.checker === undefined) startChecker(u, old);
+        next.set(key, old);
+        list.push(old);
+        continue;
+      }
       const e: EndpointRuntime = old ?? { ref: toRef(epIr), ir: epIr, active: 0, check: newCheckState(), outlier: newOutlierState() };
       // Back into an installed upstream: added (or re-added) to it, or ready again.
       const returning = old === undefined ? previous !== undefined && epIr.ready : !old.ir.ready && epIr.ready;

@@ -1,0 +1,49 @@
+/**
+ * Structural sharing for a rebuilt upstream (issue 14 item 5). A one-line edit of an
+ * EndpointSlice makes the translator rebuild that service's upstream, and every endpoint
+ * in it is a new object even though one changed. Everything after the translator works by
+ * identity: config versions memoise encodings per object (ir-digest.ts), the data plane's
+ * delta sends only new objects to its worker, and the worker reinstalls only what is new.
+ * So a rebuilt upstream takes back last time's endpoint objects where they are equal, and
+ * is last time's upstream itself when nothing changed. Pure: the output equals `fresh`.
+ * @module
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
+
+/** Endpoints are flat records of primitives: equal when they have the same members with the same values. */
+function sameEndpoint(a: UpstreamEndpointIR, b: UpstreamEndpointIR): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as (keyof UpstreamEndpointIR)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+const endpointKey = (e: UpstreamEndpointIR): string => `${e.cluster}|${e.address}|${String(e.port)}`;
+
+/** `fresh`, with every endpoint equal to one of `before`'s replaced by that object; `before` itself when the two are equal. */
+export function shareUpstream(before: UpstreamIR | undefined, fresh: UpstreamIR): UpstreamIR {
+  if (before === undefined || before === fresh) return fresh;
+  const old = before.endpoints;
+  let byKey: Map<string, UpstreamEndpointIR> | undefined;
+  let shared = 0;
+  const endpoints = fresh.endpoints.map((e, i) => {
+    // Both lists are sorted the same way, so an edit that changes no membership keeps every index aligned.
+    const aligned = old[i];
+    if (aligned !== undefined && sameEndpoint(aligned, e)) {
+      shared += 1;
+      return aligned;
+    }
+    byKey ??= new Map(old.map((o) => [endpointKey(o), o]));
+    const match = byKey.get(endpointKey(e));
+    if (match !== undefined && sameEndpoint(match, e)) {
+      shared += 1;
+      return match;
+    }
+    return e;
+  });
+  if (shared === 0) return fresh;
+  if (shared === old.length && shared === endpoints.length && isDeepStrictEqual({ ...before, endpoints: [] }, { ...fresh, endpoints: [] })) return before;
+  return { ...fresh, endpoints };
+}
