@@ -12,6 +12,8 @@
  *
  * Inside the serve process, bench/config-edits/loop-delay.ts samples the main
  * thread's event-loop delay (perf_hooks.monitorEventLoopDelay) per phase.
+ * The edits are written by a thread of their own (editor.ts), so that rewriting a
+ * big file does not stall the loop that sends the load and times the answers.
  * The origin is an HTTP server in this process on 127.77.0.1 answering 200
  * "ok\n". Loopback only; every wait is bounded, the whole run has a watchdog,
  * and everything started is stopped in `finally` and on SIGINT/SIGTERM.
@@ -36,6 +38,7 @@ import { runBench } from '../lib/run-bench.ts';
 import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
+import { startEditor, type Editor } from './editor.ts';
 import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -92,6 +95,8 @@ function parseOptions() {
 const options = parseOptions();
 const say = (line: string): void => void (options.json ? process.stderr : process.stdout).write(`${line}\n`);
 const sv = createSupervisor('bench:config-edits', (line) => console.error(line));
+// The thread that writes the edits (editor.ts), started in main().
+let editor: Editor;
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 /** One measured phase of a case. */
@@ -108,6 +113,8 @@ interface Phase {
   readonly mainThreadCpuSeconds: number | undefined;
   /** CPU seconds of the embedded gateways' worker threads (`lintas-gw-*`) during the phase; 0 when they run on the main thread. */
   readonly gatewayWorkersCpuSeconds: number | undefined;
+  /** CPU seconds of the fleet loader's thread (`lintas-loader`) during the phase. */
+  readonly loaderCpuSeconds: number | undefined;
 }
 
 interface CaseResult {
@@ -120,10 +127,14 @@ interface CaseResult {
   readonly mainThreadMsPerEdit: number | undefined;
   /** Extra CPU per edit of the thread(s) that proxy: the gateway workers, or the main thread when there are none, ms. */
   readonly proxyThreadMsPerEdit: number | undefined;
+  /** Extra CPU per edit of the fleet loader's thread, ms. */
+  readonly loaderMsPerEdit: number | undefined;
 }
 
 /** The embedded gateways' worker threads' name prefix (dataplanes/gateway-role/worker-pool.ts). */
 const GATEWAY_THREADS = 'lintas-gw-';
+/** The fleet loader's thread name (sources/directory/load-worker.ts). */
+const LOADER_THREAD = 'lintas-loader';
 
 /** (edit phase − quiet phase) / edits of a CPU figure, ms. */
 function perEditMs(quiet: number | undefined, edited: number | undefined, edits: number): number | undefined {
@@ -180,23 +191,29 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const pid = lintas.proc.child.pid;
     const cpuSince = (from: number | undefined, now: number | undefined = threadCpuSeconds(pid)): number | undefined => (from === undefined || now === undefined ? undefined : now - from);
     const gatewayCpu = (): number | undefined => namedThreadsCpuSeconds(pid, GATEWAY_THREADS);
+    const loaderCpu = (): number | undefined => namedThreadsCpuSeconds(pid, LOADER_THREAD);
     const loads0 = await loadsSoFar(lintas.admin);
     const cpu0 = threadCpuSeconds(pid);
     const gw0 = gatewayCpu();
+    const ld0 = loaderCpu();
     const quietRun = await load();
     const quietCpu = cpuSince(cpu0);
     const quietGw = cpuSince(gw0, gatewayCpu());
-    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu, gatewayWorkersCpuSeconds: quietGw };
+    const quietLd = cpuSince(ld0, loaderCpu());
+    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu, gatewayWorkersCpuSeconds: quietGw, loaderCpuSeconds: quietLd };
 
     let edits = 0;
     const loads1 = await loadsSoFar(lintas.admin);
     const cpu1 = threadCpuSeconds(pid);
     const gw1 = gatewayCpu();
-    const editRun = await load(() => flipReady(fleet, file, edits++));
+    const ld1 = loaderCpu();
+    const editRun = await load(() => editor.edit(fleet, file, edits++));
+    await editor.drain();
     const editCpu = cpuSince(cpu1);
     const editGw = cpuSince(gw1, gatewayCpu());
+    const editLd = cpuSince(ld1, loaderCpu());
     if (edits % 2 === 1) flipReady(fleet, file, edits++); // leave the file as it started
-    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu, gatewayWorkersCpuSeconds: editGw };
+    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu, gatewayWorkersCpuSeconds: editGw, loaderCpuSeconds: editLd };
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
         `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms, ${p.errors} errors; ` +
@@ -206,8 +223,9 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const perEdit = perEditMs(quiet.mainThreadCpuSeconds, edited.mainThreadCpuSeconds, edits);
     const workers = (quiet.gatewayWorkersCpuSeconds ?? 0) + (edited.gatewayWorkersCpuSeconds ?? 0) > 0;
     const proxyPerEdit = workers ? perEditMs(quiet.gatewayWorkersCpuSeconds, edited.gatewayWorkersCpuSeconds, edits) : perEdit;
-    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms`);
-    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit };
+    const loaderPerEdit = perEditMs(quiet.loaderCpuSeconds, edited.loaderCpuSeconds, edits);
+    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the loader thread: ${fmt(loaderPerEdit ?? NaN, 0)} ms; the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms`);
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit };
   } finally {
     await sv.stop(lintas.proc);
   }
@@ -243,6 +261,7 @@ async function main(): Promise<number> {
   say(`load: ${options.rate} GET/s, open loop, ${options.seconds} s per phase after a ${options.warmup} s warm-up; a one-line edit every ${options.editEveryMs} ms in the edit phase (serve's debounce 200 ms)`);
   say(`embedded gateways: ${options.gatewayWorkers === undefined ? "serve's default" : options.gatewayWorkers === 0 ? "on serve's main thread (--gateway-workers 0)" : `--gateway-workers ${String(options.gatewayWorkers)}`}`);
   const origin = await startOrigin();
+  editor = startEditor();
   try {
     const cases = [await runCase(temp, origin.port, picked.mode, 1, false), await runCase(temp, origin.port, picked.mode, 2, true)];
     const load1 = loadavg()[0] ?? 0;
@@ -255,6 +274,7 @@ async function main(): Promise<number> {
     }
     return cases.some((c) => c.quiet.errors + c.edits.errors > 0) ? 1 : 0;
   } finally {
+    await editor.close();
     await origin.close();
   }
 }

@@ -44,6 +44,33 @@ function wireOf(u: UpstreamIR): UpstreamWire {
   return { protocol, tls: u.tls, tlsId: backendTlsId(u.tls) };
 }
 
+/** An upstream's wire and the pool keys of its endpoints, as last applied. */
+interface UpstreamPoolKeys {
+  readonly ir: UpstreamIR;
+  readonly wire: UpstreamWire;
+  readonly keys: ReadonlySet<string>;
+}
+
+/** True when two endpoint lists hold the same addresses and ports in the same order (their readiness may differ). */
+function sameMembers(a: UpstreamIR['endpoints'], b: UpstreamIR['endpoints']): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && (x?.address !== y?.address || x?.port !== y?.port)) return false;
+  }
+  return true;
+}
+
+/** The pool keys of `u`: `before`'s very set when the wire and the members are the same. */
+function poolKeysOf(u: UpstreamIR, before: UpstreamPoolKeys | undefined): UpstreamPoolKeys {
+  const wire = wireOf(u);
+  if (before !== undefined && before.wire.protocol === wire.protocol && before.wire.tlsId === wire.tlsId && sameMembers(before.ir.endpoints, u.endpoints)) return { ir: u, wire, keys: before.keys };
+  // Same key format as EndpointRef.key (IPv6 in brackets).
+  const keys = new Set(u.endpoints.map((e) => poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, wire.protocol, wire.tlsId)));
+  return { ir: u, wire, keys };
+}
+
 /** Pool tuning. */
 export interface PoolOptions {
   /** Most connections per endpoint (a hung backend cannot take more sockets than this). */
@@ -61,6 +88,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = { connections: 512, connectTime
 export class EndpointPools {
   private readonly pools = new Map<string, Pool>();
   private wires: ReadonlyMap<string, UpstreamWire> = new Map();
+  private byUpstream: ReadonlyMap<string, UpstreamPoolKeys> = new Map();
 
   /** Creates an empty set of pools. */
   constructor(private readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
@@ -68,14 +96,22 @@ export class EndpointPools {
   /** Learns how every upstream is spoken to (on every apply), and closes the pools no upstream uses any more. */
   setUpstreams(upstreams: readonly UpstreamIR[]): void {
     const wires = new Map<string, UpstreamWire>();
-    const keep = new Set<string>();
+    const next = new Map<string, UpstreamPoolKeys>();
+    // The pools to keep are worked out again only when some upstream's endpoint set changed: a
+    // one-line edit of a 10,000-endpoint Service (a readiness flip) costs a walk by identity.
+    let changed = upstreams.length !== this.byUpstream.size;
     for (const u of upstreams) {
-      const wire = wireOf(u);
-      if (wire !== PLAIN_HTTP) wires.set(u.key, wire);
-      // Same key format as EndpointRef.key (IPv6 in brackets).
-      for (const e of u.endpoints) keep.add(poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, wire.protocol, wire.tlsId));
+      const before = this.byUpstream.get(u.key);
+      const entry = before?.ir === u ? before : poolKeysOf(u, before);
+      if (entry.keys !== before?.keys) changed = true;
+      next.set(u.key, entry);
+      if (entry.wire !== PLAIN_HTTP) wires.set(u.key, entry.wire);
     }
+    this.byUpstream = next;
     this.wires = wires;
+    if (!changed) return;
+    const keep = new Set<string>();
+    for (const { keys } of next.values()) for (const k of keys) keep.add(k);
     this.retain(keep);
   }
 

@@ -191,7 +191,8 @@ export function createWorkerFleetLoader(options: WorkerLoaderOptions = {}): Flee
     online = false;
     // No inherited execArgv: a preload of the parent (`--import x.ts`, a profiler) has no business in the loader
     // and, being TypeScript, would fail there before tsx is registered.
-    const w = new Worker(workerModuleSource(import.meta.url), { eval: true, execArgv: [], workerData: { tag: WORKER_TAG, options: loaderOptions } });
+    // Named for `top -H` and the config-edit bench.
+    const w = new Worker(workerModuleSource(import.meta.url), { eval: true, execArgv: [], workerData: { tag: WORKER_TAG, options: loaderOptions }, name: 'lintas-loader' });
     w.on('message', (reply: Reply) => {
       if ('ready' in reply) {
         online = true;

@@ -333,3 +333,32 @@ describe('createUpstreamSet: connect failures on real sockets', () => {
     }
   });
 });
+
+describe('createUpstreamSet: a rebuilt upstream applied in place (issue 14 item 5)', () => {
+  it('a readiness flip in a rebuilt upstream takes effect, and an ejected endpoint that did not change stays ejected', () => {
+    const { set } = setup();
+    // Six endpoints: with one ejected and one not ready, four of six are healthy (no panic routing).
+    const eps = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'].map((a) => ep(a, 'jkt'));
+    const first = upstream(eps, { outlierDetection: { consecutive5xx: 5, consecutiveGatewayErrors: 1, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionTimeMs: 300_000, maxEjectionPercent: 100 } });
+    set.update([first]);
+    fail(set, '10.0.0.1', 1);
+    assert.equal(set.explain(KEY, JKT)?.endpoints.find((e) => e.key === '10.0.0.1:8080')?.ejected, true);
+    // As the translator rebuilds it: unchanged endpoints are the same objects, the flipped one is new.
+    set.update([{ ...first, endpoints: eps.map((e, i) => (i === 2 ? { ...e, ready: false, serving: false } : e)) }]);
+    assert.deepEqual([...tally(set, 400).keys()].sort(), ['10.0.0.2:8080', '10.0.0.4:8080', '10.0.0.5:8080', '10.0.0.6:8080'], 'the ejected one stays out, the not-ready one is out');
+    set.update([first]);
+    assert.deepEqual([...tally(set, 400).keys()].sort(), ['10.0.0.2:8080', '10.0.0.3:8080', '10.0.0.4:8080', '10.0.0.5:8080', '10.0.0.6:8080'], 'ready again: back in (no health checks configured)');
+    set.close();
+  });
+
+  it('an endpoint replaced at the same position by another address is a new endpoint, not the old one', () => {
+    const { set } = setup();
+    const eps = ['10.0.0.1', '10.0.0.2'].map((a) => ep(a, 'jkt'));
+    set.update([upstream(eps)]);
+    fail(set, '10.0.0.2', 1);
+    set.update([upstream([eps[0] as (typeof eps)[number], ep('10.0.0.9', 'jkt')])]);
+    const view = set.explain(KEY, JKT)?.endpoints.map((e) => [e.key, e.ejected ?? false]);
+    assert.deepEqual(view, [['10.0.0.1:8080', false], ['10.0.0.9:8080', false]]);
+    set.close();
+  });
+});

@@ -19,7 +19,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { UpstreamIR } from '../../../ir/index.ts';
+import type { UpstreamEndpointIR, UpstreamIR } from '../../../ir/index.ts';
 import type { Logger } from '../../../observability/index.ts';
 import { backendTlsOptions } from '../backend-tls.ts';
 import { pickFromPlan, type LbPolicy } from './balancer.ts';
@@ -47,6 +47,7 @@ import {
   planFor,
   recomputeNextExpiry,
   toRef,
+  sameMembers,
   type EndpointRuntime,
   type UpstreamRuntime,
 } from './upstream-state.ts';
@@ -209,6 +210,22 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     sweepTimer.unref();
   };
 
+  /** Makes `e` (`old` when it was installed) serve `epIr`: readiness returns, check restarts, its checker. */
+  const refresh = (u: UpstreamRuntime, e: EndpointRuntime, old: EndpointRuntime | undefined, epIr: UpstreamEndpointIR, installed: boolean, checksChanged: boolean, t: number): void => {
+    // Back into an installed upstream: added (or re-added) to it, or ready again.
+    const returning = old === undefined ? installed && epIr.ready : !old.ir.ready && epIr.ready;
+    e.ref = toRef(epIr);
+    e.ir = epIr;
+    if (old !== undefined && checksChanged) {
+      stopChecker(e);
+      if (u.healthCheckKey === '') e.check = newCheckState();
+    }
+    // A new endpoint's checker starts after this (probing at once when it waits for a check).
+    if (returning && u.healthCheckKey !== '' && e.checker === undefined) awaitCheck(e.check);
+    else if (returning) comeBack(u, e, t);
+    if (e.checker === undefined) startChecker(u, e);
+  };
+
   const install = (ir: UpstreamIR): void => {
     const previous = upstreams.get(ir.key);
     // The same object as installed (an embedded worker's delta keeps unchanged upstreams): nothing to do.
@@ -233,32 +250,27 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     u.outlier = ir.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
     u.excluded = new Set((ir.excludedClusters ?? []).map((x) => x.cluster));
     u.healthCheckKey = healthCheckKey;
+    // The endpoints of an installed upstream at its installed positions (a readiness flip in a
+    // 10,000-endpoint Service): only the changed endpoints are looked at, the maps stay.
+    if (previous !== undefined && !checksChanged && sameMembers(u.list, ir.endpoints)) {
+      ir.endpoints.forEach((epIr, i) => {
+        const e = u.list[i] as EndpointRuntime;
+        if (e.ir !== epIr) refresh(u, e, e, epIr, true, false, t);
+      });
+      recomputeNextExpiry(u);
+      u.plans.clear();
+      return;
+    }
     const next = new Map<string, EndpointRuntime>();
     const list: EndpointRuntime[] = [];
     for (const epIr of ir.endpoints) {
       const key = endpointKey(epIr.address, epIr.port);
       if (next.has(key)) continue; // duplicate address:port: the first (IR order) wins
       const old = u.endpoints.get(key);
-      // The same endpoint object as installed (a rebuilt upstream keeps its unchanged ones): not returning, same ref.
-      if (old !== undefined && old.ir === epIr && !checksChanged) {
-        if (old.checker === undefined) startChecker(u, old);
-        next.set(key, old);
-        list.push(old);
-        continue;
-      }
       const e: EndpointRuntime = old ?? { ref: toRef(epIr), ir: epIr, active: 0, check: newCheckState(), outlier: newOutlierState() };
-      // Back into an installed upstream: added (or re-added) to it, or ready again.
-      const returning = old === undefined ? previous !== undefined && epIr.ready : !old.ir.ready && epIr.ready;
-      e.ref = toRef(epIr);
-      e.ir = epIr;
-      if (old !== undefined && checksChanged) {
-        stopChecker(e);
-        if (healthCheckKey === '') e.check = newCheckState();
-      }
-      // A new endpoint's checker starts after this (probing at once when it waits for a check).
-      if (returning && healthCheckKey !== '' && e.checker === undefined) awaitCheck(e.check);
-      else if (returning) comeBack(u, e, t);
-      if (e.checker === undefined) startChecker(u, e);
+      // The same endpoint object as installed (a rebuilt upstream keeps its unchanged ones): not returning, same ref.
+      if (old === undefined || old.ir !== epIr || checksChanged) refresh(u, e, old, epIr, previous !== undefined, checksChanged, t);
+      else if (old.checker === undefined) startChecker(u, old);
       next.set(key, e);
       list.push(e);
     }
