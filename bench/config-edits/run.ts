@@ -2,8 +2,9 @@
  * Config-edit benchmark (issue 14 item 5): does loading the fleet stall the
  * gateway? `lintas serve` proxies a constant-rate load (open loop, a fixed
  * number of requests) while nothing changes, then the same load while a
- * one-line edit lands every `--edit-every-ms`; the gateway's p99 with edits
- * should stay within 1.5× of its p99 without. Two cases:
+ * one-line edit lands every `--edit-every-ms`, for `--rounds` rounds; the
+ * gateway's p99 with edits (every round's requests pooled) should stay within
+ * 1.5× of its p99 without. Two cases:
  *
  *   1. a fleet of about 1,500 objects (three MCS clusters + the gateway's
  *      cluster), edits flipping one endpoint's readiness in a cluster's
@@ -42,7 +43,7 @@ import { startEditor, type Editor } from './editor.ts';
 import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--warmup 2] [--edit-every-ms 500]
+const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--rounds 3] [--warmup 2] [--edit-every-ms 500]
                  [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]
                  [--gateway-workers N]   (serve's flag; 0: the gateways on serve's main thread, as before issue 14 item 5)`;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -58,6 +59,7 @@ function parseOptions() {
       options: {
         rate: { type: 'string', default: '200' },
         seconds: { type: 'string', default: '10' },
+        rounds: { type: 'string', default: '3' },
         warmup: { type: 'string', default: '2' },
         'edit-every-ms': { type: 'string', default: '500' },
         services: { type: 'string', default: String(DEFAULT_SERVICES) },
@@ -80,6 +82,7 @@ function parseOptions() {
   return {
     rate: intOption(values.rate, 'rate', 1, 5_000),
     seconds: intOption(values.seconds, 'seconds', 1, 120),
+    rounds: intOption(values.rounds, 'rounds', 1, 20),
     warmup: intOption(values.warmup, 'warmup', 0, 30),
     editEveryMs: intOption(values['edit-every-ms'], 'edit-every-ms', 50, 60_000),
     services: intOption(values.services, 'services', 1, 3_000),
@@ -99,7 +102,19 @@ const sv = createSupervisor('bench:config-edits', (line) => console.error(line))
 let editor: Editor;
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-/** One measured phase of a case. */
+/** What one phase measured, before the rounds are pooled. */
+interface RawPhase {
+  readonly latencies: readonly number[];
+  readonly errors: number;
+  readonly loopDelay: LoopDelay | undefined;
+  readonly edits: number;
+  readonly loads: number;
+  readonly mainThreadCpuSeconds: number | undefined;
+  readonly gatewayWorkersCpuSeconds: number | undefined;
+  readonly loaderCpuSeconds: number | undefined;
+}
+
+/** The phases of one kind (quiet, or with edits) of a case, every round pooled. */
 interface Phase {
   readonly requests: number;
   readonly errors: number;
@@ -183,40 +198,57 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
   const load = (onTick?: () => void) =>
     constantRate({ url, requests, ratePerSecond: options.rate, timeoutMs: REQUEST_TIMEOUT_MS, body: ORIGIN_BODY, ...(onTick ? { onTick, tickMs: options.editEveryMs } : {}) });
   try {
-    say(`\n[${name}] lintas gateway ${url} (admin ${lintas.admin}); ${requests} requests per phase at ${options.rate}/s`);
+    say(`\n[${name}] lintas gateway ${url} (admin ${lintas.admin}); ${requests} requests per phase at ${options.rate}/s, ${String(options.rounds)} rounds`);
     if (lintas.proc.output().includes('cannot start the fleet loader worker')) say('  note: this serve loads the fleet on its main thread (its loader worker could not start; see its log)');
     if (options.warmup > 0) await constantRate({ url, requests: options.rate * options.warmup, ratePerSecond: options.rate, timeoutMs: REQUEST_TIMEOUT_MS, body: ORIGIN_BODY });
     await loopDelay(lintas.proc);
 
     const pid = lintas.proc.child.pid;
-    const cpuSince = (from: number | undefined, now: number | undefined = threadCpuSeconds(pid)): number | undefined => (from === undefined || now === undefined ? undefined : now - from);
     const gatewayCpu = (): number | undefined => namedThreadsCpuSeconds(pid, GATEWAY_THREADS);
     const loaderCpu = (): number | undefined => namedThreadsCpuSeconds(pid, LOADER_THREAD);
-    const loads0 = await loadsSoFar(lintas.admin);
-    const cpu0 = threadCpuSeconds(pid);
-    const gw0 = gatewayCpu();
-    const ld0 = loaderCpu();
-    const quietRun = await load();
-    const quietCpu = cpuSince(cpu0);
-    const quietGw = cpuSince(gw0, gatewayCpu());
-    const quietLd = cpuSince(ld0, loaderCpu());
-    const quiet: Phase = { requests, errors: quietRun.errors, latency: summarize(quietRun.latencies), loopDelay: await loopDelay(lintas.proc), edits: 0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: quietCpu, gatewayWorkersCpuSeconds: quietGw, loaderCpuSeconds: quietLd };
-
+    const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : b - a);
+    const sum = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a + b);
     let edits = 0;
-    const loads1 = await loadsSoFar(lintas.admin);
-    const cpu1 = threadCpuSeconds(pid);
-    const gw1 = gatewayCpu();
-    const ld1 = loaderCpu();
-    const editRun = await load(() => editor.edit(fleet, file, edits++));
-    await editor.drain();
-    const editCpu = cpuSince(cpu1);
-    const editGw = cpuSince(gw1, gatewayCpu());
-    const editLd = cpuSince(ld1, loaderCpu());
+    /** One phase: the load, with an edit every --edit-every-ms when `editing`. */
+    const phase = async (editing: boolean): Promise<RawPhase> => {
+      const [loads0, cpu0, gw0, ld0, edits0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), edits];
+      const run = await load(editing ? () => editor.edit(fleet, file, edits++) : undefined);
+      if (editing) await editor.drain();
+      const [cpu1, gw1, ld1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu()];
+      return { latencies: run.latencies, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1) };
+    };
+    // Rounds of a quiet phase then an edit phase: both kinds sample the same stretches of the
+    // machine's load, which on a shared 2-core machine drifts more than an edit moves the p99.
+    const quietRounds: RawPhase[] = [];
+    const editRounds: RawPhase[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      const q = await phase(false);
+      const e = await phase(true);
+      quietRounds.push(q);
+      editRounds.push(e);
+      say(`  round ${String(r + 1)}: p99 ${fmt(summarize(q.latencies).p99, 2)} ms without edits, ${fmt(summarize(e.latencies).p99, 2)} ms with ${String(e.edits)} edits (${fmt(summarize(e.latencies).p99 / summarize(q.latencies).p99, 2)}×)`);
+    }
     if (edits % 2 === 1) flipReady(fleet, file, edits++); // leave the file as it started
-    const edited: Phase = { requests, errors: editRun.errors, latency: summarize(editRun.latencies), loopDelay: await loopDelay(lintas.proc), edits, loads: (await loadsSoFar(lintas.admin)) - loads1, mainThreadCpuSeconds: editCpu, gatewayWorkersCpuSeconds: editGw, loaderCpuSeconds: editLd };
+    const pool = (rounds: readonly RawPhase[]): Phase => {
+      const latencies = rounds.flatMap((p) => p.latencies);
+      const worst = (pick: (d: LoopDelay) => number): number => Math.max(...rounds.map((p) => (p.loopDelay === undefined ? NaN : pick(p.loopDelay))));
+      return {
+        requests: latencies.length + rounds.reduce((n, p) => n + p.errors, 0),
+        errors: rounds.reduce((n, p) => n + p.errors, 0),
+        latency: summarize(latencies),
+        loopDelay: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max), samples: rounds.reduce((n, p) => n + (p.loopDelay?.samples ?? 0), 0) },
+        edits: rounds.reduce((n, p) => n + p.edits, 0),
+        loads: rounds.reduce((n, p) => n + p.loads, 0),
+        mainThreadCpuSeconds: rounds.map((p) => p.mainThreadCpuSeconds).reduce(sum),
+        gatewayWorkersCpuSeconds: rounds.map((p) => p.gatewayWorkersCpuSeconds).reduce(sum),
+        loaderCpuSeconds: rounds.map((p) => p.loaderCpuSeconds).reduce(sum),
+      };
+    };
+    const quiet = pool(quietRounds);
+    const edited = pool(editRounds);
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
-        `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms, ${p.errors} errors; ` +
+        `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms (${String(p.requests)} requests), ${p.errors} errors; ` +
           `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS`,
       );
     }
@@ -258,7 +290,7 @@ async function main(): Promise<number> {
   sv.addTempDir(temp);
   const load0 = loadavg()[0] ?? 0;
   say(`config-edit benchmark: ${options.root} (${picked.mode}: ${picked.why}), node ${process.version}, ${availableParallelism()} CPUs, load average ${load0.toFixed(2)}`);
-  say(`load: ${options.rate} GET/s, open loop, ${options.seconds} s per phase after a ${options.warmup} s warm-up; a one-line edit every ${options.editEveryMs} ms in the edit phase (serve's debounce 200 ms)`);
+  say(`load: ${options.rate} GET/s, open loop, ${options.rounds} rounds of ${options.seconds} s without edits then ${options.seconds} s with a one-line edit every ${options.editEveryMs} ms (serve's debounce 200 ms), after a ${options.warmup} s warm-up`);
   say(`embedded gateways: ${options.gatewayWorkers === undefined ? "serve's default" : options.gatewayWorkers === 0 ? "on serve's main thread (--gateway-workers 0)" : `--gateway-workers ${String(options.gatewayWorkers)}`}`);
   const origin = await startOrigin();
   editor = startEditor();
@@ -280,5 +312,5 @@ async function main(): Promise<number> {
 }
 
 // Bounded whatever happens: two start-ups, and per case a warm-up and two phases plus their drains.
-const WATCHDOG_MS = 2 * (60_000 + (options.warmup + 2 * options.seconds) * 1000 + 3 * (REQUEST_TIMEOUT_MS + 10_000));
+const WATCHDOG_MS = 2 * (60_000 + (options.warmup + 2 * options.rounds * options.seconds) * 1000 + (1 + 2 * options.rounds) * (REQUEST_TIMEOUT_MS + 10_000));
 await runBench('bench:config-edits', { watchdogMs: WATCHDOG_MS, cleanup: () => sv.cleanup(options.keep), main });

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import type { GatewayIR, DataPlaneReport } from '../../ir/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import { AccessLogWriter, DEFAULT_ACCESS_LOG_BUFFER_BYTES, type AccessLogSink } from './access-log.ts';
-import { compileGateway, DEFAULT_BACKEND_TIMEOUT_MS, type CompileProblem } from './compile.ts';
+import { compileGateway, DEFAULT_BACKEND_TIMEOUT_MS, newListenerCompileCache, type CompileProblem } from './compile.ts';
 import { GatewayError } from './errors.ts';
 import type { ConfigFreshness } from './freshness.ts';
 import { DEFAULT_HTTP_SERVER_OPTIONS, ListenerSet, type BoundListener, type HttpServerOptions, type ListenerApplyResult } from './listener-set.ts';
@@ -101,9 +101,11 @@ export function createGatewayDataPlane(options: GatewayDataPlaneOptions): Gatewa
   let queue: Promise<unknown> = Promise.resolve();
 
   const contexts = new SecureContextCache();
+  // Listeners that are the same IR objects as last apply keep their compiled form.
+  const listenerCache = newListenerCompileCache();
   const applyNow = async (ir: GatewayIR, certificates: CertificateSource | undefined): Promise<ApplyReport> => {
     if (closed) throw new GatewayError('LINTAS_ERR_GATEWAY_CLOSED', 'gateway data plane is closed');
-    const { listeners: compiled, problems } = compileGateway(ir, { source: certificates, cache: contexts });
+    const { listeners: compiled, problems } = compileGateway(ir, { source: certificates, cache: contexts }, listenerCache);
     contexts.commit();
     for (const p of problems) rt.log.warn('gateway rule not programmed', { ...p });
     rt.upstreams.update(ir.upstreams);
