@@ -11,12 +11,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
 
-/** Endpoints are flat records of primitives: equal when they have the same members with the same values. */
+/** Every member of an endpoint; the check below fails to compile when UpstreamEndpointIR gains one not listed. */
+const ENDPOINT_FIELDS = ['address', 'port', 'cluster', 'region', 'zone', 'ready', 'serving', 'terminating', 'version'] as const;
+const everyField: Exclude<keyof UpstreamEndpointIR, (typeof ENDPOINT_FIELDS)[number]> extends never ? true : never = true;
+void everyField;
+
+/** Endpoints are flat records of primitives: equal when every member has the same value (absent = undefined). */
 function sameEndpoint(a: UpstreamEndpointIR, b: UpstreamEndpointIR): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a) as (keyof UpstreamEndpointIR)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k]) return false;
+  for (const k of ENDPOINT_FIELDS) if (a[k] !== b[k]) return false;
   return true;
 }
 
@@ -35,6 +38,8 @@ export function shareUpstream(before: UpstreamIR | undefined, fresh: UpstreamIR)
       shared += 1;
       return aligned;
     }
+    // The same endpoint at the same position with another value (a readiness flip): new, no lookup needed.
+    if (aligned !== undefined && aligned.cluster === e.cluster && aligned.address === e.address && aligned.port === e.port) return e;
     byKey ??= new Map(old.map((o) => [endpointKey(o), o]));
     const match = byKey.get(endpointKey(e));
     if (match !== undefined && sameEndpoint(match, e)) {

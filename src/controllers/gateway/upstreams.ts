@@ -82,13 +82,35 @@ function compareEndpoints(a: UpstreamEndpointIR, b: UpstreamEndpointIR): number 
 
 /** Sorts and de-duplicates endpoints by (cluster, address, port): one endpoint may briefly sit in two slices. */
 function finish(endpoints: UpstreamEndpointIR[]): UpstreamEndpointIR[] {
-  const seen = new Set<string>();
-  return endpoints.sort(compareEndpoints).filter((e) => {
-    const id = `${e.cluster}|${e.address}|${e.port}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  // Imported slices come sorted, so the sort is mostly a check; after it, duplicates are neighbours.
+  let sorted = true;
+  for (let i = 1; i < endpoints.length && sorted; i++) sorted = compareEndpoints(endpoints[i - 1] as UpstreamEndpointIR, endpoints[i] as UpstreamEndpointIR) <= 0;
+  if (!sorted) endpoints.sort(compareEndpoints);
+  return endpoints.filter((e, i) => i === 0 || compareEndpoints(endpoints[i - 1] as UpstreamEndpointIR, e) !== 0);
+}
+
+/** What an upstream endpoint was built from, beside its imported endpoint. */
+interface BuiltEndpoint {
+  readonly port: number;
+  readonly source: string;
+  readonly region: string | undefined;
+  readonly version: string | undefined;
+  readonly value: UpstreamEndpointIR;
+}
+
+// An imported endpoint → the upstream endpoint built from it last time. The MCS translator keeps
+// unchanged imported endpoints as the same objects, so a rebuilt 10,000-endpoint upstream reuses
+// all but the changed ones (share-upstream.ts then only checks identities); weak, so replaced
+// slices drop their entries.
+const builtEndpoints = new WeakMap<object, BuiltEndpoint>();
+
+/** The upstream endpoint of imported endpoint `e`, the one built last time when made from the same values. */
+function importedEndpoint(e: EndpointSlice['endpoints'][number], address: string, port: number, source: string, region: string | undefined, version: string | undefined): UpstreamEndpointIR {
+  const memo = builtEndpoints.get(e);
+  if (memo !== undefined && memo.port === port && memo.source === source && memo.region === region && memo.version === version && memo.value.address === address) return memo.value;
+  const value = endpoint(address, port, source, region, e.zone, endpointConditions(e.conditions), version);
+  builtEndpoints.set(e, { port, source, region, version, value });
+  return value;
 }
 
 function endpoint(address: string, port: number, cluster: string, region: string | undefined, zone: string | undefined, rest: Pick<UpstreamEndpointIR, 'ready' | 'serving' | 'terminating'>, version: string | undefined): UpstreamEndpointIR {
@@ -201,7 +223,7 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
     for (const e of slice.endpoints) {
       const address = e.addresses[0];
       if (address === undefined) continue;
-      endpoints.push(endpoint(address, slicePort.port, source, region, e.zone, endpointConditions(e.conditions), version(address)));
+      endpoints.push(importedEndpoint(e, address, slicePort.port, source, region, version(address)));
     }
   }
   const annotations = importAnnotations(index, serviceImport);

@@ -99,7 +99,20 @@ function slicePorts(exposed: readonly Exposed[], sourcePorts: readonly EndpointP
 }
 
 /** An endpoint as imported: addresses, explicit conditions, hostname and zone (cluster-local refs dropped). */
+// A source endpoint → its imported form. Sources keep unchanged objects across loads, so an unchanged
+// endpoint imports to the same object each time and comparisons further on (keepUnchanged, the
+// gateway's upstreams) cost an identity check; weak, so a replaced slice drops its entries.
+const importedEndpoints = new WeakMap<Endpoint, Endpoint>();
+
 function importEndpoint(endpoint: Endpoint): Endpoint {
+  const hit = importedEndpoints.get(endpoint);
+  if (hit !== undefined) return hit;
+  const imported = buildImportedEndpoint(endpoint);
+  importedEndpoints.set(endpoint, imported);
+  return imported;
+}
+
+function buildImportedEndpoint(endpoint: Endpoint): Endpoint {
   // Spell the upstream defaults out (nil ready/serving mean ready, nil terminating means not),
   // so consumers in other clusters need not know them.
   const ready = endpoint.conditions?.ready ?? true;
