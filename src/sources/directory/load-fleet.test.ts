@@ -260,4 +260,37 @@ describe('createFleetLoader', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('re-parses only the documents of a changed file whose text or first line changed (issue 14 item 5)', async () => {
+    const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createFleetLoader } = await import('./load-fleet.ts');
+    const root = mkdtempSync(join(tmpdir(), 'lintas-loader-'));
+    try {
+      mkdirSync(join(root, 'fleet'), { recursive: true });
+      mkdirSync(join(root, 'clusters/a'), { recursive: true });
+      writeFileSync(join(root, 'fleet/clusters.yaml'), CLUSTER_A);
+      const file = join(root, 'clusters/a/web.yaml');
+      const docs = (webPort: number, extraLine: boolean) => [service('api'), service('web').replace('port: 80', `port: ${String(webPort)}`), service('db')].map((d, i) => (i === 0 && extraLine ? d.replace('metadata:', 'metadata:\n  labels: { tier: edge }') : d)).join('---\n');
+      writeFileSync(file, docs(80, false));
+      const loader = createFleetLoader();
+      const pick = (r: Awaited<ReturnType<typeof loader.load>>, name: string) => r.snapshot.clusters.get('a' as never)?.objects.find((s) => s.object.metadata.name === name);
+      const first = await loader.load(root);
+      writeFileSync(file, docs(81, false));
+      const second = await loader.load(root);
+      assert.equal(pick(second, 'api'), pick(first, 'api'), 'the document before the edit: the same object');
+      assert.equal(pick(second, 'db'), pick(first, 'db'), 'the document after the edit: the same object');
+      assert.notEqual(pick(second, 'web'), pick(first, 'web'));
+      assert.equal((pick(second, 'web')?.object as { spec: { ports: { port: number }[] } }).spec.ports[0]?.port, 81);
+      // A line added to the first document moves the others: they are parsed again, with their new lines.
+      writeFileSync(file, docs(81, true));
+      const third = await loader.load(root);
+      assert.equal(pick(third, 'db')?.origin.line, (pick(second, 'db')?.origin.line ?? 0) + 1);
+      assert.deepEqual(third.issues, []);
+      assert.deepEqual(third, await createFleetLoader().load(root), 'the same result as a cold load');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -41,41 +41,52 @@ const ANCHOR_OR_ALIAS = /(^|[\s:[{,-])[&*][^\s,[\]{}]/m;
 // YAML 1.2 core schema, as the `yaml` package uses: timestamps stay strings, no `<<` merges.
 const fastLoad = (text: string): unknown => jsYamlLoad(text, { schema: CORE_SCHEMA });
 
-interface Chunk {
+/** One document's text in a file. */
+export interface Chunk {
   readonly text: string;
   /** 1-based line of the chunk's first line in the file. */
   readonly startLine: number;
 }
 
+/** One chunk parsed: its documents (a list may hold several objects) and syntax issues. */
+export interface ParsedChunk extends ParsedFile {
+  readonly chunk: Chunk;
+}
+
 /** Parses one manifest file (YAML, multi-document; JSON is read as YAML). */
 export function parseManifestFile(file: ManifestFile): ParsedFile {
+  const chunks = parseManifestChunks(file, () => undefined);
+  return { documents: chunks.flatMap((c) => c.documents), issues: chunks.flatMap((c) => c.issues) };
+}
+
+/**
+ * Parses `file` document by document; `reuse(chunk)` may hand back the result of an earlier parse of
+ * the very same text at the same line (a one-line edit of a 10,000-endpoint file re-parses the one
+ * document it touched). A file with directives is one chunk, parsed whole.
+ */
+export function parseManifestChunks(file: ManifestFile, reuse: (chunk: Chunk) => ParsedChunk | undefined): ParsedChunk[] {
   // Directives (%YAML, %TAG) change how documents parse; leave them to the full parser.
-  if (/^%/m.test(file.text)) return parseSlow(file, { text: file.text, startLine: 1 });
-  const documents: RawDocument[] = [];
-  const issues: Issue[] = [];
-  for (const chunk of splitDocuments(file.text)) {
-    if (ANCHOR_OR_ALIAS.test(chunk.text)) {
-      const slow = parseSlow(file, chunk);
-      documents.push(...slow.documents);
-      issues.push(...slow.issues);
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = fastLoad(chunk.text);
-    } catch (error) {
-      // Let the precise parser word the error; fall back to js-yaml's message if it disagrees.
-      const slow = parseSlow(file, chunk);
-      if (slow.issues.some((i) => i.severity === 'error')) issues.push(...slow.issues);
-      else issues.push(fastError(file, chunk, error));
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    const lineOf = lazyLineOf(chunk);
-    const line = firstContentLine(chunk);
-    pushDocuments(documents, file.path, line, value, lineOf);
+  if (/^%/m.test(file.text)) {
+    const whole = { text: file.text, startLine: 1 };
+    return [{ chunk: whole, ...parseSlow(file, whole) }];
   }
-  return { documents, issues };
+  return splitDocuments(file.text).map((chunk) => reuse(chunk) ?? { chunk, ...parseChunk(file, chunk) });
+}
+
+function parseChunk(file: ManifestFile, chunk: Chunk): ParsedFile {
+  if (ANCHOR_OR_ALIAS.test(chunk.text)) return parseSlow(file, chunk);
+  let value: unknown;
+  try {
+    value = fastLoad(chunk.text);
+  } catch (error) {
+    // Let the precise parser word the error; fall back to js-yaml's message if it disagrees.
+    const slow = parseSlow(file, chunk);
+    return { documents: [], issues: slow.issues.some((i) => i.severity === 'error') ? slow.issues : [fastError(file, chunk, error)] };
+  }
+  const documents: RawDocument[] = [];
+  if (value === null || value === undefined) return { documents, issues: [] };
+  pushDocuments(documents, file.path, firstContentLine(chunk), value, lazyLineOf(chunk));
+  return { documents, issues: [] };
 }
 
 /** Splits at column-0 `---` markers (never ambiguous in YAML: no scalar may start a line with them). */
