@@ -34,15 +34,28 @@ describe('IR delta', () => {
     assert.equal('policies' in out, false, 'a list the next IR dropped is gone');
   });
 
-  it('sends only what is new: an unchanged IR is indices only', () => {
+  it('sends only what is new: an unchanged IR is one run per list', () => {
     const delta = encodeIrDelta(base, { ...base });
-    assert.deepEqual(delta.lists.listeners, [0, 1]);
-    assert.deepEqual(delta.upstreams, [0, 1]);
+    assert.deepEqual(delta.lists.listeners, [[0, 2]]);
+    assert.deepEqual(delta.upstreams, [[0, 2]]);
+  });
+
+  it('a flip in a 10,000-endpoint upstream crosses as two runs and one endpoint', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ep(i));
+    const big = upstream('big', many);
+    const flipped = { ...big, endpoints: many.map((e, i) => (i === 5_000 ? { ...e, ready: false } : e)) };
+    const delta = encodeIrDelta({ listeners: [], upstreams: [big] }, { listeners: [], upstreams: [flipped] });
+    const patch = delta.upstreams[0] as { endpoints: readonly unknown[] };
+    assert.deepEqual(patch.endpoints, [[0, 5_000], { ...many[5_000], ready: false }, [5_001, 4_999]]);
+    const held = onWorker({ listeners: [], upstreams: [big] });
+    const out = decodeIrDelta(held, structuredClone(delta));
+    assert.deepEqual(out.upstreams[0], flipped);
+    assert.equal(out.upstreams[0]?.endpoints[9_999], held.upstreams[0]?.endpoints[9_999]);
   });
 
   it('refuses a delta that names what the base does not have', () => {
     const delta = encodeIrDelta(base, { ...base });
-    const smaller: GatewayIR = { listeners: [], upstreams: [] };
+    const smaller: GatewayIR = { listeners: [base.listeners[0] as HttpListenerIR], upstreams: [] };
     assert.throws(() => decodeIrDelta(smaller, delta), (e: unknown) => e instanceof IrDeltaError && e.message.startsWith(IR_DELTA_ERROR_PREFIX));
   });
 });

@@ -12,8 +12,11 @@
  */
 import type { GatewayIR, UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
 
-/** A list as sent: an element of the base's list (by index), or a new element. */
-export type ListDelta<T> = readonly (number | T)[];
+/**
+ * A list as sent: a run `[from, count]` of the base's elements from index `from`, or a new element
+ * (IR list elements are objects, never arrays). A readiness flip in 10,000 endpoints is three entries.
+ */
+export type ListDelta<T> = readonly (readonly [number, number] | T)[];
 
 /** An upstream rebuilt from the base's upstream at `patchOf`: its fields, and its endpoints as a delta of that one's. */
 export interface UpstreamPatch {
@@ -25,8 +28,8 @@ export interface UpstreamPatch {
 /** A Gateway IR relative to a base: its lists as deltas, any other member as is. */
 export interface IrDelta {
   readonly lists: Readonly<Record<string, ListDelta<object>>>;
-  /** The `upstreams` list: base indices, new upstreams and patches. */
-  readonly upstreams: readonly (number | UpstreamIR | UpstreamPatch)[];
+  /** The `upstreams` list: runs of the base's, new upstreams and patches. */
+  readonly upstreams: readonly (readonly [number, number] | UpstreamIR | UpstreamPatch)[];
   readonly others: Readonly<Record<string, unknown>>;
 }
 
@@ -50,16 +53,36 @@ function indexOf<T extends object>(list: readonly T[]): Map<T, number> {
 function encodeList<T extends object>(base: readonly T[] | undefined, next: readonly T[]): ListDelta<T> {
   if (base === undefined || base.length === 0) return next;
   const at = indexOf(base);
-  return next.map((e) => at.get(e) ?? e);
+  const out: ([number, number] | T)[] = [];
+  let run: [number, number] | undefined;
+  for (const e of next) {
+    const i = at.get(e);
+    if (i === undefined) {
+      run = undefined;
+      out.push(e);
+    } else if (run !== undefined && run[0] + run[1] === i) run[1] += 1;
+    else {
+      run = [i, 1];
+      out.push(run);
+    }
+  }
+  return out;
 }
 
 function decodeList<T>(base: readonly T[] | undefined, delta: ListDelta<T>, what: string): T[] {
-  return delta.map((e) => {
-    if (typeof e !== 'number') return e;
-    const hit = base?.[e];
-    if (hit === undefined) throw new IrDeltaError(`names ${what}[${String(e)}], which the base does not have`);
-    return hit;
-  });
+  const out: T[] = [];
+  for (const e of delta) {
+    if (!Array.isArray(e)) {
+      out.push(e as T);
+      continue;
+    }
+    const [from, count] = e as readonly [number, number];
+    if (base === undefined || !Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 1 || from + count > base.length) {
+      throw new IrDeltaError(`names ${what}[${String(from)}..+${String(count)}], which the base does not have`);
+    }
+    for (let i = from; i < from + count; i++) out.push(base[i] as T);
+  }
+  return out;
 }
 
 /** `next` relative to `base`: what a worker holding `base` needs to rebuild `next`. */
@@ -74,15 +97,25 @@ export function encodeIrDelta(base: GatewayIR, next: GatewayIR): IrDelta {
   }
   const at = indexOf(base.upstreams);
   const byKey = new Map(base.upstreams.map((u, i) => [u.key, i]));
-  const upstreams = next.upstreams.map((u): number | UpstreamIR | UpstreamPatch => {
+  const upstreams: ([number, number] | UpstreamIR | UpstreamPatch)[] = [];
+  let run: [number, number] | undefined;
+  for (const u of next.upstreams) {
     const same = at.get(u);
-    if (same !== undefined) return same;
+    if (same !== undefined) {
+      if (run !== undefined && run[0] + run[1] === same) run[1] += 1;
+      else upstreams.push((run = [same, 1]));
+      continue;
+    }
+    run = undefined;
     const patchOf = byKey.get(u.key);
     const from = patchOf === undefined ? undefined : base.upstreams[patchOf];
-    if (patchOf === undefined || from === undefined) return u;
+    if (patchOf === undefined || from === undefined) {
+      upstreams.push(u);
+      continue;
+    }
     const { endpoints, ...upstream } = u;
-    return { patchOf, upstream, endpoints: encodeList(from.endpoints, endpoints) };
-  });
+    upstreams.push({ patchOf, upstream, endpoints: encodeList(from.endpoints, endpoints) });
+  }
   return { lists, upstreams, others };
 }
 
@@ -91,12 +124,16 @@ export function decodeIrDelta(base: GatewayIR, delta: IrDelta): GatewayIR {
   const b = base as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { ...delta.others };
   for (const [key, list] of Object.entries(delta.lists)) out[key] = decodeList(b[key] as readonly object[] | undefined, list, key);
-  out.upstreams = delta.upstreams.map((u) => {
-    if (typeof u === 'number') return decodeList(base.upstreams, [u], 'upstreams')[0];
-    if (!('patchOf' in u)) return u;
-    const from = base.upstreams[u.patchOf];
-    if (from === undefined) throw new IrDeltaError(`patches upstreams[${String(u.patchOf)}], which the base does not have`);
-    return { ...u.upstream, endpoints: decodeList(from.endpoints, u.endpoints, `${from.key} endpoints`) };
-  });
+  const upstreams: UpstreamIR[] = [];
+  for (const u of delta.upstreams) {
+    if (Array.isArray(u)) for (const kept of decodeList(base.upstreams, [u as readonly [number, number]], 'upstreams')) upstreams.push(kept);
+    else if (!('patchOf' in u)) upstreams.push(u as UpstreamIR);
+    else {
+      const from = base.upstreams[u.patchOf];
+      if (from === undefined) throw new IrDeltaError(`patches upstreams[${String(u.patchOf)}], which the base does not have`);
+      upstreams.push({ ...u.upstream, endpoints: decodeList(from.endpoints, u.endpoints, `${from.key} endpoints`) });
+    }
+  }
+  out.upstreams = upstreams;
   return out as unknown as GatewayIR;
 }
