@@ -102,23 +102,9 @@ const sv = createSupervisor('bench:config-edits', (line) => console.error(line))
 let editor: Editor;
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-/** What one phase measured, before the rounds are pooled. */
-interface RawPhase {
-  readonly latencies: readonly number[];
+/** What a phase measured besides its latencies. */
+interface PhaseFigures {
   readonly errors: number;
-  readonly loopDelay: LoopDelay | undefined;
-  readonly edits: number;
-  readonly loads: number;
-  readonly mainThreadCpuSeconds: number | undefined;
-  readonly gatewayWorkersCpuSeconds: number | undefined;
-  readonly loaderCpuSeconds: number | undefined;
-}
-
-/** The phases of one kind (quiet, or with edits) of a case, every round pooled. */
-interface Phase {
-  readonly requests: number;
-  readonly errors: number;
-  readonly latency: Summary;
   /** The serve process's main-thread event-loop delay during the phase. */
   readonly loopDelay: LoopDelay | undefined;
   /** Edits written, and fleet loads that reached DNS (lintas_mcs_propagation_lag_seconds_count). */
@@ -130,6 +116,17 @@ interface Phase {
   readonly gatewayWorkersCpuSeconds: number | undefined;
   /** CPU seconds of the fleet loader's thread (`lintas-loader`) during the phase. */
   readonly loaderCpuSeconds: number | undefined;
+}
+
+/** What one phase measured, before the rounds are pooled. */
+interface RawPhase extends PhaseFigures {
+  readonly latencies: readonly number[];
+}
+
+/** The phases of one kind (quiet, or with edits) of a case, every round pooled. */
+interface Phase extends PhaseFigures {
+  readonly requests: number;
+  readonly latency: Summary;
 }
 
 interface CaseResult {
