@@ -76,8 +76,9 @@ function endpointConditions(conditions: EndpointSlice['endpoints'][number]['cond
 }
 
 function compareEndpoints(a: UpstreamEndpointIR, b: UpstreamEndpointIR): number {
-  const s = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-  return s(a.cluster, b.cluster) || s(a.address, b.address) || a.port - b.port;
+  if (a.cluster !== b.cluster) return a.cluster < b.cluster ? -1 : 1;
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
 }
 
 /** Sorts and de-duplicates endpoints by (cluster, address, port): one endpoint may briefly sit in two slices. */
@@ -103,6 +104,21 @@ interface BuiltEndpoint {
 // all but the changed ones (share-upstream.ts then only checks identities); weak, so replaced
 // slices drop their entries.
 const builtEndpoints = new WeakMap<object, BuiltEndpoint>();
+
+/** What an imported slice's upstream endpoints were built from, and the endpoints. */
+interface BuiltSlice {
+  readonly port: number;
+  readonly source: string;
+  readonly region: string | undefined;
+  readonly labelled: readonly unknown[];
+  readonly endpoints: readonly UpstreamEndpointIR[];
+}
+
+// An imported slice → its upstream endpoints last time. The MCS translator keeps unchanged imported
+// slices as the same objects, so a 10,000-endpoint upstream rebuilds the one slice an edit touched.
+const builtSlices = new WeakMap<object, BuiltSlice>();
+
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The upstream endpoint of imported endpoint `e`, the one built last time when made from the same values. */
 function importedEndpoint(e: EndpointSlice['endpoints'][number], address: string, port: number, source: string, region: string | undefined, version: string | undefined): UpstreamEndpointIR {
@@ -218,13 +234,23 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
     if (slicePort?.port === undefined || slicePort.port === null) continue;
     const sourceIndex = index.clusters.get(source);
     const region = slice.metadata.annotations?.[SOURCE_REGION_ANNOTATION] ?? sourceIndex?.locality.region;
+    // What the version labels come from: the exporter's own slices and Service (versionsOf).
+    const labelled = [sourceIndex?.services.get(nsName(namespace, name)), ...(sourceIndex?.slices.get(nsName(namespace, name)) ?? [])];
+    const memo = builtSlices.get(slice);
+    if (memo !== undefined && memo.port === slicePort.port && memo.source === source && memo.region === region && sameList(memo.labelled, labelled)) {
+      for (const e of memo.endpoints) endpoints.push(e);
+      continue;
+    }
     const version = versions.get(source) ?? versionsOf(sourceIndex, namespace, name);
     versions.set(source, version);
+    const built: UpstreamEndpointIR[] = [];
     for (const e of slice.endpoints) {
       const address = e.addresses[0];
       if (address === undefined) continue;
-      endpoints.push(importedEndpoint(e, address, slicePort.port, source, region, version(address)));
+      built.push(importedEndpoint(e, address, slicePort.port, source, region, version(address)));
     }
+    builtSlices.set(slice, { port: slicePort.port, source, region, labelled, endpoints: built });
+    for (const e of built) endpoints.push(e);
   }
   const annotations = importAnnotations(index, serviceImport);
   const healthCheck = healthCheckFrom(annotations);
