@@ -94,4 +94,22 @@ describe('east-west memo', () => {
     assert.deepEqual(drained, translateGateway(structuredClone({ ...base, mcs })).ir, 'equal to a cold translation');
     assert.notDeepEqual(drained.upstreams, first.upstreams, 'the emptied slice reached the upstream');
   });
+
+  it('a version label put on an exporter\'s own slice reaches the upstream though the imported slices are the same objects', () => {
+    const base = input();
+    const target = base.mcs.clusters.flatMap((c) => c.serviceImports).find((si) => si.spec.type === 'ClusterSetIP');
+    assert.ok(target !== undefined);
+    translateGateway(base);
+    // The source cluster's own EndpointSlice gets `version: v2` (a new object); the MCS result is unchanged.
+    const labelled = (o: Sourced): Sourced =>
+      o.object.kind === 'EndpointSlice' && o.object.metadata.namespace === target.metadata.namespace && o.object.metadata.labels?.['kubernetes.io/service-name'] === target.metadata.name
+        ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, labels: { ...o.object.metadata.labels, version: 'v2' } } } }
+        : o;
+    const clusters = new Map([...base.snapshot.clusters].map(([n, c]) => [n, { ...c, objects: c.objects.map(labelled) }]));
+    const edited: GatewayInput = { ...base, snapshot: { ...base.snapshot, clusters } };
+    const warm = translateGateway(edited).ir;
+    assert.deepEqual(warm, translateGateway(structuredClone(edited)).ir, 'equal to a cold translation');
+    const versions = warm.upstreams.filter((u) => u.kind === 'ServiceImport' && u.name === target.metadata.name).flatMap((u) => u.endpoints.map((e) => e.version));
+    assert.ok(versions.includes('v2'), `the label reached the upstream endpoints: ${JSON.stringify(versions)}`);
+  });
 });

@@ -70,6 +70,15 @@ function versionsOf(cluster: ClusterIndex | undefined, namespace: string, name: 
 }
 
 
+/** What {@link versionsOf} reads: the Service's version label, then every own slice that carries one (by reference). */
+function versionInputs(cluster: ClusterIndex | undefined, namespace: string, name: string): unknown[] {
+  if (cluster === undefined) return [];
+  const key = nsName(namespace, name);
+  const out: unknown[] = [versionLabel(cluster.services.get(key)?.metadata.labels)];
+  for (const slice of cluster.slices.get(key) ?? []) if (versionLabel(slice.metadata.labels) !== undefined) out.push(slice);
+  return out;
+}
+
 function endpointConditions(conditions: EndpointSlice['endpoints'][number]['conditions']): Pick<UpstreamEndpointIR, 'ready' | 'serving' | 'terminating'> {
   const ready = conditions?.ready ?? true;
   return { ready, serving: conditions?.serving ?? ready, terminating: conditions?.terminating ?? false };
@@ -107,16 +116,16 @@ const builtEndpoints = new WeakMap<object, BuiltEndpoint>();
 
 /** What an imported slice's upstream endpoints were built from, and the endpoints. */
 interface BuiltSlice {
-  readonly port: number;
   readonly source: string;
   readonly region: string | undefined;
   readonly labelled: readonly unknown[];
   readonly endpoints: readonly UpstreamEndpointIR[];
 }
 
-// An imported slice → its upstream endpoints last time. The MCS translator keeps unchanged imported
-// slices as the same objects, so a 10,000-endpoint upstream rebuilds the one slice an edit touched.
-const builtSlices = new WeakMap<object, BuiltSlice>();
+// An imported slice → its upstream endpoints last time, per target port. The MCS translator keeps
+// unchanged imported slices as the same objects, so a 10,000-endpoint upstream rebuilds the one
+// slice an edit touched.
+const builtSlices = new WeakMap<object, Map<number, BuiltSlice>>();
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -234,10 +243,12 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
     if (slicePort?.port === undefined || slicePort.port === null) continue;
     const sourceIndex = index.clusters.get(source);
     const region = slice.metadata.annotations?.[SOURCE_REGION_ANNOTATION] ?? sourceIndex?.locality.region;
-    // What the version labels come from: the exporter's own slices and Service (versionsOf).
-    const labelled = [sourceIndex?.services.get(nsName(namespace, name)), ...(sourceIndex?.slices.get(nsName(namespace, name)) ?? [])];
-    const memo = builtSlices.get(slice);
-    if (memo !== undefined && memo.port === slicePort.port && memo.source === source && memo.region === region && sameList(memo.labelled, labelled)) {
+    // What the version labels come from (versionsOf): the Service's label and the exporter's own slices that carry one.
+    const labelled = versionInputs(sourceIndex, namespace, name);
+    const memos = builtSlices.get(slice) ?? new Map<number, BuiltSlice>();
+    builtSlices.set(slice, memos);
+    const memo = memos.get(slicePort.port);
+    if (memo !== undefined && memo.source === source && memo.region === region && sameList(memo.labelled, labelled)) {
       for (const e of memo.endpoints) endpoints.push(e);
       continue;
     }
@@ -249,7 +260,7 @@ export function importUpstream(index: FleetIndex, cluster: ClusterIndex, service
       if (address === undefined) continue;
       built.push(importedEndpoint(e, address, slicePort.port, source, region, version(address)));
     }
-    builtSlices.set(slice, { port: slicePort.port, source, region, labelled, endpoints: built });
+    memos.set(slicePort.port, { source, region, labelled, endpoints: built });
     for (const e of built) endpoints.push(e);
   }
   const annotations = importAnnotations(index, serviceImport);
