@@ -127,6 +127,8 @@ describe('a gateway role on two worker threads', SUITE, () => {
     assert.equal(served.reduce((a, b) => a + b, 0), 2 * REQUESTS);
     const report = await role.report();
     assert.equal(report.traffic.pairs.reduce((n, p) => n + p.requests, 0), 2 * REQUESTS, 'the report is both workers\' merged');
+    // Read after perWorker's: each worker sent its endpoints as a delta of its last report (report-delta.ts).
+    assert.deepEqual(report.observation.endpoints.map((e) => `${e.cluster} ${e.state}`).sort(), ['jkt healthy', 'sgp healthy'], 'a delta report still lists every endpoint');
     await waitFor('every access log line', () => (accessLines.length >= 2 * REQUESTS ? true : undefined));
     assert.equal(accessLines.length, 2 * REQUESTS);
     for (const line of accessLines) JSON.parse(line);

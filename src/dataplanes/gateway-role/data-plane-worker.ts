@@ -24,13 +24,14 @@
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { DataPlaneReport, GatewayIR } from '../../ir/index.ts';
+import type { GatewayIR } from '../../ir/index.ts';
 import { workerModuleSource } from '../../lib/index.ts';
 import type { LogFields, Logger, LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
 import { explainRoute, type ExplainRequest, type RouteExplanation } from '../gateway/explain.ts';
 import { createLocalDataPlane } from '../local-data-plane.ts';
 import { decodeIrDelta, IrDeltaError, type IrDelta } from './ir-delta.ts';
+import { diffObservations, observationMap, type ObservationMap, type ReportReply } from './report-delta.ts';
 import { certificateLookup, type ClusterListenerCertificates, type ListenerCertificates } from './certificates.ts';
 
 /** Marks a data-plane worker's `workerData`. */
@@ -59,7 +60,8 @@ export type WorkerRequest =
   | { readonly type: 'apply'; readonly id: number; readonly seq: number; readonly config: ApplyConfig; readonly certificates?: ListenerCertificates; readonly byCluster?: ClusterListenerCertificates }
   /** `route explain` of `ir` (the control plane's latest translation) against this worker's upstream health. */
   | { readonly type: 'explain'; readonly id: number; readonly ir: GatewayIR; readonly req: ExplainRequest }
-  | { readonly type: 'report'; readonly id: number }
+  /** The report; with `since` (the number of the last report the reader holds) its endpoints may come as a delta (report-delta.ts). */
+  | { readonly type: 'report'; readonly id: number; readonly since?: number }
   | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'close'; readonly id: number }
   /** The control plane confirmed the served config `ageMs` ago (by the main thread's clock; ages need no shared clock). */
@@ -75,7 +77,7 @@ export interface WorkerApplyResult {
 }
 
 /** What a worker answers a request with. */
-export type WorkerReplyValue = WorkerApplyResult | DataPlaneReport | MetricObjectWithValues<MetricValue<string>>[] | RouteExplanation[] | null;
+export type WorkerReplyValue = WorkerApplyResult | ReportReply | MetricObjectWithValues<MetricValue<string>>[] | RouteExplanation[] | null;
 
 /** A message of a worker. */
 export type WorkerMessage =
@@ -134,6 +136,20 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
     );
   // Applies and the close run one after another; reports and metrics answer at once.
   let queue = Promise.resolve();
+  // The number of the last report made, and the endpoints it held (the base of the next report's delta).
+  let reportSeq = 0;
+  let reported: ObservationMap | undefined;
+  const reportReply = (since: number | undefined): ReportReply => {
+    const report = local.report();
+    reportSeq += 1;
+    if (since !== undefined && reported !== undefined && since === reportSeq - 1) {
+      const { delta, next } = diffObservations(reported, report.observation.endpoints, since);
+      reported = next;
+      return { seq: reportSeq, report: { ...report, observation: { ...report.observation, endpoints: [] } }, delta };
+    }
+    reported = observationMap(report.observation.endpoints);
+    return { seq: reportSeq, report };
+  };
   // The IR last received and its seq: the base of the next delta.
   let held: { readonly seq: number; readonly ir: GatewayIR } | undefined;
   const received = (req: Extract<WorkerRequest, { type: 'apply' }>): GatewayIR => {
@@ -154,7 +170,7 @@ export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerDat
         void reply(req.id, () => Promise.resolve(explainRoute(req.ir, req.req, local.upstreams)));
         return;
       case 'report':
-        void reply(req.id, () => Promise.resolve(local.report()));
+        void reply(req.id, () => Promise.resolve(reportReply(req.since)));
         return;
       case 'metrics':
         void reply(req.id, () => registry.getMetricsAsJSON());

@@ -26,6 +26,7 @@ import type { BoundListener } from '../gateway/index.ts';
 import type { ExplainRequest, RouteExplanation } from '../gateway/explain.ts';
 import { DATA_PLANE_WORKER_TAG, dataPlaneWorkerSource, type ApplyConfig, type DataPlaneWorkerData, type WorkerApplyResult, type WorkerMessage, type WorkerRequest } from './data-plane-worker.ts';
 import { encodeIrDelta, IR_DELTA_ERROR_PREFIX } from './ir-delta.ts';
+import { applyObservationDelta, observationMap, type ObservationMap, type ReportReply } from './report-delta.ts';
 import type { RoleDataPlane, WorkerStatus } from './role-data-plane.ts';
 import type { ClusterListenerCertificates, ListenerCertificates } from './certificates.ts';
 
@@ -78,6 +79,8 @@ interface Slot {
   listeners: readonly BoundListener[];
   /** Applies (and restarts) of this worker, in order. */
   queue: Promise<unknown>;
+  /** The endpoints of the last report read from this worker and its number (the base of the next one's delta). */
+  observed: { readonly seq: number; readonly endpoints: ObservationMap } | undefined;
   /** The IR this worker holds and its seq (the base of the next delta); undefined after a failed request or an exit. */
   held: { readonly seq: number; readonly ir: GatewayIR } | undefined;
   exited: Promise<void>;
@@ -210,6 +213,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     slot.worker = undefined;
     slot.listeners = [];
     slot.held = undefined;
+    slot.observed = undefined;
     for (const [id, p] of pending) {
       if (p.slot !== slot) continue;
       pending.delete(id);
@@ -234,13 +238,37 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   };
 
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => {
-    const slot: Slot = { index, worker: undefined, startedAt: 0, restarts: 0, youngExits: 0, requests: 0, listeners: [], queue: Promise.resolve(), held: undefined, exited: Promise.resolve() };
+    const slot: Slot = { index, worker: undefined, startedAt: 0, restarts: 0, youngExits: 0, requests: 0, listeners: [], queue: Promise.resolve(), held: undefined, observed: undefined, exited: Promise.resolve() };
     spawn(slot);
     return slot;
   });
 
-  const read = <T>(type: 'report' | 'metrics'): Promise<(T | undefined)[]> =>
+  const read = <T>(type: 'metrics'): Promise<(T | undefined)[]> =>
     Promise.all(slots.map((slot) => request<T>(slot, { type }, READ_TIMEOUT_MS).catch((error: unknown) => void log.debug(`gateway worker ${type} not read`, { worker: slot.index, error: (error as Error).message }))));
+
+  /** One worker's report, its endpoints patched into the copy this side holds (report-delta.ts). */
+  const readReport = async (slot: Slot): Promise<DataPlaneReport | undefined> => {
+    const held = slot.observed;
+    let reply: ReportReply;
+    try {
+      reply = await request<ReportReply>(slot, { type: 'report', ...(held !== undefined ? { since: held.seq } : {}) }, READ_TIMEOUT_MS);
+    } catch (error) {
+      log.debug('gateway worker report not read', { worker: slot.index, error: (error as Error).message });
+      return undefined;
+    }
+    let endpoints: ObservationMap;
+    if (reply.delta === undefined) endpoints = observationMap(reply.report.observation.endpoints);
+    else if (held !== undefined && slot.observed === held && reply.delta.base === held.seq) {
+      endpoints = held.endpoints;
+      applyObservationDelta(endpoints, reply.delta);
+    } else {
+      // Out of step (another read in between): the next read asks for the whole report.
+      slot.observed = undefined;
+      return undefined;
+    }
+    slot.observed = { seq: reply.seq, endpoints };
+    return { ...reply.report, observation: { ...reply.report.observation, endpoints: [...endpoints.values()] } };
+  };
 
   return {
     async apply(ir, certificates, byCluster) {
@@ -272,7 +300,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       for (const slot of slots) slot.worker?.postMessage({ type: 'confirm', ageMs } satisfies WorkerRequest);
     },
     async report() {
-      const reports = await read<DataPlaneReport>('report');
+      const reports = await Promise.all(slots.map((slot) => readReport(slot)));
       const got: DataPlaneReport[] = [];
       reports.forEach((r, i) => {
         const slot = slots[i];
