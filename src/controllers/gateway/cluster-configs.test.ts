@@ -1,7 +1,7 @@
 /** Tests of the versioned per-cluster configs the control plane publishes for the config stream. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterConfig, GatewayIR, HttpListenerIR } from '../../ir/index.ts';
+import { shareUpstream, type ClusterConfig, type GatewayIR, type HttpListenerIR, type UpstreamEndpointIR, type UpstreamIR } from '../../ir/index.ts';
 import { WatchableMap } from '../../store/index.ts';
 import { configVersion, nextClusterConfigs, publishClusterConfigs } from './cluster-configs.ts';
 import { sliceGatewayIR } from './slice.ts';
@@ -75,5 +75,18 @@ describe('cluster configs: listener certificates', () => {
     assert.deepEqual(set.get('a')?.certificates, { 'ns/a-tls': { cert: 'CERT ns/a-tls', key: 'KEY ns/a-tls' } });
     assert.equal(set.get('b')?.certificates, undefined, 'b serves no HTTPS listener: no key material');
     assert.deepEqual(asked, ['a ns/a-tls']);
+  });
+});
+
+describe('cluster configs: versions of shared upstreams', () => {
+  const ep = (i: number, ready = true): UpstreamEndpointIR => ({ address: `10.0.${String(Math.floor(i / 250))}.${String(i % 250)}`, port: 8080, cluster: 'a', zone: 'z1', ready, serving: ready, terminating: false });
+  const upstream = (endpoints: readonly UpstreamEndpointIR[]): UpstreamIR => ({ key: 'ServiceImport/ns/big:80', kind: 'ServiceImport', namespace: 'ns', name: 'big', port: 80, protocol: 'http', endpoints });
+  const fresh = (n: number, flip = -1): UpstreamEndpointIR[] => Array.from({ length: n }, (_, i) => ep(i, i !== flip));
+  it('versions equal a cold encoding whatever the sharing', () => {
+    const before = upstream(fresh(300));
+    const shared = shareUpstream(before, upstream(fresh(300, 7)));
+    const ir = { listeners: [], upstreams: [shared] };
+    assert.equal(configVersion(ir), configVersion(JSON.parse(JSON.stringify(ir)) as typeof ir));
+    assert.notEqual(configVersion(ir), configVersion({ listeners: [], upstreams: [before] }));
   });
 });

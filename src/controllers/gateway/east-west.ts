@@ -16,11 +16,10 @@
  * @module
  */
 import type { Cluster, FleetSnapshot, ServiceImport } from '../../api/index.ts';
-import type { EntrySourceIR, HttpListenerIR, TcpListenerIR, UpstreamIR } from '../../ir/index.ts';
+import { shareUpstream, type EntrySourceIR, type HttpListenerIR, type TcpListenerIR, type UpstreamIR } from '../../ir/index.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { nsName, type ClusterIndex, type FleetIndex } from './fleet-index.ts';
 import { importUpstreamDeps, sameDeps } from './import-deps.ts';
-import { shareUpstream } from './share-upstream.ts';
 import { importUpstream } from './upstreams.ts';
 import { compareStrings } from '../../lib/index.ts';
 
@@ -113,7 +112,7 @@ export function translateEastWest(snapshot: FleetSnapshot, index: FleetIndex): E
         const base = importUpstream(index, cluster, serviceImport, port);
         // A TCP upstream gets its own key: the same import port may also be an HTTP gateway backend.
         const fresh: UpstreamIR = http ? base : { ...base, key: `${base.key}/tcp`, protocol: 'tcp' };
-        // Equal: last time's object; else last time's endpoint objects where they are equal (share-upstream.ts).
+        // Equal: last time's object; else last time's endpoint objects where they are equal (ir/share.ts).
         upstream = shareUpstream(before?.upstream, fresh);
         eastWestMemoStats.upstreamsBuilt += 1;
       }

@@ -2,7 +2,7 @@
  * The content digest of a Gateway IR, memoised per object: a config version hashes each
  * cluster's whole slice on every change, but after one change almost every element is the
  * same object as before (the translator keeps unchanged listeners and upstreams, and a
- * rebuilt upstream its unchanged endpoints: share-upstream.ts), so only new objects are
+ * rebuilt upstream its unchanged endpoints: ir/share.ts), so only new objects are
  * encoded and hashed again. The digest is a hash tree: a list element's digest hashes its
  * canonical JSON, except that its own list members hold their elements' digests; the IR's
  * hashes its lists of element digests. Equal IRs get equal digests whatever their key order

@@ -110,7 +110,7 @@ interface BuiltEndpoint {
 
 // An imported endpoint → the upstream endpoint built from it last time. The MCS translator keeps
 // unchanged imported endpoints as the same objects, so a rebuilt 10,000-endpoint upstream reuses
-// all but the changed ones (share-upstream.ts then only checks identities); weak, so replaced
+// all but the changed ones (ir/share.ts then only checks identities); weak, so replaced
 // slices drop their entries.
 const builtEndpoints = new WeakMap<object, BuiltEndpoint>();
 

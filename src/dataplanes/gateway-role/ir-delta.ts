@@ -3,7 +3,7 @@
  * Copying a whole IR to a worker costs the worker's thread, the one that proxies, the
  * structured-clone decode of every listener, upstream and endpoint; a one-line edit of a
  * 10,000-endpoint Service cost it ~25 ms per edit. The control plane keeps unchanged
- * elements as the same objects (east-west.ts, share-upstream.ts), so the delta names those
+ * elements as the same objects (east-west.ts, ir/share.ts), so the delta names those
  * by their index in the base's list and sends only new objects; an upstream rebuilt from
  * one of the base's (same key) is sent as a patch whose endpoints are a delta of that
  * one's. The worker rebuilds the IR from its base with the base's own objects, so its data

@@ -22,7 +22,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
-import type { ConfigFrame, DataPlaneReport, GatewayIR } from '../../ir/index.ts';
+import { shareIr, type ConfigFrame, type DataPlaneReport, type GatewayIR } from '../../ir/index.ts';
 import { createRegistry, startAdminServer, type AdminServer, type Logger, type LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, DEFAULT_STALE_AFTER_MS } from '../gateway/index.ts';
 import type { UpstreamSetOptions } from '../gateway/upstream/index.ts';
@@ -212,8 +212,11 @@ export async function startGatewayRole(options: GatewayRoleOptions): Promise<Gat
     });
   };
 
-  const applyOne = async (frame: ConfigFrame, receivedAt: number): Promise<void> => {
+  const applyOne = async (received: ConfigFrame, receivedAt: number): Promise<void> => {
     const started = now();
+    // Parsed from JSON, a version shares no object with the last: give it the served version's objects
+    // where they are equal, so that the workers get a delta of what changed and skip the rest (ir/share.ts).
+    const frame = serving === undefined || serving.version === received.version ? received : { ...received, ir: shareIr(serving.ir, received.ir) };
     if (serving?.version === frame.version) {
       confirm(receivedAt);
       postAck(frame, true, 0);

@@ -1,15 +1,17 @@
 /**
- * Structural sharing for a rebuilt upstream (issue 14 item 5). A one-line edit of an
+ * Structural sharing between two Gateway IRs (issue 14 item 5). A one-line edit of an
  * EndpointSlice makes the translator rebuild that service's upstream, and every endpoint
  * in it is a new object even though one changed. Everything after the translator works by
  * identity: config versions memoise encodings per object (ir-digest.ts), the data plane's
  * delta sends only new objects to its worker, and the worker reinstalls only what is new.
  * So a rebuilt upstream takes back last time's endpoint objects where they are equal, and
- * is last time's upstream itself when nothing changed. Pure: the output equals `fresh`.
+ * is last time's upstream itself when nothing changed. A `lintas gateway` process gets each
+ * version parsed from JSON, sharing nothing with the last: {@link shareIr} gives it the same
+ * identities before it applies. Pure: the outputs equal their `fresh`/`next` input.
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
+import type { GatewayIR, UpstreamEndpointIR, UpstreamIR } from './gateway.ts';
 
 /** Every member of an endpoint; the check below fails to compile when UpstreamEndpointIR gains one not listed. */
 const ENDPOINT_FIELDS = ['address', 'port', 'cluster', 'region', 'zone', 'ready', 'serving', 'terminating', 'version'] as const;
@@ -51,4 +53,26 @@ export function shareUpstream(before: UpstreamIR | undefined, fresh: UpstreamIR)
   if (shared === 0) return fresh;
   if (shared === old.length && shared === endpoints.length && isDeepStrictEqual({ ...before, endpoints: [] }, { ...fresh, endpoints: [] })) return before;
   return { ...fresh, endpoints };
+}
+
+/** `next` with every list element equal to `previous`'s element of the same key replaced by that object (upstreams by {@link shareUpstream}). */
+export function shareIr(previous: GatewayIR | undefined, next: GatewayIR): GatewayIR {
+  if (previous === undefined || previous === next) return next;
+  const before = previous as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    const old = before[key];
+    if (!Array.isArray(value) || !Array.isArray(old)) {
+      out[key] = value;
+      continue;
+    }
+    const byKey = new Map((old as { key?: unknown }[]).map((e) => [e.key, e]));
+    out[key] = (value as { key?: unknown }[]).map((e) => {
+      const match = e.key === undefined ? undefined : byKey.get(e.key);
+      if (match === undefined) return e;
+      if (key === 'upstreams') return shareUpstream(match as UpstreamIR, e as UpstreamIR);
+      return isDeepStrictEqual(match, e) ? match : e;
+    });
+  }
+  return out as unknown as GatewayIR;
 }

@@ -1,9 +1,8 @@
-/** Tests of structural sharing for rebuilt upstreams (share-upstream.ts) and its effect on config versions. */
+/** Tests of structural sharing between Gateway IRs (share.ts). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { UpstreamEndpointIR, UpstreamIR } from '../../ir/index.ts';
-import { configVersion } from './cluster-configs.ts';
-import { shareUpstream } from './share-upstream.ts';
+import type { GatewayIR, UpstreamEndpointIR, UpstreamIR } from './gateway.ts';
+import { shareIr, shareUpstream } from './share.ts';
 
 const ep = (i: number, ready = true): UpstreamEndpointIR => ({ address: `10.0.${String(Math.floor(i / 250))}.${String(i % 250)}`, port: 8080, cluster: 'a', zone: 'z1', ready, serving: ready, terminating: false });
 const upstream = (endpoints: readonly UpstreamEndpointIR[], extra: Partial<UpstreamIR> = {}): UpstreamIR => ({ key: 'ServiceImport/ns/big:80', kind: 'ServiceImport', namespace: 'ns', name: 'big', port: 80, protocol: 'http', endpoints, ...extra });
@@ -42,11 +41,16 @@ describe('shareUpstream', () => {
     assert.ok(out.endpoints.every((e, i) => e === before.endpoints[i]));
   });
 
-  it('versions equal a cold encoding whatever the sharing', () => {
-    const before = upstream(fresh(300));
-    const shared = shareUpstream(before, upstream(fresh(300, 7)));
-    const ir = { listeners: [], upstreams: [shared] };
-    assert.equal(configVersion(ir), configVersion(JSON.parse(JSON.stringify(ir)) as typeof ir));
-    assert.notEqual(configVersion(ir), configVersion({ listeners: [], upstreams: [before] }));
+});
+
+describe('shareIr', () => {
+  it('gives a version parsed from JSON the previous version\'s objects wherever they are equal', () => {
+    const previous: GatewayIR = { listeners: [{ key: '10.0.0.1:80', address: '10.0.0.1', port: 80, cluster: 'a', virtualHosts: [] }], upstreams: [upstream(fresh(50)), { ...upstream(fresh(2)), key: 'other' }], policies: [] };
+    const parsed = JSON.parse(JSON.stringify({ ...previous, upstreams: [upstream(fresh(50, 3)), previous.upstreams[1]] })) as GatewayIR;
+    const out = shareIr(previous, parsed);
+    assert.deepEqual(out, parsed);
+    assert.equal(out.listeners[0], previous.listeners[0], 'an equal listener: the previous object');
+    assert.equal(out.upstreams[1], previous.upstreams[1], 'an equal upstream: the previous object');
+    assert.equal(out.upstreams[0]?.endpoints.filter((e, i) => e === previous.upstreams[0]?.endpoints[i]).length, 49, 'a changed upstream keeps its 49 equal endpoints');
   });
 });
