@@ -15,6 +15,7 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { READ_BODY_HEADER } from './conformance-echo.ts';
 import { conformanceMissing, INFRA_NS, routeConditions, runCommand, startConformanceFleet, type ConformanceFleet } from './conformance-fleet.ts';
 import { httpRoute, removeDir, request } from './gateway-fleet.ts';
 import { waitFor } from './wait.ts';
@@ -106,7 +107,8 @@ describe('HTTP/2 cleartext and h2c backends through lintas serve (conformance ma
   it('a body framed only by HTTP/2 DATA frames (no Content-Length) arrives whole, at an h2c and at an HTTP/1.1 backend', async () => {
     const payload = 'x'.repeat(100_000);
     for (const [path, service] of [['/body-h2c', 'infra-backend-v1'], ['/h1/body', 'infra-backend-v2']] as const) {
-      const r = await h2cRequest(gw, path, { method: 'POST', body: payload });
+      // The echo reads the whole body before answering: else, under load, its early answer may end the upload first.
+      const r = await h2cRequest(gw, path, { method: 'POST', body: payload, headers: { [READ_BODY_HEADER]: '1' } });
       assert.equal(r.status, 200);
       const echo = fleet?.echo(service);
       await waitFor(`the body at ${service}`, () => (echo?.seen.find((s) => s.path === path)?.bodyBytes === payload.length ? true : undefined));
