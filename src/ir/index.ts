@@ -6,7 +6,7 @@ export type { AckedVersion, ClusterConfig, ConfigAckBody, ListenerCertificate, C
 export type { DnsEndpointIR, DnsPortIR, DnsServiceIR, DnsZoneIR } from './dns.ts';
 export type { EndpointObservation, EndpointState, UpstreamObservation } from './upstream-observation.ts';
 export { NO_DESTINATION, type PairTraffic, type TrafficSample } from './traffic-sample.ts';
-export { shareIr, shareUpstream } from './share.ts';
+export { sameAddresses, shareIr, shareUpstream } from './share.ts';
 export { EMPTY_REPORT, mergeReports, type DataPlaneReport, type RemoteDataPlaneReport } from './dataplane-report.ts';
 export type { DataPlaneServing } from './dataplane-serving.ts';
 export type {

@@ -25,6 +25,20 @@ function sameEndpoint(a: UpstreamEndpointIR, b: UpstreamEndpointIR): boolean {
   return true;
 }
 
+/**
+ * True when `a` holds endpoints of the same addresses and ports as `b`, in the same order (readiness
+ * may differ): a rebuilt upstream can then be applied in place. `endpointOf` reads an element of `a`.
+ */
+export function sameAddresses<T>(a: readonly T[], b: readonly UpstreamEndpointIR[], endpointOf: (x: T) => UpstreamEndpointIR): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    const x = endpointOf(a[i] as T);
+    const y = b[i] as UpstreamEndpointIR;
+    if (x !== y && (x.address !== y.address || x.port !== y.port)) return false;
+  }
+  return true;
+}
+
 const endpointKey = (e: UpstreamEndpointIR): string => `${e.cluster}|${e.address}|${String(e.port)}`;
 
 /** `fresh`, with every endpoint equal to one of `before`'s replaced by that object; `before` itself when the two are equal. */

@@ -11,7 +11,7 @@
  * @module
  */
 import { Pool } from 'undici';
-import type { UpstreamIR, UpstreamTlsIR } from '../../ir/index.ts';
+import { sameAddresses, type UpstreamIR, type UpstreamTlsIR } from '../../ir/index.ts';
 import { backendTlsId, backendTlsOptions } from './backend-tls.ts';
 import type { EndpointRef } from './upstream/index.ts';
 
@@ -51,21 +51,10 @@ interface UpstreamPoolKeys {
   readonly keys: ReadonlySet<string>;
 }
 
-/** True when two endpoint lists hold the same addresses and ports in the same order (their readiness may differ). */
-function sameMembers(a: UpstreamIR['endpoints'], b: UpstreamIR['endpoints']): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x !== y && (x?.address !== y?.address || x?.port !== y?.port)) return false;
-  }
-  return true;
-}
-
 /** The pool keys of `u`: `before`'s very set when the wire and the members are the same. */
 function poolKeysOf(u: UpstreamIR, before: UpstreamPoolKeys | undefined): UpstreamPoolKeys {
   const wire = wireOf(u);
-  if (before !== undefined && before.wire.protocol === wire.protocol && before.wire.tlsId === wire.tlsId && sameMembers(before.ir.endpoints, u.endpoints)) return { ir: u, wire, keys: before.keys };
+  if (before !== undefined && before.wire.protocol === wire.protocol && before.wire.tlsId === wire.tlsId && sameAddresses(before.ir.endpoints, u.endpoints, (e) => e)) return { ir: u, wire, keys: before.keys };
   // Same key format as EndpointRef.key (IPv6 in brackets).
   const keys = new Set(u.endpoints.map((e) => poolKey(e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`, wire.protocol, wire.tlsId)));
   return { ir: u, wire, keys };

@@ -19,7 +19,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { UpstreamEndpointIR, UpstreamIR } from '../../../ir/index.ts';
+import { sameAddresses, type UpstreamEndpointIR, type UpstreamIR } from '../../../ir/index.ts';
 import type { Logger } from '../../../observability/index.ts';
 import { backendTlsOptions } from '../backend-tls.ts';
 import { pickFromPlan, type LbPolicy } from './balancer.ts';
@@ -47,7 +47,6 @@ import {
   planFor,
   recomputeNextExpiry,
   toRef,
-  sameMembers,
   type EndpointRuntime,
   type UpstreamRuntime,
 } from './upstream-state.ts';
@@ -252,7 +251,7 @@ export function createUpstreamSet(options: UpstreamSetOptions): UpstreamSet {
     u.healthCheckKey = healthCheckKey;
     // The endpoints of an installed upstream at its installed positions (a readiness flip in a
     // 10,000-endpoint Service): only the changed endpoints are looked at, the maps stay.
-    if (previous !== undefined && !checksChanged && sameMembers(u.list, ir.endpoints)) {
+    if (previous !== undefined && !checksChanged && sameAddresses(u.list, ir.endpoints, (e) => e.ir)) {
       ir.endpoints.forEach((epIr, i) => {
         const e = u.list[i] as EndpointRuntime;
         if (e.ir !== epIr) refresh(u, e, e, epIr, true, false, t);

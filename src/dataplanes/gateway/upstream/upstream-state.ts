@@ -82,17 +82,6 @@ export function toRef(e: UpstreamEndpointIR): EndpointRef {
   };
 }
 
-/** True when `installed` holds endpoints of the same addresses and ports as `endpoints`, in the same order. */
-export function sameMembers(installed: readonly EndpointRuntime[], endpoints: readonly UpstreamEndpointIR[]): boolean {
-  if (installed.length !== endpoints.length) return false;
-  for (let i = 0; i < endpoints.length; i++) {
-    const a = installed[i]?.ir;
-    const b = endpoints[i];
-    if (a !== b && (a?.address !== b?.address || a?.port !== b?.port)) return false;
-  }
-  return true;
-}
-
 /** Ready, passing checks and not ejected. */
 export function isHealthy(e: EndpointRuntime, now: number): boolean {
   return e.ir.ready && e.check.healthy && !isEjected(e.outlier, now);
