@@ -7,7 +7,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -102,6 +102,22 @@ describe('the fleet loader worker', () => {
       assert.equal(service(second, 'case-search-api'), service(first, 'case-search-api'), 'same file, object unchanged: the same object');
       assert.notEqual(service(second, 'public-case-api'), service(first, 'public-case-api'), 'the edited object: a new one');
       assert.deepEqual(second, await createFleetLoader().load(root), 'and the whole result is still what this thread would load');
+    } finally {
+      worker.close();
+    }
+  });
+
+  it('runs at nice 19, below every thread that serves traffic', { skip: process.platform !== 'linux' ? 'thread nice values are read from /proc (Linux)' : false }, async () => {
+    const root = tempRoot();
+    cpSync(CAPSTONE, root, { recursive: true });
+    const worker = createWorkerFleetLoader();
+    try {
+      await worker.load(root);
+      const tasks = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'lintas-loader');
+      assert.equal(tasks.length, 1, 'one thread named lintas-loader');
+      // stat: "pid (comm) state ppid …": nice is the 19th field, the 17th after the comm's closing parenthesis.
+      const stat = readFileSync(`/proc/self/task/${tasks[0] ?? ''}/stat`, 'utf8');
+      assert.equal(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16], '19');
     } finally {
       worker.close();
     }

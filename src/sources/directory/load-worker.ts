@@ -113,8 +113,8 @@ function unpack(packed: PackedResult, held: Map<string, readonly Sourced[]>): Lo
   return { ...rest, snapshot };
 }
 
-/** Nice value of the loader thread: below the thread that proxies traffic, so a parse never takes a core it needs. */
-const LOADER_NICE = 10;
+/** Nice value of the loader thread: the lowest. A load is bulk work that can wait; the process's other threads may serve traffic (proxying, DNS). */
+const LOADER_NICE = 19;
 
 /**
  * Lowers this thread's CPU priority. On Linux a thread has its own id (the last part of
