@@ -65,7 +65,7 @@ describe('split-brain: two DNS instances that disagree, behind one resolver', { 
         // b cannot reach c1's Gateway: its probes there time out.
         probe: name === 'b' ? async (t, signal) => (t.cluster === 'c1' ? { ok: false, detail: `timeout after ${String(t.timeoutMs)}ms` } : probe(t, signal)) : probe,
       });
-      const dns = await startDnsServer({ address: '127.0.0.1', port: 0, getIndex: () => clusterset, getPublic: () => gslb.index(), log, onQuery: (e) => gslb.onQuery(e) });
+      const dns = await startDnsServer({ address: '127.0.0.1', port: 0, getIndex: () => clusterset, getPublic: () => gslb.index(), log, onQuery: (e) => gslb.onQuery(e, 1) });
       instances.push({ name, gslb, dns });
     }
     unbound = await startUnbound({ dir: root, stubs: [{ zone: 'example.com', servers: instances.map((i) => `127.0.0.1@${String(i.dns.udpPort)}`) }] });

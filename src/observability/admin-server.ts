@@ -106,6 +106,8 @@ export interface AdminServerOptions {
   readonly registry?: Registry;
   /** More Prometheus text for `/metrics`, after the registry's (a gateway's worker threads' metrics, summed). */
   readonly extraMetrics?: () => Promise<string>;
+  /** Awaited before the registry is read at each scrape (counts held by another thread are posted first). */
+  readonly beforeMetrics?: () => Promise<void>;
   /** Public GET JSON routes by path or pattern, e.g. `/api/v1/serviceimports` or `/api/v1/x/:name`. */
   readonly routes?: Readonly<Record<string, JsonRoute>>;
   /** GET JSON routes that need a role, by path or pattern, e.g. `/api/v1/audit/:id`. */
@@ -262,7 +264,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         const detail = options.readyDetail?.() ?? [];
         return why === undefined ? send(200, 'text/plain', ['ok', ...detail.map((d) => `warning: ${d}`)].join('\n') + '\n') : send(503, 'text/plain', [`not ready: ${why}`, ...detail].join('\n') + '\n');
       }
-      if (url.pathname === '/metrics') return send(200, registry.contentType, (await registry.metrics()) + ((await options.extraMetrics?.()) ?? ''));
+      if (url.pathname === '/metrics') {
+        await options.beforeMetrics?.();
+        return send(200, registry.contentType, (await registry.metrics()) + ((await options.extraMetrics?.()) ?? ''));
+      }
     }
     const { match, allowed } = find(method ?? 'GET', url.pathname);
     if (method === undefined || match === undefined) {

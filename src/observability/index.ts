@@ -46,6 +46,7 @@ export { createEventStream, EVENT_STREAM_CONTENT_TYPE, type EventStream, type Ev
 export { whoamiRoute, type WhoAmIAnswer } from './whoami.ts';
 export { APP_CSP, APP_SECURITY_HEADERS, staticApp, type PrefixHandler, type StaticAppOptions } from './static-files.ts';
 export { createLogLimiter, type LogLimiter, type LogLimiterOptions } from './log-limiter.ts';
+export { forwardingLogger, type ForwardedLog } from './forwarding-logger.ts';
 export { createLogger, silentLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {
   ALERT_METRICS,

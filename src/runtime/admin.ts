@@ -42,6 +42,8 @@ export interface AdminComponentOptions {
   readonly readyDetail: () => readonly string[];
   readonly gateway: GatewayComponent;
   readonly health: HealthComponent;
+  /** Awaited before each scrape: the DNS thread's query counts reach the registry first. */
+  readonly beforeMetrics?: () => Promise<void>;
   readonly actions: () => Readonly<Record<string, AdminAction>>;
   readonly protectedRoutes: () => Readonly<Record<string, ProtectedRoute>>;
   /** Routes that write their own response (the console's event stream), besides the config stream. */
@@ -74,6 +76,7 @@ export function adminComponent(options: AdminComponentOptions): AdminComponent {
         readyDetail: options.readyDetail,
         // The embedded gateways' worker threads keep their own registries: their metrics, summed (as `lintas gateway --workers`).
         extraMetrics: () => gateway.metrics(),
+        ...(options.beforeMetrics !== undefined ? { beforeMetrics: options.beforeMetrics } : {}),
         // The config stream of `lintas gateway` processes (tokens with role gateway:<cluster>).
         rawRoutes: {
           // Only the leader feeds gateways: the drains it runs wait for their acknowledgements.

@@ -6,7 +6,7 @@
  */
 import type { FleetSnapshot } from '../api/index.ts';
 import type { ClusterWeightMap, HealthReport, McsResult, OwnershipState } from '../controllers/index.ts';
-import type { ClusterConfig, DataPlaneAck, DataPlaneServing, RemoteDataPlaneReport } from '../ir/index.ts';
+import type { ClusterConfig, DataPlaneAck, DataPlaneServing, PublicDnsIR, RemoteDataPlaneReport } from '../ir/index.ts';
 import { FleetStore, WatchableMap, type LeaderRole } from '../store/index.ts';
 
 /** One MCS translation and the fleet snapshot it was computed from (`version`: the FleetStore version). */
@@ -33,6 +33,8 @@ export interface Bus {
   readonly failover: WatchableMap<'latest', FailoverPublished>;
   /** Key `latest` (absent until the first round ends); writer: health. */
   readonly health: WatchableMap<'latest', HealthReport>;
+  /** Key `latest`: the public (GSLB) zones the DNS server answers; writer: gslb. */
+  readonly publicDns: WatchableMap<'latest', PublicDnsIR>;
   /** Clusters whose embedded gateway is down (sandbox fault: `lintas fault cluster X down`); writer: the sandbox faults. */
   readonly clusterDown: WatchableMap<string, true>;
   /** Each cluster's data plane: the config version it acknowledged (or refused) and the ownership it serves; writer: the gateways. */
@@ -54,6 +56,7 @@ export function createBus(): Bus {
     mcs: new WatchableMap(),
     failover: new WatchableMap(),
     health: new WatchableMap(),
+    publicDns: new WatchableMap(),
     clusterDown: new WatchableMap(),
     dataplanes: new WatchableMap(),
     reports: new WatchableMap(),

@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { excludedByHealth, type PolicyInputs } from '../controllers/index.ts';
-import { indexZone, registerDnsServerMetrics, startDnsServer, ZoneIndexer, type DnsIndex, type DnsServer, type PublicDnsIndex, type ExplainRequest, type RouteExplanation } from '../dataplanes/index.ts';
+import { registerDnsServerMetrics, startDnsThread, type DnsQueryEvent, type DnsThread, type ExplainRequest, type RouteExplanation } from '../dataplanes/index.ts';
 import type { DataPlaneReport } from '../ir/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { follow, type Bus } from './bus.ts';
@@ -100,54 +100,57 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
 export interface DnsComponent extends Component {
   /** The bound UDP port (0 before start). */
   port(): number;
+  /** Resolves once every query answered so far is counted (the admin server awaits it before a scrape). */
+  flush(): Promise<void>;
 }
 
-/** Creates the DNS component: serves the zone of the latest MCS result (`clusterset.local`). */
+/**
+ * Creates the DNS component: serves the zone of the latest MCS result (`clusterset.local`) and the
+ * public (GSLB) zones, on a thread of its own (dns-thread.ts), so that translating the fleet on this
+ * thread never delays an answer.
+ */
 export function dnsComponent(options: {
   bus: Bus;
   address: ListenAddress;
   registry: Registry;
   log: Logger;
-  onQuery?: Parameters<typeof startDnsServer>[0]['onQuery'];
-  /** The public (DNSPolicy) zones, answered next to clusterset.local. */
-  publicZones?: () => PublicDnsIndex;
+  /** Called with each batch of answered queries (metrics): each distinct event once, with its count. */
+  onQuery?: (event: DnsQueryEvent, count: number) => void;
 }): DnsComponent {
   const { bus } = options;
   const stopping = new AbortController();
-  let index: DnsIndex = indexZone({ zone: 'clusterset.local', ttlSeconds: 5, services: [] });
-  // Re-indexes only the services whose IR changed: per change the work is that service, not the zone.
-  const indexer = new ZoneIndexer();
-  let server: DnsServer | undefined;
-  let following: Promise<void> | undefined;
+  let thread: DnsThread | undefined;
+  let following: Promise<void>[] = [];
+  const onError = (what: string) => (error: unknown) => options.log.error(what, { error: String(error) });
   return {
     name: 'dns',
     async start() {
-      server = await startDnsServer({
+      thread = await startDnsThread({
         address: options.address.host,
         port: options.address.port,
-        getIndex: () => index,
-        ...(options.publicZones !== undefined ? { getPublic: options.publicZones } : {}),
         log: options.log,
         ...(options.onQuery !== undefined ? { onQuery: options.onQuery } : {}),
       });
-      const running = server;
+      const running = thread;
       registerDnsServerMetrics(options.registry, () => running.stats());
-      following = follow(
-        bus.mcs,
-        stopping.signal,
-        (state) => {
+      following = [
+        follow(bus.mcs, stopping.signal, (state) => {
           const latest = state.get('latest');
-          if (latest !== undefined) index = indexer.index(latest.result.dns);
-        },
-        (error) => options.log.error('DNS zone update failed', { error: String(error) }),
-      );
+          if (latest !== undefined) running.setZone(latest.result.dns);
+        }, onError('DNS zone update failed')),
+        follow(bus.publicDns, stopping.signal, (state) => {
+          const latest = state.get('latest');
+          if (latest !== undefined) running.setPublic(latest);
+        }, onError('DNS public zone update failed')),
+      ];
     },
     async stop() {
       stopping.abort();
-      await following;
-      await server?.close();
+      await Promise.all(following);
+      await thread?.close();
     },
-    health: () => (server === undefined ? { ready: false, detail: 'DNS not bound' } : { ready: true }),
-    port: () => server?.udpPort ?? 0,
+    health: () => (thread === undefined ? { ready: false, detail: 'DNS not bound' } : thread.serving() ? { ready: true } : { ready: false, detail: 'DNS thread restarting' }),
+    port: () => thread?.udpPort ?? 0,
+    flush: () => thread?.flush() ?? Promise.resolve(),
   };
 }

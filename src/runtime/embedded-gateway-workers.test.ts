@@ -19,6 +19,7 @@ import { openStore } from '../store/index.ts';
 import { startServeRuntime } from './serve-runtime.ts';
 import { capstoneConfig } from './test-runtime.ts';
 import { waitFor } from '../../test/wait.ts';
+import dnsPacket from 'dns-packet';
 
 /** One answered request, stamped by the client's thread (epoch ms). */
 interface Answered {
@@ -59,6 +60,36 @@ const one = () => new Promise((resolve) => {
 })();
 `;
 
+/**
+ * A DNS client on its own thread: sends `workerData.query` over UDP to `workerData.port`, one
+ * query after another (each waits for its answer, 1 s at most), stamping each answer; says
+ * `ready` after the first, and on `stop` sends them back. Bounded: at most 5,000 queries.
+ */
+const DNS_CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dgram = require('node:dgram');
+const socket = dgram.createSocket('udp4');
+const answered = [];
+let stopped = false;
+parentPort.on('message', () => { stopped = true; });
+const one = () => new Promise((resolve) => {
+  const sentAt = Date.now();
+  const timer = setTimeout(() => { socket.off('message', onReply); resolve(); }, 1000);
+  const onReply = () => { clearTimeout(timer); answered.push({ sentAt, doneAt: Date.now(), status: 0 }); resolve(); };
+  socket.once('message', onReply);
+  socket.send(Buffer.from(workerData.query), workerData.port, '127.0.0.1');
+});
+(async () => {
+  for (let i = 0; i < 5000 && !stopped; i++) {
+    await one();
+    if (answered.length === 1) parentPort.postMessage({ type: 'ready' });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  socket.close();
+  parentPort.postMessage({ type: 'done', answered });
+})();
+`;
+
 /** Blocks this thread (the control plane's) for `ms`, returning the block's own start and end. */
 function blockThread(ms: number): { start: number; end: number } {
   const start = Date.now();
@@ -66,6 +97,20 @@ function blockThread(ms: number): { start: number; end: number } {
     // Busy: nothing else runs on this thread meanwhile.
   }
   return { start, end: Date.now() };
+}
+
+/** Waits for the client thread's message of `type` (listening from the call on: a message before a listener is lost). */
+function message(client: Worker, type: string): Promise<{ answered?: Answered[] }> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string; answered?: Answered[] }): void => {
+      if (m.type !== type) return;
+      client.off('message', onMessage);
+      resolve(m);
+    };
+    client.on('message', onMessage);
+    client.once('error', reject);
+    client.once('exit', () => reject(new Error(`the client thread exited before '${type}'`)));
+  });
 }
 
 describe('embedded gateways on a worker thread', () => {
@@ -80,20 +125,8 @@ describe('embedded gateways on a worker thread', () => {
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
       const started = new Worker(CLIENT, { eval: true, execArgv: [] });
       client = started;
-      // Listening from the start: a message posted before a listener is attached is lost.
-      const message = (type: string): Promise<{ answered?: Answered[] }> =>
-        new Promise((resolve, reject) => {
-          const onMessage = (m: { type: string; answered?: Answered[] }): void => {
-            if (m.type !== type) return;
-            started.off('message', onMessage);
-            resolve(m);
-          };
-          started.on('message', onMessage);
-          started.once('error', reject);
-          started.once('exit', () => reject(new Error(`the client thread exited before '${type}'`)));
-        });
-      const ready = message('ready');
-      const done = message('done');
+      const ready = message(started, 'ready');
+      const done = message(started, 'done');
       await ready;
       const block = blockThread(300);
       started.postMessage('stop');
@@ -117,5 +150,32 @@ describe('embedded gateways on a worker thread', () => {
       await store.close();
     }
     assert.equal(runtime.gateway.bound().length, 0);
+  });
+
+  it('answers DNS queries sent while the control plane\'s thread is blocked, before the block ends (the DNS server has a thread of its own)', async () => {
+    const store = await openStore({ dataDir: join(root, 'b') });
+    const runtime = await startServeRuntime(capstoneConfig(join(root, 'b'), store));
+    let client: Worker | undefined;
+    try {
+      await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
+      const started = new Worker(DNS_CLIENT, { eval: true, execArgv: [], workerData: { port: runtime.dnsPort, query: dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'dns-version.clusterset.local', type: 'TXT', class: 'IN' }] }) } });
+      client = started;
+      const ready = message(started, 'ready');
+      const done = message(started, 'done');
+      await ready;
+      const block = blockThread(300);
+      started.postMessage('stop');
+      const answered = (await done).answered ?? [];
+      const duringBlock = answered.filter((a) => a.sentAt >= block.start && a.doneAt <= block.end);
+      assert.ok(duringBlock.length > 0, `no query sent during the block was answered before it ended (${String(answered.length)} answered in all)`);
+      // The counts cross from the DNS thread before a scrape reads them.
+      const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
+      const counted = [...metrics.matchAll(/^lintas_dns_queries_total\{type="TXT",rcode="NOERROR",transport="udp"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      assert.ok(counted >= answered.length, `lintas_dns_queries_total counts every answered query (${String(counted)} < ${String(answered.length)})`);
+    } finally {
+      await client?.terminate();
+      await runtime.stop();
+      await store.close();
+    }
   });
 });

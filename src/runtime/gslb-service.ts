@@ -12,7 +12,8 @@ import type { Cluster } from '../api/index.ts';
 import { startGslbRunner, type GslbRunner, type GslbRunnerOptions, type GslbSources } from '../controllers/index.ts';
 import { EMPTY_PUBLIC_INDEX, indexPublicZones, type DnsQueryEvent, type PublicDnsIndex } from '../dataplanes/index.ts';
 import { AdminApiError, type JsonRoute, type Logger } from '../observability/index.ts';
-import type { AuditDraft } from '../store/index.ts';
+import type { PublicDnsIR } from '../ir/index.ts';
+import type { AuditDraft, WatchableMap } from '../store/index.ts';
 import { explainPublicHost } from './gslb-explain.ts';
 import type { AlertEntry } from './alert-service.ts';
 
@@ -26,6 +27,8 @@ export interface GslbServiceOptions {
   readonly instance?: string;
   readonly probe?: GslbRunnerOptions['probe'];
   readonly tickMs?: number;
+  /** Where each evaluation's public zones are published for the DNS server (key `latest`). */
+  readonly publicDns?: WatchableMap<'latest', PublicDnsIR>;
 }
 
 /** GSLB alerts in the shape of `/api/v1/alerts`. */
@@ -39,8 +42,8 @@ export interface GslbService {
   readonly runner: GslbRunner;
   /** The public zones now (the DNS server's `getPublic`). */
   index(): PublicDnsIndex;
-  /** Counts one answered DNS query (the DNS server's `onQuery`). */
-  onQuery(event: DnsQueryEvent): void;
+  /** Counts `count` answered DNS queries alike (the DNS thread's `onQuery`). */
+  onQuery(event: DnsQueryEvent, count: number): void;
   /** Registers the GSLB metrics on `registry` (once per registry). */
   registerMetrics(registry: Registry): void;
   alerts(): GslbAlerts;
@@ -92,6 +95,7 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
     sources: options.sources,
     onChange: (result) => {
       index = indexPublicZones(result.ir);
+      options.publicDns?.set('latest', result.ir);
       zones = result.ir.zones;
       const at = new Date().toISOString();
       const none = new Set(result.ir.zones.flatMap((z) => z.hosts.filter((h) => h.noHealthy).map((h) => h.hostname)));
@@ -127,7 +131,7 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
   return {
     runner,
     index: () => index,
-    onQuery(e) {
+    onQuery(e, count) {
       const p = e.public;
       if (p === undefined) return;
       // Bounded by the configured hostnames and the region sets they can answer.
@@ -142,7 +146,7 @@ export function startGslbService(options: GslbServiceOptions): GslbService {
         c = { hostname: p.hostname, strategy: p.strategy, regions: p.choice.regions.length > 0 ? p.choice.regions : ['none'], n: 0 };
         byRegions.set(key, c);
       }
-      c.n += 1;
+      c.n += count;
     },
     registerMetrics(registry) {
       new Counter({

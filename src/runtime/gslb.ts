@@ -71,6 +71,7 @@ export function gslbComponent(options: GslbComponentOptions): GslbComponent {
       service = startGslbService({
         log: options.log,
         sources,
+        publicDns: bus.publicDns,
         audit: (drafts) => options.store.append(drafts),
         ...(options.instance !== undefined ? { instance: options.instance } : {}),
         ...(options.probeAgent !== undefined ? { probe: httpProbe(options.probeAgent) } : {}),

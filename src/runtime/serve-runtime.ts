@@ -26,7 +26,6 @@ import { remoteDataPlanesComponent } from './remote-dataplanes.ts';
 import { CONSOLE_ROUTES, consoleComponent, type ConsoleComponent } from './console-service.ts';
 import { consoleFiles } from './console-files.ts';
 import { gslbComponent, type GslbComponent } from './gslb.ts';
-import { EMPTY_PUBLIC_INDEX } from '../dataplanes/index.ts';
 import type { JsonRoute } from '../observability/index.ts';
 import { CONTROL_PLANE_LEASE, currentFence, DEFAULT_LEASE, fencedStore, leaderComponent, uniqueHolder } from './leadership.ts';
 import { dataPlaneReport } from './dataplane-reports.ts';
@@ -134,11 +133,10 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     address: config.dns,
     registry,
     log: log.child({ component: 'dns' }),
-    onQuery: (e) => {
-      mcs.metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport });
-      gslb.service()?.onQuery(e);
+    onQuery: (e, count) => {
+      mcs.metrics.dnsQueries.inc({ type: e.type, rcode: e.rcode, transport: e.transport }, count);
+      gslb.service()?.onQuery(e, count);
     },
-    publicZones: () => gslb.service()?.index() ?? EMPTY_PUBLIC_INDEX,
   });
   const alerts = alertsComponent({ bus, gateway, registry, log: log.child({ component: 'alerts' }), failover, gslb });
   const webConsole = consoleComponent({ bus, gateway, failover, alerts, log: log.child({ component: 'console' }) });
@@ -155,6 +153,7 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
     readyDetail: () => configStatus.readyDetail(),
     gateway,
     health,
+    beforeMetrics: () => dns.flush(),
     actions: () => ({ ...config.sandbox?.actions, ...failover.service()?.actions }),
     protectedRoutes: () => ({ ...failover.service()?.protectedRoutes, ...alerts.service()?.protectedRoutes, ...webConsole.protectedRoutes }),
     rawRoutes: () => webConsole.rawRoutes,

@@ -20,6 +20,7 @@ export type {
   DnsTxtRecord,
 } from './records.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.ts';
+export { DNS_THREAD_NAME, QUERY_FLUSH_MS, serveDnsThread, startDnsThread, zoneDelta, type DnsThread, type DnsThreadData, type DnsThreadOptions, type HeldZone } from './dns-thread.ts';
 export { EMPTY_PUBLIC_INDEX, indexPublicZones, publicZoneOf, type PublicDnsIndex, type PublicHostEntry, type PublicNode, type PublicZoneEntry } from './public-index.ts';
 export { answerPublic, chooseClusters, geoMatch, type PublicAnswer, type PublicChoice, type PublicClient } from './public-answer.ts';
 export { CLIENT_SUBNET_CODE, clientOf, parseClientSubnet, type ClientSubnet } from './client-subnet.ts';

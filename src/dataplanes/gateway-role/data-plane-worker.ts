@@ -26,7 +26,7 @@ import { isMainThread, parentPort, workerData, type MessagePort } from 'node:wor
 import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { GatewayIR } from '../../ir/index.ts';
 import { workerModuleSource } from '../../lib/index.ts';
-import type { LogFields, Logger, LogLevel } from '../../observability/index.ts';
+import { forwardingLogger, type ForwardedLog, type LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
 import { explainRoute, type ExplainRequest, type RouteExplanation } from '../gateway/explain.ts';
 import { createLocalDataPlane } from '../local-data-plane.ts';
@@ -83,7 +83,7 @@ export type WorkerReplyValue = WorkerApplyResult | ReportReply | MetricObjectWit
 export type WorkerMessage =
   | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: WorkerReplyValue }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
-  | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields: LogFields }
+  | ForwardedLog
   | { readonly type: 'access'; readonly chunk: string };
 
 /** Hooks of {@link serveDataPlaneWorker} (tests inject faults through them). */
@@ -92,29 +92,7 @@ export interface DataPlaneWorkerHooks {
   readonly beforeApply?: (ir: GatewayIR) => void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const performanceClock = (): number => performance.timeOrigin + performance.now();
-
-/** A logger whose lines the main thread writes (with the worker's index), at or above `level`. */
-function forwardingLogger(port: MessagePort, level: LogLevel, base: LogFields = {}): Logger {
-  const emit = (l: LogLevel, msg: string, fields: LogFields = {}): void => {
-    if (ORDER[l] < ORDER[level]) return;
-    const all = { ...base, ...fields };
-    try {
-      port.postMessage({ type: 'log', level: l, msg, fields: all } satisfies WorkerMessage);
-    } catch {
-      // A field that cannot be cloned (a function): send what can be.
-      port.postMessage({ type: 'log', level: l, msg, fields: JSON.parse(JSON.stringify(all)) as LogFields } satisfies WorkerMessage);
-    }
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => forwardingLogger(port, level, { ...base, ...fields }),
-  };
-}
 
 /** The worker's loop: one local data plane, requests served in order. */
 export function serveDataPlaneWorker(port: MessagePort, data: DataPlaneWorkerData, hooks: DataPlaneWorkerHooks = {}): void {
