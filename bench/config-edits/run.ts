@@ -41,11 +41,13 @@ import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
 import { startEditor, type Editor } from './editor.ts';
 import { constantRate, parseLoopDelays, type LoopDelay } from './load.ts';
+import { constantRateDns } from './dns-load.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const USAGE = `usage: node --import tsx bench/config-edits/run.ts [--rate 200] [--seconds 10] [--rounds 3] [--warmup 2] [--edit-every-ms 500]
                  [--services ${DEFAULT_SERVICES}] [--big-endpoints 10000] [--lintas auto|dist|src] [--root DIR] [--keep] [--json]
-                 [--gateway-workers N]   (serve's flag; 0: the gateways on serve's main thread, as before issue 14 item 5)`;
+                 [--gateway-workers N]   (serve's flag; 0: the gateways on serve's main thread, as before issue 14 item 5)
+                 [--dns-rate 100]        (DNS queries per second to serve, sent with the GETs)`;
 const REQUEST_TIMEOUT_MS = 5_000;
 /** p99 with edits over p99 without (issue 14 item 5). */
 const TARGET_RATIO = 1.5;
@@ -66,6 +68,7 @@ function parseOptions() {
         'big-endpoints': { type: 'string', default: '10000' },
         lintas: { type: 'string', default: 'auto' },
         'gateway-workers': { type: 'string' },
+        'dns-rate': { type: 'string', default: '100' },
         root: { type: 'string', default: fileURLToPath(new URL('../../', import.meta.url)) },
         keep: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -81,6 +84,7 @@ function parseOptions() {
   }
   return {
     rate: intOption(values.rate, 'rate', 1, 5_000),
+    dnsRate: intOption(values['dns-rate'], 'dns-rate', 1, 5_000),
     seconds: intOption(values.seconds, 'seconds', 1, 120),
     rounds: intOption(values.rounds, 'rounds', 1, 20),
     warmup: intOption(values.warmup, 'warmup', 0, 30),
@@ -121,12 +125,17 @@ interface PhaseFigures {
 /** What one phase measured, before the rounds are pooled. */
 interface RawPhase extends PhaseFigures {
   readonly latencies: readonly number[];
+  /** Of the DNS queries sent meanwhile (dns-load.ts). */
+  readonly dnsLatencies: readonly number[];
+  readonly dnsLost: number;
 }
 
 /** The phases of one kind (quiet, or with edits) of a case, every round pooled. */
 interface Phase extends PhaseFigures {
   readonly requests: number;
   readonly latency: Summary;
+  /** serve's DNS answers during the phase (TXT queries at --dns-rate, sent → answer). */
+  readonly dns: { readonly queries: number; readonly lost: number; readonly latency: Summary };
 }
 
 interface CaseResult {
@@ -135,6 +144,8 @@ interface CaseResult {
   readonly quiet: Phase;
   readonly edits: Phase;
   readonly ratio: number;
+  /** The same ratio of serve's DNS answers. */
+  readonly dnsRatio: number;
   /** Extra main-thread CPU per edit: (edit phase − quiet phase) / edits, ms. */
   readonly mainThreadMsPerEdit: number | undefined;
   /** Extra CPU per edit of the thread(s) that proxy: the gateway workers, or the main thread when there are none, ms. */
@@ -191,6 +202,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     ...(options.gatewayWorkers !== undefined ? { serveArgs: ['--gateway-workers', String(options.gatewayWorkers)] } : {}),
   });
   const url = `http://127.0.0.1:${listenerPort}${path}`;
+  const dnsPort = Number(/DNS udp\+tcp [^\s,]+:(\d+)/.exec(lintas.proc.output())?.[1] ?? NaN);
   const requests = options.rate * options.seconds;
   const load = (onTick?: () => void) =>
     constantRate({ url, requests, ratePerSecond: options.rate, timeoutMs: REQUEST_TIMEOUT_MS, body: ORIGIN_BODY, ...(onTick ? { onTick, tickMs: options.editEveryMs } : {}) });
@@ -209,10 +221,13 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     /** One phase: the load, with an edit every --edit-every-ms when `editing`. */
     const phase = async (editing: boolean): Promise<RawPhase> => {
       const [loads0, cpu0, gw0, ld0, edits0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), edits];
-      const run = await load(editing ? () => editor.edit(fleet, file, edits++) : undefined);
+      const [run, dns] = await Promise.all([
+        load(editing ? () => editor.edit(fleet, file, edits++) : undefined),
+        constantRateDns({ port: dnsPort, queries: options.dnsRate * options.seconds, ratePerSecond: options.dnsRate, timeoutMs: REQUEST_TIMEOUT_MS }),
+      ]);
       if (editing) await editor.drain();
       const [cpu1, gw1, ld1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu()];
-      return { latencies: run.latencies, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1) };
+      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1) };
     };
     // Rounds of a quiet phase then an edit phase: both kinds sample the same stretches of the
     // machine's load, which on a shared 2-core machine drifts more than an edit moves the p99.
@@ -223,7 +238,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
       const e = await phase(true);
       quietRounds.push(q);
       editRounds.push(e);
-      say(`  round ${String(r + 1)}: p99 ${fmt(summarize(q.latencies).p99, 2)} ms without edits, ${fmt(summarize(e.latencies).p99, 2)} ms with ${String(e.edits)} edits (${fmt(summarize(e.latencies).p99 / summarize(q.latencies).p99, 2)}×)`);
+      say(`  round ${String(r + 1)}: p99 ${fmt(summarize(q.latencies).p99, 2)} ms without edits, ${fmt(summarize(e.latencies).p99, 2)} ms with ${String(e.edits)} edits (${fmt(summarize(e.latencies).p99 / summarize(q.latencies).p99, 2)}×); DNS p99 ${fmt(summarize(q.dnsLatencies).p99, 2)} → ${fmt(summarize(e.dnsLatencies).p99, 2)} ms`);
     }
     if (edits % 2 === 1) flipReady(fleet, file, edits++); // leave the file as it started
     const pool = (rounds: readonly RawPhase[]): Phase => {
@@ -233,6 +248,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
         requests: latencies.length + rounds.reduce((n, p) => n + p.errors, 0),
         errors: rounds.reduce((n, p) => n + p.errors, 0),
         latency: summarize(latencies),
+        dns: { queries: rounds.reduce((n, p) => n + p.dnsLatencies.length + p.dnsLost, 0), lost: rounds.reduce((n, p) => n + p.dnsLost, 0), latency: summarize(rounds.flatMap((p) => p.dnsLatencies)) },
         loopDelay: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max), samples: rounds.reduce((n, p) => n + (p.loopDelay?.samples ?? 0), 0) },
         edits: rounds.reduce((n, p) => n + p.edits, 0),
         loads: rounds.reduce((n, p) => n + p.loads, 0),
@@ -246,7 +262,8 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
         `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms (${String(p.requests)} requests), ${p.errors} errors; ` +
-          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS`,
+          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS; ` +
+          `DNS p50 ${fmt(p.dns.latency.p50, 2)} ms, p99 ${fmt(p.dns.latency.p99, 2)} ms, max ${fmt(p.dns.latency.max)} ms (${String(p.dns.queries)} queries, ${String(p.dns.lost)} lost)`,
       );
     }
     const perEdit = perEditMs(quiet.mainThreadCpuSeconds, edited.mainThreadCpuSeconds, edits);
@@ -254,7 +271,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const proxyPerEdit = workers ? perEditMs(quiet.gatewayWorkersCpuSeconds, edited.gatewayWorkersCpuSeconds, edits) : perEdit;
     const loaderPerEdit = perEditMs(quiet.loaderCpuSeconds, edited.loaderCpuSeconds, edits);
     say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the loader thread: ${fmt(loaderPerEdit ?? NaN, 0)} ms; the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms`);
-    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit };
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, dnsRatio: edited.dns.latency.p99 / quiet.dns.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit };
   } finally {
     await sv.stop(lintas.proc);
   }
@@ -298,7 +315,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify({ root: options.root, lintas: picked.mode, namespace: BENCH_NAMESPACE, params: options, loadAverage: [load0, load1], target: TARGET_RATIO, cases }, null, 2)}\n`);
     } else {
       say('');
-      for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit, the thread that proxies ${fmt(c.proxyThreadMsPerEdit ?? NaN, 1)} ms`);
+      for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit, the thread that proxies ${fmt(c.proxyThreadMsPerEdit ?? NaN, 1)} ms; DNS p99 with edits / without = ${fmt(c.dnsRatio, 2)}×`);
       say(`load average ${load0.toFixed(2)} → ${load1.toFixed(2)} (${availableParallelism()} CPUs shared with the load generator and the origin)`);
     }
     return cases.some((c) => c.quiet.errors + c.edits.errors > 0) ? 1 : 0;

@@ -113,6 +113,25 @@ function message(client: Worker, type: string): Promise<{ answered?: Answered[] 
   });
 }
 
+/**
+ * Starts a client thread (`source`), blocks this thread for 300 ms once it has had its first
+ * answer, and returns every answer it stamped and those sent during the block and answered before it ended.
+ */
+async function answersDuringBlock(source: string, workerData?: unknown): Promise<{ answered: Answered[]; duringBlock: Answered[] }> {
+  const client = new Worker(source, { eval: true, execArgv: [], workerData });
+  try {
+    const ready = message(client, 'ready');
+    const done = message(client, 'done');
+    await ready;
+    const block = blockThread(300);
+    client.postMessage('stop');
+    const answered = (await done).answered ?? [];
+    return { answered, duringBlock: answered.filter((a) => a.sentAt >= block.start && a.doneAt <= block.end) };
+  } finally {
+    await client.terminate();
+  }
+}
+
 describe('embedded gateways on a worker thread', () => {
   const root = mkdtempSync(join(tmpdir(), 'lintas-embedded-workers-'));
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -120,18 +139,9 @@ describe('embedded gateways on a worker thread', () => {
   it('answer requests sent while the control plane\'s thread is blocked, before the block ends; metrics, report and explain come over messages', async () => {
     const store = await openStore({ dataDir: join(root, 'a') });
     const runtime = await startServeRuntime(capstoneConfig(join(root, 'a'), store));
-    let client: Worker | undefined;
     try {
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
-      const started = new Worker(CLIENT, { eval: true, execArgv: [] });
-      client = started;
-      const ready = message(started, 'ready');
-      const done = message(started, 'done');
-      await ready;
-      const block = blockThread(300);
-      started.postMessage('stop');
-      const answered = (await done).answered ?? [];
-      const duringBlock = answered.filter((a) => a.sentAt >= block.start && a.doneAt <= block.end);
+      const { answered, duringBlock } = await answersDuringBlock(CLIENT);
       assert.ok(duringBlock.length > 0, `no request sent during the block was answered before it ended (${String(answered.length)} answered in all)`);
       assert.ok(duringBlock.every((a) => a.status === 404), 'the gateway answered them itself (no route for the host)');
 
@@ -145,7 +155,6 @@ describe('embedded gateways on a worker thread', () => {
       const explained = (await (await fetch(`${runtime.adminUrl}/api/v1/explain?cluster=jkt-prod-1&host=cases.example.com&path=/cases`)).json()) as unknown[];
       assert.ok(explained.length > 0, 'route explain answered from the worker');
     } finally {
-      await client?.terminate();
       await runtime.stop();
       await store.close();
     }
@@ -155,25 +164,16 @@ describe('embedded gateways on a worker thread', () => {
   it('answers DNS queries sent while the control plane\'s thread is blocked, before the block ends (the DNS server has a thread of its own)', async () => {
     const store = await openStore({ dataDir: join(root, 'b') });
     const runtime = await startServeRuntime(capstoneConfig(join(root, 'b'), store));
-    let client: Worker | undefined;
     try {
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
-      const started = new Worker(DNS_CLIENT, { eval: true, execArgv: [], workerData: { port: runtime.dnsPort, query: dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'dns-version.clusterset.local', type: 'TXT', class: 'IN' }] }) } });
-      client = started;
-      const ready = message(started, 'ready');
-      const done = message(started, 'done');
-      await ready;
-      const block = blockThread(300);
-      started.postMessage('stop');
-      const answered = (await done).answered ?? [];
-      const duringBlock = answered.filter((a) => a.sentAt >= block.start && a.doneAt <= block.end);
+      const query = dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'dns-version.clusterset.local', type: 'TXT', class: 'IN' }] });
+      const { answered, duringBlock } = await answersDuringBlock(DNS_CLIENT, { port: runtime.dnsPort, query });
       assert.ok(duringBlock.length > 0, `no query sent during the block was answered before it ended (${String(answered.length)} answered in all)`);
       // The counts cross from the DNS thread before a scrape reads them.
       const metrics = await (await fetch(`${runtime.adminUrl}/metrics`)).text();
       const counted = [...metrics.matchAll(/^lintas_dns_queries_total\{type="TXT",rcode="NOERROR",transport="udp"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
       assert.ok(counted >= answered.length, `lintas_dns_queries_total counts every answered query (${String(counted)} < ${String(answered.length)})`);
     } finally {
-      await client?.terminate();
       await runtime.stop();
       await store.close();
     }
