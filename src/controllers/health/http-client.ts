@@ -65,9 +65,13 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
       resolve(answer);
     };
     // Settle first, then destroy: a destroyed request whose response already started may emit nothing more.
+    // Decided one turn later: a thread that ran late (the control plane runs niced) runs its timers
+    // before the I/O that arrived meanwhile, and an answer already here must win over the timeout.
     const timer = setTimeout(() => {
-      finish({ error: `timeout after ${call.timeoutMs}ms` });
-      req.destroy();
+      setImmediate(() => {
+        finish({ error: `timeout after ${call.timeoutMs}ms` });
+        req.destroy();
+      });
     }, call.timeoutMs);
     timer.unref();
     req.on('error', (err) => finish({ error: errorCode(err) }));
