@@ -3,15 +3,13 @@
  * {@link DNS_THREAD_FAULTS} BroadcastChannel makes the thread answer `armed` and exit at once.
  * Run it with the DNS thread's `workerModule`.
  */
-import { BroadcastChannel, workerData } from 'node:worker_threads';
-import { threadPort } from '../src/lib/index.ts';
+import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
 import { serveDnsThread, type DnsThreadData } from '../src/dataplanes/index.ts';
 
 /** The channel tests crash the DNS thread on. */
 export const DNS_THREAD_FAULTS = 'lintas-test-dns-thread-faults';
 
 const data = workerData as DnsThreadData | null;
-const parentPort = threadPort();
 if (parentPort !== null && data?.customModule === true) {
   const faults = new BroadcastChannel(DNS_THREAD_FAULTS);
   faults.unref();

@@ -4,8 +4,7 @@
  * that index answers `{ armed: worker }` and then either exits at once (`exit`, a crash) or fails
  * its next apply (`fail-next-apply`). Run it with the gateway role's `workerModule`.
  */
-import { BroadcastChannel, workerData } from 'node:worker_threads';
-import { threadPort } from '../src/lib/index.ts';
+import { BroadcastChannel, parentPort, workerData } from 'node:worker_threads';
 import { serveDataPlaneWorker, type DataPlaneWorkerData } from '../src/dataplanes/index.ts';
 
 /** The channel tests inject faults on. */
@@ -18,7 +17,6 @@ export interface WorkerFault {
 }
 
 const data = workerData as DataPlaneWorkerData | null;
-const parentPort = threadPort();
 if (parentPort !== null && data?.customModule === true) {
   const { index } = data;
   let failNext = false;

@@ -34,4 +34,3 @@ export { compareStrings } from './compare.ts';
 export { murmur3, rendezvousScore, rendezvousPick, keyFraction } from './rendezvous.ts';
 export { normaliseOrigin } from './origin.ts';
 export { workerModuleSource } from './worker-source.ts';
-export { lowerControlPlanePriority, lowerThreadPriority, spawnThread, threadPort, type SpawnOptions, type ThreadHandle } from './threads.ts';

@@ -97,12 +97,6 @@ export interface RuntimeConfig {
   readonly embeddedGateways?: EmbeddedGateways;
   /** Worker threads the embedded gateways proxy on (default 1, so translation never stalls traffic); 0: this thread. */
   readonly gatewayWorkers?: number;
-  /**
-   * Nice value the control plane's thread lowers itself to once the data planes run on their own
-   * threads (Linux), so that translating an edit never takes a core from them; 0 or absent: not lowered.
-   * Not applied with `gatewayWorkers: 0` (the gateways would run niced too).
-   */
-  readonly controlPlaneNice?: number;
   /** This DNS instance's name in the audit records of its public answer moves (several instances per zone). */
   readonly dnsInstance?: string;
   /** This replica's name under the control-plane lease (default: host, pid and a random suffix). */

@@ -9,7 +9,6 @@
  *   with --kubeconfig: kube-source (overlay), kube-writeback (MCS objects) and kube-status (Gateway API and lintas.dev status, failover Events)
  * @module
  */
-import { lowerControlPlanePriority } from '../lib/index.ts';
 import { createRegistry } from '../observability/index.ts';
 import { startAlertService, type AlertService } from './alert-service.ts';
 import { adminComponent, type AdminComponent } from './admin.ts';
@@ -182,9 +181,6 @@ export async function startServeRuntime(config: RuntimeConfig, bus: Bus = create
   const remote = remoteDataPlanesComponent({ bus, log: log.child({ component: 'dataplanes' }) });
   const list: Component[] = [leader, ...(management !== undefined ? [management] : []), readableSource, ...(kube !== undefined ? [kube] : []), ...(remoteClusters !== undefined ? [remoteClusters] : []), mcs, ...(writeback !== undefined ? [writeback] : []), ...(kubeStatus !== undefined ? [kubeStatus] : []), failover, gateway, remote, health, gslb, dns, alerts, webConsole, admin];
   const started: StartedComponents = await startComponents(list, log);
-  // Every data-plane thread runs now; a later one (a restart) comes from the spawner, at the process's priority.
-  const nice = config.controlPlaneNice ?? 0;
-  if (nice > 0 && config.gatewayWorkers !== 0 && lowerControlPlanePriority(nice)) log.info('control plane thread lowered its priority', { nice });
   return {
     bus,
     adminUrl: admin.url(),

@@ -39,7 +39,6 @@ export interface ServeOptions {
   readonly embeddedGateways?: boolean;
   /** `--gateway-workers N`: worker threads the embedded gateways proxy on (default 1; 0: the control plane's thread). */
   readonly gatewayWorkers?: string;
-  readonly controlPlaneNice?: string;
   /** Names this DNS instance in the audit records of its answer moves (one instance per region). */
   readonly dnsInstance?: string;
   /** How long the leader's lease lasts (a duration, e.g. `15s`): a dead leader is replaced within about this. */
@@ -104,10 +103,6 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
   if (gatewayWorkers !== undefined && (!/^\d+$/.test(options.gatewayWorkers ?? '') || gatewayWorkers > MAX_GATEWAY_WORKERS)) {
     throw new CliError(`error: --gateway-workers must be a whole number from 0 to ${String(MAX_GATEWAY_WORKERS)}, got "${options.gatewayWorkers}"`, EXIT.usage);
   }
-  const controlPlaneNice = options.controlPlaneNice === undefined ? undefined : Number(options.controlPlaneNice);
-  if (controlPlaneNice !== undefined && (!/^\d+$/.test(options.controlPlaneNice ?? '') || controlPlaneNice > 19)) {
-    throw new CliError(`error: --control-plane-nice must be a whole number from 0 to 19, got "${options.controlPlaneNice}"`, EXIT.usage);
-  }
   if (options.kubeconfig !== undefined) {
     try {
       readFileSync(options.kubeconfig);
@@ -132,7 +127,6 @@ export async function runtimeConfig(dir: string, options: ServeOptions, io: CliI
     writeAccessLog: io.out,
     ...(options.embeddedGateways === false ? { embeddedGateways: 'none' as const } : {}),
     ...(gatewayWorkers !== undefined ? { gatewayWorkers } : {}),
-    ...(controlPlaneNice !== undefined ? { controlPlaneNice } : {}),
     ...(options.dnsInstance !== undefined ? { dnsInstance: options.dnsInstance } : {}),
     ...(lease !== undefined ? { lease } : {}),
     log: createLogger({ format: options.logFormat === 'json' ? 'json' : 'text', level: options.logLevel as LogLevel, write: io.err }),

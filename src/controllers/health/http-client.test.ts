@@ -1,6 +1,6 @@
 /**
- * httpCall's timeout is decided one turn after its timer fires: the control plane's thread runs
- * niced, and a thread that ran late runs its due timers before the I/O that arrived meanwhile.
+ * httpCall's timeout is decided one turn after its timer fires: the control plane's thread can be
+ * held by a translation, and a thread that ran late runs its due timers before the I/O that arrived meanwhile.
  * Here the answer arrives (from a server on another thread) while this thread is blocked past
  * the deadline: the call must return the answer, not a timeout.
  * @module

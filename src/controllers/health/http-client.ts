@@ -65,8 +65,8 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
       resolve(answer);
     };
     // Settle first, then destroy: a destroyed request whose response already started may emit nothing more.
-    // Decided one turn later: a thread that ran late (the control plane runs niced) runs its timers
-    // before the I/O that arrived meanwhile, and an answer already here must win over the timeout.
+    // Decided one turn later: a thread that ran late (a translation held the control plane's thread)
+    // runs its due timers before the I/O that arrived meanwhile, and an answer already here must win.
     const timer = setTimeout(() => {
       setImmediate(() => {
         finish({ error: `timeout after ${call.timeoutMs}ms` });

@@ -17,10 +17,10 @@
  * the thread's loop.
  * @module
  */
-import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DnsServiceIR, DnsZoneIR, PublicDnsIR } from '../../ir/index.ts';
-import { spawnThread, threadPort, workerModuleSource, type ThreadHandle } from '../../lib/index.ts';
+import { workerModuleSource } from '../../lib/index.ts';
 import { forwardingLogger, type ForwardedLog, type Logger, type LogLevel } from '../../observability/index.ts';
 import { EMPTY_PUBLIC_INDEX, indexPublicZones, type PublicDnsIndex } from './public-index.ts';
 import { startDnsServer, type DnsServer, type DnsServerOptions } from './server.ts';
@@ -202,13 +202,13 @@ export async function startDnsThread(options: DnsThreadOptions): Promise<DnsThre
   // What the current thread holds: a service crosses again only when its object changes.
   let held: HeldZone | undefined;
   let stats = EMPTY_STATS;
-  let worker: ThreadHandle | undefined;
+  let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
   let restarts = 0;
   let nextId = 0;
   const pending = new Map<number, () => void>();
 
-  const sendZone = (w: ThreadHandle, next: DnsZoneIR): void => {
+  const sendZone = (w: Worker, next: DnsZoneIR): void => {
     const delta = zoneDelta(held, next);
     held = delta.held;
     if (delta.request !== undefined) w.postMessage(delta.request);
@@ -241,12 +241,11 @@ export async function startDnsThread(options: DnsThreadOptions): Promise<DnsThre
   };
 
   /** Starts a thread on `port`; resolves with it once it listens. */
-  const spawn = (port: number): Promise<{ worker: ThreadHandle; udpPort: number; tcpPort: number }> =>
+  const spawn = (port: number): Promise<{ worker: Worker; udpPort: number; tcpPort: number }> =>
     new Promise((resolve, reject) => {
       const data: DnsThreadData = { tag: DNS_THREAD_TAG, ...limits, port, logLevel: logLevel ?? 'info', ...(workerModule !== undefined ? { customModule: true } : {}) };
       // No inherited execArgv: the parent's preloads (`--import x.ts`, a profiler) have no business here.
-      // Through spawnThread: a restart after the control plane lowered its priority still runs at the process's.
-      const w = spawnThread(source, { workerData: { ...data }, name: DNS_THREAD_NAME });
+      const w = new Worker(source, { eval: true, execArgv: [], workerData: data, name: DNS_THREAD_NAME });
       const early = (why: string): void => reject(new Error(`the DNS thread did not start: ${why}`));
       w.on('message', (m: DnsThreadMessage) => {
         if (m.type === 'listening') resolve({ worker: w, udpPort: m.udpPort, tcpPort: m.tcpPort });
@@ -345,7 +344,6 @@ export async function startDnsThread(options: DnsThreadOptions): Promise<DnsThre
 }
 
 const data = workerData as Partial<DnsThreadData> | null;
-const port = isMainThread ? null : threadPort();
-if (port !== null && data?.tag === DNS_THREAD_TAG && data.customModule !== true) {
-  serveDnsThread(port, data as DnsThreadData);
+if (!isMainThread && parentPort !== null && data?.tag === DNS_THREAD_TAG && data.customModule !== true) {
+  serveDnsThread(parentPort, data as DnsThreadData);
 }

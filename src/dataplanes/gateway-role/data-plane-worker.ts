@@ -22,10 +22,10 @@
  * the bottom starts the loop on a data-plane worker.
  * @module
  */
-import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { GatewayIR } from '../../ir/index.ts';
-import { threadPort, workerModuleSource } from '../../lib/index.ts';
+import { workerModuleSource } from '../../lib/index.ts';
 import { forwardingLogger, type ForwardedLog, type LogLevel } from '../../observability/index.ts';
 import { ConfigFreshness, type BoundListener } from '../gateway/index.ts';
 import { explainRoute, type ExplainRequest, type RouteExplanation } from '../gateway/explain.ts';
@@ -182,7 +182,6 @@ export function dataPlaneWorkerSource(moduleUrl: string = import.meta.url): stri
 }
 
 const data = workerData as Partial<DataPlaneWorkerData> | null;
-const port = isMainThread ? null : threadPort();
-if (port !== null && data?.tag === DATA_PLANE_WORKER_TAG && data.customModule !== true) {
-  serveDataPlaneWorker(port, data as DataPlaneWorkerData);
+if (!isMainThread && parentPort !== null && data?.tag === DATA_PLANE_WORKER_TAG && data.customModule !== true) {
+  serveDataPlaneWorker(parentPort, data as DataPlaneWorkerData);
 }

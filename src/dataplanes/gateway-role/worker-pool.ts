@@ -18,9 +18,9 @@
  * @module
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { EMPTY_REPORT, mergeReports, type DataPlaneReport, type GatewayIR } from '../../ir/index.ts';
-import { spawnThread, type ThreadHandle } from '../../lib/index.ts';
 import type { Logger, LogLevel } from '../../observability/index.ts';
 import type { BoundListener } from '../gateway/index.ts';
 import type { ExplainRequest, RouteExplanation } from '../gateway/explain.ts';
@@ -70,7 +70,7 @@ const YOUNG_MS = 10_000;
 
 interface Slot {
   readonly index: number;
-  worker: ThreadHandle | undefined;
+  worker: Worker | undefined;
   startedAt: number;
   restarts: number;
   /** Exits in a row, each younger than YOUNG_MS. */
@@ -196,8 +196,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     };
     // No inherited execArgv: the parent's preloads (`--import x.ts`, a profiler) have no business here.
     // Named for `top -H` and the benches (a thread name holds 15 characters).
-    // Through spawnThread: a restart after the control plane lowered its priority still runs at the process's.
-    const w = spawnThread(source, { workerData: { ...data }, name: `${DATA_PLANE_THREAD_PREFIX}${String(slot.index)}` });
+    const w = new Worker(source, { eval: true, execArgv: [], workerData: data, name: `${DATA_PLANE_THREAD_PREFIX}${String(slot.index)}` });
     slot.worker = w;
     slot.startedAt = performance.now();
     w.on('message', (m: WorkerMessage) => onMessage(slot, m));
@@ -329,8 +328,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       return [...new Set(slots.flatMap((s) => s.listeners.map((l) => `${l.address}:${String(l.port)}`)))];
     },
     workers(): WorkerStatus[] {
-      // A thread the spawner is still creating has no id yet (-1).
-      return slots.map((s) => ({ index: s.index, ...(s.worker !== undefined && s.worker.threadId >= 0 ? { threadId: s.worker.threadId } : {}), restarts: s.restarts, requests: s.requests }));
+      return slots.map((s) => ({ index: s.index, ...(s.worker !== undefined ? { threadId: s.worker.threadId } : {}), restarts: s.restarts, requests: s.requests }));
     },
     async metrics() {
       const got = (await read<MetricObjectWithValues<MetricValue<string>>[]>('metrics')).filter((m) => m !== undefined);
