@@ -254,7 +254,11 @@ export async function startDnsThread(options: DnsThreadOptions): Promise<DnsThre
           void w.terminate();
         } else onMessage(m);
       });
-      w.on('error', (error) => early(error.message));
+      w.on('error', (error) => {
+        // After the start, an uncaught exception on the thread: it exits next and is started again.
+        if (worker === w) log.error('the DNS thread failed', { error: error.stack ?? error.message });
+        early(error.message);
+      });
       w.once('exit', (code) => {
         early(`exited with code ${String(code)}`);
         if (worker === w) onExit(code);
