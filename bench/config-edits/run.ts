@@ -36,7 +36,7 @@ import { ORIGIN_BODY } from '../gateway/nginx.ts';
 import { startLintas } from '../gateway/servers.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
-import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
+import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, namedThreadsRunqueueSeconds, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
 import { startEditor, type Editor } from './editor.ts';
@@ -120,6 +120,8 @@ interface PhaseFigures {
   readonly gatewayWorkersCpuSeconds: number | undefined;
   /** CPU seconds of the fleet loader's thread (`lintas-loader`) during the phase. */
   readonly loaderCpuSeconds: number | undefined;
+  /** Seconds the gateway workers were runnable but waited for a CPU during the phase (schedstat). */
+  readonly gatewayRunqueueSeconds: number | undefined;
 }
 
 /** What one phase measured, before the rounds are pooled. */
@@ -152,6 +154,8 @@ interface CaseResult {
   readonly proxyThreadMsPerEdit: number | undefined;
   /** Extra CPU per edit of the fleet loader's thread, ms. */
   readonly loaderMsPerEdit: number | undefined;
+  /** Extra run-queue wait per edit of the gateway workers (runnable, no CPU), ms. */
+  readonly gatewayWaitMsPerEdit: number | undefined;
 }
 
 /** The embedded gateways' worker threads' name prefix (dataplanes/gateway-role/worker-pool.ts). */
@@ -215,19 +219,20 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const pid = lintas.proc.child.pid;
     const gatewayCpu = (): number | undefined => namedThreadsCpuSeconds(pid, GATEWAY_THREADS);
     const loaderCpu = (): number | undefined => namedThreadsCpuSeconds(pid, LOADER_THREAD);
+    const gatewayWait = (): number | undefined => namedThreadsRunqueueSeconds(pid, GATEWAY_THREADS);
     const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : b - a);
     const sum = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a + b);
     let edits = 0;
     /** One phase: the load, with an edit every --edit-every-ms when `editing`. */
     const phase = async (editing: boolean): Promise<RawPhase> => {
-      const [loads0, cpu0, gw0, ld0, edits0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), edits];
+      const [loads0, cpu0, gw0, ld0, wait0, edits0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait(), edits];
       const [run, dns] = await Promise.all([
         load(editing ? () => editor.edit(fleet, file, edits++) : undefined),
         constantRateDns({ port: dnsPort, queries: options.dnsRate * options.seconds, ratePerSecond: options.dnsRate, timeoutMs: REQUEST_TIMEOUT_MS }),
       ]);
       if (editing) await editor.drain();
-      const [cpu1, gw1, ld1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu()];
-      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1) };
+      const [cpu1, gw1, ld1, wait1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait()];
+      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1), gatewayRunqueueSeconds: diff(wait0, wait1) };
     };
     // Rounds of a quiet phase then an edit phase: both kinds sample the same stretches of the
     // machine's load, which on a shared 2-core machine drifts more than an edit moves the p99.
@@ -255,6 +260,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
         mainThreadCpuSeconds: rounds.map((p) => p.mainThreadCpuSeconds).reduce(sum),
         gatewayWorkersCpuSeconds: rounds.map((p) => p.gatewayWorkersCpuSeconds).reduce(sum),
         loaderCpuSeconds: rounds.map((p) => p.loaderCpuSeconds).reduce(sum),
+        gatewayRunqueueSeconds: rounds.map((p) => p.gatewayRunqueueSeconds).reduce(sum),
       };
     };
     const quiet = pool(quietRounds);
@@ -262,7 +268,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
         `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms (${String(p.requests)} requests), ${p.errors} errors; ` +
-          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms; ${p.edits} edits, ${p.loads} loads reached DNS; ` +
+          `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms (waited for a CPU ${fmt((p.gatewayRunqueueSeconds ?? NaN) * 1000, 0)} ms); ${p.edits} edits, ${p.loads} loads reached DNS; ` +
           `DNS p50 ${fmt(p.dns.latency.p50, 2)} ms, p99 ${fmt(p.dns.latency.p99, 2)} ms, max ${fmt(p.dns.latency.max)} ms (${String(p.dns.queries)} queries, ${String(p.dns.lost)} lost)`,
       );
     }
@@ -270,8 +276,9 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const workers = (quiet.gatewayWorkersCpuSeconds ?? 0) + (edited.gatewayWorkersCpuSeconds ?? 0) > 0;
     const proxyPerEdit = workers ? perEditMs(quiet.gatewayWorkersCpuSeconds, edited.gatewayWorkersCpuSeconds, edits) : perEdit;
     const loaderPerEdit = perEditMs(quiet.loaderCpuSeconds, edited.loaderCpuSeconds, edits);
-    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the loader thread: ${fmt(loaderPerEdit ?? NaN, 0)} ms; the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms`);
-    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, dnsRatio: edited.dns.latency.p99 / quiet.dns.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit };
+    const waitPerEdit = perEditMs(quiet.gatewayRunqueueSeconds, edited.gatewayRunqueueSeconds, edits);
+    say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the loader thread: ${fmt(loaderPerEdit ?? NaN, 0)} ms; the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms; the gateway workers' extra wait for a CPU: ${fmt(waitPerEdit ?? NaN, 2)} ms per edit`);
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, dnsRatio: edited.dns.latency.p99 / quiet.dns.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit, gatewayWaitMsPerEdit: waitPerEdit };
   } finally {
     await sv.stop(lintas.proc);
   }

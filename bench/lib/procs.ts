@@ -222,12 +222,29 @@ export function threadCpuSeconds(pid: number | undefined, tid = pid): number | u
 
 /** CPU seconds of the threads of a process whose name starts with `prefix` (e.g. a gateway's data-plane workers, `lintas-gw-`); 0 when none. */
 export function namedThreadsCpuSeconds(pid: number | undefined, prefix: string): number | undefined {
+  return sumNamedThreads(pid, prefix, (dir) => statCpuSeconds(`${dir}/stat`));
+}
+
+/**
+ * Seconds the threads named `prefix…` spent runnable but waiting for a CPU (the second field of
+ * /proc/<pid>/task/<tid>/schedstat, ns): how much an edit's work elsewhere delayed them.
+ */
+export function namedThreadsRunqueueSeconds(pid: number | undefined, prefix: string): number | undefined {
+  return sumNamedThreads(pid, prefix, (dir) => {
+    const waited = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waited) ? waited / 1e9 : undefined;
+  });
+}
+
+/** The sum of `read(/proc/<pid>/task/<tid>)` over the threads named `prefix…`; undefined off Linux. */
+function sumNamedThreads(pid: number | undefined, prefix: string, read: (dir: string) => number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     let total = 0;
     for (const tid of readdirSync(`/proc/${String(pid)}/task`)) {
-      if (!readFileSync(`/proc/${String(pid)}/task/${tid}/comm`, 'utf8').startsWith(prefix)) continue;
-      total += statCpuSeconds(`/proc/${String(pid)}/task/${tid}/stat`) ?? 0;
+      const dir = `/proc/${String(pid)}/task/${tid}`;
+      if (!readFileSync(`${dir}/comm`, 'utf8').startsWith(prefix)) continue;
+      total += read(dir) ?? 0;
     }
     return total;
   } catch {
