@@ -5,7 +5,7 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { LogFields, Logger, LogLevel } from './logger.ts';
+import { levelEnabled, type LogFields, type Logger, type LogLevel } from './logger.ts';
 
 /** A log line crossing from a worker thread. */
 export interface ForwardedLog {
@@ -15,12 +15,10 @@ export interface ForwardedLog {
   readonly fields: LogFields;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
 /** A logger whose lines are posted on `port` (what is below `level` is not cloned at all). */
 export function forwardingLogger(port: MessagePort, level: LogLevel, base: LogFields = {}): Logger {
   const emit = (l: LogLevel, msg: string, fields: LogFields = {}): void => {
-    if (ORDER[l] < ORDER[level]) return;
+    if (!levelEnabled(l, level)) return;
     const all = { ...base, ...fields };
     try {
       port.postMessage({ type: 'log', level: l, msg, fields: all } satisfies ForwardedLog);

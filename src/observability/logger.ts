@@ -8,6 +8,11 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** Whether a line at `level` passes a logger whose lowest level is `min`. */
+export function levelEnabled(level: LogLevel, min: LogLevel): boolean {
+  return ORDER[level] >= ORDER[min];
+}
+
 /** Structured fields attached to a log line. */
 export type LogFields = Readonly<Record<string, unknown>>;
 

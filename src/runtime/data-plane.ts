@@ -14,6 +14,11 @@ import type { Component } from './component.ts';
 import type { ListenAddress } from './config.ts';
 import { startGatewayRunner, type EmbeddedGateways, type GatewayRunner } from './gateway-runner.ts';
 
+/** The error handler of a component's bus subscriptions: logs `what` failed, with the stack. */
+function logFailure(log: Logger): (what: string) => (error: unknown) => void {
+  return (what) => (error) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
+
 /** The gateway component and the views of it that the health contract and the admin API read. */
 export interface GatewayComponent extends Component {
   /** `route explain` against the live config (answered by the data plane's thread). */
@@ -50,7 +55,7 @@ export function gatewayComponent(options: GatewayComponentOptions): GatewayCompo
   // Policy inputs come from two components: failover (ownership, drained, weight overrides) and health (exclusions).
   let failover: Pick<PolicyInputs, 'ownership' | 'drained' | 'weights'> = {};
   let excluded: PolicyInputs['excluded'] = {};
-  const onError = (what: string) => (error: unknown) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const onError = logFailure(log);
   return {
     name: 'gateway',
     async start() {
@@ -121,7 +126,7 @@ export function dnsComponent(options: {
   const stopping = new AbortController();
   let thread: DnsThread | undefined;
   let following: Promise<void>[] = [];
-  const onError = (what: string) => (error: unknown) => options.log.error(what, { error: String(error) });
+  const onError = logFailure(options.log);
   return {
     name: 'dns',
     async start() {

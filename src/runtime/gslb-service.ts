@@ -40,7 +40,7 @@ export interface GslbAlerts {
 /** The running GSLB side of `serve`. */
 export interface GslbService {
   readonly runner: GslbRunner;
-  /** The public zones now (the DNS server's `getPublic`). */
+  /** The public zones now, indexed (`/api/v1/dns/explain`; the DNS thread indexes its own from `bus.publicDns`). */
   index(): PublicDnsIndex;
   /** Counts `count` answered DNS queries alike (the DNS thread's `onQuery`). */
   onQuery(event: DnsQueryEvent, count: number): void;

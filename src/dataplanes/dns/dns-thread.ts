@@ -24,7 +24,7 @@ import { workerModuleSource } from '../../lib/index.ts';
 import { forwardingLogger, type ForwardedLog, type Logger, type LogLevel } from '../../observability/index.ts';
 import { EMPTY_PUBLIC_INDEX, indexPublicZones, type PublicDnsIndex } from './public-index.ts';
 import { startDnsServer, type DnsServer, type DnsServerOptions } from './server.ts';
-import type { DnsServerStats } from './stats.ts';
+import { DnsCounters, type DnsServerStats } from './stats.ts';
 import type { DnsQueryEvent } from './wire.ts';
 import { ZoneIndexer, type DnsIndex } from './zone-index.ts';
 
@@ -187,7 +187,6 @@ export interface DnsThread {
   close(): Promise<void>;
 }
 
-const EMPTY_STATS: DnsServerStats = { queries: 0, udp: 0, tcp: 0, truncated: 0, malformed: 0, byType: {}, byRcode: {}, tcpClosed: { refused: 0, evicted: 0, idleTimeout: 0, messageTimeout: 0 }, tcpOpen: 0 };
 // A flush or close the thread does not answer within this long is given up (a dead thread answers nothing).
 const REPLY_TIMEOUT_MS = 2_000;
 const MAX_RESTART_WAIT_MS = 5_000;
@@ -201,7 +200,7 @@ export async function startDnsThread(options: DnsThreadOptions): Promise<DnsThre
   let publicIr: PublicDnsIR | undefined;
   // What the current thread holds: a service crosses again only when its object changes.
   let held: HeldZone | undefined;
-  let stats = EMPTY_STATS;
+  let stats = new DnsCounters().snapshot();
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
   let restarts = 0;
