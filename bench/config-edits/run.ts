@@ -36,7 +36,7 @@ import { ORIGIN_BODY } from '../gateway/nginx.ts';
 import { startLintas } from '../gateway/servers.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
-import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, namedThreadsRunqueueSeconds, threadCpuSeconds, waitFor, type Proc } from '../lib/procs.ts';
+import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, namedThreadsRunqueueSeconds, threadCpuSeconds, threadTimesByName, waitFor, type Proc, type ThreadTimes } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
 import { startEditor, type Editor } from './editor.ts';
@@ -122,6 +122,8 @@ interface PhaseFigures {
   readonly loaderCpuSeconds: number | undefined;
   /** Seconds the gateway workers were runnable but waited for a CPU during the phase (schedstat). */
   readonly gatewayRunqueueSeconds: number | undefined;
+  /** Every thread's CPU and run-queue seconds during the phase, by process (`serve`, `bench`) and thread name. */
+  readonly threads: ReadonlyMap<string, ThreadTimes>;
 }
 
 /** What one phase measured, before the rounds are pooled. */
@@ -156,6 +158,8 @@ interface CaseResult {
   readonly loaderMsPerEdit: number | undefined;
   /** Extra run-queue wait per edit of the gateway workers (runnable, no CPU), ms. */
   readonly gatewayWaitMsPerEdit: number | undefined;
+  /** Extra CPU and run-queue wait per edit of every thread, by `process/thread name`, ms (the largest first). */
+  readonly threadsPerEdit: readonly { readonly thread: string; readonly cpuMs: number; readonly waitMs: number }[];
 }
 
 /** The embedded gateways' worker threads' name prefix (dataplanes/gateway-role/worker-pool.ts). */
@@ -166,6 +170,27 @@ const LOADER_THREAD = 'lintas-loader';
 /** (edit phase − quiet phase) / edits of a CPU figure, ms. */
 function perEditMs(quiet: number | undefined, edited: number | undefined, edits: number): number | undefined {
   return quiet === undefined || edited === undefined || edits === 0 ? undefined : ((edited - quiet) * 1000) / edits;
+}
+
+/** Both processes' threads by `process/name`: serve's and the bench's own (load generator, origin, DNS client, editor). */
+function threadTimes(servePid: number | undefined): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>();
+  for (const [label, pid] of [['serve', servePid], ['bench', process.pid]] as const) for (const [name, t] of threadTimesByName(pid)) out.set(`${label}/${name}`, t);
+  return out;
+}
+
+/** b − a per thread name (a thread that appeared counts from 0). */
+function threadDiff(a: ReadonlyMap<string, ThreadTimes>, b: ReadonlyMap<string, ThreadTimes>): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>();
+  for (const [name, t] of b) out.set(name, { cpu: t.cpu - (a.get(name)?.cpu ?? 0), wait: t.wait - (a.get(name)?.wait ?? 0) });
+  return out;
+}
+
+/** The sum per thread name over phases. */
+function threadSum(phases: readonly ReadonlyMap<string, ThreadTimes>[]): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>();
+  for (const p of phases) for (const [name, t] of p) out.set(name, { cpu: (out.get(name)?.cpu ?? 0) + t.cpu, wait: (out.get(name)?.wait ?? 0) + t.wait });
+  return out;
 }
 
 /** Asks the serve process for its loop delay since the previous ask (SIGUSR2 → one stderr line). */
@@ -225,14 +250,14 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     let edits = 0;
     /** One phase: the load, with an edit every --edit-every-ms when `editing`. */
     const phase = async (editing: boolean): Promise<RawPhase> => {
-      const [loads0, cpu0, gw0, ld0, wait0, edits0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait(), edits];
+      const [loads0, cpu0, gw0, ld0, wait0, edits0, threads0] = [await loadsSoFar(lintas.admin), threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait(), edits, threadTimes(pid)];
       const [run, dns] = await Promise.all([
         load(editing ? () => editor.edit(fleet, file, edits++) : undefined),
         constantRateDns({ port: dnsPort, queries: options.dnsRate * options.seconds, ratePerSecond: options.dnsRate, timeoutMs: REQUEST_TIMEOUT_MS }),
       ]);
       if (editing) await editor.drain();
-      const [cpu1, gw1, ld1, wait1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait()];
-      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1), gatewayRunqueueSeconds: diff(wait0, wait1) };
+      const [cpu1, gw1, ld1, wait1, threads1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait(), threadTimes(pid)];
+      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1), gatewayRunqueueSeconds: diff(wait0, wait1), threads: threadDiff(threads0, threads1) };
     };
     // Rounds of a quiet phase then an edit phase: both kinds sample the same stretches of the
     // machine's load, which on a shared 2-core machine drifts more than an edit moves the p99.
@@ -261,6 +286,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
         gatewayWorkersCpuSeconds: rounds.map((p) => p.gatewayWorkersCpuSeconds).reduce(sum),
         loaderCpuSeconds: rounds.map((p) => p.loaderCpuSeconds).reduce(sum),
         gatewayRunqueueSeconds: rounds.map((p) => p.gatewayRunqueueSeconds).reduce(sum),
+        threads: threadSum(rounds.map((p) => p.threads)),
       };
     };
     const quiet = pool(quietRounds);
@@ -277,8 +303,12 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const proxyPerEdit = workers ? perEditMs(quiet.gatewayWorkersCpuSeconds, edited.gatewayWorkersCpuSeconds, edits) : perEdit;
     const loaderPerEdit = perEditMs(quiet.loaderCpuSeconds, edited.loaderCpuSeconds, edits);
     const waitPerEdit = perEditMs(quiet.gatewayRunqueueSeconds, edited.gatewayRunqueueSeconds, edits);
+    const threadsPerEdit = [...new Set([...quiet.threads.keys(), ...edited.threads.keys()])]
+      .map((thread) => ({ thread, cpuMs: perEditMs(quiet.threads.get(thread)?.cpu ?? 0, edited.threads.get(thread)?.cpu ?? 0, edits) ?? NaN, waitMs: perEditMs(quiet.threads.get(thread)?.wait ?? 0, edited.threads.get(thread)?.wait ?? 0, edits) ?? NaN }))
+      .sort((a, b) => Math.abs(b.cpuMs) + Math.abs(b.waitMs) - Math.abs(a.cpuMs) - Math.abs(a.waitMs) || a.thread.localeCompare(b.thread));
+    say(`  per edit, by thread (extra CPU / extra wait for a CPU, ms): ${threadsPerEdit.filter((t) => Math.abs(t.cpuMs) >= 0.1 || Math.abs(t.waitMs) >= 0.1).map((t) => `${t.thread} ${fmt(t.cpuMs, 2)}/${fmt(t.waitMs, 2)}`).join(', ')}`);
     say(`  serve main thread: ${fmt(perEdit ?? NaN, 0)} ms of CPU per edit (edit phase − quiet phase, / edits); the loader thread: ${fmt(loaderPerEdit ?? NaN, 0)} ms; the thread that proxies (${workers ? 'the gateway worker' : 'the main thread'}): ${fmt(proxyPerEdit ?? NaN, 1)} ms; the gateway workers' extra wait for a CPU: ${fmt(waitPerEdit ?? NaN, 2)} ms per edit`);
-    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, dnsRatio: edited.dns.latency.p99 / quiet.dns.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit, gatewayWaitMsPerEdit: waitPerEdit };
+    return { name, objects, quiet, edits: edited, ratio: edited.latency.p99 / quiet.latency.p99, dnsRatio: edited.dns.latency.p99 / quiet.dns.latency.p99, mainThreadMsPerEdit: perEdit, proxyThreadMsPerEdit: proxyPerEdit, loaderMsPerEdit: loaderPerEdit, gatewayWaitMsPerEdit: waitPerEdit, threadsPerEdit };
   } finally {
     await sv.stop(lintas.proc);
   }
@@ -319,7 +349,7 @@ async function main(): Promise<number> {
     const cases = [await runCase(temp, origin.port, picked.mode, 1, false), await runCase(temp, origin.port, picked.mode, 2, true)];
     const load1 = loadavg()[0] ?? 0;
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ root: options.root, lintas: picked.mode, namespace: BENCH_NAMESPACE, params: options, loadAverage: [load0, load1], target: TARGET_RATIO, cases }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ root: options.root, lintas: picked.mode, namespace: BENCH_NAMESPACE, params: options, loadAverage: [load0, load1], target: TARGET_RATIO, cases }, (_key, value: unknown) => (value instanceof Map ? Object.fromEntries(value) : value), 2)}\n`);
     } else {
       say('');
       for (const c of cases) say(`${c.name}: p99 with edits / without = ${fmt(c.ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${c.ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); serve main thread ${fmt(c.mainThreadMsPerEdit ?? NaN, 0)} ms CPU per edit, the thread that proxies ${fmt(c.proxyThreadMsPerEdit ?? NaN, 1)} ms; DNS p99 with edits / without = ${fmt(c.dnsRatio, 2)}×`);

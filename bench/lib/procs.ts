@@ -236,6 +236,41 @@ export function namedThreadsRunqueueSeconds(pid: number | undefined, prefix: str
   });
 }
 
+/** On-CPU and run-queue seconds of one thread name (schedstat, ns precision). */
+export interface ThreadTimes {
+  readonly cpu: number;
+  readonly wait: number;
+}
+
+/**
+ * Every thread of a process by name (/proc/<pid>/task/<tid>/comm; threads of one name summed): the
+ * seconds each spent on a CPU and runnable but waiting for one (schedstat's first two fields). An
+ * edit's cost shows up by thread this way, V8's and libuv's helper threads included. Empty off Linux.
+ */
+export function threadTimesByName(pid: number | undefined): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>();
+  if (pid === undefined) return out;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${String(pid)}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const dir = `/proc/${String(pid)}/task/${tid}`;
+      const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+      const [cpu, wait] = readFileSync(`${dir}/schedstat`, 'utf8').split(' ').map((n) => Number(n) / 1e9);
+      if (cpu === undefined || wait === undefined || !Number.isFinite(cpu) || !Number.isFinite(wait)) continue;
+      const seen = out.get(name) ?? { cpu: 0, wait: 0 };
+      out.set(name, { cpu: seen.cpu + cpu, wait: seen.wait + wait });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
 /** The sum of `read(/proc/<pid>/task/<tid>)` over the threads named `prefix…`; undefined off Linux. */
 function sumNamedThreads(pid: number | undefined, prefix: string, read: (dir: string) => number | undefined): number | undefined {
   if (pid === undefined) return undefined;

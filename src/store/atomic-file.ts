@@ -11,10 +11,24 @@ import { threadId } from 'node:worker_threads';
 
 /** Replaces `path` with `data` atomically and durably (creating its directory); the file gets `mode` (default 0600). */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o600): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  writeFilesAtomicSync(dirname(path), [[basename(path), data]], mode);
+}
+
+/**
+ * Replaces several files of one directory, each atomically and durably, with one directory fsync
+ * for all the renames: each file is whole, old or new (no two of them change together).
+ */
+export function writeFilesAtomicSync(dir: string, files: readonly (readonly [name: string, data: string | Uint8Array])[], mode = 0o600): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [name, data] of files) replaceSync(dir, name, data, mode);
+  if (files.length > 0) fsyncDir(dir);
+}
+
+/** temp file + fsync + rename; the rename is durable once the directory is fsynced. */
+function replaceSync(dir: string, name: string, data: string | Uint8Array, mode: number): void {
+  const path = join(dir, name);
   // Unique per process and thread: two writers never share a temp file.
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${threadId}.tmp`);
+  const tmp = join(dir, `.${name}.${process.pid}.${threadId}.tmp`);
   const fd = openSync(tmp, 'w', mode);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -32,7 +46,6 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
     rmSync(tmp, { force: true });
     throw error;
   }
-  fsyncDir(dir);
 }
 
 /** Makes a rename in `dir` durable; a file system that cannot fsync a directory is not an error. */

@@ -5,7 +5,7 @@
  */
 import { clusterName, KINDS, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Issue, type Sourced } from '../../api/index.ts';
 import { checkFleet, decodeDocument, hasErrors, sortIssues, type DecodeResult } from '../../validation/index.ts';
-import { readLastGood, saveLastGood, treeDigest, type LastGoodMissing } from './last-good.ts';
+import { createLastGoodWriter, readLastGood, type LastGoodMissing } from './last-good.ts';
 import { parseManifestChunks, type Chunk, type ParsedChunk, type RawDocument } from './parse-manifests.ts';
 import { readTree, type ManifestFile, type ReadTreeOptions, type TreeContents } from './read-tree.ts';
 
@@ -31,7 +31,7 @@ export interface LoadResult {
 
 /** Options of {@link createFleetLoader}. */
 export interface LoaderOptions extends ReadTreeOptions {
-  /** Where every load without errors persists its tree (`<state dir>/last-good-fleet.json`); absent: nothing is persisted. */
+  /** Where every load without errors persists its tree (`<state dir>/last-good-fleet.json` and `.d/`); absent: nothing is persisted. */
   readonly lastGoodPath?: string;
 }
 
@@ -92,7 +92,7 @@ export interface FleetLoader {
  */
 export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
   let cache = new Map<string, FileResult>();
-  let savedDigest: string | undefined;
+  const lastGood = options.lastGoodPath === undefined ? undefined : createLastGoodWriter(options.lastGoodPath);
   const fromTree = (root: string, tree: Pick<TreeContents, 'files' | 'clusterFolders'> & Partial<Pick<TreeContents, 'issues'>>): LoadResult => {
     const next = new Map<string, FileResult>();
     const issues: Issue[] = [...(tree.issues ?? [])];
@@ -126,13 +126,10 @@ export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
     async load(root) {
       const tree = await readTree(root, options);
       const result = fromTree(root, tree);
-      if (options.lastGoodPath === undefined || hasErrors(result.issues)) return result;
-      // Persisted only when the content changed: an edit that changes nothing costs no write.
-      const digest = treeDigest(tree);
-      if (digest === savedDigest) return result;
+      if (lastGood === undefined || hasErrors(result.issues)) return result;
       try {
-        saveLastGood(options.lastGoodPath, root, tree, new Date(), digest);
-        savedDigest = digest;
+        // Writes only what changed since the last save: nothing for an edit that changes nothing.
+        lastGood.save(root, tree, new Date());
         return result;
       } catch (error) {
         return { ...result, lastGoodError: `cannot persist the last good fleet to ${options.lastGoodPath}: ${(error as Error).message}` };

@@ -21,7 +21,7 @@ import type { Service } from '../../api/index.ts';
 import { createLogger } from '../../observability/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { formatIssue } from '../../validation/index.ts';
-import { LAST_GOOD_FILE, readLastGood } from './last-good.ts';
+import { LAST_GOOD_FILE, lastGoodTextsDir, readLastGood } from './last-good.ts';
 import { createFleetLoader } from './load-fleet.ts';
 import { watchFleet, type FleetWatcher, type LoadEvent } from './watch.ts';
 
@@ -293,7 +293,9 @@ describe('watchFleet with a persisted last good fleet', () => {
     const h = await start({ root, lastGoodPath });
     const saved = readFileSync(lastGoodPath, 'utf8');
     assert.equal(statSync(lastGoodPath).mode & 0o777, 0o600);
-    assert.deepEqual(readdirSync(state), [LAST_GOOD_FILE], 'nothing half-written beside it');
+    const texts = lastGoodTextsDir(lastGoodPath);
+    assert.deepEqual(readdirSync(state).sort(), ['last-good-fleet.d', LAST_GOOD_FILE], 'nothing half-written beside it');
+    assert.ok(readdirSync(texts).every((n) => /^[0-9a-f]{64}$/.test(n) && (statSync(join(texts, n)).mode & 0o777) === 0o600), 'only texts (0600), no temp file');
     edit(root, SERVICES, 'port: 8080', 'port: 70000');
     await h.watcher.reload();
     assert.equal(h.events.at(-1)?.published, false);
@@ -334,11 +336,15 @@ describe('watchFleet with a persisted last good fleet', () => {
     const other = withState();
     cpSync(root, other.root, { recursive: true, force: true });
     cpSync(lastGoodPath, other.lastGoodPath);
+    cpSync(lastGoodTextsDir(lastGoodPath), lastGoodTextsDir(other.lastGoodPath), { recursive: true });
     const moved = await start({ root: other.root, lastGoodPath: other.lastGoodPath });
     assert.equal(moved.store.version, 0);
     assert.ok(moved.logs.some((l) => l.includes('no last good fleet to start from') && l.includes('holds the fleet of')), moved.logs.join('\n'));
 
-    writeFileSync(lastGoodPath, readFileSync(lastGoodPath, 'utf8').replace('public-case-api', 'public-case-apj'));
+    const texts = lastGoodTextsDir(lastGoodPath);
+    const holder = readdirSync(texts).find((n) => readFileSync(join(texts, n), 'utf8').includes('public-case-api'));
+    assert.ok(holder !== undefined);
+    writeFileSync(join(texts, holder), readFileSync(join(texts, holder), 'utf8').replace('public-case-api', 'public-case-apj'));
     const damaged = await start({ root, lastGoodPath });
     assert.equal(damaged.store.version, 0);
     assert.ok(damaged.logs.some((l) => l.includes('does not match its digest')), damaged.logs.join('\n'));
