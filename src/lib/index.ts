@@ -34,3 +34,4 @@ export { compareStrings } from './compare.ts';
 export { murmur3, rendezvousScore, rendezvousPick, keyFraction } from './rendezvous.ts';
 export { normaliseOrigin } from './origin.ts';
 export { workerModuleSource } from './worker-source.ts';
+export { LOWEST_NICE, setNamedThreadsNice, setThisThreadNice, threadPriorities, V8_PLATFORM_THREADS } from './thread-priority.ts';

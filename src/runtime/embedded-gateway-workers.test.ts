@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { threadPriorities, V8_PLATFORM_THREADS } from '../lib/index.ts';
 import { openStore } from '../store/index.ts';
 import { startServeRuntime } from './serve-runtime.ts';
 import { capstoneConfig } from './test-runtime.ts';
@@ -141,6 +142,14 @@ describe('embedded gateways on a worker thread', () => {
     const runtime = await startServeRuntime(capstoneConfig(join(root, 'a'), store));
     try {
       await waitFor('/readyz 200', async () => ((await fetch(`${runtime.adminUrl}/readyz`)).status === 200 ? true : undefined), 30_000);
+      if (process.platform === 'linux') {
+        // V8's background GC threads yield to the threads that serve traffic (lib/thread-priority.ts).
+        const threads = threadPriorities();
+        assert.deepEqual([...new Set(threads.filter((t) => t.name === V8_PLATFORM_THREADS).map((t) => t.nice))], [19], JSON.stringify(threads));
+        const serving = threads.filter((t) => t.name.startsWith('lintas-gw-') || t.name === 'lintas-dns' || t.tid === process.pid);
+        assert.deepEqual(serving.map((t) => t.nice), serving.map(() => 0), `the threads that serve traffic keep nice 0: ${JSON.stringify(serving)}`);
+        assert.ok(serving.length >= 3);
+      }
       const { answered, duringBlock } = await answersDuringBlock(CLIENT);
       assert.ok(duringBlock.length > 0, `no request sent during the block was answered before it ended (${String(answered.length)} answered in all)`);
       assert.ok(duringBlock.every((a) => a.status === 404), 'the gateway answered them itself (no route for the host)');

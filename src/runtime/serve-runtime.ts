@@ -9,6 +9,7 @@
  *   with --kubeconfig: kube-source (overlay), kube-writeback (MCS objects) and kube-status (Gateway API and lintas.dev status, failover Events)
  * @module
  */
+import { LOWEST_NICE, setNamedThreadsNice, V8_PLATFORM_THREADS } from '../lib/index.ts';
 import { createRegistry } from '../observability/index.ts';
 import { startAlertService, type AlertService } from './alert-service.ts';
 import { adminComponent, type AdminComponent } from './admin.ts';
@@ -89,6 +90,9 @@ function kubeAccessOrFail(config: RuntimeConfig): ReturnType<typeof prepareKubeA
 /** Builds and starts the runtime of `config`; a failed start stops what started and throws a ComponentStartError. */
 export async function startServeRuntime(config: RuntimeConfig, bus: Bus = createBus()): Promise<ServeRuntime> {
   const { log } = config;
+  // V8's background GC threads, shared by every isolate here, yield to the threads that serve traffic (lib/thread-priority.ts).
+  const niced = setNamedThreadsNice(V8_PLATFORM_THREADS, LOWEST_NICE);
+  if (niced > 0) log.debug(`V8's ${String(niced)} background GC threads run at nice ${String(LOWEST_NICE)}`);
   const registry = createRegistry();
   // The management cluster and in-cluster credentials (kube-management.ts); without them, --kubeconfig as given.
   const access = config.inCluster !== undefined || config.managementContext !== undefined ? kubeAccessOrFail(config) : undefined;

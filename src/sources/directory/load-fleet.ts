@@ -7,7 +7,7 @@ import { clusterName, KINDS, type ClusterName, type ClusterSnapshot, type FleetS
 import { checkFleet, decodeDocument, hasErrors, sortIssues, type DecodeResult } from '../../validation/index.ts';
 import { createLastGoodWriter, readLastGood, type LastGoodMissing } from './last-good.ts';
 import { parseManifestChunks, type Chunk, type ParsedChunk, type RawDocument } from './parse-manifests.ts';
-import { readTree, type ManifestFile, type ReadTreeOptions, type TreeContents } from './read-tree.ts';
+import { createTextCache, readTree, type ManifestFile, type ReadTreeOptions, type TreeContents } from './read-tree.ts';
 
 /** Counters that tell the user how much was read. */
 export interface LoadStats {
@@ -92,6 +92,8 @@ export interface FleetLoader {
  */
 export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
   let cache = new Map<string, FileResult>();
+  // Unchanged files keep their text strings across loads: nothing to decode, and `entry.text !== file.text` below is an identity check.
+  let texts = createTextCache();
   const lastGood = options.lastGoodPath === undefined ? undefined : createLastGoodWriter(options.lastGoodPath);
   const fromTree = (root: string, tree: Pick<TreeContents, 'files' | 'clusterFolders'> & Partial<Pick<TreeContents, 'issues'>>): LoadResult => {
     const next = new Map<string, FileResult>();
@@ -124,7 +126,7 @@ export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
   };
   return {
     async load(root) {
-      const tree = await readTree(root, options);
+      const tree = await readTree(root, options, texts);
       const result = fromTree(root, tree);
       if (lastGood === undefined || hasErrors(result.issues)) return result;
       try {
@@ -143,6 +145,7 @@ export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
     },
     close() {
       cache = new Map();
+      texts = createTextCache();
     },
   };
 }

@@ -7,12 +7,13 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { clusterName } from '../../api/index.ts';
+import { threadPriorities } from '../../lib/index.ts';
 import { createLogger } from '../../observability/index.ts';
 import { FleetStore } from '../../store/index.ts';
 import { SourceError } from '../errors.ts';
@@ -113,11 +114,7 @@ describe('the fleet loader worker', () => {
     const worker = createWorkerFleetLoader();
     try {
       await worker.load(root);
-      const tasks = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'lintas-loader');
-      assert.equal(tasks.length, 1, 'one thread named lintas-loader');
-      // stat: "pid (comm) state ppid …": nice is the 19th field, the 17th after the comm's closing parenthesis.
-      const stat = readFileSync(`/proc/self/task/${tasks[0] ?? ''}/stat`, 'utf8');
-      assert.equal(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16], '19');
+      assert.deepEqual(threadPriorities().filter((t) => t.name === 'lintas-loader').map((t) => t.nice), [19], 'one thread named lintas-loader, at nice 19');
     } finally {
       worker.close();
     }

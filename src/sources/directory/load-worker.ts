@@ -22,12 +22,10 @@
  * a new one.
  * @module
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { clusterName, type ClusterName, type ClusterSnapshot, type FleetSnapshot, type Sourced } from '../../api/index.ts';
-import { workerModuleSource } from '../../lib/index.ts';
+import { LOWEST_NICE, setThisThreadNice, workerModuleSource } from '../../lib/index.ts';
 import { SourceError, type SourceErrorCode } from '../errors.ts';
 import type { LastGoodMissing } from './last-good.ts';
 import { createFleetLoader, type FleetLoader, type LoaderOptions, type LoadResult } from './load-fleet.ts';
@@ -113,25 +111,10 @@ function unpack(packed: PackedResult, held: Map<string, readonly Sourced[]>): Lo
   return { ...rest, snapshot };
 }
 
-/** Nice value of the loader thread: the lowest. A load is bulk work that can wait; the process's other threads may serve traffic (proxying, DNS). */
-const LOADER_NICE = 19;
-
-/**
- * Lowers this thread's CPU priority. On Linux a thread has its own id (the last part of
- * /proc/thread-self) and setpriority(2) with it changes only this thread; elsewhere nothing changes.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, LOADER_NICE);
-  } catch {
-    // Not Linux, or not permitted: the loader still runs, at normal priority.
-  }
-}
-
 /** The worker's loop: one loader (its cache survives between loads), requests served in order. */
 function serveLoads(port: MessagePort, options: LoaderOptions): void {
-  lowerThreadPriority();
+  // The lowest priority: a load is bulk work that can wait; the process's other threads may serve traffic (proxying, DNS).
+  setThisThreadNice(LOWEST_NICE);
   const loader = createFleetLoader(options);
   const sent = new Map<string, readonly Sourced[]>();
   let queue = Promise.resolve();

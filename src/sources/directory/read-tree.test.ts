@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Issue } from '../../api/index.ts';
 import { SourceError } from '../errors.ts';
-import { DEFAULT_MAX_FILE_BYTES, formatBytes, MANIFEST_EXTENSIONS, readTree, type TreeContents } from './read-tree.ts';
+import { createTextCache, DEFAULT_MAX_FILE_BYTES, formatBytes, MANIFEST_EXTENSIONS, readTree, type TreeContents } from './read-tree.ts';
 
 const roots: string[] = [];
 after(() => {
@@ -220,6 +220,31 @@ describe('readTree: files that are not manifests', () => {
     const tree = await readTree(root);
     assert.deepEqual(paths(tree), ['svc.yaml/inner.yaml']);
     assert.deepEqual(tree.issues, []);
+  });
+});
+
+describe('readTree: read again with a text cache', () => {
+  it('keeps the text of an unchanged file (the same string), reads a changed one, forgets a removed one, and still refuses a file turned binary', async () => {
+    const root = fixture({ 'a.yaml': 'kind: A\n', 'big.yaml': `kind: B\n${'x: 1\n'.repeat(40_000)}`, 'c.yaml': 'kind: C\n' });
+    const cache = createTextCache();
+    const first = await readTree(root, {}, cache);
+    // A marker in place of the unchanged file's text shows that it is reused, not decoded again.
+    const big = cache.files.get('big.yaml');
+    assert.ok(big !== undefined);
+    cache.files.set('big.yaml', { bytes: big.bytes, text: 'kind: B\nmarker' });
+    writeFileSync(join(root, 'a.yaml'), 'kind: A2\n');
+    rmSync(join(root, 'c.yaml'));
+    const second = await readTree(root, {}, cache);
+    assert.deepEqual(second.files.map((f) => [f.path, f.text.slice(0, 8)]), [['a.yaml', 'kind: A2'], ['big.yaml', 'kind: B\n']]);
+    assert.equal(second.files[1]?.text, 'kind: B\nmarker', 'the unchanged file keeps its text');
+    assert.deepEqual([...cache.files.keys()], ['a.yaml', 'big.yaml'], 'the removed file is forgotten');
+    writeFileSync(join(root, 'a.yaml'), Buffer.from([0x6b, 0, 0x41]));
+    const third = await readTree(root, {}, cache);
+    assert.deepEqual(third.issues.map((i) => i.file), ['a.yaml']);
+    assert.equal(third.files[0]?.text, 'kind: B\nmarker');
+    writeFileSync(join(root, 'a.yaml'), 'k: 1\n');
+    assert.equal((await readTree(root, {}, cache)).files[0]?.text, 'k: 1\n', 'a smaller file read into the buffer a larger one filled');
+    assert.equal(first.files[1]?.text.length, 8 + 5 * 40_000);
   });
 });
 

@@ -47,8 +47,33 @@ export async function assertFleetRoot(root: string): Promise<void> {
   if (!info.isDirectory()) throw new SourceError('LINTAS_ERR_NOT_A_DIRECTORY', root, `${root} is not a directory`);
 }
 
-/** Reads every manifest under `root`, sorted by path. */
-export async function readTree(root: string, options: ReadTreeOptions = {}): Promise<TreeContents> {
+/** One file's bytes as last read and the text decoded from them. */
+interface CachedText {
+  readonly bytes: Buffer;
+  readonly text: string;
+}
+
+/**
+ * What a caller that reads the same tree again keeps between reads (see {@link readTree}):
+ * each file's last bytes and text, and one scratch buffer to read into.
+ */
+export interface TextCache {
+  readonly files: Map<string, CachedText>;
+  scratch: Buffer;
+}
+
+/** An empty {@link TextCache}. */
+export function createTextCache(): TextCache {
+  return { files: new Map(), scratch: Buffer.allocUnsafe(64 * 1024) };
+}
+
+/**
+ * Reads every manifest under `root`, sorted by path. With a `cache` (a watcher's loader), a file
+ * whose bytes are those of the previous read is read into a reused buffer and keeps the text
+ * string of then: a reload of a large tree for a one-line edit then decodes and allocates only
+ * the changed file, and callers can compare texts by identity (issue 14 item 5).
+ */
+export async function readTree(root: string, options: ReadTreeOptions = {}, cache?: TextCache): Promise<TreeContents> {
   await assertFleetRoot(root);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const files: ManifestFile[] = [];
@@ -113,7 +138,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}): Pro
         problem(relPath, `file is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit for one manifest file; skipped`);
         continue;
       }
-      const text = await readText(full, relPath, maxBytes).catch((error: unknown) => {
+      const text = await readText(full, relPath, maxBytes, cache).catch((error: unknown) => {
         problem(relPath, error instanceof SourceError ? error.message : describeIoError(error));
         return undefined;
       });
@@ -123,23 +148,36 @@ export async function readTree(root: string, options: ReadTreeOptions = {}): Pro
   }
 
   await walk(root);
+  if (cache) {
+    // Files gone or unreadable now are forgotten.
+    const read = new Set(files.map((f) => f.path));
+    for (const path of [...cache.files.keys()]) if (!read.has(path)) cache.files.delete(path);
+  }
   return { files, clusterFolders: [...clusterFolders].sort(), issues };
 }
 
-async function readText(full: string, relPath: string, maxBytes: number): Promise<string> {
+async function readText(full: string, relPath: string, maxBytes: number, cache: TextCache | undefined): Promise<string> {
   const handle = await open(full, 'r');
   try {
     // Read at most maxBytes+1 so a file that grew after stat() is still refused, not slurped.
-    const buffer = Buffer.alloc(Math.min(maxBytes + 1, (await handle.stat()).size + 1));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const size = Math.min(maxBytes + 1, (await handle.stat()).size + 1);
+    if (cache && cache.scratch.length < size) cache.scratch = Buffer.allocUnsafe(size);
+    const buffer = cache ? cache.scratch : Buffer.alloc(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, 0);
     if (bytesRead > maxBytes) throw new SourceError('LINTAS_ERR_TOO_LARGE', relPath, `file is over the ${formatBytes(maxBytes)} limit; skipped`);
     const bytes = buffer.subarray(0, bytesRead);
+    const seen = cache?.files.get(relPath);
+    if (seen !== undefined && seen.bytes.equals(bytes)) return seen.text;
     if (bytes.includes(0)) throw new SourceError('LINTAS_ERR_BINARY', relPath, 'binary file (contains NUL bytes), not a manifest; skipped');
+    let text: string;
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
     } catch {
       throw new SourceError('LINTAS_ERR_BINARY', relPath, 'not valid UTF-8 text, not a manifest; skipped');
     }
+    // The scratch buffer is read into again: the cache keeps a copy.
+    cache?.files.set(relPath, { bytes: Buffer.from(bytes), text });
+    return text;
   } finally {
     await handle.close();
   }
