@@ -27,6 +27,8 @@ export interface LoadResult {
   readonly restored?: { readonly savedAt: string };
   /** Why the last good tree could not be persisted after this clean load (the load itself is fine). */
   readonly lastGoodError?: string;
+  /** The tree's {@link TreeContents.identity} (absent for a restored copy): a watcher re-arms only when it changed. */
+  readonly treeIdentity?: string;
 }
 
 /** Options of {@link createFleetLoader}. */
@@ -127,7 +129,7 @@ export function createFleetLoader(options: LoaderOptions = {}): FleetLoader {
   return {
     async load(root) {
       const tree = await readTree(root, options, texts);
-      const result = fromTree(root, tree);
+      const result: LoadResult = { ...fromTree(root, tree), treeIdentity: tree.identity };
       if (lastGood === undefined || hasErrors(result.issues)) return result;
       try {
         // Writes only what changed since the last save: nothing for an edit that changes nothing.

@@ -9,7 +9,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Issue } from '../../api/index.ts';
@@ -115,8 +115,31 @@ describe('readTree: what it reads', () => {
   });
 
   it('reads an empty tree as no files and no issues', async () => {
-    const tree = await readTree(fixture());
+    const root = fixture();
+    const { identity, ...tree } = await readTree(root);
     assert.deepEqual(tree, { files: [], clusterFolders: [], issues: [] });
+    assert.equal(identity, String(statSync(root).ino), 'the root\'s inode');
+  });
+
+  it('has the same identity after an edit in place, another after a rename-save, a new file or a re-created folder', async () => {
+    const root = fixture({ 'clusters/a/x.yaml': 'kind: A\n', 'clusters/a/notes.txt': 'n' });
+    const first = (await readTree(root)).identity;
+    writeFileSync(join(root, 'clusters/a/x.yaml'), 'kind: B\n');
+    assert.equal((await readTree(root)).identity, first, 'edited in place');
+    writeFileSync(join(root, 'clusters/a/x.yaml.tmp'), 'kind: C\n');
+    renameSync(join(root, 'clusters/a/x.yaml.tmp'), join(root, 'clusters/a/x.yaml'));
+    const renamed = (await readTree(root)).identity;
+    assert.notEqual(renamed, first, 'saved by rename');
+    writeFileSync(join(root, 'clusters/a/y.yaml'), 'kind: D\n');
+    const added = (await readTree(root)).identity;
+    assert.notEqual(added, renamed, 'a new file');
+    renameSync(join(root, 'clusters/a'), join(root, 'clusters/old'));
+    mkdirSync(join(root, 'clusters/a'));
+    renameSync(join(root, 'clusters/old/x.yaml'), join(root, 'clusters/a/x.yaml'));
+    renameSync(join(root, 'clusters/old/y.yaml'), join(root, 'clusters/a/y.yaml'));
+    renameSync(join(root, 'clusters/old/notes.txt'), join(root, 'clusters/a/notes.txt'));
+    rmSync(join(root, 'clusters/old'), { recursive: true });
+    assert.notEqual((await readTree(root)).identity, added, 'the same files in a re-created folder');
   });
 });
 

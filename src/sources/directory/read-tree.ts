@@ -32,12 +32,17 @@ export interface TreeContents {
   /** Every directory under `clusters/` that names a cluster (even one with no readable files). */
   readonly clusterFolders: readonly string[];
   readonly issues: readonly Issue[];
+  /**
+   * Which inode every path walked resolved to, the root's included: equal identities mean the
+   * same files and folders, edited in place at most, so a watcher armed on them still sees them.
+   */
+  readonly identity: string;
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
-/** Throws a SourceError unless `root` is an existing directory. */
-export async function assertFleetRoot(root: string): Promise<void> {
+/** Throws a SourceError unless `root` is an existing directory; returns its inode number. */
+export async function assertFleetRoot(root: string): Promise<number> {
   let info;
   try {
     info = await stat(root);
@@ -45,6 +50,7 @@ export async function assertFleetRoot(root: string): Promise<void> {
     throw new SourceError('LINTAS_ERR_NOT_FOUND', root, `fleet directory ${root} does not exist`, { cause: error });
   }
   if (!info.isDirectory()) throw new SourceError('LINTAS_ERR_NOT_A_DIRECTORY', root, `${root} is not a directory`);
+  return info.ino;
 }
 
 /** One file's bytes as last read and the text decoded from them. */
@@ -74,7 +80,7 @@ export function createTextCache(): TextCache {
  * the changed file, and callers can compare texts by identity (issue 14 item 5).
  */
 export async function readTree(root: string, options: ReadTreeOptions = {}, cache?: TextCache): Promise<TreeContents> {
-  await assertFleetRoot(root);
+  const inodes = [String(await assertFleetRoot(root))];
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const files: ManifestFile[] = [];
   const issues: Issue[] = [];
@@ -118,6 +124,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
       let info;
       try {
         info = await stat(full); // follows symlinks on purpose: GitOps trees use them
+        inodes.push(`${relPath}:${String(info.ino)}`);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') problem(relPath, 'symlink loop: the link resolves to itself; skipped');
@@ -153,7 +160,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
     const read = new Set(files.map((f) => f.path));
     for (const path of [...cache.files.keys()]) if (!read.has(path)) cache.files.delete(path);
   }
-  return { files, clusterFolders: [...clusterFolders].sort(), issues };
+  return { files, clusterFolders: [...clusterFolders].sort(), issues, identity: inodes.join('\n') };
 }
 
 async function readText(full: string, relPath: string, maxBytes: number, cache: TextCache | undefined): Promise<string> {

@@ -223,6 +223,27 @@ describe('watchFleet', () => {
     }
   });
 
+  it('re-arms its watcher only when a path now names another inode: not for edits in place, once for a rename-save', async () => {
+    const h = await start();
+    const arms = (): number => h.logs.filter((l) => l.includes('file watcher armed')).length;
+    assert.equal(arms(), 1);
+    for (const [from, to] of [['port: 8080', 'port: 8081'], ['port: 8081', 'port: 8082']] as const) {
+      const seen = h.events.length;
+      edit(h.root, SERVICES, from, to);
+      await h.waitForEvent(`the edit in place to ${to}`, seen, (e) => e.published && publishedPort(h.store) === Number(to.slice(6)));
+    }
+    assert.equal(arms(), 1, 'edits in place keep the watcher');
+    const path = join(h.root, SERVICES);
+    let seen = h.events.length;
+    writeFileSync(`${path}.tmp`, readFileSync(path, 'utf8').replace('port: 8082', 'port: 8083'));
+    renameSync(`${path}.tmp`, path);
+    await h.waitForEvent('the rename-save', seen, (e) => e.published && publishedPort(h.store) === 8083);
+    assert.ok(arms() >= 2, 'a rename-save re-arms it');
+    seen = h.events.length;
+    edit(h.root, SERVICES, 'port: 8083', 'port: 8084');
+    await h.waitForEvent('an edit in place of the renamed file', seen, (e) => e.published && publishedPort(h.store) === 8084);
+  });
+
   it('serialises concurrent reloads: a reload during a load schedules exactly one more', async () => {
     const h = await start();
     const loads = h.watcher.status().loads;

@@ -94,12 +94,17 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
   const startPolling = (): void => {
     if (!closed) poller ??= setInterval(schedule, pollMs);
   };
-  // Node 20's recursive fs.watch on Linux keeps watching the inodes it found at start:
-  // an editor that saves by rename, or a re-created root, escapes it. So the watcher
-  // is re-armed after every load, and polling stands in while it cannot be armed.
-  const arm = (): void => {
+  // Node's recursive fs.watch on Linux watches the inodes it found when armed: an editor
+  // that saves by rename, or a re-created root, escapes it. So the watcher is re-armed
+  // after a load that found another inode at some path (readTree's identity), and polling
+  // stands in while it cannot be armed. Arming walks the whole tree synchronously on this
+  // thread, so it is not redone after an edit in place (issue 14 item 5: ~3 ms per edit).
+  let armedOn: string | undefined;
+  const arm = (identity?: string): void => {
+    if (watcher !== undefined && identity !== undefined && identity === armedOn) return;
     watcher?.close();
     watcher = undefined;
+    armedOn = undefined;
     if (closed) return;
     try {
       watcher = watch(root, { recursive: true }, schedule);
@@ -109,6 +114,8 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
         watcher = undefined;
         startPolling();
       });
+      armedOn = identity;
+      log.debug('file watcher armed', { root });
       clearInterval(poller);
       poller = undefined;
     } catch (error) {
@@ -139,7 +146,7 @@ export async function watchFleet(root: string, options: WatchOptions): Promise<F
         lastSuccessAt = event.loadedAt;
         restoredFrom = undefined;
       }
-      arm();
+      arm(result.treeIdentity);
       options.onLoad?.(event);
       return event;
     } catch (error) {
