@@ -7,7 +7,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -115,6 +115,29 @@ describe('the fleet loader worker', () => {
     try {
       await worker.load(root);
       assert.deepEqual(threadPriorities().filter((t) => t.name === 'lintas-loader').map((t) => t.nice), [19], 'one thread named lintas-loader, at nice 19');
+    } finally {
+      worker.close();
+    }
+  });
+
+  it('reads a tree with unreadable entries as this thread does (its own file system calls are synchronous)', async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, 'clusters/jkt-prod-1'), { recursive: true });
+    writeFileSync(join(root, 'clusters/jkt-prod-1/namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cases\n');
+    writeFileSync(join(root, 'clusters/jkt-prod-1/binary.yaml'), Buffer.from([0x6b, 0x3a, 0, 0x31]));
+    writeFileSync(join(root, 'clusters/jkt-prod-1/latin1.yaml'), Buffer.from([0x6b, 0x3a, 0xe9]));
+    writeFileSync(join(root, 'clusters/jkt-prod-1/large.yaml'), `# ${'x'.repeat(300)}\n`);
+    symlinkSync(join(root, 'nowhere.yaml'), join(root, 'clusters/jkt-prod-1/dangling.yaml'));
+    symlinkSync(root, join(root, 'clusters/loop'));
+    const options = { maxFileBytes: 256 };
+    const worker = createWorkerFleetLoader(options);
+    try {
+      const [there, here] = [await worker.load(root), await createFleetLoader(options).load(root)];
+      assert.deepEqual(there, here);
+      assert.deepEqual(
+        there.issues.filter((i) => i.line === 0).map((i) => i.file),
+        ['clusters/jkt-prod-1/', 'clusters/jkt-prod-1/binary.yaml', 'clusters/jkt-prod-1/dangling.yaml', 'clusters/jkt-prod-1/large.yaml', 'clusters/jkt-prod-1/latin1.yaml', 'clusters/loop'],
+      );
     } finally {
       worker.close();
     }

@@ -4,8 +4,10 @@
  * located issue instead of an exception, so one bad file never hides the rest.
  * @module
  */
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { Issue } from '../../api/index.ts';
 import { SourceError } from '../errors.ts';
 
@@ -40,6 +42,56 @@ export interface TreeContents {
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
+
+/** The file system calls of a walk. */
+interface TreeIo {
+  stat(path: string): Promise<Stats>;
+  realpath(path: string): Promise<string>;
+  readdir(path: string): Promise<Dirent[]>;
+  /** Reads a file from its start into `allocate(min(limit, size + 1))`: the buffer and the bytes read. */
+  readHead(path: string, limit: number, allocate: (size: number) => Buffer): Promise<{ readonly buffer: Buffer; readonly bytesRead: number }>;
+}
+
+/** Through the libuv pool: the calling thread keeps serving meanwhile. */
+const asyncIo: TreeIo = {
+  stat: (path) => stat(path),
+  realpath: (path) => realpath(path),
+  readdir: (path) => readdir(path, { withFileTypes: true }),
+  async readHead(path, limit, allocate) {
+    const handle = await open(path, 'r');
+    try {
+      const size = Math.min(limit, (await handle.stat()).size + 1);
+      const buffer = allocate(size);
+      const { bytesRead } = await handle.read(buffer, 0, size, 0);
+      return { buffer, bytesRead };
+    } finally {
+      await handle.close();
+    }
+  },
+};
+
+/**
+ * On the calling thread. The fleet loader's thread has nothing else to do, and the libuv pool's
+ * threads, shared by the process, run at normal priority beside the data planes' (issue 14 item 5).
+ */
+const syncIo: TreeIo = {
+  stat: async (path) => statSync(path),
+  realpath: async (path) => realpathSync(path),
+  readdir: async (path) => readdirSync(path, { withFileTypes: true }),
+  async readHead(path, limit, allocate) {
+    const fd = openSync(path, 'r');
+    try {
+      const size = Math.min(limit, fstatSync(fd).size + 1);
+      const buffer = allocate(size);
+      return { buffer, bytesRead: readSync(fd, buffer, 0, size, 0) };
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+// A worker thread is the fleet loader's own (load-worker.ts): its calls are made there, at its priority.
+const io = isMainThread ? asyncIo : syncIo;
 
 /** Throws a SourceError unless `root` is an existing directory; returns its inode number. */
 export async function assertFleetRoot(root: string): Promise<number> {
@@ -96,7 +148,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
     const rel = toPosix(relative(root, dir));
     let real: string;
     try {
-      real = await realpath(dir);
+      real = await io.realpath(dir);
     } catch (error) {
       problem(rel || '.', describeIoError(error));
       return;
@@ -109,7 +161,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
     if (parts.length === 2 && parts[0] === 'clusters') clusterFolders.add(parts[1] ?? '');
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await io.readdir(dir);
     } catch (error) {
       problem(rel || '.', describeIoError(error));
       return;
@@ -123,7 +175,7 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
       const relPath = toPosix(relative(root, full));
       let info;
       try {
-        info = await stat(full); // follows symlinks on purpose: GitOps trees use them
+        info = await io.stat(full); // follows symlinks on purpose: GitOps trees use them
         inodes.push(`${relPath}:${String(info.ino)}`);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -164,30 +216,26 @@ export async function readTree(root: string, options: ReadTreeOptions = {}, cach
 }
 
 async function readText(full: string, relPath: string, maxBytes: number, cache: TextCache | undefined): Promise<string> {
-  const handle = await open(full, 'r');
+  // Read at most maxBytes+1 so a file that grew after stat() is still refused, not slurped.
+  const { buffer, bytesRead } = await io.readHead(full, maxBytes + 1, (size) => {
+    if (!cache) return Buffer.alloc(size);
+    if (cache.scratch.length < size) cache.scratch = Buffer.allocUnsafe(size);
+    return cache.scratch;
+  });
+  if (bytesRead > maxBytes) throw new SourceError('LINTAS_ERR_TOO_LARGE', relPath, `file is over the ${formatBytes(maxBytes)} limit; skipped`);
+  const bytes = buffer.subarray(0, bytesRead);
+  const seen = cache?.files.get(relPath);
+  if (seen !== undefined && seen.bytes.equals(bytes)) return seen.text;
+  if (bytes.includes(0)) throw new SourceError('LINTAS_ERR_BINARY', relPath, 'binary file (contains NUL bytes), not a manifest; skipped');
+  let text: string;
   try {
-    // Read at most maxBytes+1 so a file that grew after stat() is still refused, not slurped.
-    const size = Math.min(maxBytes + 1, (await handle.stat()).size + 1);
-    if (cache && cache.scratch.length < size) cache.scratch = Buffer.allocUnsafe(size);
-    const buffer = cache ? cache.scratch : Buffer.alloc(size);
-    const { bytesRead } = await handle.read(buffer, 0, size, 0);
-    if (bytesRead > maxBytes) throw new SourceError('LINTAS_ERR_TOO_LARGE', relPath, `file is over the ${formatBytes(maxBytes)} limit; skipped`);
-    const bytes = buffer.subarray(0, bytesRead);
-    const seen = cache?.files.get(relPath);
-    if (seen !== undefined && seen.bytes.equals(bytes)) return seen.text;
-    if (bytes.includes(0)) throw new SourceError('LINTAS_ERR_BINARY', relPath, 'binary file (contains NUL bytes), not a manifest; skipped');
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-    } catch {
-      throw new SourceError('LINTAS_ERR_BINARY', relPath, 'not valid UTF-8 text, not a manifest; skipped');
-    }
-    // The scratch buffer is read into again: the cache keeps a copy.
-    cache?.files.set(relPath, { bytes: Buffer.from(bytes), text });
-    return text;
-  } finally {
-    await handle.close();
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    throw new SourceError('LINTAS_ERR_BINARY', relPath, 'not valid UTF-8 text, not a manifest; skipped');
   }
+  // The scratch buffer is read into again: the cache keeps a copy.
+  cache?.files.set(relPath, { bytes: Buffer.from(bytes), text });
+  return text;
 }
 
 function describeIoError(error: unknown): string {
