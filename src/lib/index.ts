@@ -1,4 +1,4 @@
-/** Public surface of the pure helper library; explicit names keep accidental exports out. */
+/** Public surface of the shared helper library (pure helpers, plus the worker source and thread priority); explicit names keep accidental exports out. */
 export type { IPFamily, ParsedIP, ParsedCIDR } from './net.ts';
 export {
   parseIP,

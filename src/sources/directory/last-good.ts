@@ -132,11 +132,6 @@ function listTexts(dir: string): Set<string> {
   }
 }
 
-/** Writes `tree` as the last good fleet of `root` to `path`, in one go (tests and tools; the loader keeps a {@link LastGoodWriter}). */
-export function saveLastGood(path: string, root: string, tree: Tree, savedAt: Date): void {
-  createLastGoodWriter(path).save(root, tree, savedAt);
-}
-
 /** Reads the last good fleet of `root` from `path` (v2, or a v1 file an earlier version wrote), or says why there is none. */
 export function readLastGood(path: string, root: string): LastGood | LastGoodMissing {
   let text: string;
