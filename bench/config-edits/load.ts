@@ -51,6 +51,8 @@ export interface RateResult {
   /** Sent → last byte, ms, of every request answered with the expected body. */
   readonly latencies: readonly number[];
   readonly errors: number;
+  /** The errors by kind: `status 502`, `body` (a 200 with another body), or the client's error code (`ECONNRESET`, `timeout`). */
+  readonly errorKinds: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
 }
 
@@ -73,6 +75,11 @@ export async function constantRate(o: RateOptions): Promise<RateResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const latencies: number[] = [];
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const failed = (kind: string): void => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   const pending: Promise<void>[] = [];
   const start = performance.now();
   const interval = 1000 / o.ratePerSecond;
@@ -92,9 +99,9 @@ export async function constantRate(o: RateOptions): Promise<RateResult> {
         get(agent, o.url, o.timeoutMs).then(
           (r) => {
             if (r.status === 200 && r.body === o.body) latencies.push(performance.now() - sentAt);
-            else errors++;
+            else failed(r.status === 200 ? 'body' : `status ${String(r.status)}`);
           },
-          () => void errors++,
+          (error: unknown) => failed((error as NodeJS.ErrnoException).code ?? (error as Error).message),
         ),
       );
     }
@@ -102,5 +109,5 @@ export async function constantRate(o: RateOptions): Promise<RateResult> {
   } finally {
     agent.destroy();
   }
-  return { latencies, errors, elapsedMs: performance.now() - start };
+  return { latencies, errors, errorKinds, elapsedMs: performance.now() - start };
 }

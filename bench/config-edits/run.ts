@@ -109,6 +109,8 @@ const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(d
 /** What a phase measured besides its latencies. */
 interface PhaseFigures {
   readonly errors: number;
+  /** The errors by kind (load.ts). */
+  readonly errorKinds: Readonly<Record<string, number>>;
   /** The serve process's main-thread event-loop delay during the phase. */
   readonly loopDelay: LoopDelay | undefined;
   /** Edits written, and fleet loads that reached DNS (lintas_mcs_propagation_lag_seconds_count). */
@@ -257,7 +259,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
       ]);
       if (editing) await editor.drain();
       const [cpu1, gw1, ld1, wait1, threads1] = [threadCpuSeconds(pid), gatewayCpu(), loaderCpu(), gatewayWait(), threadTimes(pid)];
-      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1), gatewayRunqueueSeconds: diff(wait0, wait1), threads: threadDiff(threads0, threads1) };
+      return { latencies: run.latencies, dnsLatencies: dns.latencies, dnsLost: dns.lost, errors: run.errors, errorKinds: run.errorKinds, loopDelay: await loopDelay(lintas.proc), edits: edits - edits0, loads: (await loadsSoFar(lintas.admin)) - loads0, mainThreadCpuSeconds: diff(cpu0, cpu1), gatewayWorkersCpuSeconds: diff(gw0, gw1), loaderCpuSeconds: diff(ld0, ld1), gatewayRunqueueSeconds: diff(wait0, wait1), threads: threadDiff(threads0, threads1) };
     };
     // Rounds of a quiet phase then an edit phase: both kinds sample the same stretches of the
     // machine's load, which on a shared 2-core machine drifts more than an edit moves the p99.
@@ -277,6 +279,10 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
       return {
         requests: latencies.length + rounds.reduce((n, p) => n + p.errors, 0),
         errors: rounds.reduce((n, p) => n + p.errors, 0),
+        errorKinds: rounds.reduce<Record<string, number>>((kinds, p) => {
+          for (const [kind, n] of Object.entries(p.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
+          return kinds;
+        }, {}),
         latency: summarize(latencies),
         dns: { queries: rounds.reduce((n, p) => n + p.dnsLatencies.length + p.dnsLost, 0), lost: rounds.reduce((n, p) => n + p.dnsLost, 0), latency: summarize(rounds.flatMap((p) => p.dnsLatencies)) },
         loopDelay: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max), samples: rounds.reduce((n, p) => n + (p.loopDelay?.samples ?? 0), 0) },
@@ -293,7 +299,7 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     const edited = pool(editRounds);
     for (const [label, p] of [['no edits', quiet], ['edits', edited]] as const) {
       say(
-        `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms (${String(p.requests)} requests), ${p.errors} errors; ` +
+        `  ${label.padEnd(8)} p50 ${fmt(p.latency.p50, 2)} ms, p99 ${fmt(p.latency.p99, 2)} ms, max ${fmt(p.latency.max)} ms (${String(p.requests)} requests), ${p.errors} errors${p.errors > 0 ? ` (${Object.entries(p.errorKinds).map(([k, n]) => `${k}: ${String(n)}`).join(', ')})` : ''}; ` +
           `serve event-loop delay p99 ${fmt(p.loopDelay?.p99 ?? NaN)} ms, max ${fmt(p.loopDelay?.max ?? NaN)} ms; main thread CPU ${fmt((p.mainThreadCpuSeconds ?? NaN) * 1000, 0)} ms, gateway workers' ${fmt((p.gatewayWorkersCpuSeconds ?? NaN) * 1000, 0)} ms (waited for a CPU ${fmt((p.gatewayRunqueueSeconds ?? NaN) * 1000, 0)} ms); ${p.edits} edits, ${p.loads} loads reached DNS; ` +
           `DNS p50 ${fmt(p.dns.latency.p50, 2)} ms, p99 ${fmt(p.dns.latency.p99, 2)} ms, max ${fmt(p.dns.latency.max)} ms (${String(p.dns.queries)} queries, ${String(p.dns.lost)} lost)`,
       );
