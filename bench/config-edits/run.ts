@@ -36,7 +36,7 @@ import { ORIGIN_BODY } from '../gateway/nginx.ts';
 import { startLintas } from '../gateway/servers.ts';
 import { benchOptionChecks } from '../lib/options.ts';
 import { runBench } from '../lib/run-bench.ts';
-import { createSupervisor, freePort, lintasEntry, namedThreadsCpuSeconds, namedThreadsRunqueueSeconds, threadCpuSeconds, threadTimesByName, waitFor, type Proc, type ThreadTimes } from '../lib/procs.ts';
+import { createSupervisor, freePort, lintasEntry, namedThreadsTimes, threadCpuSeconds, threadTimesByName, waitFor, type Proc, type ThreadTimes } from '../lib/procs.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { BIG_FILE, DEFAULT_SERVICES, SMALL_FILE, flipReady, writeEditFleet } from './fleet.ts';
 import { startEditor, type Editor } from './editor.ts';
@@ -244,9 +244,9 @@ async function runCase(temp: string, originPort: number, entry: 'dist' | 'src', 
     await loopDelay(lintas.proc);
 
     const pid = lintas.proc.child.pid;
-    const gatewayCpu = (): number | undefined => namedThreadsCpuSeconds(pid, GATEWAY_THREADS);
-    const loaderCpu = (): number | undefined => namedThreadsCpuSeconds(pid, LOADER_THREAD);
-    const gatewayWait = (): number | undefined => namedThreadsRunqueueSeconds(pid, GATEWAY_THREADS);
+    const gatewayCpu = (): number => namedThreadsTimes(pid, GATEWAY_THREADS).cpu;
+    const loaderCpu = (): number => namedThreadsTimes(pid, LOADER_THREAD).cpu;
+    const gatewayWait = (): number => namedThreadsTimes(pid, GATEWAY_THREADS).wait;
     const diff = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : b - a);
     const sum = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a + b);
     let edits = 0;

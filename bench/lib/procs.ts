@@ -220,22 +220,6 @@ export function threadCpuSeconds(pid: number | undefined, tid = pid): number | u
   return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
 }
 
-/** CPU seconds of the threads of a process whose name starts with `prefix` (e.g. a gateway's data-plane workers, `lintas-gw-`); 0 when none. */
-export function namedThreadsCpuSeconds(pid: number | undefined, prefix: string): number | undefined {
-  return sumNamedThreads(pid, prefix, (dir) => statCpuSeconds(`${dir}/stat`));
-}
-
-/**
- * Seconds the threads named `prefix…` spent runnable but waiting for a CPU (the second field of
- * /proc/<pid>/task/<tid>/schedstat, ns): how much an edit's work elsewhere delayed them.
- */
-export function namedThreadsRunqueueSeconds(pid: number | undefined, prefix: string): number | undefined {
-  return sumNamedThreads(pid, prefix, (dir) => {
-    const waited = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
-    return Number.isFinite(waited) ? waited / 1e9 : undefined;
-  });
-}
-
 /** On-CPU and run-queue seconds of one thread name (schedstat, ns precision). */
 export interface ThreadTimes {
   readonly cpu: number;
@@ -271,20 +255,16 @@ export function threadTimesByName(pid: number | undefined): Map<string, ThreadTi
   return out;
 }
 
-/** The sum of `read(/proc/<pid>/task/<tid>)` over the threads named `prefix…`; undefined off Linux. */
-function sumNamedThreads(pid: number | undefined, prefix: string, read: (dir: string) => number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    let total = 0;
-    for (const tid of readdirSync(`/proc/${String(pid)}/task`)) {
-      const dir = `/proc/${String(pid)}/task/${tid}`;
-      if (!readFileSync(`${dir}/comm`, 'utf8').startsWith(prefix)) continue;
-      total += read(dir) ?? 0;
-    }
-    return total;
-  } catch {
-    return undefined;
+/** The sum over the threads of `pid` named `prefix…` (e.g. a gateway's data-plane workers, `lintas-gw-`) of their {@link ThreadTimes}; zeros when none. */
+export function namedThreadsTimes(pid: number | undefined, prefix: string): ThreadTimes {
+  let cpu = 0;
+  let wait = 0;
+  for (const [name, t] of threadTimesByName(pid)) {
+    if (!name.startsWith(prefix)) continue;
+    cpu += t.cpu;
+    wait += t.wait;
   }
+  return { cpu, wait };
 }
 
 function statCpuSeconds(path: string): number | undefined {

@@ -19,6 +19,7 @@ import { threadPriorities, V8_PLATFORM_THREADS } from '../lib/index.ts';
 import { openStore } from '../store/index.ts';
 import { startServeRuntime } from './serve-runtime.ts';
 import { capstoneConfig } from './test-runtime.ts';
+import { blockThread } from '../../test/block-thread.ts';
 import { waitFor } from '../../test/wait.ts';
 import dnsPacket from 'dns-packet';
 
@@ -90,15 +91,6 @@ const one = () => new Promise((resolve) => {
   parentPort.postMessage({ type: 'done', answered });
 })();
 `;
-
-/** Blocks this thread (the control plane's) for `ms`, returning the block's own start and end. */
-function blockThread(ms: number): { start: number; end: number } {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    // Busy: nothing else runs on this thread meanwhile.
-  }
-  return { start, end: Date.now() };
-}
 
 /** Waits for the client thread's message of `type` (listening from the call on: a message before a listener is lost). */
 function message(client: Worker, type: string): Promise<{ answered?: Answered[] }> {

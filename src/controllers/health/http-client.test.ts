@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { blockThread } from '../../../test/block-thread.ts';
 import { httpCall } from './http-client.ts';
 
 /** An HTTP server on its own thread that answers every request after `workerData.delayMs`, and posts its port. */
@@ -19,14 +20,6 @@ const server = http.createServer((req, res) => setTimeout(() => res.end('late bu
 server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
 parentPort.on('message', () => server.close(() => process.exit(0)));
 `;
-
-/** Busy-waits `ms` on this thread. */
-function block(ms: number): void {
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    // Nothing else runs on this thread meanwhile.
-  }
-}
 
 describe('httpCall', () => {
   it('returns an answer that arrived while the thread was blocked past the deadline, not a timeout', async () => {
@@ -39,7 +32,7 @@ describe('httpCall', () => {
       // Blocked from the check phase (setImmediate), the next turn starts with the due timer, as after a stall.
       await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setImmediate(resolve));
-      block(500);
+      blockThread(500);
       assert.deepEqual(await call, { status: 200, body: 'late but here' });
     } finally {
       agent.destroy();

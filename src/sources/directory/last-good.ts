@@ -85,32 +85,29 @@ export function createLastGoodWriter(path: string): LastGoodWriter {
   let hashes = new Map<string, { readonly text: string; readonly sha256: string }>();
   // Texts known to be in textsDir; undefined until the first save lists it (leftovers of an earlier run are found then).
   let onDisk: Set<string> | undefined;
-  let savedDigest: string | undefined;
-  let savedRoot: string | undefined;
+  // The root and digest of the tree saved last: the same again writes nothing.
+  let saved: string | undefined;
   return {
     save(root, tree, savedAt) {
       const next = new Map<string, { readonly text: string; readonly sha256: string }>();
-      for (const f of tree.files) {
+      const entries = tree.files.map((f): [string, string] => {
         const seen = hashes.get(f.path);
-        next.set(f.path, seen !== undefined && seen.text === f.text ? seen : { text: f.text, sha256: sha256hex(f.text) });
-      }
+        const hashed = seen !== undefined && seen.text === f.text ? seen : { text: f.text, sha256: sha256hex(f.text) };
+        next.set(f.path, hashed);
+        return [f.path, hashed.sha256];
+      });
       hashes = next;
-      const entries = tree.files.map((f): [string, string] => [f.path, next.get(f.path)?.sha256 ?? '']);
       const digest = indexDigest(tree.clusterFolders, entries);
-      if (digest === savedDigest && root === savedRoot) return false;
+      if (`${root}\n${digest}` === saved) return false;
       onDisk ??= listTexts(textsDir);
       const known = onDisk;
       const missing = new Map<string, string>();
-      for (const f of tree.files) {
-        const sha = next.get(f.path)?.sha256 ?? '';
-        if (!known.has(sha)) missing.set(sha, f.text);
-      }
+      for (const { text, sha256 } of next.values()) if (!known.has(sha256)) missing.set(sha256, text);
       writeFilesAtomicSync(textsDir, [...missing]);
       for (const sha of missing.keys()) known.add(sha);
       const stored: Stored = { format: FORMAT, savedAt: savedAt.toISOString(), root, digest, clusterFolders: tree.clusterFolders, files: entries.map(([p, sha256]) => ({ path: p, sha256 })) };
       writeFileAtomicSync(path, JSON.stringify(stored));
-      savedDigest = digest;
-      savedRoot = root;
+      saved = `${root}\n${digest}`;
       // Only now, with an index that no longer names them, may the texts it replaced go.
       const named = new Set(entries.map(([, sha]) => sha));
       for (const sha of [...known]) {
